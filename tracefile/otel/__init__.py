@@ -1,0 +1,1 @@
+"""OpenTelemetry integration: the span exporter and ReadableSpan conversion."""

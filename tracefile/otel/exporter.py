@@ -1,0 +1,164 @@
+"""An OpenTelemetry SpanExporter that appends spans to a crash-safe .tracy file.
+
+Usage::
+
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from tracefile import TracyFileExporter
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(TracyFileExporter("runs/")))
+    trace.set_tracer_provider(provider)
+
+Every ``export()`` call appends one batch with a single write, so a crash or
+``kill -9`` loses at most the batch being written. ``export()`` never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from ..writer import TraceWriter, new_batch_id
+from .convert import spans_to_frames
+
+_logger = logging.getLogger("tracefile")
+
+ENV_PATH = "OTEL_EXPORTER_TRACY_PATH"
+ENV_COMPRESSION = "OTEL_EXPORTER_TRACY_COMPRESSION"
+ENV_FSYNC = "OTEL_EXPORTER_TRACY_FSYNC"
+DEFAULT_FOLDER = ".runs"
+
+
+def _env_bool(name: str) -> bool | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_file_name(service_name: str, started: datetime | None = None, pid: int | None = None) -> str:
+    """``<service.name>.<YYYYMMDD.HHMMSS.ffffff>.<pid>.tracy``: two runs never share a name."""
+    started = started or datetime.now()
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in service_name) or "unknown_service"
+    return f"{safe}.{started:%Y%m%d.%H%M%S.%f}.{pid or os.getpid()}.tracy"
+
+
+class TracyFileExporter(SpanExporter):
+    """Writes spans to a ``.tracy`` file.
+
+    ``path`` may name a file or a folder (an existing folder, or a path ending
+    in a separator). The default is the ``.runs/`` folder, or the
+    ``OTEL_EXPORTER_TRACY_PATH`` environment variable. In a folder the file is
+    named after the spans' ``service.name``, the start time and the process id.
+    ``compression`` is ``"zstd"`` (default) or ``"none"``
+    (``OTEL_EXPORTER_TRACY_COMPRESSION``); ``fsync=True`` forces every batch to
+    disk before ``export()`` returns (``OTEL_EXPORTER_TRACY_FSYNC``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        compression: str | bool | None = None,
+        fsync: bool | None = None,
+    ) -> None:
+        if path is None:
+            path = os.environ.get(ENV_PATH) or DEFAULT_FOLDER + os.sep
+        if compression is None:
+            compression = os.environ.get(ENV_COMPRESSION, "zstd")
+        if isinstance(compression, str):
+            compression = compression.strip().lower() not in ("none", "off", "false", "0", "")
+        if fsync is None:
+            fsync = bool(_env_bool(ENV_FSYNC))
+        self._requested = os.fspath(path)
+        self._compression = compression
+        self._fsync = fsync
+        self._started = datetime.now()
+        self._writer: TraceWriter | None = None
+        self._open_lock = threading.Lock()
+        self._shutdown = False
+        self._warned: set[str] = set()
+        self.path: Path | None = None
+        if not self._is_folder(self._requested):
+            self.path = Path(self._requested)
+
+    @staticmethod
+    def _is_folder(path: str) -> bool:
+        return path.endswith(("/", os.sep)) or os.path.isdir(path)
+
+    def _resolve_path(self, spans: Sequence[ReadableSpan]) -> Path:
+        if self.path is not None:
+            return self.path
+        service = "unknown_service"
+        if spans and spans[0].resource is not None:
+            service = str(spans[0].resource.attributes.get("service.name") or service)
+        self.path = Path(self._requested) / default_file_name(service, self._started)
+        return self.path
+
+    def _warn_once(self, key: str, message: str, *args) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            _logger.warning(message, *args)
+
+    def _get_writer(self, spans: Sequence[ReadableSpan]) -> TraceWriter:
+        with self._open_lock:
+            if self._writer is None:
+                self._writer = TraceWriter(
+                    self._resolve_path(spans), compression=self._compression, fsync=self._fsync, writer="otel-exporter"
+                )
+            return self._writer
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self._shutdown:
+            self._warn_once("shutdown", "TracyFileExporter is shut down; %d spans were not written", len(spans))
+            return SpanExportResult.FAILURE
+        if not spans:
+            return SpanExportResult.SUCCESS
+        try:
+            writer = self._get_writer(spans)
+            columns, details = spans_to_frames(spans, new_batch_id())
+            writer.write_spans(columns, details, *_time_range(spans))
+        except Exception as exc:  # never raise into the host application
+            self._warn_once(
+                type(exc).__name__,
+                "TracyFileExporter could not write %d spans to %s: %s",
+                len(spans),
+                self.path or self._requested,
+                exc,
+            )
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        # Every export is written before it returns: nothing is ever buffered here.
+        return True
+
+    def shutdown(self) -> None:
+        if self._shutdown:
+            return
+        self._shutdown = True
+        with self._open_lock:
+            writer = self._writer
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception as exc:
+                self._warn_once("close", "TracyFileExporter could not close %s cleanly: %s", self.path, exc)
+
+
+def _time_range(spans: Sequence[ReadableSpan]) -> tuple[int, int]:
+    lo = min((s.start_time or 0) for s in spans)
+    hi = max((s.end_time or 0) for s in spans)
+    return lo, hi
+
+
+__all__ = ["TracyFileExporter", "default_file_name"]

@@ -1,0 +1,337 @@
+"""Reading .tracy files: whole-file `load()`, streaming `iter_spans()`, and frame-level access.
+
+Readers never raise anything but TraceFileError. Damage in the middle of a
+file is skipped and reported as a warning (or raised with ``strict=True``);
+an incomplete last frame is always just a warning, since a writer may still be
+appending to the file.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import sys
+from array import array
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import msgspec
+
+from .errors import TraceFileError
+from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
+from .model import Span, SpanEvent, SpanLink, TraceFile
+from .schema import (
+    FILE_HEADER_SIZE,
+    KIND_FEEDBACK,
+    KIND_FILE_INFO,
+    KIND_INDEX,
+    KIND_SPAN_DETAILS,
+    KIND_SPANS,
+    FeedbackBatch,
+    FileInfo,
+    Index,
+    Resource,
+    SpanColumns,
+    SpanDetails,
+)
+
+_DECODERS = {
+    KIND_SPANS: msgspec.msgpack.Decoder(SpanColumns),
+    KIND_SPAN_DETAILS: msgspec.msgpack.Decoder(SpanDetails),
+    KIND_FEEDBACK: msgspec.msgpack.Decoder(FeedbackBatch),
+    KIND_FILE_INFO: msgspec.msgpack.Decoder(FileInfo),
+    KIND_INDEX: msgspec.msgpack.Decoder(Index),
+}
+_BIG_ENDIAN_HOST = sys.byteorder == "big"
+
+
+@contextmanager
+def open_buffer(path: str | os.PathLike[str]):
+    """Map a file read-only; yields a bytes-like object. Raises TraceFileError if it cannot be read."""
+    p = os.fspath(path)
+    try:
+        f = open(p, "rb")
+    except OSError as exc:
+        raise TraceFileError(f"{p}: cannot open: {exc.strerror or exc}") from None
+    with f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except (OSError, ValueError) as exc:
+            raise TraceFileError(f"{p}: cannot read: {exc}") from None
+        try:
+            yield buf
+        finally:
+            if isinstance(buf, mmap.mmap):
+                try:
+                    buf.close()
+                except BufferError:
+                    # A caller still holds a view into the map; the OS frees it with the last reference.
+                    pass
+
+
+def unpack(typecode: str, data: bytes) -> list[int]:
+    """Unpack a little-endian packed column into a list of ints."""
+    arr = array(typecode)
+    arr.frombytes(data)
+    if _BIG_ENDIAN_HOST:
+        arr.byteswap()
+    return arr.tolist()
+
+
+def decode_frame(data, ref: FrameRef) -> Any:
+    """Decompress and decode one intact frame; TraceFileError if its payload is not what its kind promises."""
+    payload = frame_payload(data, ref)
+    decoder = _DECODERS.get(ref.kind)
+    if decoder is None:
+        return None
+    try:
+        obj = decoder.decode(payload)
+    except msgspec.DecodeError as exc:
+        raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
+    if isinstance(obj, (SpanColumns, SpanDetails)):
+        _check_batch(obj, ref)
+    return obj
+
+
+def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
+    """Reject frames whose columns disagree with their count (malformed writer output)."""
+    n = obj.count
+    if isinstance(obj, SpanColumns):
+        widths = (
+            ("trace_id", 16), ("span_id", 8), ("parent_span_id", 8), ("start_time", 8), ("end_time", 8),
+            ("name", 4), ("kind", 1), ("status_code", 1), ("flags", 4), ("resource", 2), ("scope", 2),
+        )  # fmt: skip
+        for field, width in widths:
+            if len(getattr(obj, field)) != n * width:
+                raise TraceFileError(f"spans frame at byte {ref.offset}: column {field} has the wrong length", ref.offset)
+    elif not (len(obj.attributes) == len(obj.events) == len(obj.links) == n):
+        raise TraceFileError(f"span-details frame at byte {ref.offset}: lists disagree with count {n}", ref.offset)
+
+
+@dataclass(slots=True)
+class Batch:
+    """One spans frame with its span-details frame (None when that was lost)."""
+
+    columns: SpanColumns
+    details: SpanDetails | None
+    offset: int
+    details_offset: int | None
+
+
+def iter_records(
+    data, report: ScanReport, *, details: bool = True, strict: bool = False, path: str = "<buffer>", start: int = FILE_HEADER_SIZE
+) -> Iterator[Batch | FeedbackBatch | FileInfo | Index]:
+    """Decode the frames of a file in order, pairing each spans frame with its details.
+
+    With ``details=False`` span-details frames are skipped without being
+    decompressed: the fast path for drawing a timeline.
+    """
+    pending: Batch | None = None
+    for ref in scan_frames(data, report, start=start, strict=strict, path=path, verify=True):
+        if ref.kind == KIND_SPAN_DETAILS and not details:
+            if pending is not None:
+                pending.details_offset = ref.offset
+            continue
+        if ref.kind not in _DECODERS:
+            continue  # a newer writer's frame kind: skip it, as the spec requires
+        try:
+            obj = decode_frame(data, ref)
+        except TraceFileError as exc:
+            if strict:
+                raise TraceFileError(f"{path}: {exc}", exc.offset) from None
+            report.warnings.append(str(exc))
+            report.damaged.append((ref.offset, ref.end, str(exc)))
+            continue
+        if isinstance(obj, SpanDetails):
+            if pending is not None and pending.columns.batch_id == obj.batch_id and pending.details is None:
+                pending.details = obj
+                pending.details_offset = ref.offset
+            else:
+                report.warnings.append(f"span-details frame at byte {ref.offset} has no spans frame before it; skipped")
+            continue
+        if pending is not None:
+            yield _finish(pending, report, details)
+            pending = None
+        if isinstance(obj, SpanColumns):
+            pending = Batch(obj, None, ref.offset, None)
+        else:
+            yield obj
+    if pending is not None:
+        yield _finish(pending, report, details)
+
+
+def _finish(batch: Batch, report: ScanReport, details: bool) -> Batch:
+    if details and batch.details is None:
+        report.warnings.append(
+            f"the details of {batch.columns.count} spans (spans frame at byte {batch.offset}) are missing; "
+            "their timing and names are kept"
+        )
+    return batch
+
+
+def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) -> list[Span]:
+    """Turn one decoded batch into Span objects."""
+    c = batch.columns
+    d = batch.details
+    n = c.count
+    names = c.strings
+    tid = c.trace_id.hex()
+    sid = c.span_id.hex()
+    pid = c.parent_span_id.hex()
+    starts = unpack("Q", c.start_time)
+    ends = unpack("Q", c.end_time)
+    name_idx = unpack("I", c.name)
+    flags = unpack("I", c.flags)
+    res_idx = unpack("H", c.resource)
+    scope_idx = unpack("H", c.scope)
+    kinds = c.kind
+    status = c.status_code
+    res_list = c.resources
+    if resources is not None:
+        res_list = [resources.setdefault(msgspec.msgpack.encode(r), r) for r in res_list]
+    scopes = c.scopes
+    zero = "0" * 16
+    out = []
+    if d is None:
+        for i in range(n):
+            p = pid[16 * i : 16 * i + 16]
+            out.append(
+                Span(
+                    trace_id=tid[32 * i : 32 * i + 32], span_id=sid[16 * i : 16 * i + 16],
+                    parent_span_id="" if p == zero else p, name=names[name_idx[i]], kind=kinds[i],
+                    start_time=starts[i], end_time=ends[i], status_code=status[i], flags=flags[i],
+                    resource=res_list[res_idx[i]], scope=scopes[scope_idx[i]],
+                )  # fmt: skip
+            )
+        return out
+    keys = d.strings
+    status_msg = d.status_message
+    trace_state = d.trace_state
+    dropped = d.dropped
+    for i in range(n):
+        p = pid[16 * i : 16 * i + 16]
+        ev = d.events[i]
+        lk = d.links[i]
+        drop = dropped.get(i, (0, 0, 0)) if dropped else (0, 0, 0)
+        out.append(
+            Span(
+                trace_id=tid[32 * i : 32 * i + 32],
+                span_id=sid[16 * i : 16 * i + 16],
+                parent_span_id="" if p == zero else p,
+                name=names[name_idx[i]],
+                kind=kinds[i],
+                start_time=starts[i],
+                end_time=ends[i],
+                status_code=status[i],
+                status_message=status_msg.get(i, "") if status_msg else "",
+                attributes={keys[k]: v for k, v in d.attributes[i].items()},
+                events=[
+                    SpanEvent(keys[e.name], e.time_unix_nano, {keys[k]: v for k, v in e.attributes.items()}, e.dropped_attributes)
+                    for e in ev
+                ]
+                if ev
+                else [],
+                links=[
+                    SpanLink(
+                        x.trace_id.hex(), x.span_id.hex(), x.trace_state,
+                        {keys[k]: v for k, v in x.attributes.items()}, x.dropped_attributes, x.flags,
+                    )  # fmt: skip
+                    for x in lk
+                ]
+                if lk
+                else [],
+                resource=res_list[res_idx[i]],
+                scope=scopes[scope_idx[i]],
+                trace_state=trace_state.get(i, "") if trace_state else "",
+                flags=flags[i],
+                dropped_attributes=drop[0],
+                dropped_events=drop[1],
+                dropped_links=drop[2],
+            )
+        )
+    return out
+
+
+def _safe_batch_spans(batch: Batch, resources: dict, report: ScanReport, strict: bool, path: str) -> list[Span]:
+    try:
+        return batch_spans(batch, resources)
+    except (IndexError, KeyError, ValueError) as exc:
+        # CRC-valid but inconsistent (a buggy writer): string or resource indices out of range.
+        msg = f"spans frame at byte {batch.offset} refers to entries it does not hold ({exc}); skipped"
+        if strict:
+            raise TraceFileError(f"{path}: {msg}", batch.offset) from None
+        report.warnings.append(msg)
+        report.damaged.append((batch.offset, batch.offset, msg))
+        return []
+
+
+def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
+    """Read a whole .tracy file: resources, spans with every field, feedback and warnings.
+
+    Feedback is joined to the spans it names (by span id, or by
+    ``gen_ai.response.id``). Raises TraceFileError for a file that is not
+    ours; damaged frames are skipped with a warning, or raise with ``strict``.
+    """
+    p = os.fspath(path)
+    report = ScanReport()
+    spans: list[Span] = []
+    feedback = []
+    writers = []
+    resources: dict[bytes, Resource] = {}
+    with open_buffer(p) as data:
+        version = check_file_header(data, p)
+        size = len(data)
+        if version is None:
+            return TraceFile(path=p, size=size, version=(0, 0), truncated=True,
+                             warnings=[f"file ends inside its header ({size} bytes); the writer is still starting"])  # fmt: skip
+        for rec in iter_records(data, report, strict=strict, path=p):
+            if isinstance(rec, Batch):
+                spans.extend(_safe_batch_spans(rec, resources, report, strict, p))
+            elif isinstance(rec, FeedbackBatch):
+                feedback.extend(rec.records)
+            elif isinstance(rec, FileInfo):
+                writers.append(rec)
+    join_feedback(spans, feedback)
+    return TraceFile(
+        path=p, size=size, version=version, spans=spans, resources=list(resources.values()), feedback=feedback,
+        writers=writers, warnings=report.warnings, truncated=report.truncated_at is not None,
+    )  # fmt: skip
+
+
+def join_feedback(spans: list[Span], feedback: list) -> None:
+    """Attach each feedback record to the span it names: by span id, else by response id, else the trace's root."""
+    if not feedback:
+        return
+    by_span = {s.span_id: s for s in spans}
+    by_response: dict[str, Span] = {}
+    roots: dict[str, Span] = {}
+    for s in spans:
+        rid = s.attributes.get("gen_ai.response.id")
+        if isinstance(rid, str):
+            by_response.setdefault(rid, s)
+        if not s.parent_span_id:
+            roots.setdefault(s.trace_id, s)
+    for fb in feedback:
+        target = by_span.get(fb.span_id) or by_response.get(fb.response_id) or roots.get(fb.trace_id)
+        if target is not None:
+            if not target.feedback:
+                target.feedback = []
+            target.feedback.append(fb)
+
+
+def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Span]:
+    """Stream the spans of a file batch by batch, without holding them all in memory.
+
+    Warnings are not returned; use `load()` or `scan()` when they matter.
+    """
+    p = os.fspath(path)
+    report = ScanReport()
+    resources: dict[bytes, Resource] = {}
+    with open_buffer(p) as data:
+        if check_file_header(data, p) is None:
+            return
+        for rec in iter_records(data, report, strict=strict, path=p):
+            if isinstance(rec, Batch):
+                yield from _safe_batch_spans(rec, resources, report, strict, p)
