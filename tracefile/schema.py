@@ -126,7 +126,7 @@ class SpanColumns(_Frame):
     name: bytes  # u32 index into strings
     kind: bytes  # u8 SpanKind
     status_code: bytes  # u8 StatusCode
-    flags: bytes  # u32 OTLP span flags (W3C trace flags + is_remote bits)
+    flags: bytes  # u32 OTLP span flags, as the SDK's OTLP exporters set them
     resource: bytes  # u16 index into resources
     scope: bytes  # u16 index into scopes
 

@@ -49,8 +49,9 @@ def _scope(scope: Any) -> Scope:
     return Scope(scope.name or "", scope.version or "", scope.schema_url or "", dict(attrs) if attrs else {})
 
 
-def _otlp_flags(parent_ctx: Any, trace_flags: int) -> int:
-    flags = OTLP_FLAG_HAS_IS_REMOTE | (int(trace_flags) & 0xFF)
+def _otlp_flags(parent_ctx: Any) -> int:
+    # Exactly what the SDK's own OTLP exporters put in Span.flags / Link.flags.
+    flags = OTLP_FLAG_HAS_IS_REMOTE
     if parent_ctx is not None and parent_ctx.is_remote:
         flags |= OTLP_FLAG_IS_REMOTE
     return flags
@@ -107,7 +108,7 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
         status_col.append(status.status_code.value)
         if status.description:
             status_message[i] = status.description
-        flag_col.append(_otlp_flags(parent, ctx.trace_flags))
+        flag_col.append(_otlp_flags(parent))
         if ctx.trace_state:
             trace_state[i] = ",".join(f"{k}={v}" for k, v in ctx.trace_state.items())
 
@@ -143,7 +144,7 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
                     ",".join(f"{k}={v}" for k, v in lk.context.trace_state.items()) if lk.context.trace_state else "",
                     _attrs(lk.attributes, key_intern),
                     getattr(lk, "dropped_attributes", 0),
-                    _otlp_flags(lk.context, lk.context.trace_flags),
+                    _otlp_flags(lk.context),
                 )
                 for lk in span_links
             ]

@@ -1,0 +1,150 @@
+"""The `tracy` command: inspect, convert and validate trace files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+
+from . import __version__
+from .errors import TraceFileError
+from .framing import ScanReport, check_file_header, scan_frames
+from .reader import load, open_buffer
+from .stats import summarize
+
+
+def _iso(ns: int) -> str:
+    if not ns:
+        return "-"
+    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    tf = load(args.file)
+    info = summarize(tf.spans, len(tf.feedback))
+    info["bytes"] = tf.size
+    info["bytes_per_span"] = round(tf.size / info["spans"], 1) if info["spans"] else 0.0
+    info["format_version"] = "%d.%d" % tf.version
+    info["start"] = _iso(info["start_unix_nano"])
+    info["end"] = _iso(info["end_unix_nano"])
+    info["truncated"] = tf.truncated
+    info["warnings"] = tf.warnings
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    rows = [
+        ("file", f"{args.file} ({info['bytes']:,} bytes, format {info['format_version']})"),
+        ("spans", f"{info['spans']:,} in {info['traces']:,} traces, {info['errors']:,} with errors"),
+        ("time", f"{info['start']} .. {info['end']} ({info['duration_s']:.3f} s)"),
+        ("models", ", ".join(f"{m} ×{c}" for m, c in info["models"].items()) or "-"),
+        ("tokens", f"{info['input_tokens']:,} in, {info['output_tokens']:,} out"),
+        ("feedback", f"{info['feedback']:,} records"),
+        ("size", f"{info['bytes_per_span']} bytes per span"),
+    ]
+    for k, v in rows:
+        print(f"{k:>9}  {v}")
+    for w in tf.warnings:
+        print(f"  warning  {w}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .importers import read_any
+
+    out = args.output
+    if not out.endswith((".json", ".jsonl", ".tracy")):
+        raise TraceFileError(f"{out}: output must end in .json, .jsonl (OTLP/JSON) or .tracy")
+    if os.path.exists(out) and not args.force:
+        raise TraceFileError(f"{out}: already exists; pass --force to replace it")
+    imported = read_any(args.input)
+    for w in imported.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    folder = os.path.dirname(os.path.abspath(out))
+    fd, tmp = tempfile.mkstemp(prefix=".tracy-convert-", dir=folder)
+    os.close(fd)
+    try:
+        if out.endswith(".tracy"):
+            os.unlink(tmp)
+            from .encode import write_spans
+
+            write_spans(tmp, imported.spans, imported.feedback)
+        else:
+            _write_otlp(tmp, imported, lines=out.endswith(".jsonl"))
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"wrote {len(imported.spans):,} spans from {imported.format} to {out}")
+    return 0
+
+
+def _write_otlp(path: str, imported, *, lines: bool) -> None:
+    from .otlp_json import spans_to_otlp
+    from .reader import join_feedback
+
+    join_feedback(imported.spans, imported.feedback)
+    with open(path, "w", encoding="utf-8") as f:
+        if not lines:
+            f.write(json.dumps(spans_to_otlp(imported.spans), separators=(",", ":")) + "\n")
+            return
+        step = 512
+        for i in range(0, len(imported.spans), step):
+            f.write(json.dumps(spans_to_otlp(imported.spans[i : i + step]), separators=(",", ":")) + "\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = args.file
+    report = ScanReport()
+    frames = 0
+    with open_buffer(path) as data:
+        if check_file_header(data, path) is None:
+            print(f"{path}: DAMAGED: file ends inside its {len(data)}-byte header")
+            return 1
+        for _ in scan_frames(data, report, path=path):
+            frames += 1
+    tf = load(path)  # decodes every frame, which finds payloads that pass their checksum but do not decode
+    problems = list(dict.fromkeys(report.warnings + tf.warnings))
+    if not problems:
+        print(f"{path}: OK: {frames} frames, {len(tf.spans):,} spans, {len(tf.feedback)} feedback records")
+        return 0
+    print(f"{path}: DAMAGED: {len(problems)} problem(s); {frames} intact frames, {len(tf.spans):,} readable spans")
+    for p in problems:
+        print(f"  - {p}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracy", description="Inspect, convert and validate .tracy trace files.")
+    parser.add_argument("--version", action="version", version=f"tracy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("info", help="summarise a trace file: spans, traces, errors, time range, models, tokens, size")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("convert", help="convert between .tracy and OTLP/JSON (.json, or .jsonl with one request per line)")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    p.set_defaults(func=cmd_convert)
+    p = sub.add_parser("validate", help="check every frame; exit 1 and say where if anything is damaged")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except TraceFileError as exc:
+        print(f"tracy: {exc}", file=sys.stderr)
+        return 1 if args.command == "validate" else 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Writing trace-model spans (from a reader or an importer) back into .tracy frames."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Sequence
+
+import msgspec
+
+from .model import Span
+from .otel.convert import packed
+from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
+from .writer import TraceWriter, new_batch_id
+
+BATCH_SIZE = 512
+
+
+def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
+    """The spans and span-details payloads for one batch of model spans."""
+    names: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    resources: dict[bytes, int] = {}
+    scopes: dict[bytes, int] = {}
+    res_list: list[Resource] = []
+    scope_list: list[Scope] = []
+    res_col, scope_col = [], []
+
+    def key(k: str) -> int:
+        return keys.setdefault(k, len(keys))
+
+    def attrs(a: dict[str, Any]) -> dict[int, Any]:
+        return {key(k): v for k, v in a.items()}
+
+    status_message: dict[int, str] = {}
+    trace_state: dict[int, str] = {}
+    dropped: dict[int, tuple[int, int, int]] = {}
+    for i, s in enumerate(spans):
+        rk = msgspec.msgpack.encode(s.resource)
+        if rk not in resources:
+            resources[rk] = len(res_list)
+            res_list.append(s.resource)
+        res_col.append(resources[rk])
+        sk = msgspec.msgpack.encode(s.scope)
+        if sk not in scopes:
+            scopes[sk] = len(scope_list)
+            scope_list.append(s.scope)
+        scope_col.append(scopes[sk])
+        if s.status_message:
+            status_message[i] = s.status_message
+        if s.trace_state:
+            trace_state[i] = s.trace_state
+        if s.dropped_attributes or s.dropped_events or s.dropped_links:
+            dropped[i] = (s.dropped_attributes, s.dropped_events, s.dropped_links)
+
+    columns = SpanColumns(
+        batch_id=batch_id,
+        count=len(spans),
+        strings=[],
+        resources=res_list,
+        scopes=scope_list,
+        trace_id=b"".join(bytes.fromhex(s.trace_id.rjust(32, "0")) for s in spans),
+        span_id=b"".join(bytes.fromhex(s.span_id.rjust(16, "0")) for s in spans),
+        parent_span_id=b"".join(bytes.fromhex(s.parent_span_id.rjust(16, "0")) for s in spans),
+        start_time=packed("Q", [s.start_time for s in spans]),
+        end_time=packed("Q", [s.end_time for s in spans]),
+        name=packed("I", [names.setdefault(s.name, len(names)) for s in spans]),
+        kind=bytes(s.kind for s in spans),
+        status_code=bytes(s.status_code for s in spans),
+        flags=packed("I", [s.flags for s in spans]),
+        resource=packed("H", res_col),
+        scope=packed("H", scope_col),
+    )
+    columns.strings = list(names)
+    details = SpanDetails(
+        batch_id=batch_id,
+        count=len(spans),
+        strings=[],
+        attributes=[attrs(s.attributes) for s in spans],
+        events=[[Event(e.time_unix_nano, key(e.name), attrs(e.attributes), e.dropped_attributes) for e in s.events] for s in spans],
+        links=[
+            [
+                Link(bytes.fromhex(lk.trace_id.rjust(32, "0")), bytes.fromhex(lk.span_id.rjust(16, "0")), lk.trace_state,
+                     attrs(lk.attributes), lk.dropped_attributes, lk.flags)  # fmt: skip
+                for lk in s.links
+            ]
+            for s in spans
+        ],
+        status_message=status_message,
+        trace_state=trace_state,
+        dropped=dropped,
+    )
+    details.strings = list(keys)
+    return columns, details
+
+
+def write_spans(
+    path: str | os.PathLike[str],
+    spans: Iterable[Span],
+    feedback: Sequence[Feedback] = (),
+    *,
+    compression: bool = True,
+    writer: str = "tracy-convert",
+) -> int:
+    """Append model spans (and feedback records) to a .tracy file in batches. Returns the span count."""
+    total = 0
+    with TraceWriter(path, compression=compression, writer=writer) as w:
+        batch: list[Span] = []
+        for s in spans:
+            batch.append(s)
+            if len(batch) >= BATCH_SIZE:
+                total += _flush(w, batch)
+                batch = []
+        if batch:
+            total += _flush(w, batch)
+        if feedback:
+            w.write_feedback(list(feedback))
+    return total
+
+
+def _flush(w: TraceWriter, batch: list[Span]) -> int:
+    columns, details = model_to_frames(batch, new_batch_id())
+    w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
+    return len(batch)

@@ -1,0 +1,43 @@
+"""Readers for trace files of other tools. Each importer is a pure function that
+returns an `Imported`, or None for "not my format"; `read_any` guesses by file
+suffix first, then confirms by content."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..errors import TraceFileError
+from ..model import Span
+from ..schema import Feedback
+
+
+@dataclass
+class Imported:
+    """What an importer produced: spans in the trace model, plus anything lost on the way."""
+
+    format: str
+    spans: list[Span]
+    feedback: list[Feedback] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_any(path: str | os.PathLike[str]) -> Imported:
+    """Read a .tracy file or a foreign trace file into the trace model. Raises TraceFileError."""
+    from . import otlp_json, tracy
+
+    p = os.fspath(path)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise TraceFileError(f"{p}: cannot open: {exc.strerror or exc}") from None
+    importers = [tracy, otlp_json]
+    # Suffix first, content decides: .tracy may be ours or Prompty's JSON.
+    if p.endswith((".json", ".jsonl")):
+        importers.reverse()
+    for importer in importers:
+        result = importer.read(p, head)
+        if result is not None:
+            return result
+    raise TraceFileError(f"{p}: not a trace format tracy can read (tried: .tracy, OTLP/JSON)", offset=0)

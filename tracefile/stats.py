@@ -1,0 +1,64 @@
+"""Totals over a set of spans: counts, time range, models and GenAI token usage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+from .model import Span
+from .schema import STATUS_ERROR
+
+#: Token counters, current semantic-convention names first, then older ones.
+INPUT_TOKEN_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
+OUTPUT_TOKEN_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
+MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
+
+
+def first_int(attrs: dict[str, Any], keys: tuple[str, ...]) -> int:
+    for k in keys:
+        v = attrs.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return int(v)
+    return 0
+
+
+def model_of(span: Span) -> str:
+    for k in MODEL_KEYS:
+        v = span.attributes.get(k)
+        if isinstance(v, str) and v:
+            return v
+    return ""
+
+
+def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:
+    n = errors = input_tokens = output_tokens = 0
+    traces: set[str] = set()
+    models: Counter[str] = Counter()
+    start = end = None
+    for s in spans:
+        n += 1
+        traces.add(s.trace_id)
+        if s.status_code == STATUS_ERROR:
+            errors += 1
+        if start is None or s.start_time < start:
+            start = s.start_time
+        if end is None or s.end_time > end:
+            end = s.end_time
+        a = s.attributes
+        input_tokens += first_int(a, INPUT_TOKEN_KEYS)
+        output_tokens += first_int(a, OUTPUT_TOKEN_KEYS)
+        m = model_of(s)
+        if m:
+            models[m] += 1
+    return {
+        "spans": n,
+        "traces": len(traces),
+        "errors": errors,
+        "start_unix_nano": start or 0,
+        "end_unix_nano": end or 0,
+        "duration_s": ((end - start) / 1e9) if n else 0.0,
+        "models": dict(models.most_common()),
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "feedback": feedback_count,
+    }
