@@ -1,0 +1,227 @@
+"""Columnar, timeline-only reading for very large files.
+
+`TimelineReader` reads only ``spans`` frames (span-details frames are skipped
+without being decompressed) into numpy arrays, one entry per span, with no
+Python object per span. Details of one span are decoded on demand with
+`TimelineReader.span()`. The reader can resume where it stopped, which is how
+a viewer follows a file that is still being written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import TraceFileError
+from .framing import FrameRef, ScanReport, check_file_header, scan_frames
+from .model import Span
+from .reader import Batch, batch_spans, decode_frame, open_buffer
+from .schema import FILE_HEADER_SIZE, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPANS, Feedback, SpanColumns
+
+# Column name -> numpy dtype of its packed little-endian encoding.
+_DTYPES = {
+    "start_time": "<u8", "end_time": "<u8", "name": "<u4", "kind": "u1", "status_code": "u1",
+    "flags": "<u4", "resource": "<u2", "scope": "<u2",
+}  # fmt: skip
+
+
+@dataclass
+class BatchRef:
+    """Where the frames of one batch are, and which rows they became."""
+
+    spans_offset: int
+    details_offset: int | None
+    first_row: int
+    count: int
+
+
+@dataclass
+class Timeline:
+    """All spans of a file as columns. Ids are kept as raw bytes viewed as integers:
+    equal ids compare equal, and `span_id_hex` turns them back into text."""
+
+    trace_id: np.ndarray  # (n, 2) uint64: the 16 id bytes
+    span_id: np.ndarray  # (n,) uint64
+    parent_span_id: np.ndarray  # (n,) uint64, 0 for a root span
+    start: np.ndarray  # (n,) uint64 unix ns
+    end: np.ndarray  # (n,) uint64 unix ns
+    name: np.ndarray  # (n,) uint32 index into names
+    kind: np.ndarray  # (n,) uint8
+    status: np.ndarray  # (n,) uint8
+    batch: np.ndarray  # (n,) uint32 index into batches
+    names: list[str] = field(default_factory=list)
+    batches: list[BatchRef] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.span_id)
+
+    @staticmethod
+    def span_id_hex(value: int) -> str:
+        return int(value).to_bytes(8, "little").hex()
+
+    @staticmethod
+    def trace_id_hex(value: np.ndarray) -> str:
+        return value.tobytes().hex()
+
+
+def _empty_timeline() -> Timeline:
+    return Timeline(
+        trace_id=np.zeros((0, 2), np.uint64), span_id=np.zeros(0, np.uint64), parent_span_id=np.zeros(0, np.uint64),
+        start=np.zeros(0, np.uint64), end=np.zeros(0, np.uint64), name=np.zeros(0, np.uint32),
+        kind=np.zeros(0, np.uint8), status=np.zeros(0, np.uint8), batch=np.zeros(0, np.uint32),
+    )  # fmt: skip
+
+
+class TimelineReader:
+    """Reads a .tracy file's timeline columns, and later whatever was appended since."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.offset = FILE_HEADER_SIZE
+        self.timeline = _empty_timeline()
+        self.feedback: list[Feedback] = []
+        self.warnings: list[str] = []
+        self.truncated = False
+        self._name_index: dict[str, int] = {}
+        self._header_ok = False
+
+    def read(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
+        """Read frames from where the last call stopped. Returns the number of new spans.
+
+        ``progress(done_bytes, total_bytes)`` is called now and then;
+        ``cancelled()`` returning True stops early (what was read is kept).
+        """
+        with open_buffer(self.path) as data:
+            if not self._header_ok:
+                if check_file_header(data, self.path) is None:
+                    self.truncated = True
+                    return 0
+                self._header_ok = True
+            total = len(data)
+            report = ScanReport(end=self.offset)
+            parts: dict[str, list[np.ndarray]] = {k: [] for k in ("trace_id", "span_id", "parent_span_id", *_DTYPES)}
+            batches: list[BatchRef] = []
+            row = len(self.timeline)
+            pending: BatchRef | None = None
+            for i, ref in enumerate(scan_frames(data, report, start=self.offset, path=self.path)):
+                if ref.kind == KIND_SPAN_DETAILS:
+                    if pending is not None and pending.details_offset is None:
+                        pending.details_offset = ref.offset
+                    continue
+                pending = None
+                if ref.kind == KIND_SPANS:
+                    cols = self._decode(data, ref, report)
+                    if cols is None:
+                        continue
+                    self._add_columns(cols, parts)
+                    pending = BatchRef(ref.offset, None, row, cols.count)
+                    batches.append(pending)
+                    row += cols.count
+                elif ref.kind == KIND_FEEDBACK:
+                    fb = self._decode(data, ref, report)
+                    if fb is not None:
+                        self.feedback.extend(fb.records)
+                if i % 64 == 0:
+                    if progress is not None:
+                        progress(ref.end, total)
+                    if cancelled is not None and cancelled():
+                        break
+            self.offset = report.end
+            # A batch whose details frame is not written yet is re-read next time, whole.
+            if pending is not None and pending.details_offset is None and report.truncated_at is not None:
+                self.offset = pending.spans_offset
+                batches.pop()
+                for k in parts:
+                    parts[k].pop()
+                row -= pending.count
+            self.truncated = report.truncated_at is not None
+            self.warnings.extend(report.warnings)
+            if progress is not None:
+                progress(total, total)
+        return self._append(parts, batches)
+
+    def _decode(self, data, ref: FrameRef, report: ScanReport):
+        try:
+            obj = decode_frame(data, ref)
+        except TraceFileError as exc:
+            report.warnings.append(str(exc))
+            return None
+        return obj
+
+    def _add_columns(self, cols: SpanColumns, parts: dict[str, list[np.ndarray]]) -> None:
+        n = cols.count
+        index = self._name_index
+        names = self.timeline.names
+        remap = np.empty(len(cols.strings), np.uint32)
+        for j, s in enumerate(cols.strings):
+            g = index.get(s)
+            if g is None:
+                g = index[s] = len(names)
+                names.append(s)
+            remap[j] = g
+        parts["trace_id"].append(np.frombuffer(cols.trace_id, "<u8").reshape(n, 2))
+        parts["span_id"].append(np.frombuffer(cols.span_id, "<u8"))
+        parts["parent_span_id"].append(np.frombuffer(cols.parent_span_id, "<u8"))
+        for k, dt in _DTYPES.items():
+            arr = np.frombuffer(getattr(cols, k), dt)
+            if k == "name":
+                arr = remap[arr] if len(remap) else arr
+            parts[k].append(arr)
+
+    def _append(self, parts: dict[str, list[np.ndarray]], batches: list[BatchRef]) -> int:
+        if not batches:
+            return 0
+        t = self.timeline
+        first_batch = len(t.batches)
+        batch_col = np.concatenate(
+            [np.full(b.count, first_batch + i, np.uint32) for i, b in enumerate(batches)]
+        )
+        new = {k: np.concatenate(v) for k, v in parts.items()}
+        grow = len(t) > 0
+
+        def cat(old: np.ndarray, add: np.ndarray) -> np.ndarray:
+            return np.concatenate([old, add]) if grow else add.copy()
+        self.timeline = Timeline(
+            trace_id=cat(t.trace_id, new["trace_id"]),
+            span_id=cat(t.span_id, new["span_id"]),
+            parent_span_id=cat(t.parent_span_id, new["parent_span_id"]),
+            start=cat(t.start, new["start_time"].astype(np.uint64)),
+            end=cat(t.end, new["end_time"].astype(np.uint64)),
+            name=cat(t.name, new["name"].astype(np.uint32)),
+            kind=cat(t.kind, new["kind"]),
+            status=cat(t.status, new["status_code"]),
+            batch=cat(t.batch, batch_col),
+            names=t.names,
+            batches=t.batches + batches,
+        )
+        return len(new["span_id"])
+
+    def span(self, row: int) -> Span:
+        """Decode every field of the span at ``row`` (reads its two frames only)."""
+        ref = self.timeline.batches[int(self.timeline.batch[row])]
+        with open_buffer(self.path) as data:
+            cols = _decode_at(data, ref.spans_offset)
+            details = _decode_at(data, ref.details_offset) if ref.details_offset is not None else None
+        spans = batch_spans(Batch(cols, details, ref.spans_offset, ref.details_offset))
+        return spans[row - ref.first_row]
+
+
+def _decode_at(data, offset: int):
+    report = ScanReport()
+    for ref in scan_frames(data, report, start=offset):
+        return decode_frame(data, ref)
+    raise TraceFileError(f"no intact frame at byte {offset}", offset)
+
+
+def read_timeline(path: str | os.PathLike[str]) -> Timeline:
+    """The timeline columns of a whole file."""
+    reader = TimelineReader(path)
+    reader.read()
+    return reader.timeline
