@@ -123,8 +123,8 @@ _TOOL_FAILURES = (
 )
 
 # Chance that a chat call fails once (and is retried), and that a tool fails.
-_P_CHAT_FAILURE = 0.04
-_P_TOOL_FAILURE = 0.04
+_P_CHAT_FAILURE = 0.02
+_P_TOOL_FAILURE = 0.025
 _P_LINK = 0.02
 
 
@@ -425,7 +425,7 @@ def new_provider(*, seed: int = 0, processor: SpanProcessor | None = None) -> Tr
     and ``processor`` (if any) as its only span processor. It registers no exit hook."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": SERVICE_NAME, "service.version": "0.4.2",
-                                  "deployment.environment.name": "bench"}),  # fmt: skip
+                                  "service.instance.id": f"bench-{seed}", "deployment.environment.name": "bench"}),  # fmt: skip
         id_generator=_SeededIds(seed),
         shutdown_on_exit=False,
     )

@@ -30,7 +30,7 @@ def format_duration(ns: int | float | None) -> str:
         text = _three_digits(ns / scale)
         if float(text) < limit:
             return f"{text} {unit}"
-    seconds = int(ns // 1_000_000_000)
+    seconds = max(60, round(ns / 1e9))
     if seconds < 3600:
         return f"{seconds // 60} m {seconds % 60:02d} s"
     hours, rest = divmod(seconds, 3600)
