@@ -83,9 +83,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def _write_otlp(path: str, imported, *, lines: bool) -> None:
     from .otlp_json import spans_to_otlp
-    from .reader import join_feedback
 
-    join_feedback(imported.spans, imported.feedback)
     with open(path, "w", encoding="utf-8") as f:
         if not lines:
             f.write(json.dumps(spans_to_otlp(imported.spans), separators=(",", ":")) + "\n")

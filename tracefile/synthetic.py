@@ -181,8 +181,9 @@ class _Text:
         return prefix + "".join(self.rng.choices(_ALNUM, k=n))
 
 
-def _event(name: str, content: dict[str, Any], ts: int) -> tuple[str, dict[str, Any], int]:
-    return (name, {"gen_ai.system": SYSTEM, "gen_ai.event.content": json.dumps(content)}, ts)
+def _message(name: str, content: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A message event's name and attributes, encoded once and then repeated by every later call."""
+    return (name, {"gen_ai.system": SYSTEM, "gen_ai.event.content": json.dumps(content)})
 
 
 def _stacktrace(rng: random.Random, exc_type: str, message: str, tool: str | None) -> str:
@@ -234,7 +235,11 @@ class _Planner:
         self.text = _Text(self.rng)
         # One fixed system prompt per agent, repeated in every chat call of every run.
         self.system_prompts = {
-            name: f"You are {name}, an assistant for Contoso. " + self.text.text(self.rng.randint(420, 520))
+            name: _message(
+                "gen_ai.system.message",
+                {"role": "system",
+                 "content": f"You are {name}, an assistant for Contoso. " + self.text.text(self.rng.randint(420, 520))},
+            )  # fmt: skip
             for name, _ in _AGENTS
         }
         self.clock = BASE_TIME_NS
@@ -244,7 +249,7 @@ class _Planner:
               tools: list[tuple[str, str, str]], failure: tuple | None) -> SpanPlan:  # fmt: skip
         rng = self.rng
         req_model, resp_model = model
-        in_chars = sum(len(c.get("content", "")) + 40 for _, c in messages)
+        in_chars = sum(len(a["gen_ai.event.content"]) for _, a in messages)
         if failure is None:
             if final:
                 answer = self.text.text(rng.randint(380, 620))
@@ -275,8 +280,8 @@ class _Planner:
         }
         # Input messages are recorded when the call starts, the choice when it returns.
         events = []
-        for j, (name, content) in enumerate(messages):
-            events.append(_event(name, content, start + 20_000 + j * 3_000))
+        for j, (name, attributes) in enumerate(messages):
+            events.append((name, attributes, start + 20_000 + j * 3_000))
         http_start = start + rng.randint(300_000, 3 * _MS)
         http_end = end - rng.randint(100_000, 2 * _MS)
         http_attrs = {"http.request.method": "POST", "url.full": _URL, "server.address": _SERVER, "server.port": 443}
@@ -288,7 +293,7 @@ class _Planner:
                 "gen_ai.usage.input_tokens": in_chars // 4 + rng.randint(0, 40),
                 "gen_ai.usage.output_tokens": max(1, out_chars // 4 + rng.randint(-10, 30)),
             }
-            events.append(_event("gen_ai.choice", choice, end - rng.randint(50_000, 500_000)))
+            events.append((*_message("gen_ai.choice", choice), end - rng.randint(50_000, 500_000)))
             http = SpanPlan("POST /chat/completions", SpanKind.CLIENT, _HTTP, http_start, http_end, http_attrs,
                             {"http.response.status_code": 200})  # fmt: skip
             return SpanPlan(f"chat {req_model}", SpanKind.CLIENT, _INFERENCE, start, end, attrs, late, events,
@@ -336,8 +341,8 @@ class _Planner:
         used = 1 + 2 * (rounds + 1) + sum(per_round)
 
         messages = [
-            ("gen_ai.system.message", {"role": "system", "content": self.system_prompts[agent]}),
-            ("gen_ai.user.message", {"role": "user", "content": self.text.text(rng.randint(150, 600))}),
+            self.system_prompts[agent],
+            _message("gen_ai.user.message", {"role": "user", "content": self.text.text(rng.randint(150, 600))}),
         ]
         for r in range(rounds + 1):
             final = r == rounds
@@ -357,12 +362,12 @@ class _Planner:
             if final:
                 break
             calls = [{"id": cid, "type": "function", "function": {"name": n, "arguments": a}} for cid, n, a in tools]
-            messages.append(("gen_ai.assistant.message", {"role": "assistant", "tool_calls": calls}))
+            messages.append(_message("gen_ai.assistant.message", {"role": "assistant", "tool_calls": calls}))
             for cid, tool, _ in tools:
                 span, result = self._tool(cursor, tool, cid)
                 root.children.append(span)
                 cursor = span.end + rng.randint(50_000, 1 * _MS)
-                messages.append(("gen_ai.tool.message", {"role": "tool", "tool_call_id": cid, "content": result}))
+                messages.append(_message("gen_ai.tool.message", {"role": "tool", "tool_call_id": cid, "content": result}))
         root.end = cursor + rng.randint(200_000, 2 * _MS)
         self.clock = max(self.clock, t0 + (root.end - t0) // 3)  # runs overlap a little
         return TracePlan(root, used)

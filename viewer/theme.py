@@ -43,7 +43,6 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
     if font.pointSizeF() > 0 and font.pointSizeF() < 10:
         font.setPointSizeF(10)
         app.setFont(font)
-    status_icon.cache_clear()
 
 
 def _set(pal: QPalette, role: QPalette.ColorRole, color: str, disabled: str | None = None) -> None:
@@ -135,11 +134,13 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
-@lru_cache(maxsize=8)
-def status_icon(kind: str, dark: bool | None = None, size: int = 16) -> QIcon:
-    """A small round badge: ``error`` (red, "!"), ``warning`` (amber, "!"), ``orphan`` (hollow ring)."""
-    if dark is None:
-        dark = is_dark()
+def status_icon(kind: str, size: int = 16) -> QIcon:
+    """A small round badge for the current palette: ``error`` (red "!"), ``warning`` (amber "!"), ``orphan`` (dashed ring)."""
+    return _status_icon(kind, is_dark(), size)
+
+
+@lru_cache(maxsize=32)
+def _status_icon(kind: str, dark: bool, size: int) -> QIcon:
     colour = {
         "error": QColor("#ff7b72") if dark else QColor("#cf222e"),
         "warning": QColor("#e3b341") if dark else QColor("#bf8700"),

@@ -14,7 +14,8 @@ from ..schema import Feedback
 
 @dataclass
 class Imported:
-    """What an importer produced: spans in the trace model, plus anything lost on the way."""
+    """What an importer produced: spans in the trace model (feedback already joined to
+    them), plus anything lost on the way."""
 
     format: str
     spans: list[Span]

@@ -1,0 +1,300 @@
+"""SDK contract tests for TracyFileExporter, with real OpenTelemetry spans and real files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import tracefile  # noqa: E402
+from tracefile.errors import TraceFileError  # noqa: E402
+from tracefile.otel.exporter import ENV_PATH, TracyFileExporter  # noqa: E402
+from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, seq_of  # noqa: E402
+
+FILE_NAME = re.compile(r"^(?P<service>.+)\.(?P<date>\d{8})\.(?P<time>\d{6})\.(?P<us>\d{6})\.(?P<pid>\d+)\.tracy$")
+
+
+def _warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "tracefile" and r.levelno == logging.WARNING]
+
+
+def _some_spans(n: int = 3, tag: str = "", service: str = "tests"):
+    tp, col = provider({"service.name": service})
+    numbered_spans(tp.get_tracer("t"), 0, n, tag=tag)
+    return col.take()
+
+
+def test_export_round_trips_every_field(tmp_path):
+    spans = rich_spans()
+    path = tmp_path / "run.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    assert exporter.export(spans[:2]) is SpanExportResult.SUCCESS
+    assert exporter.force_flush() is True
+    exporter.shutdown()
+
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    assert tf.truncated is False
+    assert tf.version == (1, 0)
+    expected = [sdk_span_dict(s) for s in spans + spans[:2]]
+    assert dicts(tf.spans) == expected
+    # Tuples come back as lists, and types survive (bool stays bool, float stays float).
+    root = next(s for s in tf.spans if s.name == "root")
+    assert root.attributes["ints"] == [1, 2, 3] and type(root.attributes["ints"]) is list
+    assert root.attributes["bool.t"] is True and root.attributes["float"] == 3.25
+    assert type(root.attributes["float"]) is float and type(root.attributes["int"]) is int
+    # Two resources and their attributes; spans share resource objects.
+    assert sorted(r.attributes["service.name"] for r in tf.resources) == ["limited", "rich-service"]
+    assert [w.writer for w in tf.writers] == ["otel-exporter"]
+    assert tf.writers[0].pid == os.getpid()
+
+
+def test_export_through_simple_span_processor(tmp_path):
+    path = tmp_path / "simple.tracy"
+    tp, col = provider({"service.name": "simple"})
+    tp.add_span_processor(SimpleSpanProcessor(TracyFileExporter(path)))
+    numbered_spans(tp.get_tracer("t"), 0, 25)
+    tp.shutdown()
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    assert dicts(tf.spans) == [sdk_span_dict(s) for s in col.spans]
+    assert [seq_of(s.name) for s in tf.spans] == list(range(25))
+
+
+def test_empty_export_succeeds_and_creates_nothing(tmp_path):
+    path = tmp_path / "never.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export([]) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    assert not path.exists()
+
+
+def test_shutdown_twice_is_harmless(tmp_path, caplog):
+    path = tmp_path / "x.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(_some_spans(2)) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    size = path.stat().st_size
+    exporter.shutdown()
+    assert path.stat().st_size == size
+    assert _warnings(caplog) == []
+    tf = tracefile.load(path)
+    assert [s.name for s in tf.spans] == ["span-0", "span-1"] and tf.warnings == []
+
+
+def test_export_after_shutdown_fails_with_one_warning(tmp_path, caplog):
+    path = tmp_path / "x.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(_some_spans(1)) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    size = path.stat().st_size
+    caplog.set_level(logging.WARNING, logger="tracefile")
+    for _ in range(3):
+        assert exporter.export(_some_spans(2)) is SpanExportResult.FAILURE
+    warns = _warnings(caplog)
+    assert len(warns) == 1
+    assert "shut down" in warns[0].getMessage()
+    assert path.stat().st_size == size
+    assert len(tracefile.load(path).spans) == 1
+
+
+def test_shutdown_without_export_creates_no_file(tmp_path):
+    exporter = TracyFileExporter(tmp_path / "none.tracy")
+    exporter.shutdown()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_from_eight_threads(tmp_path):
+    path = tmp_path / "threads.tracy"
+    exporter = TracyFileExporter(path)
+    per_thread = [_some_spans(40, tag=f"t{i}-") for i in range(8)]
+    barrier = threading.Barrier(8)
+    results: list[list[SpanExportResult]] = [[] for _ in range(8)]
+
+    def work(i: int) -> None:
+        barrier.wait()
+        spans = per_thread[i]
+        for j in range(0, len(spans), 5):
+            results[i].append(exporter.export(spans[j : j + 5]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    exporter.shutdown()
+    assert all(r is SpanExportResult.SUCCESS for rs in results for r in rs) and sum(map(len, results)) == 64
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    names = [s.name for s in tf.spans]
+    assert len(names) == len(set(names)) == 320
+    assert set(names) == {f"t{i}-span-{j}" for i in range(8) for j in range(40)}
+    # Each thread's own spans stay in its order.
+    for i in range(8):
+        mine = [seq_of(n) for n in names if n.startswith(f"t{i}-")]
+        assert mine == list(range(40))
+
+
+@pytest.mark.parametrize("as_folder", ["existing-dir", "trailing-slash"])
+def test_folder_path_names_file_after_service(tmp_path, as_folder):
+    if as_folder == "existing-dir":
+        folder = tmp_path / "runs"
+        folder.mkdir()
+        exporter = TracyFileExporter(folder)
+    else:
+        folder = tmp_path / "new" / "runs"
+        exporter = TracyFileExporter(str(folder) + "/")
+    assert exporter.export(_some_spans(2, service="my svc/α")) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    files = list(folder.iterdir())
+    assert len(files) == 1
+    m = FILE_NAME.match(files[0].name)
+    assert m, files[0].name
+    assert m["service"] == "my_svc_α"
+    assert int(m["pid"]) == os.getpid()
+    assert exporter.path == files[0]
+    assert [s.name for s in tracefile.load(files[0]).spans] == ["span-0", "span-1"]
+
+
+def test_unknown_service_name(tmp_path):
+    tp, col = provider({})
+    numbered_spans(tp.get_tracer("t"), 0, 1)
+    spans = col.take()
+    exporter = TracyFileExporter(tmp_path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    (f,) = tmp_path.iterdir()
+    # The SDK fills in its own default service name when none is given.
+    expected = str(spans[0].resource.attributes.get("service.name") or "unknown_service")
+    assert FILE_NAME.match(f.name)["service"] == expected
+
+
+def test_two_exporters_in_one_folder_never_share_a_file(tmp_path):
+    exporters = [TracyFileExporter(tmp_path) for _ in range(2)]
+    for i, e in enumerate(exporters):
+        assert e.export(_some_spans(1, tag=f"e{i}-", service="same")) is SpanExportResult.SUCCESS
+    for e in exporters:
+        e.shutdown()
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 2 and exporters[0].path != exporters[1].path
+    contents = sorted(tuple(s.name for s in tracefile.load(f).spans) for f in files)
+    assert contents == [("e0-span-0",), ("e1-span-0",)]
+
+
+def test_default_path_is_runs_folder_under_cwd(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_PATH, raising=False)
+    monkeypatch.chdir(tmp_path)
+    exporter = TracyFileExporter()
+    assert exporter.export(_some_spans(1, service="dflt")) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    files = list((tmp_path / ".runs").iterdir())
+    assert len(files) == 1 and FILE_NAME.match(files[0].name)["service"] == "dflt"
+    assert [p.name for p in tmp_path.iterdir()] == [".runs"]
+
+
+def test_env_var_path_and_argument_override(tmp_path, monkeypatch):
+    env_file = tmp_path / "from-env.tracy"
+    monkeypatch.setenv(ENV_PATH, str(env_file))
+    e1 = TracyFileExporter()
+    assert e1.export(_some_spans(1, tag="env-")) is SpanExportResult.SUCCESS
+    e1.shutdown()
+    arg_file = tmp_path / "from-arg.tracy"
+    e2 = TracyFileExporter(arg_file)
+    assert e2.export(_some_spans(1, tag="arg-")) is SpanExportResult.SUCCESS
+    e2.shutdown()
+    assert [s.name for s in tracefile.load(env_file).spans] == ["env-span-0"]
+    assert [s.name for s in tracefile.load(arg_file).spans] == ["arg-span-0"]
+
+    env_dir = tmp_path / "envdir"
+    monkeypatch.setenv(ENV_PATH, str(env_dir) + os.sep)
+    e3 = TracyFileExporter()
+    assert e3.export(_some_spans(1, service="envsvc")) is SpanExportResult.SUCCESS
+    e3.shutdown()
+    (f,) = env_dir.iterdir()
+    assert FILE_NAME.match(f.name)["service"] == "envsvc"
+
+
+def _assert_fails_quietly(exporter, caplog, times: int = 4) -> None:
+    caplog.set_level(logging.WARNING, logger="tracefile")
+    for _ in range(times):
+        assert exporter.export(_some_spans(2)) is SpanExportResult.FAILURE
+    warns = _warnings(caplog)
+    assert len(warns) == 1, [w.getMessage() for w in warns]
+    assert "could not write 2 spans" in warns[0].getMessage()
+    exporter.shutdown()
+
+
+def test_unwritable_path_under_a_regular_file(tmp_path, caplog):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    exporter = TracyFileExporter(blocker / "x.tracy")
+    _assert_fails_quietly(exporter, caplog)
+    assert blocker.read_text() == "not a folder"
+
+
+def test_unwritable_folder_path_under_a_regular_file(tmp_path, caplog):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    exporter = TracyFileExporter(str(blocker / "runs") + "/")
+    _assert_fails_quietly(exporter, caplog)
+
+
+@pytest.mark.skipif(not os.access("/dev/full", os.W_OK), reason="needs a writable /dev/full")
+def test_full_disk_fails_with_one_warning(caplog):
+    exporter = TracyFileExporter("/dev/full")
+    _assert_fails_quietly(exporter, caplog)
+
+
+def test_foreign_file_is_never_touched(tmp_path, caplog):
+    foreign = tmp_path / "prompty.tracy"
+    original = b'{"runtime": "python", "version": "1", "trace": {"name": "x"}}\n'
+    foreign.write_bytes(original)
+    exporter = TracyFileExporter(foreign)
+    _assert_fails_quietly(exporter, caplog)
+    assert foreign.read_bytes() == original
+    with pytest.raises(TraceFileError, match="not a .tracy file"):
+        tracefile.load(foreign)
+
+
+def test_appending_to_an_existing_tracy_file(tmp_path):
+    path = tmp_path / "shared.tracy"
+    for i in range(3):
+        e = TracyFileExporter(path)
+        assert e.export(_some_spans(2, tag=f"run{i}-")) is SpanExportResult.SUCCESS
+        e.shutdown()
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    assert [s.name for s in tf.spans] == [f"run{i}-span-{j}" for i in range(3) for j in range(2)]
+    assert len(tf.writers) == 3
+    assert tf.path.endswith("shared.tracy")
+
+
+def test_uncompressed_files_read_back_identically(tmp_path, monkeypatch):
+    spans = rich_spans()
+    zst, raw = tmp_path / "zstd.tracy", tmp_path / "none.tracy"
+    for path, compression in ((zst, "zstd"), (raw, "none")):
+        e = TracyFileExporter(path, compression=compression)
+        assert e.export(spans) is SpanExportResult.SUCCESS
+        e.shutdown()
+    monkeypatch.setenv("OTEL_EXPORTER_TRACY_COMPRESSION", "none")
+    env_raw = tmp_path / "env-none.tracy"
+    e = TracyFileExporter(env_raw)
+    assert e.export(spans) is SpanExportResult.SUCCESS
+    e.shutdown()
+    a, b, c = (tracefile.load(p) for p in (zst, raw, env_raw))
+    assert dicts(a.spans) == dicts(b.spans) == dicts(c.spans) == [sdk_span_dict(s) for s in spans]
+    assert b.warnings == [] and c.warnings == []
+    # The uncompressed file really is uncompressed: span names appear verbatim,
+    # and it is bigger than the compressed one.
+    assert b"under-remote-parent" in raw.read_bytes()
+    assert b"under-remote-parent" in env_raw.read_bytes()
+    assert raw.stat().st_size > zst.stat().st_size
