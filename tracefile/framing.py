@@ -200,9 +200,13 @@ def scan_frames(
             pos = nxt
             continue
         if verify and zlib.crc32(data[pos + FRAME_HEADER_SIZE : end]) != payload_crc:
+            # A torn frame followed by a later writer's appends also fails here: resume at
+            # the first valid header inside the claimed payload, if any, so those appends survive.
             name = FRAME_KIND_NAMES.get(kind, f"kind 0x{kind:02x}")
-            _damage(report, pos, end, f"{name} frame at byte {pos} fails its checksum; skipped", strict, path)
-            pos = end
+            nxt = _find_next_header(data, pos + FRAME_HEADER_SIZE, end)
+            stop = nxt if nxt >= 0 else end
+            _damage(report, pos, stop, f"{name} frame at byte {pos} fails its checksum; skipped", strict, path)
+            pos = stop
             continue
         report.end = end
         yield FrameRef(pos, kind, flags, stored_len, raw_len)
@@ -233,8 +237,16 @@ def frame_payload(data, ref: FrameRef) -> bytes:
     if not ref.flags & FLAG_ZSTD:
         return bytes(stored)
     try:
+        # max_output_size is ignored when the zstd header declares a size: check that first,
+        # or a damaged header claiming terabytes becomes a MemoryError.
+        declared = zstandard.frame_content_size(stored)
+        if declared >= 0 and declared != ref.raw_len:
+            raise TraceFileError(
+                f"{ref.kind_name} frame at byte {ref.offset} claims {declared} bytes, header says {ref.raw_len}",
+                ref.offset,
+            )
         out = _decompressor().decompress(stored, max_output_size=ref.raw_len)
-    except zstandard.ZstdError as exc:
+    except (zstandard.ZstdError, MemoryError) as exc:
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decompress: {exc}", ref.offset)
     if len(out) != ref.raw_len:
         raise TraceFileError(

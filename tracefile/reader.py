@@ -88,7 +88,7 @@ def decode_frame(data, ref: FrameRef) -> Any:
         return None
     try:
         obj = decoder.decode(payload)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: absurdly nested values
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
     if isinstance(obj, (SpanColumns, SpanDetails)):
         _check_batch(obj, ref)

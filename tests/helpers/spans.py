@@ -185,8 +185,9 @@ def _trace_state(ts: TraceState | None) -> str:
     return ",".join(f"{k}={v}" for k, v in ts.items()) if ts else ""
 
 
-def _flags(ctx: SpanContext, parent: SpanContext | None) -> int:
-    flags = HAS_IS_REMOTE | int(ctx.trace_flags)
+def _flags(parent: SpanContext | None) -> int:
+    """OTLP Span.flags / Link.flags as the SDK's OTLP exporters set them (docs/FORMAT.md)."""
+    flags = HAS_IS_REMOTE
     if parent is not None and parent.is_remote:
         flags |= IS_REMOTE
     return flags
@@ -218,7 +219,7 @@ def sdk_span_dict(span: ReadableSpan) -> dict[str, Any]:
                 "trace_state": _trace_state(lk.context.trace_state),
                 "attributes": plain(dict(lk.attributes or {})),
                 "dropped_attributes": lk.dropped_attributes,
-                "flags": _flags(lk.context, lk.context),
+                "flags": _flags(lk.context),
             }
             for lk in span.links
         ],
@@ -230,7 +231,7 @@ def sdk_span_dict(span: ReadableSpan) -> dict[str, Any]:
             "attributes": plain(dict(scope.attributes or {})),
         },
         "trace_state": _trace_state(ctx.trace_state),
-        "flags": _flags(ctx, span.parent),
+        "flags": _flags(span.parent),
         "dropped_attributes": span.dropped_attributes,
         "dropped_events": span.dropped_events,
         "dropped_links": span.dropped_links,

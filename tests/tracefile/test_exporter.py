@@ -5,19 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-import tracefile  # noqa: E402
-from tracefile.errors import TraceFileError  # noqa: E402
-from tracefile.otel.exporter import ENV_PATH, TracyFileExporter  # noqa: E402
-from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, seq_of  # noqa: E402
+import tracefile
+from tracefile.errors import TraceFileError
+from tracefile.otel.exporter import ENV_PATH, TracyFileExporter
+from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, seq_of
 
 FILE_NAME = re.compile(r"^(?P<service>.+)\.(?P<date>\d{8})\.(?P<time>\d{6})\.(?P<us>\d{6})\.(?P<pid>\d+)\.tracy$")
 

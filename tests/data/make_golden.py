@@ -1,0 +1,225 @@
+"""Regenerate tests/data/golden-v1.tracy and golden-v1.expected.json.
+
+    python tests/data/make_golden.py [OUT.tracy [OUT.expected.json]]
+
+The golden file is a format-1.0 file that every later reader must decode to
+the expected JSON (docs/FORMAT.md, section 6). It is written with the real
+writer (TraceWriter + spans_to_frames) from real OpenTelemetry SDK spans with
+fixed ids and timestamps; the per-run FileInfo values (pid, host, time) and
+the index's pid are pinned too, so the output is byte-for-byte reproducible
+for a given zstandard version.
+
+The expected JSON is built from the SDK's span objects and the feedback
+records, not by reading the file back; the script then checks that reading
+the file gives exactly that. Only regenerate the committed golden file when
+the format's major version changes: a reader change must never require it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from opentelemetry import trace as trace_api  # noqa: E402
+from opentelemetry.sdk.resources import Resource  # noqa: E402
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.id_generator import IdGenerator  # noqa: E402
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, TraceFlags, TraceState  # noqa: E402
+from opentelemetry.trace.status import Status, StatusCode  # noqa: E402
+
+import tracefile  # noqa: E402
+from tracefile import writer as writer_module  # noqa: E402
+from tracefile.otel.convert import spans_to_frames  # noqa: E402
+from tracefile.schema import Feedback, FileInfo, Index  # noqa: E402
+from tests.helpers.golden import dump, feedback_dict, to_json  # noqa: E402
+from tests.helpers.spans import sdk_span_dict  # noqa: E402
+
+T0 = 1_730_000_000_123_456_789
+GOLDEN_PID = 4242
+GOLDEN_HOST = "golden-host"
+GOLDEN_WRITER_VERSION = "golden-1"
+
+
+class Ids(IdGenerator):
+    def __init__(self, trace_base: int, span_base: int) -> None:
+        self._t = itertools.count(trace_base)
+        self._s = itertools.count(span_base)
+
+    def generate_trace_id(self) -> int:
+        return next(self._t)
+
+    def generate_span_id(self) -> int:
+        return next(self._s)
+
+
+class Keep(SpanProcessor):
+    def __init__(self) -> None:
+        self.spans = []
+
+    def on_end(self, span) -> None:
+        self.spans.append(span)
+
+
+def build_spans() -> tuple[list, list]:
+    """Two batches of finished SDK spans covering every field of the format."""
+    app = TracerProvider(
+        resource=Resource(
+            {"service.name": "golden-app", "service.version": "1.0.0", "host.cores": 8, "deployment.canary": False, "tags": ["a", "b"]},
+            "https://opentelemetry.io/schemas/1.26.0",
+        ),
+        id_generator=Ids(0x4BF92F3577B34DA6A3CE929D0E0E4700, 0x00F067AA0BA90200),
+        shutdown_on_exit=False,
+    )
+    keep = Keep()
+    app.add_span_processor(keep)
+    tracer = app.get_tracer("golden.scope", "2.1", schema_url="https://example.com/golden-scope", attributes={"scope.flag": True, "scope.n": 3})
+    other = app.get_tracer("golden.other")
+    remote = SpanContext(
+        0xABCDEF0123456789ABCDEF0123456789, 0x1122334455667788, is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED), trace_state=TraceState([("vendor", "abc"), ("tracy", "t-1")]),
+    )  # fmt: skip
+    local = SpanContext(0x0102030405060708090A0B0C0D0E0F10, 0x0A0B0C0D0E0F1011, is_remote=False, trace_flags=TraceFlags(0))
+
+    root = tracer.start_span(
+        "POST /chat",
+        kind=SpanKind.SERVER,
+        attributes={
+            "http.method": "POST", "empty": "", "http.status_code": 200, "neg": -12, "big": 2**62 + 5,
+            "ratio": 0.125, "temperature": 0.7, "ok": True, "cached": False,
+            "strs": ["x", "y", "ü"], "ints": [1, -2, 3], "floats": [0.5, 1.25], "bools": [True, False, True],
+            "gen_ai.response.id": "chatcmpl-golden-1",
+        },
+        start_time=T0,
+    )  # fmt: skip
+    ctx = trace_api.set_span_in_context(root)
+    root.add_event("request.received", {"bytes": 512, "user": "u-1", "sampled": True, "weights": [0.25, 0.75]}, timestamp=T0 + 1_000)
+    root.add_event("no attributes", timestamp=T0 + 2_000)
+
+    chat = tracer.start_span(
+        "chat gpt-4o",
+        context=ctx,
+        kind=SpanKind.CLIENT,
+        attributes={"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 120},
+        links=[Link(remote, {"link.reason": "retry-of", "attempt": 2}), Link(local)],
+        start_time=T0 + 10_000,
+    )
+    chat.add_event("gen_ai.content.prompt", {"gen_ai.prompt": "Hello?"}, timestamp=T0 + 11_000)
+    chat.set_status(Status(StatusCode.ERROR, "rate limited (429)"))
+    chat.end(end_time=T0 + 500_000)
+
+    for i, (kind, name) in enumerate(((SpanKind.PRODUCER, "enqueue"), (SpanKind.CONSUMER, "dequeue"), (SpanKind.INTERNAL, "ツール 🔧"))):
+        s = tracer.start_span(name, context=ctx, kind=kind, attributes={"step": i}, start_time=T0 + 600_000 + i * 1_000)
+        if kind == SpanKind.PRODUCER:
+            s.set_status(Status(StatusCode.OK))
+        s.end(end_time=T0 + 650_000 + i * 1_000)
+    root.set_status(Status(StatusCode.OK))
+    root.end(end_time=T0 + 1_000_000)
+    batch1 = list(keep.spans)
+    keep.spans.clear()
+
+    under_remote = other.start_span(
+        "handle remote call", context=trace_api.set_span_in_context(NonRecordingSpan(remote)), kind=SpanKind.SERVER, start_time=T0 + 2_000_000
+    )
+    under_remote.end(end_time=T0 + 2_000_000)  # zero duration
+
+    limited = TracerProvider(
+        resource=Resource({"service.name": "golden-limited"}),
+        id_generator=Ids(0x5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A00, 0x7B7B7B7B7B7B7B00),
+        span_limits=SpanLimits(max_span_attributes=2, max_events=1, max_links=1, max_event_attributes=1, max_link_attributes=1),
+        shutdown_on_exit=False,
+    )
+    limited.add_span_processor(keep)
+    lt = limited.get_tracer("golden.limited", "0.1")
+    dropped = lt.start_span(
+        "dropped counts",
+        attributes={"a": 1, "b": 2, "c": 3, "d": 4},
+        links=[Link(local), Link(remote, {"x": 1, "y": 2})],
+        start_time=T0 + 3_000_000,
+    )
+    dropped.add_event("first", timestamp=T0 + 3_000_100)
+    dropped.add_event("second", {"p": 1, "q": 2, "r": 3}, timestamp=T0 + 3_000_200)
+    dropped.end(end_time=T0 + 3_500_000)
+    batch2 = list(keep.spans)
+    return batch1, batch2
+
+
+def build_feedback(batch1: list) -> list[Feedback]:
+    root = next(s for s in batch1 if s.parent is None)
+    chat = next(s for s in batch1 if s.name == "chat gpt-4o")
+    return [
+        Feedback(
+            time_unix_nano=T0 + 5_000_000, trace_id=f"{chat.context.trace_id:032x}", span_id=f"{chat.context.span_id:016x}",
+            score=0.0, label="thumbs-down", comment="too slow", evaluator="user", metadata={"ui": "web", "n": 1},
+        ),
+        Feedback(time_unix_nano=T0 + 6_000_000, response_id="chatcmpl-golden-1", score=4.5, label="relevance", evaluator="judge-llm"),
+        Feedback(time_unix_nano=T0 + 7_000_000, trace_id=f"{root.context.trace_id:032x}", comment="whole run was fine"),
+    ]  # fmt: skip
+
+
+def expected(batch1: list, batch2: list, feedback: list[Feedback]) -> dict:
+    spans = batch1 + batch2
+    root = next(s for s in batch1 if s.parent is None)
+    chat = next(s for s in batch1 if s.name == "chat gpt-4o")
+    targets = {chat.context.span_id: [0], root.context.span_id: [1, 2]}  # by span id; by response id; by trace root
+    resources = []
+    for s in spans:
+        r = {"attributes": {k: list(v) if isinstance(v, tuple) else v for k, v in s.resource.attributes.items()},
+             "schema_url": s.resource.schema_url or "", "dropped_attributes": 0}  # fmt: skip
+        if r not in resources:
+            resources.append(r)
+    out_spans = []
+    for s in spans:
+        d = sdk_span_dict(s)
+        d["feedback"] = targets.get(s.context.span_id, [])
+        out_spans.append(d)
+    return {
+        "version": [1, 0],
+        "truncated": False,
+        "warnings": [],
+        "writers": [{"writer": "make_golden", "writer_version": GOLDEN_WRITER_VERSION}],
+        "resources": resources,
+        "spans": out_spans,
+        "feedback": [feedback_dict(f) for f in feedback],
+    }
+
+
+def write(path: Path) -> dict:
+    """Write the golden file at ``path``; return the data it must decode to."""
+    batch1, batch2 = build_spans()
+    feedback = build_feedback(batch1)
+    real_info, real_index = writer_module.FileInfo, writer_module.Index
+    writer_module.FileInfo = lambda writer, version, pid, host, started: FileInfo(writer, GOLDEN_WRITER_VERSION, GOLDEN_PID, GOLDEN_HOST, T0)
+    writer_module.Index = lambda pid, spans, frames: Index(GOLDEN_PID, spans, frames)
+    try:
+        if path.exists():
+            path.unlink()
+        with writer_module.TraceWriter(path, compression=True, writer="make_golden") as w:
+            for batch_id, batch in ((0x1111, batch1), (0x2222, batch2)):
+                columns, details = spans_to_frames(batch, batch_id)
+                w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
+            w.write_feedback(feedback)
+    finally:
+        writer_module.FileInfo, writer_module.Index = real_info, real_index
+    want = expected(batch1, batch2, feedback)
+    got = dump(tracefile.load(path))
+    if got != want:
+        raise SystemExit(f"{path} does not read back as its spans:\n{to_json(got)}\n!=\n{to_json(want)}")
+    return want
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1]) if len(argv) > 1 else HERE / "golden-v1.tracy"
+    out_json = Path(argv[2]) if len(argv) > 2 else out.with_name(out.name.replace(".tracy", ".expected.json"))
+    want = write(out)
+    out_json.write_text(to_json(want), encoding="utf-8")
+    print(f"wrote {out} ({os.path.getsize(out)} bytes) and {out_json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
