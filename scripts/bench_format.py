@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 import zstandard
 from opentelemetry.exporter.otlp.json.file import FileSpanExporter
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -34,11 +33,10 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
 import tracefile
+from tracefile.columns import read_timeline
 from tracefile import synthetic
-from tracefile.framing import ScanReport, check_file_header
 from tracefile.otel.convert import spans_to_frames
 from tracefile.otel.exporter import TracyFileExporter
-from tracefile.reader import Batch, iter_records, open_buffer
 from tracefile.writer import _ENCODER
 
 _U32 = struct.Struct("<I")
@@ -145,39 +143,10 @@ def decode_tracy_full(path: Path) -> tuple[int, Any]:
 
 
 def decode_tracy_timeline(path: Path) -> tuple[int, Any]:
-    """What a timeline needs: the packed columns as numpy arrays, span-details frames skipped.
-
-    Done here with reader internals; a ``tracefile.columns`` API may replace it.
-    """
-    report = ScanReport()
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("trace", "span", "parent", "start", "end",
-                                                          "kind", "status", "flags", "resource", "scope")}  # fmt: skip
-    names: list[np.ndarray] = []
-    strings: list[str] = []
-    with open_buffer(path) as data:
-        check_file_header(data, str(path))
-        for rec in iter_records(data, report, details=False):
-            if not isinstance(rec, Batch):
-                continue
-            c = rec.columns
-            cols["trace"].append(np.frombuffer(c.trace_id, dtype="V16"))
-            cols["span"].append(np.frombuffer(c.span_id, dtype=">u8"))
-            cols["parent"].append(np.frombuffer(c.parent_span_id, dtype=">u8"))
-            cols["start"].append(np.frombuffer(c.start_time, dtype="<u8"))
-            cols["end"].append(np.frombuffer(c.end_time, dtype="<u8"))
-            # Re-base per-batch string indices onto one table for the whole file.
-            names.append(np.frombuffer(c.name, dtype="<u4") + len(strings))
-            strings.extend(c.strings)
-            cols["kind"].append(np.frombuffer(c.kind, dtype="u1"))
-            cols["status"].append(np.frombuffer(c.status_code, dtype="u1"))
-            cols["flags"].append(np.frombuffer(c.flags, dtype="<u4"))
-            cols["resource"].append(np.frombuffer(c.resource, dtype="<u2"))
-            cols["scope"].append(np.frombuffer(c.scope, dtype="<u2"))
-    if not names:
-        return 0, None
-    merged = {k: np.concatenate(v) for k, v in cols.items()}
-    merged["name"] = np.concatenate(names)
-    return len(merged["start"]), (merged, strings)
+    """What a timeline needs: tracefile.columns reads the packed columns into numpy arrays
+    and skips span-details frames without decompressing them."""
+    timeline = read_timeline(path)
+    return len(timeline), timeline
 
 
 def _proto_blobs(path: Path) -> list[bytes]:

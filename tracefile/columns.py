@@ -23,7 +23,7 @@ from .schema import FILE_HEADER_SIZE, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPA
 
 # Column name -> numpy dtype of its packed little-endian encoding.
 _DTYPES = {
-    "start_time": "<u8", "end_time": "<u8", "name": "<u4", "kind": "u1", "status_code": "u1",
+    "start_time": "<u8", "duration": "<u8", "name": "<u4", "kind": "u1", "status_code": "u1",
     "flags": "<u4", "resource": "<u2", "scope": "<u2",
 }  # fmt: skip
 
@@ -173,6 +173,8 @@ class TimelineReader:
             arr = np.frombuffer(getattr(cols, k), dt)
             if k == "name":
                 arr = remap[arr] if len(remap) else arr
+            elif k == "start_time":
+                arr = arr + np.uint64(cols.base_time)
             parts[k].append(arr)
 
     def _append(self, parts: dict[str, list[np.ndarray]], batches: list[BatchRef]) -> int:
@@ -193,7 +195,7 @@ class TimelineReader:
             span_id=cat(t.span_id, new["span_id"]),
             parent_span_id=cat(t.parent_span_id, new["parent_span_id"]),
             start=cat(t.start, new["start_time"].astype(np.uint64)),
-            end=cat(t.end, new["end_time"].astype(np.uint64)),
+            end=cat(t.end, (new["start_time"] + new["duration"]).astype(np.uint64)),
             name=cat(t.name, new["name"].astype(np.uint32)),
             kind=cat(t.kind, new["kind"]),
             status=cat(t.status, new["status_code"]),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import msgspec
 
 from .model import Span
 from .otel.convert import packed
-from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
+from .schema import Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
 from .writer import TraceWriter, new_batch_id
 
 BATCH_SIZE = 512
@@ -18,19 +18,11 @@ BATCH_SIZE = 512
 def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
     """The spans and span-details payloads for one batch of model spans."""
     names: dict[str, int] = {}
-    keys: dict[str, int] = {}
     resources: dict[bytes, int] = {}
     scopes: dict[bytes, int] = {}
     res_list: list[Resource] = []
     scope_list: list[Scope] = []
     res_col, scope_col = [], []
-
-    def key(k: str) -> int:
-        return keys.setdefault(k, len(keys))
-
-    def attrs(a: dict[str, Any]) -> dict[int, Any]:
-        return {key(k): v for k, v in a.items()}
-
     status_message: dict[int, str] = {}
     trace_state: dict[int, str] = {}
     dropped: dict[int, tuple[int, int, int]] = {}
@@ -52,17 +44,19 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         if s.dropped_attributes or s.dropped_events or s.dropped_links:
             dropped[i] = (s.dropped_attributes, s.dropped_events, s.dropped_links)
 
+    base = min((s.start_time for s in spans), default=0)
     columns = SpanColumns(
         batch_id=batch_id,
         count=len(spans),
+        base_time=base,
         strings=[],
         resources=res_list,
         scopes=scope_list,
         trace_id=b"".join(bytes.fromhex(s.trace_id.rjust(32, "0")) for s in spans),
         span_id=b"".join(bytes.fromhex(s.span_id.rjust(16, "0")) for s in spans),
         parent_span_id=b"".join(bytes.fromhex(s.parent_span_id.rjust(16, "0")) for s in spans),
-        start_time=packed("Q", [s.start_time for s in spans]),
-        end_time=packed("Q", [s.end_time for s in spans]),
+        start_time=packed("Q", [s.start_time - base for s in spans]),
+        duration=packed("Q", [max(0, s.end_time - s.start_time) for s in spans]),
         name=packed("I", [names.setdefault(s.name, len(names)) for s in spans]),
         kind=bytes(s.kind for s in spans),
         status_code=bytes(s.status_code for s in spans),
@@ -74,13 +68,12 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
     details = SpanDetails(
         batch_id=batch_id,
         count=len(spans),
-        strings=[],
-        attributes=[attrs(s.attributes) for s in spans],
-        events=[[Event(e.time_unix_nano, key(e.name), attrs(e.attributes), e.dropped_attributes) for e in s.events] for s in spans],
+        attributes=[s.attributes for s in spans],
+        events=[list(s.events) for s in spans],
         links=[
             [
                 Link(bytes.fromhex(lk.trace_id.rjust(32, "0")), bytes.fromhex(lk.span_id.rjust(16, "0")), lk.trace_state,
-                     attrs(lk.attributes), lk.dropped_attributes, lk.flags)  # fmt: skip
+                     lk.attributes, lk.dropped_attributes, lk.flags)  # fmt: skip
                 for lk in s.links
             ]
             for s in spans
@@ -89,7 +82,6 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         trace_state=trace_state,
         dropped=dropped,
     )
-    details.strings = list(keys)
     return columns, details
 
 

@@ -6,16 +6,12 @@ from typing import Any
 
 import msgspec
 
-from .schema import SPAN_KIND_NAMES, STATUS_ERROR, STATUS_NAMES, Feedback, FileInfo, Resource, Scope
+from .schema import SPAN_KIND_NAMES, STATUS_ERROR, STATUS_NAMES, Event, Feedback, FileInfo, Resource, Scope
 
 
-class SpanEvent(msgspec.Struct, gc=False):
-    """Something that happened during a span, at one instant."""
-
-    name: str
-    time_unix_nano: int
-    attributes: dict[str, Any] = {}
-    dropped_attributes: int = 0
+#: Events are decoded straight into the format's own struct:
+#: ``SpanEvent(time_unix_nano, name, attributes={}, dropped_attributes=0)``.
+SpanEvent = Event
 
 
 class SpanLink(msgspec.Struct, gc=False):
@@ -29,8 +25,11 @@ class SpanLink(msgspec.Struct, gc=False):
     flags: int = 0
 
 
-class Span(msgspec.Struct, gc=False, kw_only=True):
-    """One span with every field the file holds. Ids are lowercase hex."""
+class Span(msgspec.Struct, gc=False):
+    """One span with every field the file holds. Ids are lowercase hex.
+
+    Construct it with keywords; readers use the field order for speed.
+    """
 
     trace_id: str
     span_id: str

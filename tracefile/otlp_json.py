@@ -87,7 +87,7 @@ def feedback_event(fb: Feedback) -> SpanEvent:
     for k, v in fb.metadata.items():
         if isinstance(v, (str, bool, int, float)):
             attrs[f"gen_ai.evaluation.metadata.{k}"] = v
-    return SpanEvent("gen_ai.evaluation.result", fb.time_unix_nano, attrs)
+    return SpanEvent(fb.time_unix_nano, "gen_ai.evaluation.result", attrs)
 
 
 def span_to_otlp(s: Span, *, with_feedback: bool = True) -> dict[str, Any]:
@@ -226,7 +226,7 @@ def otlp_to_spans(request: dict[str, Any], where: str = "<input>") -> list[Span]
                             status_message=status.get("message", ""),
                             attributes=_from_attributes(s.get("attributes")),
                             events=[
-                                SpanEvent(e.get("name", ""), int(e.get("timeUnixNano", 0)), _from_attributes(e.get("attributes")),
+                                SpanEvent(int(e.get("timeUnixNano", 0)), e.get("name", ""), _from_attributes(e.get("attributes")),
                                           int(e.get("droppedAttributesCount", 0)))  # fmt: skip
                                 for e in s.get("events") or []
                             ],

@@ -20,7 +20,7 @@ import msgspec
 
 from .errors import TraceFileError
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
-from .model import Span, SpanEvent, SpanLink, TraceFile
+from .model import Span, SpanLink, TraceFile
 from .schema import (
     FILE_HEADER_SIZE,
     KIND_FEEDBACK,
@@ -100,7 +100,7 @@ def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
     n = obj.count
     if isinstance(obj, SpanColumns):
         widths = (
-            ("trace_id", 16), ("span_id", 8), ("parent_span_id", 8), ("start_time", 8), ("end_time", 8),
+            ("trace_id", 16), ("span_id", 8), ("parent_span_id", 8), ("start_time", 8), ("duration", 8),
             ("name", 4), ("kind", 1), ("status_code", 1), ("flags", 4), ("resource", 2), ("scope", 2),
         )  # fmt: skip
         for field, width in widths:
@@ -180,8 +180,9 @@ def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) ->
     tid = c.trace_id.hex()
     sid = c.span_id.hex()
     pid = c.parent_span_id.hex()
-    starts = unpack("Q", c.start_time)
-    ends = unpack("Q", c.end_time)
+    base = c.base_time
+    starts = [base + t for t in unpack("Q", c.start_time)]
+    durations = unpack("Q", c.duration)
     name_idx = unpack("I", c.name)
     flags = unpack("I", c.flags)
     res_idx = unpack("H", c.resource)
@@ -193,64 +194,40 @@ def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) ->
         res_list = [resources.setdefault(msgspec.msgpack.encode(r), r) for r in res_list]
     scopes = c.scopes
     zero = "0" * 16
-    out = []
     if d is None:
-        for i in range(n):
-            p = pid[16 * i : 16 * i + 16]
-            out.append(
-                Span(
-                    trace_id=tid[32 * i : 32 * i + 32], span_id=sid[16 * i : 16 * i + 16],
-                    parent_span_id="" if p == zero else p, name=names[name_idx[i]], kind=kinds[i],
-                    start_time=starts[i], end_time=ends[i], status_code=status[i], flags=flags[i],
-                    resource=res_list[res_idx[i]], scope=scopes[scope_idx[i]],
-                )  # fmt: skip
-            )
-        return out
-    keys = d.strings
-    status_msg = d.status_message
-    trace_state = d.trace_state
-    dropped = d.dropped
-    for i in range(n):
-        p = pid[16 * i : 16 * i + 16]
-        ev = d.events[i]
-        lk = d.links[i]
-        drop = dropped.get(i, (0, 0, 0)) if dropped else (0, 0, 0)
-        out.append(
-            Span(
-                trace_id=tid[32 * i : 32 * i + 32],
-                span_id=sid[16 * i : 16 * i + 16],
-                parent_span_id="" if p == zero else p,
-                name=names[name_idx[i]],
-                kind=kinds[i],
-                start_time=starts[i],
-                end_time=ends[i],
-                status_code=status[i],
-                status_message=status_msg.get(i, "") if status_msg else "",
-                attributes={keys[k]: v for k, v in d.attributes[i].items()},
-                events=[
-                    SpanEvent(keys[e.name], e.time_unix_nano, {keys[k]: v for k, v in e.attributes.items()}, e.dropped_attributes)
-                    for e in ev
-                ]
-                if ev
-                else [],
-                links=[
-                    SpanLink(
-                        x.trace_id.hex(), x.span_id.hex(), x.trace_state,
-                        {keys[k]: v for k, v in x.attributes.items()}, x.dropped_attributes, x.flags,
-                    )  # fmt: skip
-                    for x in lk
-                ]
-                if lk
-                else [],
-                resource=res_list[res_idx[i]],
-                scope=scopes[scope_idx[i]],
-                trace_state=trace_state.get(i, "") if trace_state else "",
-                flags=flags[i],
-                dropped_attributes=drop[0],
-                dropped_events=drop[1],
-                dropped_links=drop[2],
-            )
+        attributes = [{} for _ in range(n)]
+        events = [[] for _ in range(n)]
+        links = [[]] * n  # only read, never handed out
+        status_msg = trace_state = dropped = {}
+    else:
+        attributes, events, links = d.attributes, d.events, d.links
+        status_msg, trace_state, dropped = d.status_message, d.trace_state, d.dropped
+    tids = [tid[k : k + 32] for k in range(0, 32 * n, 32)]
+    sids = [sid[k : k + 16] for k in range(0, 16 * n, 16)]
+    pids = [pid[k : k + 16] for k in range(0, 16 * n, 16)]
+    span_names = [names[k] for k in name_idx]
+    span_res = [res_list[k] for k in res_idx]
+    span_scopes = [scopes[k] for k in scope_idx]
+    # Positional construction in Span's field order: it is the hot loop of load().
+    out = [
+        Span(t, s, "" if p == zero else p, nm, kd, st, st + du, sc, "", at, ev, [], rs, sp, "", fl)
+        for t, s, p, nm, kd, st, du, sc, at, ev, rs, sp, fl in zip(
+            tids, sids, pids, span_names, kinds, starts, durations, status, attributes, events, span_res, span_scopes, flags
         )
+    ]
+    for i, msg in status_msg.items():
+        out[i].status_message = msg
+    for i, ts in trace_state.items():
+        out[i].trace_state = ts
+    for i, (da, de, dl) in dropped.items():
+        span = out[i]
+        span.dropped_attributes, span.dropped_events, span.dropped_links = da, de, dl
+    for i, lk in enumerate(links):
+        if lk:
+            out[i].links = [
+                SpanLink(x.trace_id.hex(), x.span_id.hex(), x.trace_state, x.attributes, x.dropped_attributes, x.flags)
+                for x in lk
+            ]
     return out
 
 

@@ -110,19 +110,22 @@ class SpanColumns(_Frame):
     """Payload of a ``spans`` frame: what a timeline needs, one column per field.
 
     ``count`` spans; each ``bytes`` column is a packed little-endian array of
-    ``count`` items of the size noted. Strings are indices into ``strings``.
+    ``count`` items of the size noted. Span names are indices into ``strings``.
+    Times are offsets from ``base_time`` so that their high bytes are zero and
+    compress away.
     """
 
     batch_id: int
     count: int
+    base_time: int  # unix nanoseconds; the earliest start in the batch
     strings: list[str]
     resources: list[Resource]
     scopes: list[Scope]
     trace_id: bytes  # 16 bytes per span, big-endian id as in W3C trace context
     span_id: bytes  # 8 bytes per span
     parent_span_id: bytes  # 8 bytes per span; all zero for a root span
-    start_time: bytes  # u64 unix nanoseconds
-    end_time: bytes  # u64 unix nanoseconds
+    start_time: bytes  # u64 nanoseconds after base_time
+    duration: bytes  # u64 nanoseconds from start to end
     name: bytes  # u32 index into strings
     kind: bytes  # u8 SpanKind
     status_code: bytes  # u8 StatusCode
@@ -132,9 +135,11 @@ class SpanColumns(_Frame):
 
 
 class Event(_Frame):
+    """Something that happened during a span, at one instant. Also the trace model's event type."""
+
     time_unix_nano: int
-    name: int  # index into SpanDetails.strings
-    attributes: dict[int, Any] = {}
+    name: str
+    attributes: dict[str, Any] = {}
     dropped_attributes: int = 0
 
 
@@ -142,7 +147,7 @@ class Link(_Frame):
     trace_id: bytes
     span_id: bytes
     trace_state: str = ""
-    attributes: dict[int, Any] = {}
+    attributes: dict[str, Any] = {}
     dropped_attributes: int = 0
     flags: int = 0
 
@@ -153,13 +158,13 @@ class SpanDetails(_Frame):
     It belongs to the ``spans`` frame with the same ``batch_id``, which a writer
     places directly before it. Per-span lists are indexed like the columns;
     the sparse maps are keyed by the span's index in the batch. Attribute keys
-    and event names are indices into ``strings``.
+    are stored as strings, so attributes decode straight into their final
+    dictionaries; zstd removes their repetition.
     """
 
     batch_id: int
     count: int
-    strings: list[str]
-    attributes: list[dict[int, Any]]
+    attributes: list[dict[str, Any]]
     events: list[list[Event]]
     links: list[list[Link]]
     status_message: dict[int, str] = {}

@@ -172,4 +172,7 @@ def _status_icon(kind: str, dark: bool, size: int) -> QIcon:
         p.drawRoundedRect(QRectF(c.x() - w / 2, r.top() + size * 0.17, w, size * 0.36), w / 2, w / 2)
         p.drawEllipse(QPointF(c.x(), r.bottom() - size * 0.2), w * 0.62, w * 0.62)
     p.end()
-    return QIcon(pm)
+    icon = QIcon()
+    icon.addPixmap(pm, QIcon.Mode.Normal)
+    icon.addPixmap(pm, QIcon.Mode.Selected)  # keep full colour on a selected row
+    return icon

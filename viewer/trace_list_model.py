@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QFont
 
 from . import theme
-from .traces import TraceSummary, format_duration, format_timestamp, plural
+from .traces import TraceSummary, common_date, format_duration, format_timestamp, plural
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -26,14 +26,21 @@ class TraceListModel(QAbstractItemModel):
 
     def __init__(self, traces: Sequence[TraceSummary] = (), parent=None) -> None:
         super().__init__(parent)
-        self._traces: list[TraceSummary] = list(traces)
+        self._traces: list[TraceSummary] = []
+        self._date: str | None = None
+        self.set_traces(traces)
 
     # -- data access for the rest of the viewer -------------------------------
 
     def set_traces(self, traces: Sequence[TraceSummary]) -> None:
         self.beginResetModel()
         self._traces = list(traces)
+        self._date = common_date(t.start_time for t in self._traces)
         self.endResetModel()
+
+    def common_date(self) -> str | None:
+        """The date every trace started on; the Started column then shows only the time."""
+        return self._date
 
     def trace(self, row: int) -> TraceSummary:
         return self._traces[row]
@@ -83,7 +90,7 @@ class TraceListModel(QAbstractItemModel):
             if col == self.NAME:
                 return t.name or "(unnamed)"
             if col == self.STARTED:
-                return format_timestamp(t.start_time)
+                return format_timestamp(t.start_time, with_date=self._date is None)
             if col == self.DURATION:
                 return format_duration(t.duration_ns)
             if col == self.SPANS:
@@ -121,6 +128,7 @@ class TraceListModel(QAbstractItemModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"<b>{_esc(t.name or '(unnamed)')}</b>", f"trace id <code>{t.trace_id}</code>",
+                     f"started {format_timestamp(t.start_time)}",
                      f"{plural(t.span_count, 'span')}, {plural(t.error_count, 'error')}"]  # fmt: skip
             if not t.has_root:
                 lines.append("<i>The root span is not in the file (yet).</i>")

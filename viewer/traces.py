@@ -49,15 +49,33 @@ def _three_digits(value: float) -> str:
     return f"{value:.0f}"
 
 
-def format_timestamp(unix_ns: int, *, tz=None) -> str:
-    """Local wall-clock time with milliseconds: ``2025-11-25 22:12:03.123``."""
+def _local(unix_ns: int, tz=None) -> datetime | None:
     if not unix_ns or unix_ns < 0:
-        return "–"
+        return None
     try:
-        dt = datetime.fromtimestamp(unix_ns / 1e9, tz=tz)
+        return datetime.fromtimestamp(unix_ns // 1_000_000_000, tz=tz)
     except (OverflowError, OSError, ValueError):
+        return None
+
+
+def format_timestamp(unix_ns: int, *, with_date: bool = True, tz=None) -> str:
+    """Local wall-clock time with milliseconds: ``2025-11-25 22:12:03.123`` (or just ``22:12:03.123``)."""
+    dt = _local(unix_ns, tz)
+    if dt is None:
         return "–"
-    return dt.strftime("%Y-%m-%d %H:%M:%S") + f".{(unix_ns // 1_000_000) % 1000:03d}"
+    return dt.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S") + f".{(unix_ns // 1_000_000) % 1000:03d}"
+
+
+def format_date(unix_ns: int, *, tz=None) -> str:
+    """Local calendar date: ``2025-11-25``."""
+    dt = _local(unix_ns, tz)
+    return "–" if dt is None else dt.strftime("%Y-%m-%d")
+
+
+def common_date(times_ns: Iterable[int], *, tz=None) -> str | None:
+    """The local date all these timestamps fall on, or None if they span several days (or none)."""
+    dates = {format_date(t, tz=tz) for t in times_ns}
+    return dates.pop() if len(dates) == 1 else None
 
 
 def format_offset(ns: int) -> str:

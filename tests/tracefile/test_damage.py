@@ -402,13 +402,13 @@ def test_out_of_range_indices_are_damage(tmp_path):
     from tracefile.schema import SpanColumns, SpanDetails
 
     enc = msgspec.msgpack.encode
-    one = dict(trace_id=bytes(16), span_id=bytes(8), parent_span_id=bytes(8), start_time=bytes(8), end_time=bytes(8),
+    one = dict(trace_id=bytes(16), span_id=bytes(8), parent_span_id=bytes(8), start_time=bytes(8), duration=bytes(8),
                name=bytes(4), kind=b"\0", status_code=b"\0", flags=bytes(4), resource=bytes(2), scope=bytes(2))  # fmt: skip
-    no_strings = SpanColumns(batch_id=1, count=1, strings=[], resources=[tracefile.Resource()], scopes=[tracefile.Scope()], **one)
-    no_resources = SpanColumns(batch_id=2, count=1, strings=["n"], resources=[], scopes=[tracefile.Scope()], **one)
-    ok_cols = SpanColumns(batch_id=3, count=1, strings=["ok"], resources=[tracefile.Resource()], scopes=[tracefile.Scope()], **one)
-    bad_details = SpanDetails(batch_id=3, count=1, strings=[], attributes=[{5: 1}], events=[[]], links=[[]])
-    wrong_count = SpanDetails(batch_id=3, count=2, strings=[], attributes=[{}], events=[[]], links=[[]])
+    no_strings = SpanColumns(batch_id=1, count=1, base_time=0, strings=[], resources=[tracefile.Resource()], scopes=[tracefile.Scope()], **one)
+    no_resources = SpanColumns(batch_id=2, count=1, base_time=0, strings=["n"], resources=[], scopes=[tracefile.Scope()], **one)
+    ok_cols = SpanColumns(batch_id=3, count=1, base_time=0, strings=["ok"], resources=[tracefile.Resource()], scopes=[tracefile.Scope()], **one)
+    bad_details = SpanDetails(batch_id=3, count=1, attributes=[{5: 1}], events=[[]], links=[[]])  # keys must be strings
+    wrong_count = SpanDetails(batch_id=3, count=2, attributes=[{}], events=[[]], links=[[]])
     p = _crafted(
         tmp_path,
         encode_frame(KIND_SPANS, enc(no_strings)),
@@ -417,8 +417,9 @@ def test_out_of_range_indices_are_damage(tmp_path):
         encode_frame(KIND_SPAN_DETAILS, enc(bad_details)),
     )
     tf = tracefile.load(p)
-    assert tf.spans == []
-    assert sum("refers to entries it does not hold" in w for w in tf.warnings) == 3
+    assert [s.name for s in tf.spans] == ["ok"] and tf.spans[0].attributes == {}
+    assert sum("refers to entries it does not hold" in w for w in tf.warnings) == 2
+    assert any("span-details frame at byte" in w and "does not decode" in w for w in tf.warnings)
     with pytest.raises(TraceFileError):
         tracefile.load(p, strict=True)
     p = _crafted(tmp_path, encode_frame(KIND_SPANS, enc(ok_cols)), encode_frame(KIND_SPAN_DETAILS, enc(wrong_count)))

@@ -1,4 +1,11 @@
-"""Pure conversion of OpenTelemetry ReadableSpans into one spans frame and one span-details frame."""
+"""Pure conversion of OpenTelemetry ReadableSpans into one spans frame and one span-details frame.
+
+This runs on the exporter's thread for every span the app makes, so it is
+written for speed: SDK spans are read through their private fields (public
+properties copy events and links into new tuples and wrap attributes in
+proxies), and attribute dictionaries are handed to msgspec as they are.
+Objects that are not SDK spans go through the public ReadableSpan API.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,14 @@ import sys
 from array import array
 from typing import Any, Sequence
 
-from ..schema import (
-    OTLP_FLAG_HAS_IS_REMOTE,
-    OTLP_FLAG_IS_REMOTE,
-    Event,
-    Link,
-    Resource,
-    Scope,
-    SpanColumns,
-    SpanDetails,
-)
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.sdk.trace import ReadableSpan
+
+from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
 _ZERO8 = bytes(8)
+_NO_DROPS = (0, 0, 0)
 assert array("I").itemsize == 4 and array("H").itemsize == 2 and array("Q").itemsize == 8
 
 
@@ -30,10 +32,13 @@ def packed(typecode: str, values: list[int]) -> bytes:
     return arr.tobytes()
 
 
-def _attrs(attributes: Any, intern) -> dict[int, Any]:
+def _plain(attributes: Any) -> dict[str, Any]:
+    """A dict msgspec can encode as it is: BoundedAttributes keep one inside."""
     if not attributes:
         return {}
-    return {intern(k): v for k, v in attributes.items()}
+    if type(attributes) is BoundedAttributes:
+        return attributes._dict
+    return dict(attributes)
 
 
 def _resource(res: Any) -> Resource:
@@ -49,27 +54,34 @@ def _scope(scope: Any) -> Scope:
     return Scope(scope.name or "", scope.version or "", scope.schema_url or "", dict(attrs) if attrs else {})
 
 
-def _otlp_flags(parent_ctx: Any) -> int:
+def _trace_state(ts: Any) -> str:
+    return ",".join(f"{k}={v}" for k, v in ts.items()) if ts else ""
+
+
+def _flags(ctx: Any) -> int:
     # Exactly what the SDK's own OTLP exporters put in Span.flags / Link.flags.
-    flags = OTLP_FLAG_HAS_IS_REMOTE
-    if parent_ctx is not None and parent_ctx.is_remote:
-        flags |= OTLP_FLAG_IS_REMOTE
-    return flags
+    if ctx is not None and ctx.is_remote:
+        return OTLP_FLAG_HAS_IS_REMOTE | OTLP_FLAG_IS_REMOTE
+    return OTLP_FLAG_HAS_IS_REMOTE
+
+
+def _dropped(obj: Any) -> int:
+    return getattr(obj, "dropped", 0)
+
+
+def _event(e: Any) -> tuple:
+    """An SDK Event as the format's Event array; tuples encode exactly like the struct."""
+    attrs = e.attributes
+    if type(attrs) is BoundedAttributes:
+        return (e.timestamp, e.name, attrs._dict, attrs.dropped)
+    return (e.timestamp, e.name, dict(attrs) if attrs else {}, 0)
 
 
 def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
-    """Convert finished SDK spans into the two payloads of one batch.
-
-    Only reads public ReadableSpan properties, so any SDK-compatible span
-    object works. Runs on the exporter's thread: keep it lean.
-    """
+    """Convert finished spans into the two payloads of one batch."""
     names: dict[str, int] = {}
-    keys: dict[str, int] = {}
-
-    def key_intern(key: str) -> int:
-        return keys.setdefault(key, len(keys))
-    res_index: dict[Any, int] = {}
-    scope_index: dict[Any, int] = {}
+    res_index: dict[int, int] = {}
+    scope_index: dict[int, int] = {}
     resources: list[Resource] = []
     scopes: list[Scope] = []
 
@@ -77,7 +89,7 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
     span_ids: list[bytes] = []
     parent_ids: list[bytes] = []
     starts: list[int] = []
-    ends: list[int] = []
+    durations: list[int] = []
     name_col: list[int] = []
     kind_col: list[int] = []
     status_col: list[int] = []
@@ -85,88 +97,110 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
     res_col: list[int] = []
     scope_col: list[int] = []
 
-    attributes: list[dict[int, Any]] = []
-    events: list[list[Event]] = []
-    links: list[list[Link]] = []
+    attributes: list[dict[str, Any]] = []
+    events: list[list[Any]] = []
+    links: list[list[Any]] = []
     status_message: dict[int, str] = {}
     trace_state: dict[int, str] = {}
     dropped: dict[int, tuple[int, int, int]] = {}
 
     for i, span in enumerate(spans):
-        ctx = span.context
-        parent = span.parent
+        if isinstance(span, ReadableSpan):
+            ctx = span._context
+            parent = span._parent
+            start = span._start_time or 0
+            end = span._end_time or start
+            name = span._name
+            kind = span._kind
+            status = span._status
+            res = span._resource
+            sc = span._instrumentation_scope
+            attrs = span._attributes
+            span_events = span._events
+            span_links = span._links
+            d = (_dropped(attrs), _dropped(span_events), _dropped(span_links))
+        else:
+            ctx = span.context
+            parent = span.parent
+            start = span.start_time or 0
+            end = span.end_time or start
+            name = span.name
+            kind = span.kind
+            status = span.status
+            res = span.resource
+            sc = span.instrumentation_scope
+            attrs = span.attributes
+            span_events = span.events
+            span_links = span.links
+            d = (span.dropped_attributes, span.dropped_events, span.dropped_links)
         trace_ids.append(ctx.trace_id.to_bytes(16, "big"))
         span_ids.append(ctx.span_id.to_bytes(8, "big"))
-        parent_ids.append(parent.span_id.to_bytes(8, "big") if parent is not None else _ZERO8)
-        start = span.start_time or 0
+        if parent is not None:
+            parent_ids.append(parent.span_id.to_bytes(8, "big"))
+            flag_col.append(_flags(parent))
+        else:
+            parent_ids.append(_ZERO8)
+            flag_col.append(OTLP_FLAG_HAS_IS_REMOTE)
         starts.append(start)
-        ends.append(span.end_time or start)
-        name_col.append(names.setdefault(span.name, len(names)))
-        kind = span.kind
+        durations.append(end - start if end > start else 0)
+        n = names.get(name)
+        if n is None:
+            n = names[name] = len(names)
+        name_col.append(n)
         kind_col.append(kind if type(kind) is int else kind.value)
-        status = span.status
-        status_col.append(status.status_code.value)
+        code = status.status_code
+        status_col.append(code if type(code) is int else code.value)
         if status.description:
             status_message[i] = status.description
-        flag_col.append(_otlp_flags(parent))
         if ctx.trace_state:
-            trace_state[i] = ",".join(f"{k}={v}" for k, v in ctx.trace_state.items())
+            trace_state[i] = _trace_state(ctx.trace_state)
 
-        res = span.resource
         r = res_index.get(id(res))
         if r is None:
             r = res_index[id(res)] = len(resources)
             resources.append(_resource(res))
         res_col.append(r)
-        sc = span.instrumentation_scope
         s = scope_index.get(id(sc))
         if s is None:
             s = scope_index[id(sc)] = len(scopes)
             scopes.append(_scope(sc))
         scope_col.append(s)
 
-        attributes.append(_attrs(span.attributes, key_intern))
-        span_events = span.events
-        events.append(
-            [
-                Event(e.timestamp, key_intern(e.name), _attrs(e.attributes, key_intern), e.dropped_attributes)
-                for e in span_events
-            ]
-            if span_events
-            else []
-        )
-        span_links = span.links
+        attributes.append(_plain(attrs))
+        # Tuples encode exactly like the Link struct, and cost less to build.
+        events.append([_event(e) for e in span_events] if span_events else [])
         links.append(
             [
-                Link(
+                (
                     lk.context.trace_id.to_bytes(16, "big"),
                     lk.context.span_id.to_bytes(8, "big"),
-                    ",".join(f"{k}={v}" for k, v in lk.context.trace_state.items()) if lk.context.trace_state else "",
-                    _attrs(lk.attributes, key_intern),
-                    getattr(lk, "dropped_attributes", 0),
-                    _otlp_flags(lk.context),
+                    _trace_state(lk.context.trace_state),
+                    _plain(lk.attributes),
+                    _dropped(lk.attributes),
+                    _flags(lk.context),
                 )
                 for lk in span_links
             ]
             if span_links
             else []
         )
-        d = (span.dropped_attributes, span.dropped_events, span.dropped_links)
-        if d != (0, 0, 0):
+        if d != _NO_DROPS:
             dropped[i] = d
 
-    n = len(name_col)
+    base = min(starts) if starts else 0
+    count = len(name_col)
     columns = SpanColumns(
         batch_id=batch_id,
-        count=n,
+        count=count,
+        base_time=base,
         strings=list(names),
         resources=resources,
         scopes=scopes,
         trace_id=b"".join(trace_ids),
         span_id=b"".join(span_ids),
         parent_span_id=b"".join(parent_ids),
-        start_time=packed("Q", starts),
-        end_time=packed("Q", ends),
+        start_time=packed("Q", [t - base for t in starts]),
+        duration=packed("Q", durations),
         name=packed("I", name_col),
         kind=bytes(kind_col),
         status_code=bytes(status_col),
@@ -176,11 +210,10 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
     )
     details = SpanDetails(
         batch_id=batch_id,
-        count=n,
-        strings=list(keys),
+        count=count,
         attributes=attributes,
-        events=events,
-        links=links,
+        events=events,  # type: ignore[arg-type]
+        links=links,  # type: ignore[arg-type]
         status_message=status_message,
         trace_state=trace_state,
         dropped=dropped,

@@ -1,0 +1,7 @@
+"""``python -m viewer``: same as ``tracy-view``."""
+
+import sys
+
+from .app import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""``tracy-view``: command line entry point of the desktop viewer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from typing import Sequence
+
+APP_NAME = "Tracy"
+DEFAULT_SIZE = (1280, 800)
+LOAD_TIMEOUT_S = 120.0
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, not {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracy-view",
+        description="Explore .tracy trace files of GenAI applications.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help=".tracy files to open, one tab each")
+    parser.add_argument(
+        "--screenshot", metavar="OUT.png", help="render the window off screen, save it as a PNG and exit"
+    )
+    parser.add_argument(
+        "--size", type=_size, default=DEFAULT_SIZE, metavar="WxH", help="window size (default 1280x800)"
+    )
+    parser.add_argument("--select", metavar="SPAN_NAME", help="select the first span with this name")
+    parser.add_argument(
+        "--theme", choices=("system", "light", "dark"), default="system", help="colour palette (default: system)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    if (
+        args.screenshot
+        and "QT_QPA_PLATFORM" not in os.environ
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    # Qt is imported only now, so the platform choice above takes effect and --help stays fast.
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QThread
+    from PySide6.QtWidgets import QApplication
+
+    from . import theme
+    from .main_window import MainWindow
+
+    QCoreApplication.setOrganizationName("Tracy")
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tracy-view"])
+    QApplication.setDesktopFileName("tracy-view")
+    theme.apply_theme(app, args.theme)
+    app.setWindowIcon(theme.app_icon())
+
+    window = MainWindow(remember=not args.screenshot)
+    if args.screenshot:
+        window.resize(*args.size)
+    elif not window.restore_geometry():
+        window.resize(*args.size)
+    window.open_paths(args.files)
+
+    # Files load synchronously today; waiting on `state` keeps this right once loading moves to a thread.
+    deadline = time.monotonic() + LOAD_TIMEOUT_S
+    while any(v.state == "loading" for v in window.file_views()) and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QThread.msleep(10)
+
+    if args.select:
+        view = window.current_view()
+        if view is None or not view.select_span_named(args.select):
+            print(f"tracy-view: no span named {args.select!r}", file=sys.stderr)
+
+    if not args.screenshot:
+        window.show()
+        return app.exec()
+
+    # Rendered without ever showing the window: nothing flashes on screen, and Qt's offscreen
+    # platform stays quiet (it warns about size hints for shown windows).
+    app.processEvents()
+    ok = window.grab().save(args.screenshot, "PNG")
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    if not ok:
+        print(f"tracy-view: could not write {args.screenshot}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

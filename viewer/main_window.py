@@ -1,0 +1,314 @@
+"""The main window: one tab per open file, a welcome page when none, menus, drag and drop."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from PySide6.QtCore import QPointF, QRectF, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QTabBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import settings as viewer_settings
+from . import theme
+from .file_view import FileView
+
+APP_TITLE = "Tracy"
+WELCOME_HINT = "Drop a .tracy file here, or press Ctrl+O"
+FILE_FILTER = "Tracy traces (*.tracy);;All files (*)"
+
+
+class WelcomePage(QWidget):
+    """Shown while no file is open."""
+
+    def __init__(self, open_action: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        icon = QLabel(self)
+        icon.setPixmap(theme.app_icon().pixmap(96, 96))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel(APP_TITLE, self)
+        font = QFont(title.font())
+        font.setPointSizeF(font.pointSizeF() * 2)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = QLabel(WELCOME_HINT, self)
+        self.hint.setObjectName("welcomeHint")
+        font = QFont(self.hint.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.hint.setFont(font)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        button = QPushButton("Open File…", self)
+        button.setMinimumWidth(140)
+        button.clicked.connect(open_action.trigger)
+
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(icon)
+        layout.addSpacing(8)
+        layout.addWidget(title)
+        layout.addSpacing(4)
+        layout.addWidget(self.hint)
+        layout.addSpacing(18)
+        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+
+class TabCloseButton(QAbstractButton):
+    """A quiet "×" drawn in the palette's text colour (the style's fallback icon is a red box)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(18, 18)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.setToolTip("Close tab (Ctrl+W)")
+        self.setAccessibleName("Close tab")
+
+    def sizeHint(self) -> QSize:
+        return QSize(18, 18)
+
+    def enterEvent(self, event) -> None:
+        self.update()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.update()
+        super().leaveEvent(event)
+
+    def paintEvent(self, _event) -> None:
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.WindowText)
+        hover = self.underMouse() or self.isDown()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if hover:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.blend(text, pal.color(QPalette.ColorRole.Window), 0.16))
+            p.drawRoundedRect(QRectF(self.rect()), 4, 4)
+        pen = QPen(text if hover else theme.blend(text, pal.color(QPalette.ColorRole.Window), 0.6), 1.5)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(pen)
+        c = QRectF(self.rect()).center()
+        d = 3.75
+        p.drawLine(QPointF(c.x() - d, c.y() - d), QPointF(c.x() + d, c.y() + d))
+        p.drawLine(QPointF(c.x() - d, c.y() + d), QPointF(c.x() + d, c.y() - d))
+        p.end()
+
+
+class MainWindow(QMainWindow):
+    """``open_paths()`` adds tabs; ``remember=False`` keeps files out of the recent list (screenshots)."""
+
+    def __init__(self, settings: QSettings | None = None, *, remember: bool = True) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else viewer_settings.open_settings()
+        self.remember = remember
+        self.setAcceptDrops(True)
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(theme.app_icon())
+
+        self._build_actions()
+        self._build_menus()
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setMovable(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.currentChanged.connect(self._update_title)
+        self.welcome = WelcomePage(self.open_action, self)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.tabs)
+        self.setCentralWidget(self.pages)
+        self._update_title()
+
+    # -- actions and menus --------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.open_action = QAction("&Open…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.open_dialog)
+        self.reload_action = QAction("&Reload", self)
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.triggered.connect(self.reload_current)
+        self.close_action = QAction("&Close Tab", self)
+        self.close_action.setShortcut(QKeySequence.StandardKey.Close)
+        self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.clear_recent_action = QAction("Clear Recent Files", self)
+        self.clear_recent_action.triggered.connect(self.clear_recent)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.reload_action)
+        file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = viewer_settings.recent_files(self.settings)
+        for i, path in enumerate(files):
+            label = os.path.basename(path) or path
+            action = self.recent_menu.addAction(f"&{i + 1}  {label}" if i < 9 else label)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.setData(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
+        if not files:
+            empty = self.recent_menu.addAction("No Recent Files")
+            empty.setEnabled(False)
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction(self.clear_recent_action)
+        self.clear_recent_action.setEnabled(bool(files))
+
+    def recent_files(self) -> list[str]:
+        return viewer_settings.recent_files(self.settings)
+
+    def clear_recent(self) -> None:
+        viewer_settings.clear_recent_files(self.settings)
+        self._fill_recent_menu()
+
+    # -- files -----------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        recent = self.recent_files()
+        start = os.path.dirname(recent[0]) if recent else os.getcwd()
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open Trace Files", start, FILE_FILTER)
+        self.open_paths(paths)
+
+    def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[FileView]:
+        """Open each file in a tab (or switch to its tab if already open); returns the views."""
+        views = []
+        for path in paths:
+            views.append(self.open_path(path))
+        return views
+
+    def open_path(self, path: str | os.PathLike[str]) -> FileView:
+        full = os.path.abspath(os.fspath(path))
+        for i, view in enumerate(self.file_views()):
+            if view.path == full:
+                self.tabs.setCurrentIndex(i)
+                return view
+        view = FileView(full, self.tabs)
+        index = self.tabs.addTab(view, view.file_name)
+        self.tabs.setTabToolTip(index, full)
+        close = TabCloseButton(self.tabs.tabBar())
+        close.clicked.connect(lambda _checked=False, v=view: self.close_tab(self.tabs.indexOf(v)))
+        self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
+        self.tabs.setCurrentIndex(index)
+        self.pages.setCurrentWidget(self.tabs)
+        view.loaded.connect(lambda _result, v=view: self._on_loaded(v))
+        view.load()
+        if self.remember:
+            viewer_settings.add_recent_file(self.settings, full)
+            self._fill_recent_menu()
+        return view
+
+    def _on_loaded(self, view: FileView) -> None:
+        index = self.tabs.indexOf(view)
+        if index >= 0:
+            self.tabs.setTabIcon(index, theme.status_icon("error") if view.state == "error" else theme.app_icon())
+        self._update_title()
+
+    def file_views(self) -> list[FileView]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
+
+    def current_view(self) -> FileView | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, FileView) else None
+
+    def reload_current(self) -> None:
+        view = self.current_view()
+        if view is not None:
+            view.load()
+
+    def close_tab(self, index: int) -> None:
+        if not (0 <= index < self.tabs.count()):
+            return
+        widget = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        widget.deleteLater()
+        if self.tabs.count() == 0:
+            self.pages.setCurrentWidget(self.welcome)
+        self._update_title()
+
+    def _update_title(self, *_args) -> None:
+        view = self.current_view()
+        self.setWindowTitle(f"{view.file_name} — {APP_TITLE}" if view else APP_TITLE)
+        has_view = view is not None
+        self.reload_action.setEnabled(has_view)
+        self.close_action.setEnabled(has_view)
+
+    # -- drag and drop ------------------------------------------------------------
+
+    @staticmethod
+    def local_files(urls: Iterable[QUrl]) -> list[str]:
+        return [u.toLocalFile() for u in urls if u.isLocalFile() and os.path.isfile(u.toLocalFile())]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and self.local_files(event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = self.local_files(event.mimeData().urls()) if event.mimeData().hasUrls() else []
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_paths(files)
+
+    # -- window state -------------------------------------------------------------
+
+    def restore_geometry(self) -> bool:
+        geometry = self.settings.value("window/geometry")
+        return bool(geometry) and self.restoreGeometry(geometry)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.remember:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.sync()
+        super().closeEvent(event)

@@ -1,0 +1,45 @@
+"""Persistent viewer settings (recent files, window geometry) in QSettings "Tracy"/"tracy-view".
+
+Set ``TRACY_VIEW_SETTINGS=/some/file.ini`` to keep them in that file instead
+(tests use this so they never touch the real home folder).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "Tracy"
+APPLICATION = "tracy-view"
+ENV_SETTINGS = "TRACY_VIEW_SETTINGS"
+RECENT_KEY = "recentFiles"
+MAX_RECENT = 10
+
+
+def open_settings() -> QSettings:
+    path = os.environ.get(ENV_SETTINGS)
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def recent_files(settings: QSettings) -> list[str]:
+    value = settings.value(RECENT_KEY, [])
+    if value is None:
+        return []
+    if isinstance(value, str):  # QSettings returns a lone string for a one-item list in INI files
+        value = [value]
+    return [str(v) for v in value if v]
+
+
+def add_recent_file(settings: QSettings, path: str) -> list[str]:
+    path = os.path.abspath(path)
+    files = [path] + [p for p in recent_files(settings) if p != path]
+    del files[MAX_RECENT:]
+    settings.setValue(RECENT_KEY, files)
+    return files
+
+
+def clear_recent_files(settings: QSettings) -> None:
+    settings.remove(RECENT_KEY)
