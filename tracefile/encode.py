@@ -9,7 +9,7 @@ import msgspec
 
 from .model import Span
 from .otel.convert import packed
-from .schema import Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
+from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
 from .writer import TraceWriter, new_batch_id
 
 BATCH_SIZE = 512
@@ -69,7 +69,8 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         batch_id=batch_id,
         count=len(spans),
         attributes=[s.attributes for s in spans],
-        events=[list(s.events) for s in spans],
+        events=[[Event(e.time_unix_nano - s.start_time, e.name, e.attributes, e.dropped_attributes) for e in s.events]
+                for s in spans],  # fmt: skip
         links=[
             [
                 Link(bytes.fromhex(lk.trace_id.rjust(32, "0")), bytes.fromhex(lk.span_id.rjust(16, "0")), lk.trace_state,

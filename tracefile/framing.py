@@ -120,7 +120,7 @@ def _describe_foreign(head: bytes) -> str:
         return "it is a bare zstd stream (the Tracy C++ profiler also uses the .tracy extension)"
     if head.startswith(b"tracy"):
         return "it looks like a capture from the Tracy C++ profiler, which shares the extension"
-    return f"the first bytes are {head[:10]!r}, expected {FILE_MAGIC!r}"
+    return f"it does not start with the .tracy signature (first bytes: {head[:10].hex(' ')})"
 
 
 def _header_ok(data, pos: int, size: int) -> tuple[int, int, int, int, int] | None:

@@ -233,6 +233,11 @@ def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) ->
             tids, sids, pids, span_names, kinds, starts, durations, status, attributes, events, span_res, span_scopes, flags
         )
     ]
+    if d is not None:
+        # Event times are stored relative to their span's start.
+        for ev, st in zip(events, starts):
+            for e in ev:
+                e.time_unix_nano += st
     for i, msg in status_msg.items():
         out[i].status_message = msg
     for i, ts in trace_state.items():

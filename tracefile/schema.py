@@ -135,7 +135,13 @@ class SpanColumns(_Frame):
 
 
 class Event(_Frame):
-    """Something that happened during a span, at one instant. Also the trace model's event type."""
+    """Something that happened during a span, at one instant. Also the trace model's event type.
+
+    In a span-details frame ``time_unix_nano`` holds the offset in nanoseconds
+    from the span's start (it may be negative); readers add the start, so in
+    the trace model it is the absolute time. Offsets take half the bytes of
+    absolute times and compress far better.
+    """
 
     time_unix_nano: int
     name: str

@@ -69,12 +69,13 @@ def _dropped(obj: Any) -> int:
     return getattr(obj, "dropped", 0)
 
 
-def _event(e: Any) -> tuple:
-    """An SDK Event as the format's Event array; tuples encode exactly like the struct."""
+def _event(e: Any, start: int) -> tuple:
+    """An SDK Event as the format's Event array (time relative to the span's start);
+    tuples encode exactly like the struct."""
     attrs = e.attributes
     if type(attrs) is BoundedAttributes:
-        return (e.timestamp, e.name, attrs._dict, attrs.dropped)
-    return (e.timestamp, e.name, dict(attrs) if attrs else {}, 0)
+        return (e.timestamp - start, e.name, attrs._dict, attrs.dropped)
+    return (e.timestamp - start, e.name, dict(attrs) if attrs else {}, 0)
 
 
 def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
@@ -168,7 +169,7 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
 
         attributes.append(_plain(attrs))
         # Tuples encode exactly like the Link struct, and cost less to build.
-        events.append([_event(e) for e in span_events] if span_events else [])
+        events.append([_event(e, start) for e in span_events] if span_events else [])
         links.append(
             [
                 (
