@@ -72,22 +72,11 @@ def _link(lk: SpanLink) -> dict[str, Any]:
 
 
 def feedback_event(fb: Feedback) -> SpanEvent:
-    """Feedback as the ``gen_ai.evaluation.result`` span event other OpenTelemetry backends understand."""
-    attrs: dict[str, Any] = {}
-    if fb.evaluator:
-        attrs["gen_ai.evaluation.name"] = fb.evaluator
-    if fb.score is not None:
-        attrs["gen_ai.evaluation.score.value"] = fb.score
-    if fb.label:
-        attrs["gen_ai.evaluation.score.label"] = fb.label
-    if fb.comment:
-        attrs["gen_ai.evaluation.explanation"] = fb.comment
-    if fb.response_id:
-        attrs["gen_ai.response.id"] = fb.response_id
-    for k, v in fb.metadata.items():
-        if isinstance(v, (str, bool, int, float)):
-            attrs[f"gen_ai.evaluation.metadata.{k}"] = v
-    return SpanEvent(fb.time_unix_nano, "gen_ai.evaluation.result", attrs)
+    """Feedback as the GenAI evaluation span event other OpenTelemetry backends understand."""
+    from .feedback import event_for
+
+    name, attrs = event_for(fb)
+    return SpanEvent(fb.time_unix_nano, name, attrs)
 
 
 def span_to_otlp(s: Span, *, with_feedback: bool = True) -> dict[str, Any]:

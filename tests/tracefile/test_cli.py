@@ -110,7 +110,7 @@ def test_convert_to_tracy_keeps_feedback_and_to_otlp_adds_feedback_events(run_fi
     assert tracy(["convert", str(run_file), str(out)]) == 0
     events = [e["name"] for rs in json.loads(out.read_text())["resourceSpans"] for ss in rs["scopeSpans"]
               for s in ss["spans"] for e in s.get("events", [])]  # fmt: skip
-    assert events == ["gen_ai.evaluation.result"]
+    assert events == ["gen_ai.evaluation.user_feedback"]
 
 
 def test_tracy_command_runs_as_a_process(run_file):

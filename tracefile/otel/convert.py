@@ -15,12 +15,31 @@ from typing import Any, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
 from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
 _ZERO8 = bytes(8)
 _NO_DROPS = (0, 0, 0)
+# Enum members by identity: hashing an Enum member runs Python code, id() does not.
+_ENUM_INT = {id(m): m.value for m in (*SpanKind, *StatusCode)}
+
+
+def _sdk_layout_is_known() -> bool:
+    """The fast path unpacks SpanContext (a tuple) and reads Status' private fields;
+    check once that this SDK still lays them out that way."""
+    try:
+        ctx = SpanContext(7, 9, True, TraceFlags(1), TraceState([("k", "v")]))
+        tid, sid, remote, _, ts, _ = ctx
+        st = Status(StatusCode.ERROR, "x")
+        return (tid, sid, remote, ts) == (7, 9, True, ctx.trace_state) and (st._status_code, st._description) == (
+            StatusCode.ERROR, "x")  # fmt: skip
+    except Exception:
+        return False
+
+
+_FAST = _sdk_layout_is_known()
 assert array("I").itemsize == 4 and array("H").itemsize == 2 and array("Q").itemsize == 8
 
 
@@ -106,14 +125,16 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
     dropped: dict[int, tuple[int, int, int]] = {}
 
     for i, span in enumerate(spans):
-        if isinstance(span, ReadableSpan):
-            ctx = span._context
+        if _FAST and isinstance(span, ReadableSpan):
+            tid, sid, _, _, ts, _ = span._context
             parent = span._parent
             start = span._start_time or 0
             end = span._end_time or start
             name = span._name
-            kind = span._kind
+            kind = _ENUM_INT.get(id(span._kind))
             status = span._status
+            code = _ENUM_INT.get(id(status._status_code))
+            description = status._description
             res = span._resource
             sc = span._instrumentation_scope
             attrs = span._attributes
@@ -122,20 +143,27 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
             d = (_dropped(attrs), _dropped(span_events), _dropped(span_links))
         else:
             ctx = span.context
+            tid, sid, ts = ctx.trace_id, ctx.span_id, ctx.trace_state
             parent = span.parent
             start = span.start_time or 0
             end = span.end_time or start
             name = span.name
-            kind = span.kind
+            kind = None
             status = span.status
+            code = None
+            description = status.description
             res = span.resource
             sc = span.instrumentation_scope
             attrs = span.attributes
             span_events = span.events
             span_links = span.links
             d = (span.dropped_attributes, span.dropped_events, span.dropped_links)
-        trace_ids.append(ctx.trace_id.to_bytes(16, "big"))
-        span_ids.append(ctx.span_id.to_bytes(8, "big"))
+        if kind is None:
+            kind = int(getattr(span.kind, "value", span.kind))
+        if code is None:
+            code = int(getattr(status.status_code, "value", status.status_code))
+        trace_ids.append(tid.to_bytes(16, "big"))
+        span_ids.append(sid.to_bytes(8, "big"))
         if parent is not None:
             parent_ids.append(parent.span_id.to_bytes(8, "big"))
             flag_col.append(_flags(parent))
@@ -148,13 +176,12 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
         if n is None:
             n = names[name] = len(names)
         name_col.append(n)
-        kind_col.append(kind if type(kind) is int else kind.value)
-        code = status.status_code
-        status_col.append(code if type(code) is int else code.value)
-        if status.description:
-            status_message[i] = status.description
-        if ctx.trace_state:
-            trace_state[i] = _trace_state(ctx.trace_state)
+        kind_col.append(kind)
+        status_col.append(code)
+        if description:
+            status_message[i] = description
+        if ts:
+            trace_state[i] = _trace_state(ts)
 
         r = res_index.get(id(res))
         if r is None:
