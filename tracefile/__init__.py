@@ -1,6 +1,11 @@
 """Record OpenTelemetry traces of GenAI apps into crash-safe `.tracy` files, and read them back.
 
     import tracefile
+    tracefile.configure()                       # record this app's spans
+
+    @tracefile.trace
+    def retrieve(query): ...
+
     trace_file = tracefile.load("run.tracy")
     for span in trace_file.spans:
         print(span.name, span.duration_ns / 1e6, "ms")
@@ -16,17 +21,34 @@ from .reader import iter_spans, load
 from .schema import Feedback, Resource, Scope
 
 
-def __getattr__(name: str):
-    # The exporter pulls in the OpenTelemetry SDK; import it only when asked for.
-    if name == "TracyFileExporter":
-        from .otel.exporter import TracyFileExporter
+_LAZY = {
+    # These pull in the OpenTelemetry SDK or API; import them only when asked for,
+    # so reading files stays light.
+    "TracyFileExporter": "otel.exporter",
+    "configure": "configure",
+    "Recording": "configure",
+    "record_feedback": "feedback",
+    "trace": "decorator",
+    "log": "decorator",
+    "set_value_policy": "decorator",
+    "to_json": "values",
+    "to_attribute": "values",
+    "truncate": "values",
+}
 
-        return TracyFileExporter
-    raise AttributeError(f"module 'tracefile' has no attribute {name!r}")
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tracefile' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)
 
 
 __all__ = [
     "Feedback",
+    "Recording",
     "Resource",
     "Scope",
     "Span",
@@ -35,6 +57,14 @@ __all__ = [
     "TraceFile",
     "TraceFileError",
     "TracyFileExporter",
+    "configure",
     "iter_spans",
     "load",
+    "log",
+    "record_feedback",
+    "set_value_policy",
+    "to_attribute",
+    "to_json",
+    "trace",
+    "truncate",
 ]

@@ -114,6 +114,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a Python script with recording on, configured from the command line and environment."""
+    import runpy
+
+    from .configure import configure
+
+    if args.content:
+        os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"
+    recording = configure(args.output)
+    print(f"tracy: recording to {recording.path}", file=sys.stderr)
+    sys.argv = [args.script, *args.args]
+    try:
+        runpy.run_path(args.script, run_name="__main__")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        recording.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracy", description="Inspect, convert and validate .tracy trace files.")
     parser.add_argument("--version", action="version", version=f"tracy {__version__}")
@@ -130,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every frame; exit 1 and say where if anything is damaged")
     p.add_argument("file")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("run", help="run a Python script and record its spans (configure() without code changes)")
+    p.add_argument("-o", "--output", default=None, help="file or folder to record to (default .runs/)")
+    p.add_argument("--content", action="store_true", help="record prompts and completions too")
+    p.add_argument("script")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_run)
     return parser
 
 

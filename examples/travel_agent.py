@@ -1,0 +1,97 @@
+"""A small travel agent, traced end to end with one line: tracefile.configure().
+
+It asks a chat model, lets the model call a weather tool, answers, and records
+the user's thumbs-up as feedback. Run it and open the result:
+
+    python examples/travel_agent.py            # writes .runs/travel-agent.<time>.<pid>.tracy
+    tracy-view .runs/travel-agent.*.tracy
+
+With no endpoint configured it talks to a built-in loopback server that speaks
+the Azure AI model inference chat API. To use a real model, set:
+
+    AZURE_AI_CHAT_ENDPOINT   e.g. https://<resource>.services.ai.azure.com/models
+    AZURE_AI_CHAT_KEY        the endpoint's key
+    AZURE_AI_CHAT_MODEL      a deployed model name (default gpt-4o-mini)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import ExitStack
+
+import tracefile
+
+QUESTION = "I'm flying to Lisbon tomorrow. What's the weather there, and should I pack an umbrella?"
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather and tomorrow's forecast for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "description": "City name"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+@tracefile.trace(name="execute_tool get_weather")
+def get_weather(city: str) -> dict:
+    """The tool the model may call. A real app would ask a weather service here."""
+    forecast = {"city": city, "today": "sunny, 21°C", "tomorrow": "showers, 17°C", "rain_chance": 0.7}
+    tracefile.log("forecast_source", {"provider": "example-weather", "cached": False})
+    return forecast
+
+
+@tracefile.trace(name="invoke_agent travel-agent")
+def run_agent(client, model: str, question: str) -> tuple[str, str]:
+    """Ask the model, run the tool calls it makes, and return (answer, response id)."""
+    from azure.ai.inference.models import SystemMessage, ToolMessage, UserMessage
+
+    messages = [
+        SystemMessage("You are a concise travel assistant. Use tools for facts."),
+        UserMessage(question),
+    ]
+    for _ in range(4):  # a bounded agent loop
+        response = client.complete(messages=messages, model=model, tools=[WEATHER_TOOL])
+        choice = response.choices[0]
+        if not choice.message.tool_calls:
+            return choice.message.content, response.id
+        messages.append(choice.message)
+        for call in choice.message.tool_calls:
+            args = json.loads(call.function.arguments or "{}")
+            result = get_weather(args.get("city") or "Lisbon")
+            messages.append(ToolMessage(json.dumps(result), tool_call_id=call.id))
+    return "I could not finish in time.", response.id
+
+
+def main() -> int:
+    recording = tracefile.configure(service_name="travel-agent", content_recording=True)
+    from azure.ai.inference import ChatCompletionsClient
+    from azure.core.credentials import AzureKeyCredential
+
+    with ExitStack() as stack:
+        endpoint = os.environ.get("AZURE_AI_CHAT_ENDPOINT")
+        key = os.environ.get("AZURE_AI_CHAT_KEY", "")
+        if not endpoint:
+            from tracefile.loopback import ChatServer
+
+            server = stack.enter_context(ChatServer(latency_s=0.05))
+            endpoint, key = server.endpoint, "loopback-key"
+            print(f"No AZURE_AI_CHAT_ENDPOINT set: using the built-in loopback model at {endpoint}")
+        model = os.environ.get("AZURE_AI_CHAT_MODEL", "gpt-4o-mini")
+        client = stack.enter_context(ChatCompletionsClient(endpoint=endpoint, credential=AzureKeyCredential(key)))
+        answer, response_id = run_agent(client, model, QUESTION)
+        print(f"Q: {QUESTION}\nA: {answer}")
+        tracefile.record_feedback(response_id=response_id, score=1.0, label="thumbs_up", comment="Helpful, thanks!")
+    recording.close()
+    print(f"Trace written to {recording.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
