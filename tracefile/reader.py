@@ -106,7 +106,8 @@ def decode_frame(data, ref: FrameRef) -> Any:
         return None
     try:
         obj = decoder.decode(payload)
-    except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: absurdly nested values
+    # ValueError covers invalid UTF-8 in strings; RecursionError absurdly nested values.
+    except (msgspec.DecodeError, ValueError, RecursionError) as exc:
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
     if isinstance(obj, (SpanColumns, SpanDetails)):
         _check_batch(obj, ref)

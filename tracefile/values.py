@@ -48,7 +48,7 @@ MAX_REPR_LENGTH = 1000
 MAX_INLINE_BYTES = 1024  # larger bytes values are summarised: length plus a short base64 preview
 BYTES_PREVIEW = 48
 MIN_STRING = 64  # strings are not shrunk below this (or max_length / 4) while fitting the text into max_length
-TRUNCATION_MARKER = "…[truncated {n} chars]"
+TRUNCATION_MARKER = "…[truncated {n:,} chars]"  # the same text as redact.TRUNCATION_MARKER_FORMAT
 
 
 def truncation_marker(n: int) -> str:

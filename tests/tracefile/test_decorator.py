@@ -691,7 +691,7 @@ def test_fifty_megabyte_argument_is_truncated(rec):
     value = json.loads(text)
     assert value["tag"] == "t"
     kept = value["document"].index("…")
-    assert value["document"] == "d" * kept + f"…[truncated {50_000_000 - kept} chars]"
+    assert value["document"] == "d" * kept + f"…[truncated {50_000_000 - kept:,} chars]"
 
 
 def test_max_length_per_decorator_and_policy(rec):

@@ -17,6 +17,7 @@ from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
+from ..redact import Redactor
 from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
@@ -60,10 +61,13 @@ def _plain(attributes: Any) -> dict[str, Any]:
     return dict(attributes)
 
 
-def _resource(res: Any) -> Resource:
+def _resource(res: Any, redactor: Redactor | None) -> Resource:
     if res is None:
         return Resource()
-    return Resource(dict(res.attributes), res.schema_url or "")
+    attrs = dict(res.attributes)
+    if redactor is not None:
+        attrs = dict(redactor.attributes(attrs))
+    return Resource(attrs, res.schema_url or "")
 
 
 def _scope(scope: Any) -> Scope:
@@ -88,17 +92,24 @@ def _dropped(obj: Any) -> int:
     return getattr(obj, "dropped", 0)
 
 
-def _event(e: Any, start: int) -> tuple:
+def _event(e: Any, start: int, redactor: Redactor | None) -> tuple:
     """An SDK Event as the format's Event array (time relative to the span's start);
     tuples encode exactly like the struct."""
     attrs = e.attributes
     if type(attrs) is BoundedAttributes:
-        return (e.timestamp - start, e.name, attrs._dict, attrs.dropped)
-    return (e.timestamp - start, e.name, dict(attrs) if attrs else {}, 0)
+        d, dropped = attrs._dict, attrs.dropped
+    else:
+        d, dropped = (dict(attrs) if attrs else {}), 0
+    if redactor is not None:
+        d = redactor.event_attributes(e.name, d)
+    return (e.timestamp - start, e.name, d, dropped)
 
 
-def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
-    """Convert finished spans into the two payloads of one batch."""
+def spans_to_frames(
+    spans: Sequence[Any], batch_id: int, redactor: Redactor | None = None
+) -> tuple[SpanColumns, SpanDetails]:
+    """Convert finished spans into the two payloads of one batch, applying ``redactor``
+    (secret redaction, content filtering, size limits) to every recorded value."""
     names: dict[str, int] = {}
     res_index: dict[int, int] = {}
     scope_index: dict[int, int] = {}
@@ -179,14 +190,14 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
         kind_col.append(kind)
         status_col.append(code)
         if description:
-            status_message[i] = description
+            status_message[i] = description if redactor is None else redactor.text(description)
         if ts:
             trace_state[i] = _trace_state(ts)
 
         r = res_index.get(id(res))
         if r is None:
             r = res_index[id(res)] = len(resources)
-            resources.append(_resource(res))
+            resources.append(_resource(res, redactor))
         res_col.append(r)
         s = scope_index.get(id(sc))
         if s is None:
@@ -194,16 +205,17 @@ def spans_to_frames(spans: Sequence[Any], batch_id: int) -> tuple[SpanColumns, S
             scopes.append(_scope(sc))
         scope_col.append(s)
 
-        attributes.append(_plain(attrs))
+        plain = _plain(attrs)
+        attributes.append(plain if redactor is None else redactor.attributes(plain))
         # Tuples encode exactly like the Link struct, and cost less to build.
-        events.append([_event(e, start) for e in span_events] if span_events else [])
+        events.append([_event(e, start, redactor) for e in span_events] if span_events else [])
         links.append(
             [
                 (
                     lk.context.trace_id.to_bytes(16, "big"),
                     lk.context.span_id.to_bytes(8, "big"),
                     _trace_state(lk.context.trace_state),
-                    _plain(lk.attributes),
+                    _plain(lk.attributes) if redactor is None else redactor.attributes(_plain(lk.attributes)),
                     _dropped(lk.attributes),
                     _flags(lk.context),
                 )

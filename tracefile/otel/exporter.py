@@ -27,6 +27,7 @@ from typing import Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from ..redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
 from ..writer import TraceWriter, new_batch_id
 from .convert import spans_to_frames
 
@@ -52,6 +53,17 @@ def default_file_name(service_name: str, started: datetime | None = None, pid: i
     return f"{safe}.{started:%Y%m%d.%H%M%S.%f}.{pid or os.getpid()}.tracy"
 
 
+def default_policy() -> Policy:
+    """The exporter's policy when none is given: from the environment, recording whatever
+    message content the instrumentations produced unless the environment says otherwise.
+
+    Instrumentations record content only when their own switch is on, so a bare
+    exporter does not second-guess them; `configure()` passes an explicit policy.
+    """
+    explicit = any(os.environ.get(name, "").strip() for name in (ENV_CAPTURE_CONTENT, ENV_AZURE_CONTENT))
+    return Policy.from_env() if explicit else Policy.from_env(record_content=True)
+
+
 class TracyFileExporter(SpanExporter):
     """Writes spans to a ``.tracy`` file.
 
@@ -62,6 +74,8 @@ class TracyFileExporter(SpanExporter):
     ``compression`` is ``"zstd"`` (default) or ``"none"``
     (``OTEL_EXPORTER_TRACY_COMPRESSION``); ``fsync=True`` forces every batch to
     disk before ``export()`` returns (``OTEL_EXPORTER_TRACY_FSYNC``).
+    ``redaction`` is a `tracefile.redact.Policy`: secrets are redacted and long
+    values cut by default (see "What gets recorded" in the README).
     """
 
     def __init__(
@@ -70,6 +84,7 @@ class TracyFileExporter(SpanExporter):
         *,
         compression: str | bool | None = None,
         fsync: bool | None = None,
+        redaction: Policy | None = None,
     ) -> None:
         if path is None:
             path = os.environ.get(ENV_PATH) or DEFAULT_FOLDER + os.sep
@@ -79,6 +94,11 @@ class TracyFileExporter(SpanExporter):
             compression = compression.strip().lower() not in ("none", "off", "false", "0", "")
         if fsync is None:
             fsync = bool(_env_bool(ENV_FSYNC))
+        if redaction is None:
+            redaction = default_policy()
+        #: What is redacted, filtered and cut before anything reaches the file.
+        self.redaction = redaction
+        self._redactor = Redactor(redaction)
         self._requested = os.fspath(path)
         self._compression = compression
         self._fsync = fsync
@@ -125,7 +145,7 @@ class TracyFileExporter(SpanExporter):
             return SpanExportResult.SUCCESS
         try:
             writer = self._get_writer(spans)
-            columns, details = spans_to_frames(spans, new_batch_id())
+            columns, details = spans_to_frames(spans, new_batch_id(), self._redactor)
             writer.write_spans(columns, details, *_time_range(spans))
         except Exception as exc:  # never raise into the host application
             self._warn_once(

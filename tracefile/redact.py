@@ -1,0 +1,872 @@
+"""Redaction of secrets, content filtering and size limits for recorded values.
+
+A `Redactor` is built once from a `Policy` and then applied by the exporter to
+every attribute of every span, event and link, so it is written for speed:
+
+* keys are classified once (secret, content, safe, or scan) and cached, since
+  the same few dozen attribute keys repeat on every span; a dict whose keys are
+  all known to be safe is recognised by one set operation and returned as is;
+* integers, floats and booleans are never looked at, nor are the enum, id and
+  number attributes of the GenAI and HTTP semantic conventions;
+* every secret pattern starts with a literal, which Python's re finds fast; the
+  case-insensitive ``password=...`` family runs only when a cheap trigger finds
+  such a name before a separator; results are cached by value, because agents
+  resend the same system prompt and history on every call;
+* values longer than ``max_length`` are cut *before* scanning, so a 50 MB
+  string costs the same as a 32 KB one.
+
+Content filtering: when ``record_content`` is off (the default), attributes
+that carry prompts, completions, tool arguments and results are dropped. The
+Azure SDK records content only when its own flag is on, but other
+instrumentations and manual spans may not respect that flag; Tracy enforces
+the user's choice at the exporter, whatever the instrumentation did.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import msgspec
+
+_logger = logging.getLogger("tracefile")
+
+__all__ = [
+    "Policy",
+    "Redactor",
+    "truncate",
+    "is_content_key",
+    "TRUNCATION_MARKER_FORMAT",
+    "DEFAULT_KEY_PATTERNS",
+    "DEFAULT_VALUE_PATTERNS",
+    "CONTENT_KEYS",
+    "ENV_CAPTURE_CONTENT",
+    "ENV_AZURE_CONTENT",
+    "ENV_REDACT",
+    "ENV_REDACT_KEYS",
+    "ENV_REDACT_PATTERNS",
+    "ENV_MAX_VALUE_LENGTH",
+]
+
+ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_AZURE_CONTENT = "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED"
+ENV_REDACT = "TRACY_REDACT"
+ENV_REDACT_KEYS = "TRACY_REDACT_KEYS"
+ENV_REDACT_PATTERNS = "TRACY_REDACT_PATTERNS"
+ENV_MAX_VALUE_LENGTH = "TRACY_MAX_VALUE_LENGTH"
+
+#: Appended to a value cut at ``max_length``; the number counts the characters left out.
+TRUNCATION_MARKER_FORMAT = "…[truncated {:,} chars]"
+_MARKER_TAIL = re.compile(r"…\[truncated ([0-9][0-9,]*) chars\]\Z")
+_MARKER_END = " chars]"
+
+# Secrets near the cut are scanned whole, so the kept prefix never shows half a key.
+_OVERLAP = 256
+# Nested JSON strings (tool arguments inside a message) are parsed this deep.
+_MAX_JSON_DEPTH = 4
+
+# ---------------------------------------------------------------------------
+# Keys
+
+#: Searched (case-insensitively) in attribute keys and JSON object keys. "token"
+#: must not match token counts (``gen_ai.usage.input_tokens``, ``max_tokens``,
+#: ``gen_ai.token.type``, ``llm.token_count.prompt``).
+DEFAULT_KEY_PATTERNS: tuple[str, ...] = (
+    r"api[_.-]?key",
+    r"secret(?!ar[iy])",
+    r"passw(?:or)?d|passphrase|(?<![a-z0-9])pwd(?![a-z0-9])",
+    r"token(?![a-z0-9_.-])",
+    r"authorization|(?<![a-z0-9])auth(?:[_.-]?header)?(?![a-z0-9])",
+    r"cookie",
+    r"credential",
+    r"conn(?:ection)?[_.-]?str(?:ing)?",
+    r"private[_.-]?key",
+    r"(?<![a-z0-9])(?:sas|sig)(?![a-z0-9])",
+    r"account[_.-]?key",
+    r"(?<![a-z0-9])access[_.-]?key(?![_.-]?id)",
+    r"shared[_.-]?access[_.-]?key(?![_.-]?name)",
+    r"subscription[_.-]?key",
+)
+
+#: Attributes that hold prompts, completions, tool arguments and results.
+CONTENT_KEYS: frozenset[str] = frozenset(
+    {
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.tool.call.arguments",
+        "gen_ai.tool.call.result",
+        "gen_ai.prompt",  # legacy semantic conventions and OpenLLMetry
+        "gen_ai.completion",
+        "gen_ai.event.content",  # Azure AI Inference message events
+    }
+)
+# Indexed forms: gen_ai.prompt.0.content (OpenLLMetry), llm.input_messages.0.message.content (OpenInference).
+_CONTENT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.", "llm.output_messages.")
+# On message events (gen_ai.user.message, gen_ai.choice ...) these carry the message itself.
+_MESSAGE_EVENT = re.compile(r"gen_ai\.(?:[a-z_]+\.message|choice)\Z")
+_MESSAGE_EVENT_KEYS = frozenset({"content", "message", "tool_calls", "body", "gen_ai.message.content"})
+_MESSAGE_EVENT_PREFIXES = ("content.", "message.", "tool_calls.")
+
+# Enum, id and number attributes of the semantic conventions: never free text and
+# never long, so never scanned or cut (this is what keeps a typical span cheap).
+_SAFE_KEYS = frozenset(
+    {
+        "gen_ai.operation.name",
+        "gen_ai.system",
+        "gen_ai.provider.name",
+        "gen_ai.request.model",
+        "gen_ai.response.model",
+        "gen_ai.response.id",
+        "gen_ai.response.finish_reasons",
+        "gen_ai.request.max_tokens",
+        "gen_ai.request.temperature",
+        "gen_ai.request.top_p",
+        "gen_ai.request.top_k",
+        "gen_ai.request.seed",
+        "gen_ai.request.frequency_penalty",
+        "gen_ai.request.presence_penalty",
+        "gen_ai.request.choice.count",
+        "gen_ai.request.encoding_formats",
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.tool.call.id",
+        "gen_ai.tool.name",
+        "gen_ai.tool.type",
+        "gen_ai.agent.id",
+        "gen_ai.agent.name",
+        "gen_ai.conversation.id",
+        "gen_ai.data_source.id",
+        "gen_ai.output.type",
+        "gen_ai.token.type",
+        "server.address",
+        "server.port",
+        "http.request.method",
+        "http.response.status_code",
+        "http.request.resend_count",
+        "url.scheme",
+        "network.protocol.name",
+        "network.protocol.version",
+        "error.type",
+        "exception.type",
+        "exception.escaped",
+        "az.namespace",
+        "otel.status_code",
+    }
+)
+
+
+def is_content_key(key: str) -> bool:
+    """True for attributes that carry message content (dropped unless content recording is on)."""
+    return key in CONTENT_KEYS or key.startswith(_CONTENT_PREFIXES)
+
+
+# ---------------------------------------------------------------------------
+# Values
+
+# Python's re finds a pattern fast only when it starts with a literal: a leading
+# \b, lookbehind or character class makes it try every position, ten to twenty
+# times slower. So the patterns below start with a literal and check the word
+# boundary with a lookbehind just after it, and the case-insensitive
+# ``name=value`` rules, which cannot start with a literal, run only when a cheap
+# trigger finds their separator after one of their names (searched backwards).
+
+# Names whose ``name=value`` / ``name: value`` / ``"name": "value"`` value is secret.
+_KV_NAMES = (
+    r"pass(?:word|wd|phrase)|(?<![a-z0-9_])pwd"
+    r"|(?:client[_-]?)?secret(?:[_-]?(?:access[_-]?)?key)?"
+    r"|api[_-]?key|access[_-]?key|account[_-]?key|shared[_-]?access[_-]?(?:key|signature)"
+    r"|subscription[_-]?key|private[_-]?key"
+    r"|(?:access|refresh|id|auth|session|security|sas|bearer)[_-]?token|(?<![a-z0-9_])token"
+    r"|credentials?"
+)
+_KV_VALUE = r"""["']?\s*[=:]\s*(?:"(?P<secret>[^"\r\n]+)"|'(?P<secret2>[^'\r\n]+)'|(?P<secret3>[^\s"';&,<>]+))"""
+
+# Rules whose pattern is case-insensitive and starts with a name: run only when
+# _SEPARATOR_TRIGGER finds "=" or ":" after a name they need, in the reversed
+# lower-cased text (so the search starts with a literal).
+_SEPARATOR_RULES: dict[str, str] = {
+    "authorization": r"(?i:\bauthorization)[\"']?\s*[=:]\s*[\"']?"
+    r"(?:(?:Bearer|Basic|Digest|Token|SharedAccessSignature|SharedKey|Negotiate)\s+)?"
+    # A scheme with nothing after it (a value cut short) is not a secret.
+    r"(?!(?:Bearer|Basic|Digest|Token|SharedAccessSignature|SharedKey|Negotiate)(?:\s|\Z))"
+    r"(?P<secret>[^\s\"',;]+)",
+    "key_value": r"(?i:" + _KV_NAMES + r")" + _KV_VALUE,
+    "signature_param": r"(?<![A-Za-z0-9_-])(?i:sig|signature|x-amz-signature|x-goog-signature)=(?P<secret>[^&\s\"'<>;]+)",
+    "key_param": r"[?&](?i:key|code)=(?P<secret>[^&\s\"'<>#]+)",
+}
+# Every separator rule matches one of these names (reversed) right before its "=" or ":".
+_REVERSED_NAMES = (
+    r"(?:drowssap|dwssap|esarhpssap|dwp|terces|yek|nekot|slaitnederc|laitnederc|noitazirohtua|erutangis|gis|edoc)"
+)
+# Quotes and JSON escapes may sit between the name and the separator.
+_SEPARATOR_TRIGGER = (r"=\s*[\"'\\]{0,3}" + _REVERSED_NAMES, r":\s*[\"'\\]{0,3}" + _REVERSED_NAMES)
+
+# Rules that start with a literal: searching for them is as cheap as a trigger.
+_LITERAL_RULES: dict[str, str] = {
+    "bearer": r"earer(?<=[Bb]earer)(?<![A-Za-z0-9_][Bb]earer)\s+"
+    r"(?P<secret>(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{12,}=*|[A-Za-z0-9._~+/-]{32,}=*)",
+    # Checked by decoding: real Basic credentials are base64 of "user:password".
+    "basic": r"asic(?<=[Bb]asic)(?<![A-Za-z0-9_][Bb]asic)\s+(?P<secret>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
+    "openai": r"sk-(?<![A-Za-z0-9_-]sk-)(?:proj-|svcacct-|admin-|ant-[a-z]+[0-9]*-)?"
+    r"(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}",
+    "jwt": r"eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?",
+    "aws_access_key": r"A(?:KIA|SIA)(?<![A-Z0-9]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Z])",
+    "github": r"gh(?<![A-Za-z0-9_]gh)[pousr]_[A-Za-z0-9]{30,}",
+    "github_pat": r"github_pat_(?<![A-Za-z0-9_]github_pat_)[A-Za-z0-9_]{30,}",
+    "slack": r"xox(?<![A-Za-z0-9]xox)[abposr]-[A-Za-z0-9-]{10,}",
+    "google": r"AIza(?<![A-Za-z0-9_-]AIza)[0-9A-Za-z_-]{35}",
+    "private_key": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?P<secret>[\s\S]+?)"
+    r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)",
+    "url_userinfo": r"://[^\s:/?#@]*:(?P<secret>[^\s/?#@]+)@",
+}
+
+#: The default secret-in-text patterns, in the order they are applied. In each,
+#: the named groups starting with ``secret`` are replaced (the whole match if none).
+DEFAULT_VALUE_PATTERNS: tuple[str, ...] = (*_SEPARATOR_RULES.values(), *_LITERAL_RULES.values())
+_SEPARATOR_PATTERNS = frozenset(_SEPARATOR_RULES.values())
+
+def _basic_credentials(secret: str) -> bool:
+    try:
+        return b":" in base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+
+
+_VALIDATORS: dict[str, Callable[[str], bool]] = {_LITERAL_RULES["basic"]: _basic_credentials}
+
+# A JSON "key": value pair in text that is not (or not entirely) valid JSON.
+_JSON_PAIR = re.compile(r'"((?:[^"\\\r\n]|\\.){1,128})"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)')
+
+
+# ---------------------------------------------------------------------------
+# Policy
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What to record. ``key_patterns`` and ``value_patterns`` replace the defaults;
+    ``extra_key_patterns`` and ``extra_value_patterns`` add to them.
+
+    Key patterns are searched case-insensitively in attribute and JSON keys. In a
+    value pattern, named groups starting with ``secret`` are replaced, or the
+    whole match if there are none. ``max_length=None`` (or ``<= 0``) keeps values whole.
+    """
+
+    record_content: bool = False
+    redact: bool = True
+    key_patterns: tuple[str, ...] = DEFAULT_KEY_PATTERNS
+    value_patterns: tuple[str, ...] = DEFAULT_VALUE_PATTERNS
+    extra_key_patterns: tuple[str, ...] = ()
+    extra_value_patterns: tuple[str, ...] = ()
+    max_length: int | None = 32_768
+    replacement: str = "[REDACTED]"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Policy:
+        """A policy from environment variables (``os.environ`` by default); never raises.
+
+        Content is recorded if ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
+        or ``AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`` is true. ``TRACY_REDACT``
+        (default true) turns secret redaction off; ``TRACY_REDACT_KEYS`` and
+        ``TRACY_REDACT_PATTERNS`` add comma- or newline-separated regexes (invalid
+        ones are skipped with a warning); ``TRACY_MAX_VALUE_LENGTH`` (0: no limit).
+        Keyword ``overrides`` win over the environment.
+        """
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, Any] = {}
+        content = [_env_bool(env, name) for name in (ENV_CAPTURE_CONTENT, ENV_AZURE_CONTENT)]
+        if any(c is not None for c in content):
+            kwargs["record_content"] = any(content)
+        redact = _env_bool(env, ENV_REDACT)
+        if redact is not None:
+            kwargs["redact"] = redact
+        kwargs["extra_key_patterns"] = _env_patterns(env, ENV_REDACT_KEYS, re.IGNORECASE)
+        kwargs["extra_value_patterns"] = _env_patterns(env, ENV_REDACT_PATTERNS, 0)
+        raw = env.get(ENV_MAX_VALUE_LENGTH, "").strip().replace("_", "")
+        if raw:
+            try:
+                n = int(raw)
+                kwargs["max_length"] = n if n > 0 else None
+            except ValueError:
+                _logger.warning("Tracy: ignoring %s=%r: not an integer", ENV_MAX_VALUE_LENGTH, raw)
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+
+_TRUE = ("1", "true", "yes", "on", "span_only", "event_only", "span_and_event")
+_FALSE = ("0", "false", "no", "off", "no_content", "none")
+
+
+def _env_bool(env: Mapping[str, str], name: str) -> bool | None:
+    value = env.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if value:
+        _logger.warning("Tracy: ignoring %s=%r: expected true or false", name, value)
+    return None
+
+
+def _split_patterns(text: str) -> list[str]:
+    """Split on newlines, or on commas outside brackets and braces (so ``a{1,3}`` survives)."""
+    if "\n" in text:
+        return [p.strip() for p in text.splitlines() if p.strip()]
+    parts, depth, cur, escaped = [], 0, [], False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    if depth > 0:
+        # An unclosed bracket swallowed the rest: split that part plainly instead.
+        parts.extend("".join(cur).split(","))
+    else:
+        parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _env_patterns(env: Mapping[str, str], name: str, flags: int) -> tuple[str, ...]:
+    good = []
+    for pattern in _split_patterns(env.get(name, "")):
+        try:
+            re.compile(pattern, flags)
+        except re.error as exc:
+            _logger.warning("Tracy: ignoring invalid regex %r in %s: %s", pattern, name, exc)
+            continue
+        good.append(pattern)
+    return tuple(good)
+
+
+def truncate(text: str, max_length: int | None) -> str:
+    """``text`` cut to ``max_length`` characters plus a visible marker; unchanged if it fits.
+
+    A value this function already cut is not cut again (its marker's count grows instead).
+    """
+    if max_length is None or max_length <= 0 or len(text) <= max_length:
+        return text
+    body, dropped, marked = _split_marker(text)
+    if marked and len(body) <= max_length:
+        return text
+    return body[:max_length] + TRUNCATION_MARKER_FORMAT.format(dropped + len(body) - max_length)
+
+
+def _split_marker(text: str) -> tuple[str, int, bool]:
+    if text.endswith(_MARKER_END):
+        m = _MARKER_TAIL.search(text, max(0, len(text) - 48))
+        if m is not None:
+            return text[: m.start()], int(m.group(1).replace(",", "")), True
+    return text, 0, False
+
+
+# ---------------------------------------------------------------------------
+# Redactor
+
+# Key actions, cached per key.
+_SCAN, _SECRET, _DROP, _SAFE = 0, 1, 2, 3
+_MISS = object()
+_CACHE_ENTRIES = 8192
+_CACHE_CHARS = 4_000_000
+
+
+class Redactor:
+    """Applies a `Policy` to recorded values. Thread-safe; build one per exporter.
+
+    `attributes` and `event_attributes` return the dict they were given,
+    unchanged and uncopied, when nothing in it needs to change.
+    """
+
+    def __init__(self, policy: Policy | None = None) -> None:
+        policy = policy or Policy()
+        self.policy = policy
+        self._redact = policy.redact
+        self._drop_content = not policy.record_content
+        self._rep = policy.replacement
+        ml = policy.max_length
+        self._max = ml if ml is not None and ml > 0 else None
+
+        key_patterns = tuple(policy.key_patterns) + tuple(policy.extra_key_patterns)
+        self._key_re = _combine(key_patterns, re.IGNORECASE, "key") if key_patterns else None
+
+        value_patterns = tuple(policy.value_patterns) + tuple(policy.extra_value_patterns)
+        self._rules: list[tuple[re.Pattern[str], Callable[[re.Match], str], bool]] = []
+        for pattern in value_patterns:
+            rx = _compile(pattern, 0, "value")
+            secrets = tuple(n for n in rx.groupindex if n.startswith("secret"))
+            repl = self._replacer(secrets, _VALIDATORS.get(pattern))
+            self._rules.append((rx, repl, pattern in _SEPARATOR_PATTERNS))
+        self._separator = tuple(re.compile(t) for t in _SEPARATOR_TRIGGER)
+
+        self._attrs = _KeyCache()
+        self._message_attrs = _KeyCache()  # on message events, "content" and the like are content
+        self._event_caches: dict[str, _KeyCache] = {}
+        self._secret_keys: dict[str, bool] = {}
+        self._values: dict[str, Any] = {}
+        self._texts: dict[str, Any] = {}
+        self._json_texts: dict[str, Any] = {}  # strings inside JSON values: not cut on their own
+        self._cached_chars = 0
+
+    # -- public API --------------------------------------------------------
+
+    @property
+    def drops_content(self) -> bool:
+        """True when content-bearing attributes are dropped (content recording is off)."""
+        return self._drop_content
+
+    def is_content_key(self, key: str) -> bool:
+        """True for attributes that carry message content."""
+        return is_content_key(key)
+
+    def is_secret_key(self, key: str) -> bool:
+        """True if values under this attribute or JSON key are replaced whole."""
+        hit = self._secret_keys.get(key)
+        if hit is None:
+            hit = self._redact and self._key_re is not None and self._key_re.search(key) is not None
+            if len(self._secret_keys) > _CACHE_ENTRIES:
+                self._secret_keys.clear()
+            self._secret_keys[key] = hit
+        return hit
+
+    def text(self, s: str) -> str:
+        """Free text with secrets replaced, cut to ``max_length``."""
+        r = self._texts.get(s, _MISS)
+        if r is _MISS:
+            r = self._bounded(s, self._scan_text)
+            self._remember(self._texts, s, r)
+        return s if r is None else r
+
+    def value(self, key: str, v: Any) -> Any:
+        """One attribute value as it should be recorded (``v`` itself when unchanged).
+
+        Content attributes are not dropped here; `attributes` does that.
+        """
+        action = self._attrs.actions.get(key)
+        if action is None:
+            action = self._classify(key, self._attrs, False)
+        if action == _SECRET:
+            return self._secret(v)
+        if action == _SAFE:
+            return v
+        return self._scan_value(v)
+
+    def attributes(self, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Attributes as they should be recorded: the same object if nothing changes."""
+        # The common cases are tested with set operations, which run in C: only safe
+        # keys (return the dict itself), or only safe and dropped keys (copy, drop).
+        cache = self._attrs
+        if cache.safe.issuperset(attrs):
+            return attrs
+        if cache.simple.issuperset(attrs):
+            out = dict(attrs)
+            for k in cache.drop:
+                out.pop(k, None)
+            return out
+        return self._filter(attrs, cache, False)
+
+    def event_attributes(self, event_name: str, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An event's attributes; on message events (``gen_ai.user.message``,
+        ``gen_ai.choice`` ...) ``content`` and the like are content too."""
+        cache = self._event_caches.get(event_name)
+        if cache is None:
+            cache = self._event_cache(event_name)
+        if cache.safe.issuperset(attrs):
+            return attrs
+        if cache.simple.issuperset(attrs):
+            out = dict(attrs)
+            for k in cache.drop:
+                out.pop(k, None)
+            return out
+        return self._filter(attrs, cache, cache is self._message_attrs)
+
+    def _event_cache(self, event_name: str) -> _KeyCache:
+        message = self._drop_content and _MESSAGE_EVENT.match(event_name) is not None
+        if len(self._event_caches) >= _CACHE_ENTRIES:
+            self._event_caches.clear()
+        cache = self._event_caches[event_name] = self._message_attrs if message else self._attrs
+        return cache
+
+    def json_scrub(self, key: Any, v: Any) -> Any:
+        """A ``scrub(key, value)`` hook for `tracefile.values` (``@trace`` inputs and outputs):
+        values under secret keys are replaced whole, strings have their secrets replaced.
+        Cutting to length is left to the caller."""
+        if not self._redact:
+            return v
+        if type(key) is str and self.is_secret_key(key):
+            return self._secret(v)
+        if type(v) is str:
+            return self._inner_text(v, 0)
+        return v
+
+    # -- the hot loop ----------------------------------------------------------
+
+    def _filter(self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool) -> Mapping[str, Any]:
+        # Written for the common case: every key known, every value kept, nothing copied.
+        actions = cache.actions
+        values = self._values
+        out = None
+        for k, v in attrs.items():
+            action = actions.get(k)
+            if action is None:
+                action = self._classify(k, cache, message)
+            if action == 3:  # _SAFE
+                continue
+            if action == 0:  # _SCAN
+                t = type(v)
+                if t is str:
+                    r = values.get(v, _MISS)
+                    if r is None:
+                        continue
+                    if r is _MISS:
+                        r = self._scan_str(v)
+                        if r is v:
+                            continue
+                elif t is int or t is float or t is bool:
+                    continue
+                else:
+                    r = self._scan_value(v)
+                    if r is v:
+                        continue
+            elif action == 1:  # _SECRET
+                r = self._secret(v)
+                if r is v:
+                    continue
+            else:  # _DROP
+                if out is None:
+                    out = dict(attrs)
+                del out[k]
+                continue
+            if out is None:
+                out = dict(attrs)
+            out[k] = r
+        return attrs if out is None else out
+
+    def _classify(self, key: str, cache: _KeyCache, message: bool) -> int:
+        if self._drop_content and (is_content_key(key) or message and _message_key(key)):
+            action = _DROP
+        elif self.is_secret_key(key):
+            action = _SECRET
+        elif key in _SAFE_KEYS:
+            action = _SAFE
+        else:
+            action = _SCAN
+        cache.add(key, action)
+        return action
+
+    # -- values ------------------------------------------------------------------
+
+    def _secret(self, v: Any) -> Any:
+        t = type(v)
+        if t is bool or v is None or v == "" or v == self._rep:
+            return v
+        if t is list or t is tuple:
+            items = [self._secret(x) for x in v]
+            if all(a is b for a, b in zip(items, v)):
+                return v
+            return items if t is list else tuple(items)
+        return self._rep
+
+    def _plain(self, v: Any) -> Any:
+        t = type(v)
+        if t is str:
+            return truncate(v, self._max)
+        if t is bytes:
+            return _truncate_bytes(v, self._max)
+        if t is list or t is tuple:
+            ml = self._max
+            if ml is None:
+                return v
+            for x in v:
+                tx = type(x)
+                if (tx is str or tx is bytes) and len(x) > ml:
+                    break
+            else:
+                return v
+            items = [self._plain(x) for x in v]
+            if all(a is b for a, b in zip(items, v)):
+                return v
+            return items if t is list else tuple(items)
+        return v
+
+    def _scan_value(self, v: Any) -> Any:
+        t = type(v)
+        if t is str:
+            r = self._values.get(v, _MISS)
+            if r is _MISS:
+                return self._scan_str(v)
+            return v if r is None else r
+        if t is list or t is tuple:
+            items = [self._scan_value(x) for x in v]
+            if all(a is b for a, b in zip(items, v)):
+                return v
+            return items if t is list else tuple(items)
+        if t is bytes:
+            return _truncate_bytes(v, self._max)
+        return v
+
+    def _scan_str(self, s: str) -> str:
+        """A string attribute value, redacted (JSON structurally) and cut; cached."""
+        r = self._bounded(s, self._scan_json_or_text)
+        self._remember(self._values, s, r)
+        return r
+
+    def _remember(self, cache: dict[str, Any], s: str, r: str) -> None:
+        n = len(s)
+        if self._max is not None and n > self._max:
+            return  # too big to be worth keeping, and such values rarely repeat
+        self._cached_chars += n
+        if len(cache) >= _CACHE_ENTRIES or self._cached_chars > _CACHE_CHARS:
+            cache.clear()
+            self._cached_chars = n
+        cache[s] = None if r == s else r
+
+    def _bounded(self, s: str, scan: Callable[[str], str]) -> str:
+        """``scan(s)`` within ``max_length``: long values are cut before they are scanned."""
+        ml = self._max
+        if ml is None:
+            return scan(s)
+        if len(s) <= ml:
+            r = scan(s)
+            if len(r) <= ml:
+                return r
+            return self._cut(r, 0, False)
+        body, dropped, marked = _split_marker(s)
+        if len(body) > ml:
+            window = body[: ml + _OVERLAP]
+            dropped += len(body) - len(window)
+            body = window
+            marked = True
+        r = scan(body)
+        if not marked:
+            return r
+        if r is body and len(r) <= ml:
+            return s
+        return self._cut(r, dropped, True)
+
+    def _cut(self, r: str, dropped: int, marked: bool) -> str:
+        ml = self._max
+        assert ml is not None
+        if len(r) > ml:
+            cut = ml
+            # Never leave half a replacement: a second pass would take it for a secret.
+            rep = self._rep
+            if rep:
+                j = r.find(rep, max(0, cut - len(rep) + 1), cut + len(rep) - 1)
+                if 0 <= j < cut:
+                    cut = j
+            dropped += len(r) - cut
+            r = r[:cut]
+            marked = True
+        return r + TRUNCATION_MARKER_FORMAT.format(dropped) if marked else r
+
+    def _scan_text(self, s: str) -> str:
+        if not self._redact:
+            return s
+        r = s
+        gate = None
+        for rx, repl, gated in self._rules:
+            if gated:
+                if gate is None:
+                    gate = ("=" in s or ":" in s) and self._separator_hit(s)
+                if not gate:
+                    continue
+            r = rx.sub(repl, r)
+        return s if r == s else r
+
+    def _separator_hit(self, s: str) -> bool:
+        rev = s.lower()[::-1]
+        for trigger in self._separator:
+            if trigger.search(rev) is not None:
+                return True
+        return False
+
+    def _scan_json_or_text(self, s: str, depth: int = 0) -> str:
+        if not self._redact:
+            return s
+        first = s[:1]
+        if first.isspace():
+            first = s.lstrip()[:1]
+        if first != "{" and first != "[":
+            return self._scan_text(s)
+        # Decoding is cheaper than any pre-check of the raw text (msgspec: ~1 µs for a
+        # message), and the keys and strings inside are then checked through the caches.
+        strict = True
+        try:
+            obj = msgspec.json.decode(s)
+        except Exception:  # not JSON, or NaN, huge integers, deep nesting: json.loads may read it
+            strict = False
+            try:
+                obj = json.loads(s)
+            except Exception:
+                return self._scan_text(self._json_pairs(s))
+        try:
+            new = self._walk(obj, depth)
+        except RecursionError:  # absurdly deep nesting: treat it as text
+            return self._scan_text(self._json_pairs(s))
+        if new is obj:
+            return s
+        if strict:
+            return msgspec.json.encode(new).decode()
+        # json.dumps writes back what json.loads accepted (NaN, big integers) as it was.
+        return json.dumps(new, ensure_ascii=False, separators=(",", ":"))
+
+    def _walk(self, obj: Any, depth: int) -> Any:
+        """``obj`` with secrets replaced; the very same object when nothing changed."""
+        t = type(obj)
+        if t is str:
+            return self._inner_text(obj, depth)
+        if t is dict:
+            out = None
+            for k, v in obj.items():
+                if type(k) is str and self.is_secret_key(k):
+                    r = self._secret(v)
+                else:
+                    r = self._walk(v, depth)
+                if r is not v:
+                    if out is None:
+                        out = dict(obj)
+                    out[k] = r
+            return obj if out is None else out
+        if t is list:
+            items = [self._walk(x, depth) for x in obj]
+            if all(a is b for a, b in zip(items, obj)):
+                return obj
+            return items
+        return obj
+
+    def _inner_text(self, s: str, depth: int) -> str:
+        """A string inside a JSON value or a recorded object: redacted, not cut on its own."""
+        first = s[:1]
+        if depth < _MAX_JSON_DEPTH and (first == "{" or first == "["):
+            r = self._scan_json_or_text(s, depth + 1)
+        else:
+            r = self._json_texts.get(s, _MISS)
+            if r is None:
+                return s
+            if r is _MISS:
+                r = self._scan_text(s)
+                self._remember(self._json_texts, s, r)
+        return s if r == s else r
+
+    def _json_pairs(self, s: str) -> str:
+        """Secret "key": value pairs in JSON that does not parse (cut, or not JSON at all)."""
+        rep = json.dumps(self._rep, ensure_ascii=False)
+
+        def sub(m: re.Match) -> str:
+            key = m.group(1)
+            if not self.is_secret_key(key) or m.group(2) == rep:
+                return m.group(0)
+            return m.group(0)[: m.start(2) - m.start(0)] + rep
+
+        return _JSON_PAIR.sub(sub, s)
+
+    # -- replacement callbacks ---------------------------------------------------
+
+    def _replacer(self, secrets: tuple[str, ...], validate: Callable[[str], bool] | None) -> Callable[[re.Match], str]:
+        def replace(m: re.Match) -> str:
+            return self._replace(m, secrets, validate)
+
+        return replace
+
+    def _replace(self, m: re.Match, groups: list, validate: Callable[[str], bool] | None) -> str:
+        """The match with its secret groups (or, if it has none, all of it) replaced."""
+        if not groups:
+            return self._rep
+        s = m.string
+        out = []
+        pos = m.start()
+        for a, b in sorted(m.span(g) for g in groups):
+            if a < 0:
+                continue  # an alternative that did not take part in the match
+            if validate is not None and not validate(s[a:b]):
+                return m.group(0)
+            out.append(s[pos:a])
+            out.append(self._rep)
+            pos = b
+        out.append(s[pos : m.end()])
+        return "".join(out)
+
+
+class _KeyCache:
+    """Each key's action, and the sets of safe and dropped keys for the C-speed checks."""
+
+    __slots__ = ("actions", "safe", "drop", "simple")
+
+    def __init__(self) -> None:
+        self.actions: dict[str, int] = {}
+        self.safe: set[str] = set()
+        self.drop: set[str] = set()
+        self.simple: set[str] = set()  # safe | drop
+
+    def add(self, key: str, action: int) -> None:
+        if len(self.actions) >= _CACHE_ENTRIES:
+            # Unbounded key sets (header names ...) must not grow the cache forever.
+            self.actions.clear()
+            self.safe.clear()
+            self.drop.clear()
+            self.simple.clear()
+        self.actions[key] = action
+        if action == _SAFE:
+            self.safe.add(key)
+            self.simple.add(key)
+        elif action == _DROP:
+            self.drop.add(key)
+            self.simple.add(key)
+
+
+def _message_key(key: str) -> bool:
+    return key in _MESSAGE_EVENT_KEYS or key.startswith(_MESSAGE_EVENT_PREFIXES)
+
+
+def _truncate_bytes(v: bytes, max_length: int | None) -> bytes:
+    if max_length is None or len(v) <= max_length:
+        return v
+    return v[:max_length] + TRUNCATION_MARKER_FORMAT.format(len(v) - max_length).encode()
+
+
+def _compile(pattern: str, flags: int, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ValueError(f"invalid {what} pattern {pattern!r}: {exc}") from None
+
+
+def _combine(patterns: Iterable[str], flags: int, what: str) -> re.Pattern[str]:
+    patterns = list(patterns)
+    for p in patterns:
+        _compile(p, flags, what)
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+    except re.error:
+        # Global inline flags such as (?i) cannot be combined: search each pattern instead.
+        compiled = [re.compile(p, flags) for p in patterns]
+        return _AnyOf(compiled)  # type: ignore[return-value]
+
+
+class _AnyOf:
+    """Duck-types ``Pattern.search`` over patterns that do not combine into one."""
+
+    def __init__(self, patterns: list[re.Pattern[str]]) -> None:
+        self.patterns = patterns
+
+    def search(self, s: str) -> Any:
+        for p in self.patterns:
+            m = p.search(s)
+            if m is not None:
+                return m
+        return None
