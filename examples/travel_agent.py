@@ -23,7 +23,10 @@ from contextlib import ExitStack
 
 import tracefile
 
-QUESTION = "I'm flying to Lisbon tomorrow. What's the weather there, and should I pack an umbrella?"
+QUESTIONS = [
+    "I'm flying to Lisbon tomorrow. What's the weather there, and should I pack an umbrella?",
+    "And what about Porto on Saturday?",
+]
 
 WEATHER_TOOL = {
     "type": "function",
@@ -85,8 +88,10 @@ def main() -> int:
             print(f"No AZURE_AI_CHAT_ENDPOINT set: using the built-in loopback model at {endpoint}")
         model = os.environ.get("AZURE_AI_CHAT_MODEL", "gpt-4o-mini")
         client = stack.enter_context(ChatCompletionsClient(endpoint=endpoint, credential=AzureKeyCredential(key)))
-        answer, response_id = run_agent(client, model, QUESTION)
-        print(f"Q: {QUESTION}\nA: {answer}")
+        for question in QUESTIONS:
+            answer, response_id = run_agent(client, model, question)
+            print(f"Q: {question}\nA: {answer}\n")
+        # The user liked the last answer.
         tracefile.record_feedback(response_id=response_id, score=1.0, label="thumbs_up", comment="Helpful, thanks!")
     recording.close()
     print(f"Trace written to {recording.path}")

@@ -1,5 +1,8 @@
 """Record a sample GenAI agent trace into .runs/ and open it in tracy-view.
 
+The sample is examples/travel_agent.py: the real Azure AI Inference client,
+traced by tracefile.configure(), talking to a built-in loopback model.
+
 On a machine without a display, the viewer renders a screenshot instead
 (.runs/demo.png) and the path is printed.
 """
@@ -15,22 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def record(folder: Path) -> Path:
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-    from tracefile import TracyFileExporter
-    from tracefile.synthetic import emit, make_plan, new_provider
-
-    exporter = TracyFileExporter(str(folder) + os.sep)
-    provider = new_provider(seed=7, processor=BatchSpanProcessor(exporter))
-    emit(provider, make_plan(240, seed=7))
-    provider.shutdown()
-    return exporter.path
+    """Run the example agent (against the loopback model unless AZURE_AI_CHAT_ENDPOINT is set)."""
+    env = dict(os.environ, OTEL_EXPORTER_TRACY_PATH=str(folder) + os.sep)
+    before = set(folder.glob("*.tracy"))
+    subprocess.run([sys.executable, str(ROOT / "examples" / "travel_agent.py")], env=env, cwd=ROOT, check=True)
+    new = sorted(set(folder.glob("*.tracy")) - before, key=lambda p: p.stat().st_mtime)
+    return new[-1]
 
 
 def main() -> int:
     folder = ROOT / ".runs"
     path = record(folder)
-    print(f"recorded {path}")
     subprocess.run([sys.executable, "-m", "tracefile", "info", str(path)], check=True)
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux")
     if headless:

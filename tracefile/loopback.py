@@ -184,14 +184,22 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 def _proper_noun(text: str) -> str | None:
-    """The last capitalized word that does not start a sentence ("Lisbon" in "I fly to Lisbon.")."""
+    """The last capitalized word that does not start a sentence and is not a day or month
+    ("Lisbon" in "I fly to Lisbon on Friday.")."""
     found = None
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         for word in sentence.split()[1:]:
             word = word.strip(".,;:!?\"'()[]")
-            if word[:1].isupper() and word not in ("I", "I'm", "I'll", "I've", "I'd"):
+            if word[:1].isupper() and word not in _NOT_PLACES:
                 found = word
     return found
+
+
+# Capitalized words that are not the place a user asks about.
+_NOT_PLACES = frozenset(
+    "I I'm I'll I've I'd Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
+    "April May June July August September October November December".split()
+)
 
 
 def _schema_value(name: str, schema: Any, text: str) -> Any:
