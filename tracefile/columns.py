@@ -25,7 +25,9 @@ from .schema import FILE_HEADER_SIZE, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPA
 _DTYPES = {
     "start_time": "<u8", "duration": "<u8", "name": "<u4", "kind": "u1", "status_code": "u1",
     "flags": "<u4", "resource": "<u2", "scope": "<u2",
+    "category": "u1", "model": "<u4", "input_tokens": "<u4", "output_tokens": "<u4",
 }  # fmt: skip
+_OPTIONAL = ("category", "model", "input_tokens", "output_tokens")
 
 
 @dataclass
@@ -52,6 +54,10 @@ class Timeline:
     kind: np.ndarray  # (n,) uint8
     status: np.ndarray  # (n,) uint8
     batch: np.ndarray  # (n,) uint32 index into batches
+    category: np.ndarray  # (n,) uint8 tracefile.genai.CATEGORY_*
+    model: np.ndarray  # (n,) uint32: 0 for none, else 1 + index into names
+    input_tokens: np.ndarray  # (n,) uint32
+    output_tokens: np.ndarray  # (n,) uint32
     names: list[str] = field(default_factory=list)
     batches: list[BatchRef] = field(default_factory=list)
 
@@ -72,6 +78,8 @@ def _empty_timeline() -> Timeline:
         trace_id=np.zeros((0, 2), np.uint64), span_id=np.zeros(0, np.uint64), parent_span_id=np.zeros(0, np.uint64),
         start=np.zeros(0, np.uint64), end=np.zeros(0, np.uint64), name=np.zeros(0, np.uint32),
         kind=np.zeros(0, np.uint8), status=np.zeros(0, np.uint8), batch=np.zeros(0, np.uint32),
+        category=np.zeros(0, np.uint8), model=np.zeros(0, np.uint32), input_tokens=np.zeros(0, np.uint32),
+        output_tokens=np.zeros(0, np.uint32),
     )  # fmt: skip
 
 
@@ -170,8 +178,15 @@ class TimelineReader:
         parts["span_id"].append(np.frombuffer(cols.span_id, "<u8"))
         parts["parent_span_id"].append(np.frombuffer(cols.parent_span_id, "<u8"))
         for k, dt in _DTYPES.items():
-            arr = np.frombuffer(getattr(cols, k), dt)
-            if k == "name":
+            raw = getattr(cols, k)
+            if k in _OPTIONAL and not raw:
+                parts[k].append(np.zeros(n, dt))
+                continue
+            arr = np.frombuffer(raw, dt)
+            if k == "model":
+                # 0 stays "none"; others map through the frame's string table, keeping the +1.
+                arr = np.where(arr > 0, remap[np.maximum(arr, 1) - 1] + 1, 0).astype(np.uint32) if len(remap) else arr
+            elif k == "name":
                 arr = remap[arr] if len(remap) else arr
             elif k == "start_time":
                 arr = arr + np.uint64(cols.base_time)
@@ -200,6 +215,10 @@ class TimelineReader:
             kind=cat(t.kind, new["kind"]),
             status=cat(t.status, new["status_code"]),
             batch=cat(t.batch, batch_col),
+            category=cat(t.category, new["category"]),
+            model=cat(t.model, new["model"].astype(np.uint32)),
+            input_tokens=cat(t.input_tokens, new["input_tokens"].astype(np.uint32)),
+            output_tokens=cat(t.output_tokens, new["output_tokens"].astype(np.uint32)),
             names=t.names,
             batches=t.batches + batches,
         )

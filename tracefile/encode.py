@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 
 import msgspec
 
+from . import genai
 from .model import Span
 from .otel.convert import packed
 from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
@@ -63,6 +64,10 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         flags=packed("I", [s.flags for s in spans]),
         resource=packed("H", res_col),
         scope=packed("H", scope_col),
+        category=bytes(genai.category(s.name, s.attributes) for s in spans),
+        model=packed("I", [names.setdefault(m, len(names)) + 1 if (m := genai.model(s.attributes)) else 0 for s in spans]),
+        input_tokens=packed("I", [genai.tokens(s.attributes, genai.INPUT_TOKEN_KEYS) for s in spans]),
+        output_tokens=packed("I", [genai.tokens(s.attributes, genai.OUTPUT_TOKEN_KEYS) for s in spans]),
     )
     columns.strings = list(names)
     details = SpanDetails(

@@ -132,6 +132,12 @@ class SpanColumns(_Frame):
     flags: bytes  # u32 OTLP span flags, as the SDK's OTLP exporters set them
     resource: bytes  # u16 index into resources
     scope: bytes  # u16 index into scopes
+    # GenAI summary columns, computed by the writer from attributes (tracefile.genai).
+    # Empty means all zero.
+    category: bytes = b""  # u8 tracefile.genai.CATEGORY_*
+    model: bytes = b""  # u32: 0 for none, else 1 + index into strings
+    input_tokens: bytes = b""  # u32
+    output_tokens: bytes = b""  # u32
 
 
 class Event(_Frame):

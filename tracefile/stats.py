@@ -5,29 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
+from .genai import INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS
+from .genai import model as _model
+from .genai import tokens as first_int
 from .model import Span
 from .schema import STATUS_ERROR
 
-#: Token counters, current semantic-convention names first, then older ones.
-INPUT_TOKEN_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
-OUTPUT_TOKEN_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
-MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
-
-
-def first_int(attrs: dict[str, Any], keys: tuple[str, ...]) -> int:
-    for k in keys:
-        v = attrs.get(k)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return int(v)
-    return 0
-
 
 def model_of(span: Span) -> str:
-    for k in MODEL_KEYS:
-        v = span.attributes.get(k)
-        if isinstance(v, str) and v:
-            return v
-    return ""
+    return _model(span.attributes)
 
 
 def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
+from .. import genai
 from ..redact import Redactor
 from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
@@ -127,6 +128,10 @@ def spans_to_frames(
     flag_col: list[int] = []
     res_col: list[int] = []
     scope_col: list[int] = []
+    cat_col: list[int] = []
+    model_col: list[int] = []
+    in_tok: list[int] = []
+    out_tok: list[int] = []
 
     attributes: list[dict[str, Any]] = []
     events: list[list[Any]] = []
@@ -206,6 +211,17 @@ def spans_to_frames(
         scope_col.append(s)
 
         plain = _plain(attrs)
+        cat_col.append(genai.category(name, plain))
+        in_tok.append(genai.tokens(plain, genai.INPUT_TOKEN_KEYS))
+        out_tok.append(genai.tokens(plain, genai.OUTPUT_TOKEN_KEYS))
+        m = genai.model(plain)
+        if m:
+            k = names.get(m)
+            if k is None:
+                k = names[m] = len(names)
+            model_col.append(k + 1)
+        else:
+            model_col.append(0)
         attributes.append(plain if redactor is None else redactor.attributes(plain))
         # Tuples encode exactly like the Link struct, and cost less to build.
         events.append([_event(e, start, redactor) for e in span_events] if span_events else [])
@@ -247,6 +263,10 @@ def spans_to_frames(
         flags=packed("I", flag_col),
         resource=packed("H", res_col),
         scope=packed("H", scope_col),
+        category=bytes(cat_col),
+        model=packed("I", model_col),
+        input_tokens=packed("I", in_tok),
+        output_tokens=packed("I", out_tok),
     )
     details = SpanDetails(
         batch_id=batch_id,
