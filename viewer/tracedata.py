@@ -1,0 +1,234 @@
+"""The indexes every view needs, computed from a file's timeline columns with numpy.
+
+Nothing here imports Qt and nothing holds a Python object per span: a
+million-span file is a few dozen arrays. From `tracefile.columns.Timeline`
+it derives, for each span row, its trace, its parent row and its depth, a
+depth-first order of each trace's spans (children by start time, as a
+waterfall shows them), subtree sizes, and one summary row per trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracefile.columns import Timeline
+from tracefile.schema import STATUS_ERROR
+
+
+@dataclass
+class TraceTable:
+    """One row per trace, in order of first start time."""
+
+    root: np.ndarray  # int64 row of the trace's root span (earliest span without a parent in the trace)
+    start: np.ndarray  # uint64 ns
+    end: np.ndarray  # uint64 ns
+    spans: np.ndarray  # int64 span count
+    errors: np.ndarray  # int64 spans with error status
+    input_tokens: np.ndarray  # int64
+    output_tokens: np.ndarray  # int64
+    offset: np.ndarray  # int64 (traces + 1): the trace's spans are order[offset[t]:offset[t+1]]
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+
+@dataclass
+class TraceIndex:
+    """Per-span structure of a file: trace, parent, depth and depth-first order."""
+
+    timeline: Timeline
+    trace: np.ndarray  # int64 (n,) trace number of each row (index into traces)
+    parent: np.ndarray  # int64 (n,) parent row, -1 for roots and for parents not in the file
+    depth: np.ndarray  # int32 (n,)
+    order: np.ndarray  # int64 (n,) rows, trace by trace, each trace depth-first
+    position: np.ndarray  # int64 (n,) inverse of order: position[row] = index in order
+    subtree: np.ndarray  # int64 (n,) number of spans in the row's subtree, itself included
+    traces: TraceTable
+
+    @property
+    def n(self) -> int:
+        return len(self.order)
+
+    def trace_rows(self, t: int) -> np.ndarray:
+        """The rows of trace ``t`` in depth-first order."""
+        o = self.traces.offset
+        return self.order[o[t] : o[t + 1]]
+
+    def visible_rows(self, t: int, collapsed: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+        """Rows of trace ``t`` in depth-first order, without the descendants of ``collapsed`` rows."""
+        rows = self.trace_rows(t)
+        if not collapsed:
+            return rows
+        base = int(self.traces.offset[t])
+        hide = np.zeros(len(rows) + 1, np.int32)
+        for row in collapsed:
+            if self.trace[row] != t:
+                continue
+            p = int(self.position[row]) - base
+            s = int(self.subtree[row])
+            if s > 1:
+                hide[p + 1] += 1
+                hide[p + s] -= 1
+        return rows[np.cumsum(hide[:-1]) == 0]
+
+    def is_error(self, row: int) -> bool:
+        return int(self.timeline.status[row]) == STATUS_ERROR
+
+    def name(self, row: int) -> str:
+        return self.timeline.names[int(self.timeline.name[row])]
+
+    def model(self, row: int) -> str:
+        m = int(self.timeline.model[row])
+        return self.timeline.names[m - 1] if m else ""
+
+
+def _trace_numbers(tl: Timeline) -> tuple[np.ndarray, int]:
+    """Number the traces by first start time; returns (trace of each row, trace count)."""
+    n = len(tl)
+    if n == 0:
+        return np.zeros(0, np.int64), 0
+    # Sorting 64-bit keys is several times faster than sorting 16-byte ids. Mixing both halves
+    # keeps distinct ids distinct in practice; a collision is checked for and handled exactly.
+    halves = tl.trace_id
+    key = halves[:, 0] ^ (halves[:, 1] * np.uint64(0x9E3779B97F4A7C15))
+    by = np.argsort(key, kind="stable")
+    k = key[by]
+    new = np.r_[True, k[1:] != k[:-1]]
+    sorted_halves = halves[by]
+    same_key_other_id = ~new[1:] & np.any(sorted_halves[1:] != sorted_halves[:-1], axis=1)
+    if same_key_other_id.any():
+        ids = np.ascontiguousarray(halves).view(np.dtype((np.void, 16))).ravel()
+        _, inverse = np.unique(ids, return_inverse=True)
+        group = inverse.ravel().astype(np.int64)
+    else:
+        group = np.empty(n, np.int64)
+        group[by] = np.cumsum(new) - 1
+    count = int(group.max()) + 1
+    first = np.full(count, np.iinfo(np.uint64).max, np.uint64)
+    np.minimum.at(first, group, tl.start)
+    rank = np.empty(count, np.int64)
+    rank[np.lexsort((np.arange(count), first))] = np.arange(count)
+    return rank[group], count
+
+
+def _parents(tl: Timeline, trace: np.ndarray) -> np.ndarray:
+    """Parent row of each row: the row holding the parent's span id, if it is in the same trace; else -1."""
+    n = len(tl)
+    parent = np.full(n, -1, np.int64)
+    if n == 0:
+        return parent
+    sid = tl.span_id
+    by = np.argsort(sid)
+    sorted_ids = sid[by]
+    has = np.nonzero(tl.parent_span_id != 0)[0]
+    # Searching sorted queries walks the table once instead of jumping around it.
+    q = np.argsort(tl.parent_span_id[has])
+    has = has[q]
+    wanted = tl.parent_span_id[has]
+    pos = np.minimum(np.searchsorted(sorted_ids, wanted), n - 1)
+    found = by[pos]
+    # A 64-bit id seen twice (a span exported twice) still resolves; one from another trace does not.
+    ok = (sorted_ids[pos] == wanted) & (trace[found] == trace[has]) & (found != has)
+    parent[has[ok]] = found[ok]
+    return parent
+
+
+def _depths(parent: np.ndarray) -> np.ndarray:
+    """Depth of every row by pointer jumping: about log2(depth) passes over the arrays.
+
+    Rows on a parent cycle (only a broken file has one) get depth -1.
+    """
+    anc = parent.copy()
+    dist = (parent >= 0).astype(np.int64)
+    for _ in range(64):
+        m = np.nonzero(anc >= 0)[0]
+        if len(m) == 0:
+            break
+        a = anc[m]
+        dist[m] += dist[a]
+        anc[m] = anc[a]
+    else:
+        dist[anc >= 0] = -1
+    return dist.astype(np.int32)
+
+
+def build_index(tl: Timeline) -> TraceIndex:
+    """Compute every index for ``tl``. About a second for a million spans on a slow machine."""
+    n = len(tl)
+    trace, count = _trace_numbers(tl)
+    parent = _parents(tl, trace)
+    depth = _depths(parent)
+    if n and depth.min() < 0:
+        # Spans on a parent cycle (a broken file) become roots, and their subtrees are re-measured.
+        parent = np.where(depth < 0, -1, parent)
+        depth = _depths(parent)
+
+    # Subtree sizes, deepest level first.
+    # Rows grouped by depth once (a counting sort), so each level below is a slice.
+    max_depth = int(depth.max()) if n else 0
+    by_depth = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[by_depth], np.arange(max_depth + 2))
+
+    def level(d: int) -> np.ndarray:
+        return by_depth[bounds[d] : bounds[d + 1]]
+
+    subtree = np.ones(n, np.int64)
+    for d in range(max_depth, 0, -1):
+        rows = level(d)
+        if len(rows) < n // 64:  # a thin level: add.at touches only its rows
+            np.add.at(subtree, parent[rows], subtree[rows])
+        else:  # a wide level: one pass of bincount is faster than add.at
+            subtree += np.bincount(parent[rows], weights=subtree[rows], minlength=n).astype(np.int64)
+
+    # Depth-first positions: a node sits right after its parent, after its earlier siblings' subtrees.
+    # Siblings are ordered by start time, then row; roots of a trace likewise.
+    position = np.zeros(n, np.int64)
+    trace_sizes = np.bincount(trace, minlength=count).astype(np.int64) if n else np.zeros(0, np.int64)
+    offset = np.zeros(count + 1, np.int64)
+    np.cumsum(trace_sizes, out=offset[1:])
+    if n:
+        # Group key: the parent row for children, -(trace+1) for roots.
+        group = np.where(parent >= 0, parent, -(trace + 1))
+        sib = np.lexsort((np.arange(n), tl.start, group))
+        g = group[sib]
+        sizes = subtree[sib]
+        before = np.cumsum(sizes) - sizes
+        first_of_group = np.r_[True, g[1:] != g[:-1]]
+        group_base = np.maximum.accumulate(np.where(first_of_group, before, 0))
+        earlier = before - group_base  # total size of earlier siblings
+        rel = np.empty(n, np.int64)
+        rel[sib] = earlier
+        is_root = parent < 0
+        position[is_root] = offset[trace[is_root]] + rel[is_root]
+        for d in range(1, max_depth + 1):
+            rows = level(d)
+            position[rows] = position[parent[rows]] + 1 + rel[rows]
+    order = np.empty(n, np.int64)
+    order[position] = np.arange(n)
+
+    traces = _trace_table(tl, trace, count, parent, offset)
+    return TraceIndex(tl, trace, parent, depth, order, position, subtree, traces)
+
+
+def _trace_table(tl: Timeline, trace: np.ndarray, count: int, parent: np.ndarray, offset: np.ndarray) -> TraceTable:
+    if count == 0:
+        z = np.zeros(0, np.int64)
+        return TraceTable(z, z.astype(np.uint64), z.astype(np.uint64), z, z, z, z, np.zeros(1, np.int64))
+    start = np.full(count, np.iinfo(np.uint64).max, np.uint64)
+    end = np.zeros(count, np.uint64)
+    np.minimum.at(start, trace, tl.start)
+    np.maximum.at(end, trace, tl.end)
+    spans = np.bincount(trace, minlength=count).astype(np.int64)
+    errors = np.bincount(trace, weights=(tl.status == STATUS_ERROR), minlength=count).astype(np.int64)
+    tin = np.bincount(trace, weights=tl.input_tokens.astype(np.float64), minlength=count).astype(np.int64)
+    tout = np.bincount(trace, weights=tl.output_tokens.astype(np.float64), minlength=count).astype(np.int64)
+    # The root shown for a trace: its earliest span without a parent (or its earliest span).
+    n = len(trace)
+    rootish = np.where(parent < 0, 0, 1)
+    pick = np.lexsort((np.arange(n), tl.start, rootish, trace))
+    first = np.r_[True, trace[pick][1:] != trace[pick][:-1]]
+    root = np.empty(count, np.int64)
+    root[trace[pick][first]] = pick[first]
+    return TraceTable(root, start, end, spans, errors, tin, tout, offset)
