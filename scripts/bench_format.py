@@ -37,6 +37,7 @@ from tracefile.columns import read_timeline
 from tracefile import synthetic
 from tracefile.otel.convert import spans_to_frames
 from tracefile.otel.exporter import TracyFileExporter
+from tracefile.redact import Policy
 from tracefile.writer import _ENCODER
 
 _U32 = struct.Struct("<I")
@@ -81,9 +82,9 @@ class Timer:
 # Each takes (batches, path) and writes every batch to a new file at path.
 
 
-def export_tracy(compression: str) -> Callable[[list, Path], None]:
+def export_tracy(compression: str, redaction: Policy | None = None) -> Callable[[list, Path], None]:
     def run(batches: list, path: Path) -> None:
-        exporter = TracyFileExporter(path, compression=compression)
+        exporter = TracyFileExporter(path, compression=compression, redaction=redaction)
         for batch in batches:
             exporter.export(batch)
         exporter.shutdown()
@@ -123,7 +124,11 @@ def export_console(batches: list, path: Path) -> None:
 
 
 EXPORTERS: list[tuple[str, str, Callable[[list, Path], None]]] = [
-    ("tracy", "TracyFileExporter, zstd (default)", export_tracy("zstd")),
+    ("tracy", "TracyFileExporter() as users get it: zstd, secrets redacted, content kept", export_tracy("zstd")),
+    ("tracy-noredact", "TracyFileExporter, redaction off: the format's own cost",
+     export_tracy("zstd", Policy(redact=False, record_content=True, max_length=None))),
+    ("tracy-nocontent", "TracyFileExporter with configure()'s default: content dropped, secrets redacted",
+     export_tracy("zstd", Policy(record_content=False))),
     ("tracy-none", "TracyFileExporter, compression='none'", export_tracy("none")),
     ("otlp-proto", "OTLP protobuf encode_spans, raw", export_otlp_proto),
     ("otlp-proto+zstd", "OTLP protobuf, zstd level 3 per batch", export_otlp_proto_zstd),
@@ -338,6 +343,9 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     add("full decode >= 250k spans/s", full and full["decode_spans_per_s"], 250_000, True, "spans/s")
     tl = de.get("tracy timeline")
     add("timeline-only decode >= 1M spans/s", tl and tl["decode_spans_per_s"], 1_000_000, True, "spans/s")
+    core = ex.get("tracy-noredact")
+    add("(redaction off) export throughput >= 8x OTLP JSON file", core and core["speedup_vs_json_file"], 8.0, True, "x")
+    add("(redaction off) exporter cost <= 0.25x SDK creation", core and core["cost_vs_sdk_create"], 0.25, False, "x")
     return res
 
 

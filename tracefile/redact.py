@@ -232,6 +232,20 @@ _LITERAL_RULES: dict[str, str] = {
 DEFAULT_VALUE_PATTERNS: tuple[str, ...] = (*_SEPARATOR_RULES.values(), *_LITERAL_RULES.values())
 _SEPARATOR_PATTERNS = frozenset(_SEPARATOR_RULES.values())
 
+#: Case-sensitive literals that every default literal rule starts with.
+_LITERAL_TRIGGERS: tuple[str, ...] = (
+    "sk-", "eyJ", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "://",
+)  # fmt: skip
+#: Lower-case literals for the case-insensitive rules.
+_LOWER_TRIGGERS: tuple[str, ...] = ("bearer", "basic", "-----begin", "?key=", "&key=", "?code=", "&code=")
+#: A name of a secret, reversed, right before a "=" or ":": the separator rules' names plus every
+#: default key pattern's name, so that JSON whose keys are all harmless skips decoding.
+_NAME_TRIGGER = re.compile(
+    r"[=:]\s*[\"'\\]{0,3}(?:" + _REVERSED_NAMES[3:-1]
+    + r"|eikooc|htua|redaeh|sas|gnirts|rts)"
+)
+
+
 def _basic_credentials(secret: str) -> bool:
     try:
         return b":" in base64.b64decode(secret, validate=True)
@@ -412,6 +426,15 @@ class Redactor:
             repl = self._replacer(secrets, _VALIDATORS.get(pattern))
             self._rules.append((rx, repl, pattern in _SEPARATOR_PATTERNS))
         self._separator = tuple(re.compile(t) for t in _SEPARATOR_TRIGGER)
+        # With the default patterns, text that contains none of these words cannot hold a
+        # secret, so it skips the regexes (and JSON skips decoding). Custom patterns: scan all.
+        defaults = (
+            tuple(policy.key_patterns) == DEFAULT_KEY_PATTERNS
+            and tuple(policy.value_patterns) == DEFAULT_VALUE_PATTERNS
+            and not policy.extra_key_patterns
+            and not policy.extra_value_patterns
+        )
+        self._triggers = defaults
 
         self._attrs = _KeyCache()
         self._message_attrs = _KeyCache()  # on message events, "content" and the like are content
@@ -674,8 +697,24 @@ class Redactor:
             marked = True
         return r + TRUNCATION_MARKER_FORMAT.format(dropped) if marked else r
 
+    def _may_hold_secret(self, s: str) -> bool:
+        """False only when no default pattern can match ``s``: a cheap superset check that lets
+        ordinary prose and JSON skip the regexes and JSON decoding."""
+        if not self._triggers or "\\u" in s:  # custom patterns; JSON escapes could spell a trigger
+            return True
+        for t in _LITERAL_TRIGGERS:
+            if t in s:
+                return True
+        low = s.lower()
+        for t in _LOWER_TRIGGERS:
+            if t in low:
+                return True
+        if "=" in s or ":" in s:
+            return _NAME_TRIGGER.search(low[::-1]) is not None
+        return False
+
     def _scan_text(self, s: str) -> str:
-        if not self._redact:
+        if not self._redact or not self._may_hold_secret(s):
             return s
         r = s
         gate = None
@@ -696,7 +735,7 @@ class Redactor:
         return False
 
     def _scan_json_or_text(self, s: str, depth: int = 0) -> str:
-        if not self._redact:
+        if not self._redact or not self._may_hold_secret(s):
             return s
         first = s[:1]
         if first.isspace():
