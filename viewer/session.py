@@ -1,0 +1,112 @@
+"""One open file: its columns, its index, lazy span details, and following it as it grows.
+
+Pure Python (no Qt), so loading, refreshing and error handling are tested
+without a window; `viewer.loading` runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tracefile import Span, TraceFileError
+from tracefile.columns import TimelineReader
+
+from .tracedata import TraceIndex, build_index
+
+#: Spans whose details were decoded, kept for quick re-selection.
+DETAIL_CACHE = 256
+
+
+class Cancelled(Exception):
+    """Loading was cancelled by the user."""
+
+
+@dataclass
+class LoadOutcome:
+    """What opening (or refreshing) a file produced."""
+
+    spans: int = 0
+    new_spans: int = 0
+    warnings: list[str] = field(default_factory=list)
+    truncated: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class FileSession:
+    """The data behind one tab. Not thread-safe: one thread at a time."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.reader = TimelineReader(self.path)
+        self.index: TraceIndex | None = None
+        self.size = 0
+        self._details: OrderedDict[int, Span] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> LoadOutcome:
+        """Read everything (or everything new) and rebuild the index. Never raises,
+        except `Cancelled` when ``cancelled()`` turned true."""
+        try:
+            before = len(self.reader.timeline)
+            warned = len(self.reader.warnings)
+            self.reader.read(progress, cancelled)
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            self.size = _size(self.path)
+            added = len(self.reader.timeline) - before
+            if added or self.index is None:
+                self.index = build_index(self.reader.timeline)
+            return LoadOutcome(
+                spans=len(self.reader.timeline),
+                new_spans=added,
+                warnings=self.reader.warnings[warned:],
+                truncated=self.reader.truncated,
+            )
+        except Cancelled:
+            raise
+        except TraceFileError as exc:
+            return LoadOutcome(error=str(exc))
+        except MemoryError:
+            return LoadOutcome(error=f"{self.path}: not enough memory to open this file")
+        except Exception as exc:  # the viewer never shows a traceback
+            return LoadOutcome(error=f"{self.path}: could not be read ({type(exc).__name__}: {exc})")
+
+    def grew(self) -> bool:
+        """True when the file is larger than when it was last read."""
+        return _size(self.path) > self.size
+
+    def span(self, row: int) -> Span | None:
+        """Every field of the span at ``row``, decoded on demand; None if it cannot be read."""
+        cached = self._details.get(row)
+        if cached is not None:
+            self._details.move_to_end(row)
+            return cached
+        try:
+            span = self.reader.span(row)
+        except (TraceFileError, IndexError, OSError, ValueError):
+            return None
+        self._details[row] = span
+        if len(self._details) > DETAIL_CACHE:
+            self._details.popitem(last=False)
+        return span
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -1,0 +1,160 @@
+"""The trace list as a thin Qt model over `TraceTable` arrays: one row per trace, any number of traces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .tracedata import TraceIndex
+from .traces import format_duration
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens")
+TRACE_ROLE = Qt.ItemDataRole.UserRole + 1  # the trace number behind a (sorted) row
+
+
+def format_tokens(n: int) -> str:
+    if n <= 0:
+        return "–"
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
+
+
+class TraceTableModel(QAbstractTableModel):
+    """Rows are traces; sorting reorders a permutation array, never the data."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._index: TraceIndex | None = None
+        self._perm = np.zeros(0, np.int64)
+        self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
+        self._error_brush: QBrush | None = None
+
+    def set_index(self, index: TraceIndex | None) -> None:
+        """Show the traces of ``index``, keeping the sort order. Views keep their selection
+        through `row_of` (trace numbers are stable while a file grows)."""
+        self.beginResetModel()
+        self._index = index
+        self._perm = self._order(*self._sort)
+        self.endResetModel()
+
+    def trace_at(self, row: int) -> int:
+        return int(self._perm[row])
+
+    def row_of(self, trace: int) -> int:
+        hits = np.nonzero(self._perm == trace)[0]
+        return int(hits[0]) if len(hits) else -1
+
+    def _order(self, column: int, order: Qt.SortOrder) -> np.ndarray:
+        ix = self._index
+        if ix is None:
+            return np.zeros(0, np.int64)
+        t = ix.traces
+        n = len(t)
+        keys = {
+            0: None,
+            1: t.start,
+            2: (t.end - t.start),
+            3: t.spans,
+            4: t.errors,
+            5: t.input_tokens + t.output_tokens,
+        }
+        key = keys.get(column)
+        if key is None:  # by name: sort the names once
+            names = [ix.name(int(r)).lower() for r in t.root]
+            perm = np.array(sorted(range(n), key=names.__getitem__), np.int64)
+        else:
+            perm = np.argsort(key, kind="stable").astype(np.int64)
+        if order == Qt.SortOrder.DescendingOrder:
+            perm = perm[::-1].copy()
+        return perm
+
+    # -- QAbstractTableModel -------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._perm)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section >= 2:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._perm = self._order(column, order)
+        self.layoutChanged.emit()
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        ix = self._index
+        if ix is None or not index.isValid():
+            return None
+        t = int(self._perm[index.row()])
+        col = index.column()
+        tt = ix.traces
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return ix.name(int(tt.root[t]))
+            if col == 1:
+                return _clock(int(tt.start[t]))
+            if col == 2:
+                return format_duration(int(tt.end[t]) - int(tt.start[t]))
+            if col == 3:
+                return f"{int(tt.spans[t]):,}"
+            if col == 4:
+                errors = int(tt.errors[t])
+                return f"{errors:,}" if errors else "–"
+            if col == 5:
+                return format_tokens(int(tt.input_tokens[t]) + int(tt.output_tokens[t]))
+        elif role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        elif role == Qt.ItemDataRole.ForegroundRole and tt.errors[t] and col in (0, 4):
+            return self._errors()
+        elif role == Qt.ItemDataRole.FontRole and col == 4 and tt.errors[t]:
+            f = QFont()
+            f.setBold(True)
+            return f
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if col == 5:
+                return f"{int(tt.input_tokens[t]):,} input tokens, {int(tt.output_tokens[t]):,} output tokens"
+            if col == 1:
+                return _full_time(int(tt.start[t]))
+            return ix.name(int(tt.root[t]))
+        elif role == TRACE_ROLE:
+            return t
+        return None
+
+    def _errors(self) -> QBrush:
+        pal = QApplication.palette()
+        dark = pal.color(QPalette.ColorRole.Base).lightness() < 128
+        from PySide6.QtGui import QColor
+
+        return QBrush(QColor("#ff7b72") if dark else QColor("#c62828"))
+
+
+
+def _clock(ns: int) -> str:
+    try:
+        return datetime.fromtimestamp(ns / 1e9).strftime("%H:%M:%S.%f")[:-3]
+    except (OverflowError, OSError, ValueError):
+        return "–"
+
+
+def _full_time(ns: int) -> str:
+    try:
+        return datetime.fromtimestamp(ns / 1e9).astimezone().isoformat(timespec="milliseconds")
+    except (OverflowError, OSError, ValueError):
+        return "–"
