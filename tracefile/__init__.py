@@ -25,8 +25,8 @@ _LAZY = {
     # These pull in the OpenTelemetry SDK or API; import them only when asked for,
     # so reading files stays light.
     "TracyFileExporter": "otel.exporter",
-    "configure": "configure",
-    "Recording": "configure",
+    "configure": "recording",
+    "Recording": "recording",
     "record_feedback": "feedback",
     "trace": "decorator",
     "log": "decorator",

@@ -118,11 +118,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a Python script with recording on, configured from the command line and environment."""
     import runpy
 
-    from .configure import configure
+    from .recording import configure
 
     if args.content:
         os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"
-    recording = configure(args.output)
+    # The service is named after the script (as a run of the script itself would be), not after tracy.
+    service = None if os.environ.get("OTEL_SERVICE_NAME") else os.path.splitext(os.path.basename(args.script))[0]
+    recording = configure(args.output, service_name=service)
     print(f"tracy: recording to {recording.path}", file=sys.stderr)
     sys.argv = [args.script, *args.args]
     try:

@@ -92,7 +92,7 @@ def record_feedback(
     when it could not be written; it never raises into the app, except
     ValueError for arguments that can never be right (no target, bad ids).
     """
-    from .configure import active
+    from .recording import active
 
     if not (response_id or span_id or trace_id):
         raise ValueError("record_feedback() needs response_id, span_id or trace_id to say what is judged")

@@ -533,6 +533,12 @@ class Redactor:
         if type(key) is str and self.is_secret_key(key):
             return self._secret(v)
         if type(v) is str:
+            ml = self._max
+            if ml is not None and len(v) > ml + _OVERLAP:
+                # Only the part that will be kept is scanned: a 50 MB argument costs microseconds.
+                window = v[: ml + _OVERLAP]
+                r = self._inner_text(window, 0)
+                return v if r == window else r + v[len(window) :]
             return self._inner_text(v, 0)
         return v
 
