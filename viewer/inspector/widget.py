@@ -1,0 +1,558 @@
+"""The span inspector widget: a header, the Key | Value | Type tree, and a detail pane for the selected value."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTextBrowser,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracefile import Span
+
+from .. import theme
+from ..traces import format_duration
+from . import logic
+from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
+from .model import InspectorModel, ok_color
+
+EMPTY_TEXT = "Select a span to see its details"
+NO_VALUE_TEXT = "Select a row to see its value in full."
+#: The detail pane renders this many characters of a value at first; "Show all" renders the rest
+#: (laying out megabytes of text takes Qt seconds; Copy value always copies everything).
+DETAIL_LIMIT = 500_000
+#: Above this many rows only the sections are expanded, so a span with thousands of events opens quickly.
+EXPAND_ALL_LIMIT = 400
+
+
+class SpanInspector(QWidget):
+    """Every field of one span. ``set_span(span)`` shows it; ``set_span(None)`` shows the empty state."""
+
+    #: The display mode of the detail pane changed: "raw", "pretty" or "markdown".
+    modeChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._span: Span | None = None
+        self._mode = PRETTY
+        self._key_width_user_set = False
+        self._show_all = False
+        self._fitting = False
+        self.model = InspectorModel(self)
+
+        self.copy_value_action = QAction("Copy value", self)
+        self.copy_value_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_value_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_value_action.setToolTip("Copy the selected value, exactly as recorded")
+        self.copy_value_action.triggered.connect(self.copy_value)
+        self.copy_span_action = QAction("Copy span as JSON", self)
+        self.copy_span_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_span_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_span_action.setToolTip("Copy every field of this span as a JSON document (Ctrl+Shift+C)")
+        self.copy_span_action.triggered.connect(self.copy_span)
+        self.addAction(self.copy_span_action)
+
+        self.empty_label = QLabel(EMPTY_TEXT, self)
+        self.empty_label.setObjectName("inspectorEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.empty_label)
+        self.pages.addWidget(self._build_content())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self._update_actions()
+        self._style_chip()
+
+    # -- building -------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        content = QWidget(self)
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        header = QFrame(content)
+        header.setObjectName("inspectorHeader")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(10, 8, 8, 8)
+        row.setSpacing(8)
+        self.name_label = ElidedLabel(header)
+        self.name_label.setObjectName("inspectorSpanName")
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.15)
+        self.name_label.setFont(font)
+        self.status_chip = QLabel(header)
+        self.status_chip.setObjectName("inspectorStatusChip")
+        self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.meta_label = ElidedLabel(header)
+        self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.order_button = QToolButton(header)
+        self.order_button.setText("A–Z")
+        self.order_button.setCheckable(True)
+        self.order_button.setProperty("toggle", "single")
+        self.order_button.setChecked(True)
+        self.order_button.setToolTip("Attributes: gen_ai.* first, then A–Z. Off: in the order they were recorded.")
+        self.order_button.toggled.connect(lambda on: self.set_order(GENAI_FIRST if on else RECORDED))
+        self.copy_span_button = QToolButton(header)
+        self.copy_span_button.setDefaultAction(self.copy_span_action)
+        row.addWidget(self.name_label)
+        row.addWidget(self.status_chip)
+        row.addWidget(self.meta_label)
+        row.addStretch(1)
+        row.addWidget(self.order_button)
+        row.addWidget(self.copy_span_button)
+        outer.addWidget(header)
+
+        self.tree = InspectorTree(self, content)
+        self.tree.setObjectName("inspectorTree")
+        self.tree.setModel(self.model)
+        self.tree.setItemDelegate(_RowDelegate(self.tree))
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setAllColumnsShowFocus(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_context_menu)
+        self.tree.addAction(self.copy_value_action)
+        hdr = self.tree.header()
+        hdr.setStretchLastSection(False)
+        hdr.setHighlightSections(False)
+        hdr.setSectionsMovable(False)
+        hdr.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        hdr.setSectionResizeMode(InspectorModel.KEY, QHeaderView.ResizeMode.Interactive)
+        hdr.setSectionResizeMode(InspectorModel.VALUE, QHeaderView.ResizeMode.Stretch)
+        hdr.setSectionResizeMode(InspectorModel.TYPE, QHeaderView.ResizeMode.Interactive)
+        hdr.setMinimumSectionSize(48)
+        hdr.sectionResized.connect(self._on_section_resized)
+        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.tree.viewport().installEventFilter(self)
+        self.model.modelReset.connect(self._after_reset)
+
+        detail = QWidget(content)
+        detail.setObjectName("inspectorDetail")
+        box = QVBoxLayout(detail)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(10, 6, 8, 6)
+        bar.setSpacing(6)
+        self.detail_title = ElidedLabel(detail)
+        self.detail_title.setObjectName("inspectorDetailTitle")
+        self.truncated_label = QLabel(detail)
+        self.truncated_label.setObjectName("inspectorTruncated")
+        self.truncated_label.hide()
+        bar.addWidget(self.detail_title, 1)
+        bar.addWidget(self.truncated_label)
+        self.show_all_button = QToolButton(detail)
+        self.show_all_button.setObjectName("inspectorShowAll")
+        self.show_all_button.hide()
+        self.show_all_button.clicked.connect(self.show_full_value)
+        bar.addWidget(self.show_all_button)
+        self.mode_group = QButtonGroup(detail)
+        self.mode_group.setExclusive(True)
+        self.mode_buttons: dict[str, QToolButton] = {}
+        segment = QHBoxLayout()
+        segment.setSpacing(0)
+        for mode in MODES:
+            button = QToolButton(detail)
+            button.setText(MODE_LABELS[mode])
+            button.setCheckable(True)
+            button.setChecked(mode == self._mode)
+            button.setObjectName(f"mode_{mode}")
+            button.setProperty("toggle", "first" if mode == MODES[0] else "last" if mode == MODES[-1] else "middle")
+            button.setToolTip(_MODE_TIPS[mode])
+            self.mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            segment.addWidget(button)
+        self.mode_group.buttonToggled.connect(self._on_mode_button)
+        bar.addLayout(segment)
+        bar.addSpacing(4)
+        self.copy_value_button = QToolButton(detail)
+        self.copy_value_button.setDefaultAction(self.copy_value_action)
+        bar.addWidget(self.copy_value_button)
+        box.addLayout(bar)
+        self.detail = DetailBrowser(detail)
+        self.detail.setObjectName("inspectorDetailText")
+        self.detail.setPlaceholderText(NO_VALUE_TEXT)
+        self.detail.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail.document().setDocumentMargin(10)
+        box.addWidget(self.detail, 1)
+        line = QFrame(detail)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Plain)
+        line.setForegroundRole(QPalette.ColorRole.Mid)
+        box.insertWidget(0, line)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, content)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(6)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])
+        outer.addWidget(self.splitter, 1)
+        return content
+
+    # -- public API -------------------------------------------------------------
+
+    def set_span(self, span: Span | None) -> None:
+        """Show ``span`` (None: the empty state). The selected row stays selected if the new span has it too."""
+        path = self.model.path(self.tree.currentIndex())
+        self._span = span
+        self.model.set_span(span)
+        self.pages.setCurrentIndex(0 if span is None else 1)
+        if span is not None:
+            self._fill_header(span)
+            if path:
+                index = self.model.index_for_key(*path)
+                if index.isValid():
+                    self.tree.setCurrentIndex(index)
+        self._show_detail()
+        self._update_actions()
+
+    def span(self) -> Span | None:
+        return self._span
+
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Detail pane mode: ``raw``, ``pretty`` or ``markdown``."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self.mode_buttons[mode].setChecked(True)
+        self._show_detail()
+        self.modeChanged.emit(mode)
+
+    def order(self) -> str:
+        return self.model.order()
+
+    def set_order(self, order: str) -> None:
+        """Attribute order: ``genai`` (gen_ai.* first, then A–Z) or ``recorded``."""
+        path = self.model.path(self.tree.currentIndex())
+        self.model.set_order(order)
+        self.order_button.setChecked(order == GENAI_FIRST)
+        if path:
+            index = self.model.index_for_key(*path)
+            if index.isValid():
+                self.tree.setCurrentIndex(index)
+
+    def select(self, section: str, *keys: str) -> bool:
+        """Select a row by section key and row keys, e.g. ``select("attributes", "gen_ai.request.model")``."""
+        index = self.model.index_for_key(section, *keys)
+        if not index.isValid():
+            return False
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
+
+    def current_row(self) -> Row | None:
+        return self.model.row_item(self.tree.currentIndex())
+
+    def detail_text(self) -> str:
+        """What the detail pane shows, as plain text."""
+        return self.detail.toPlainText()
+
+    def copy_value(self) -> None:
+        """Put the selected value on the clipboard, exactly as recorded."""
+        row = self.current_row()
+        if row is not None:
+            QGuiApplication.clipboard().setText(_detail_value(row, RAW))
+
+    def copy_span(self) -> None:
+        """Put the whole span on the clipboard as a JSON document."""
+        if self._span is not None:
+            QGuiApplication.clipboard().setText(logic.span_to_json(self._span))
+
+    def context_menu(self, index: QModelIndex | None = None) -> QMenu:
+        """The menu for a row of the tree (the caller shows it)."""
+        if index is not None and index.isValid():
+            self.tree.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction(self.copy_value_action)
+        menu.addAction(self.copy_span_action)
+        return menu
+
+    # -- reacting ---------------------------------------------------------------
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        menu = self.context_menu(index)
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def show_full_value(self) -> None:
+        """Render the whole selected value in the detail pane, however long."""
+        self._show_all = True
+        self._show_detail()
+
+    def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_all = False
+        self._show_detail()
+        self._update_actions()
+
+    def _on_mode_button(self, button: QToolButton, checked: bool) -> None:
+        if checked:
+            mode = next(m for m, b in self.mode_buttons.items() if b is button)
+            self.set_mode(mode)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == InspectorModel.KEY and not self._fitting:
+            self._key_width_user_set = True
+
+    def _after_reset(self) -> None:
+        total = sum(1 for s in self.model.sections() for _ in logic.walk_rows(s.rows))
+        if total <= EXPAND_ALL_LIMIT:
+            self.tree.expandAll()
+        else:
+            self.tree.expandToDepth(0)
+        for r in range(self.model.rowCount()):
+            self.tree.setFirstColumnSpanned(r, QModelIndex(), True)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Key column: wide enough for the keys, within a third to nearly half of the view; Type: its longest name."""
+        fm = QFontMetrics(self.tree.font())
+        hdr = self.tree.header()
+        self._fitting = True
+        try:
+            type_width = max([fm.horizontalAdvance(t) for t in _type_names(self.model)] + [fm.horizontalAdvance("Type")])
+            hdr.resizeSection(InspectorModel.TYPE, min(type_width + 24, 160))
+            if not self._key_width_user_set:
+                widest = 0
+                indent = self.tree.indentation()
+                for depth, key in _keys(self.model, limit=1000):
+                    widest = max(widest, fm.horizontalAdvance(key) + indent * (depth + 1))
+                available = self.tree.viewport().width() or self.width()
+                hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 24, available * 0.45))))
+        finally:
+            self._fitting = False
+
+    def eventFilter(self, watched, event: QEvent) -> bool:
+        # The key column's share depends on the view's width, known only once the layout has run.
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize and self._span is not None:
+            self._fit_columns()
+        return False
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "tree"):
+            self._style_chip()
+            self.tree.viewport().update()
+
+    # -- painting the parts -------------------------------------------------------
+
+    def _fill_header(self, span: Span) -> None:
+        self.name_label.setText(span.name or "(unnamed span)")
+        self.name_label.setToolTip(span.name)
+        parts = [span.kind_name.capitalize(), format_duration(span.duration_ns)]
+        service = span.resource.attributes.get("service.name")
+        if service:
+            parts.append(str(service))
+        self.meta_label.setText(" · ".join(parts))
+        self.status_chip.setText({0: "Unset", 1: "OK", 2: "Error"}.get(span.status_code, span.status_name))
+        self.status_chip.setToolTip(span.status_message)
+        self._style_chip()
+
+    def _style_chip(self) -> None:
+        code = self._span.status_code if self._span is not None else 0
+        pal = self.palette()
+        if code == 2:
+            bg, fg = theme.error_color(pal), "#ffffff" if not theme.is_dark(pal) else "#1b1d22"
+        elif code == 1:
+            bg = ok_color(pal)
+            fg = "#ffffff" if not theme.is_dark(pal) else "#1b1d22"
+        else:
+            bg = theme.blend(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.14)
+            fg = theme.muted_color(pal).name()
+        self.status_chip.setStyleSheet(
+            f"QLabel#inspectorStatusChip {{ background: {bg.name()}; color: {fg}; border-radius: 9px;"
+            " padding: 1px 9px; font-weight: 600; }"
+        )
+        self.truncated_label.setStyleSheet(f"color: {theme.warning_color(pal).name()};")
+        style = _toggle_style(pal)
+        for button in (self.order_button, *self.mode_buttons.values()):
+            button.setStyleSheet(style)
+
+    def _show_detail(self) -> None:
+        row = self.current_row()
+        if row is None:
+            self.detail.clear()
+            self.detail_title.setText("")
+            self.truncated_label.hide()
+            self.show_all_button.hide()
+            return
+        text = _detail_value(row, self._mode)
+        hidden = 0 if self._show_all else max(0, len(text) - DETAIL_LIMIT)
+        if hidden:
+            text = text[:DETAIL_LIMIT]
+        self.show_all_button.setVisible(hidden > 0)
+        self.show_all_button.setText(f"Show all ({hidden:,} more chars)")
+        if self._mode == MARKDOWN:
+            self.detail.setFont(self.font())
+            self.detail.setMarkdown(text)
+        else:
+            self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            self.detail.setPlainText(text)
+        size = len(row.value) if isinstance(row.value, str) else None
+        title = row.key + (f"  ·  {row.type_name}" if row.type_name else "")
+        if size is not None and size > 80:
+            title += f"  ·  {size:,} chars"
+        self.detail_title.setText(title)
+        cut = logic.truncated_chars(row.value)
+        self.truncated_label.setVisible(cut > 0)
+        self.truncated_label.setText(f"⚠ {cut:,} chars cut when recorded" if cut else "")
+
+    def _update_actions(self) -> None:
+        self.copy_value_action.setEnabled(self.current_row() is not None)
+        self.copy_span_action.setEnabled(self._span is not None)
+
+
+class InspectorTree(QTreeView):
+    """The tree; Ctrl+C copies the full value (QAbstractItemView would copy the cell's display text)."""
+
+    def __init__(self, inspector: SpanInspector, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._inspector = inspector
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self._inspector.copy_value_action.trigger()
+            event.accept()
+            return
+        if QKeySequence(event.keyCombination()) == self._inspector.copy_span_action.shortcut():
+            self._inspector.copy_span_action.trigger()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class DetailBrowser(QTextBrowser):
+    """Read-only text that never follows links and never loads anything that is not on this machine."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+
+    def loadResource(self, kind: int, url: QUrl | str):  # noqa: D401 - Qt override
+        # Markdown from a trace may name remote images (![x](https://tracker/...)): the viewer opens no
+        # network connection, and a file:// URL with a host would reach a network share.
+        url = QUrl(url)
+        if url.scheme().lower() in ("", "file", "qrc") and not url.host():
+            return super().loadResource(kind, url)
+        return None
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that asks for its text's width but elides on the right when given less."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.end()
+
+
+class _RowDelegate(QStyledItemDelegate):
+    """Standard painting with a little more air between rows (as in the span tree)."""
+
+    PADDING = 8
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), option.fontMetrics.height() + self.PADDING))
+        return size
+
+
+def _toggle_style(pal: QPalette) -> str:
+    """Checkable tool buttons that read as on/off in both palettes (Fusion's checked state is faint in dark)."""
+    R = QPalette.ColorRole
+    border = theme.blend(pal.color(R.Text), pal.color(R.Base), 0.28).name()
+    hover = theme.blend(pal.color(R.Highlight), pal.color(R.Button), 0.18).name()
+    on, on_text = pal.color(R.Highlight).name(), pal.color(R.HighlightedText).name()
+    base = (
+        f"QToolButton[toggle] {{ background: {pal.color(R.Button).name()}; color: {pal.color(R.ButtonText).name()};"
+        f" border: 1px solid {border}; padding: 3px 10px; }}"
+        f"QToolButton[toggle]:hover {{ background: {hover}; }}"
+        f"QToolButton[toggle]:checked {{ background: {on}; color: {on_text}; border-color: {on}; }}"
+        "QToolButton[toggle=\"first\"] { border-top-left-radius: 4px; border-bottom-left-radius: 4px; }"
+        "QToolButton[toggle=\"middle\"] { border-left: none; border-right: none; }"
+        "QToolButton[toggle=\"last\"] { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }"
+        "QToolButton[toggle=\"single\"] { border-radius: 4px; }"
+    )
+    return base
+
+
+_MODE_TIPS = {
+    RAW: "The value exactly as recorded",
+    PRETTY: "JSON indented (also JSON inside JSON, such as tool call arguments); long lines wrapped",
+    MARKDOWN: "Text rendered as Markdown; chat messages as a transcript",
+}
+
+
+def _detail_value(row: Row, mode: str) -> str:
+    if row.value == "" and row.display:
+        return row.display
+    return logic.value_text(row.value, mode)
+
+
+def _walk(model: InspectorModel, parent: QModelIndex = QModelIndex(), depth: int = 0):
+    for r in range(model.rowCount(parent)):
+        index = model.index(r, 0, parent)
+        yield depth, index
+        yield from _walk(model, index, depth + 1)
+
+
+def _keys(model: InspectorModel, limit: int):
+    for n, (depth, index) in enumerate(_walk(model)):
+        if n >= limit:
+            return
+        if not model.is_section(index):
+            yield depth, model.row_item(index).key
+
+
+def _type_names(model: InspectorModel) -> set[str]:
+    return {row.type_name for section in model.sections() for row in logic.walk_rows(section.rows) if row.type_name}
