@@ -78,6 +78,11 @@ class Loader(QObject):
         return True if thread is None else thread.wait(ms)
 
     def _done(self, outcome: LoadOutcome | None) -> None:
+        thread = self._thread
+        if thread is not None:
+            # Let the thread finish before it is dropped: destroying a running QThread aborts the process.
+            thread.quit()
+            thread.wait()
         self._thread = None
         self._worker = None
         if outcome is None:

@@ -1,0 +1,806 @@
+"""The waterfall of one trace: a row per span in depth-first order, a bar per span on a shared time axis.
+
+Painted straight from the trace index's columns; a paint touches only the rows on
+screen, so a million-span trace paints as fast as a ten-span one.
+
+Keys: ↑/↓ (PgUp/PgDn, Home/End) move the selection; ← collapses the selected span (or goes to
+its parent), → expands it (or goes to its first child); Enter toggles and activates;
++/- zoom, Shift+←/→ pan, F fits the whole trace.
+Mouse: the wheel scrolls rows; Ctrl+wheel zooms about the pointer; Shift+wheel (or a
+horizontal wheel) pans; dragging the bar area pans (and scrolls); a click selects;
+a click on the arrow collapses or expands; a double click activates.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
+
+from tracefile.schema import STATUS_ERROR
+
+from .. import theme
+from ..tracedata import TraceIndex
+from ..traces import format_duration, format_offset
+from . import colors
+from .viewport import Viewport, bar_extent, hits_bar, row_at, ticks
+
+ROW_HEIGHT = 22
+HEADER_HEIGHT = 26
+INDENT = 14
+BAR_PAD = 12  # pixels kept free at both ends of the bar area
+ZOOM_STEP = 1.5
+PAN_STEP = 0.2  # fraction of the window per Shift+arrow
+_DRAG_SLOP = 4
+_STATUS_TEXT = {0: "Unset", 1: "OK", 2: "Error"}
+
+
+class TraceWaterfall(QWidget):
+    """Spans of one trace as rows with bars on a zoomable time axis.
+
+    Rows are identified by their timeline row (index into the file's columns).
+    """
+
+    selectionChanged = Signal(int)  # the selected row, -1 for none
+    rowActivated = Signal(int)
+    windowChanged = Signal(float, float)  # the visible window, ns from the trace start
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._scroll = QScrollBar(Qt.Orientation.Vertical, self)
+        self._scroll.setSingleStep(ROW_HEIGHT)
+        self._scroll.valueChanged.connect(self._scrolled)
+        self._index: TraceIndex | None = None
+        self._trace = -1
+        self._trace_key = b""
+        self._origin = 0
+        self._collapsed: set[int] = set()
+        self._rows = np.zeros(0, np.int64)
+        self._rowpos = np.zeros(0, np.int64)
+        self._selected = -1
+        self._vp = Viewport((0.0, 1.0), 100.0)
+        self._name_width = 300
+        self._hover: QPoint | None = None
+        self._press: tuple[QPoint, float, int] | None = None  # (pos, window start, scroll)
+        self._dragging = False
+        # Paint caches: elided names by (row, width), duration labels by ns, colours by palette.
+        self._elided: dict[tuple[int, int], str] = {}
+        self._durations: dict[int, tuple[str, float]] = {}
+        self._qcolors: dict[bool, list[tuple[QColor, QColor, QColor]]] = {}
+        self._font_key: tuple[str, str] | None = None
+        self._layout()
+
+    # -- public API -------------------------------------------------------------
+
+    def set_data(self, index: TraceIndex, trace: int) -> None:
+        """Show trace ``trace`` of ``index``. Called again for the same trace with a grown index
+        (a file being written), it keeps the selection, collapsed spans, scroll and zoom."""
+        key = _trace_key(index, trace)
+        same = self._index is not None and key == self._trace_key
+        old_origin = self._origin
+        old_window = (self._vp.t0, self._vp.t1)
+        was_fit = self._vp.is_fit()
+        self._index, self._trace, self._trace_key = index, trace, key
+        self._origin = int(index.traces.start[trace]) if 0 <= trace < len(index.traces) else 0
+        duration = int(index.traces.end[trace]) - self._origin if 0 <= trace < len(index.traces) else 0
+        if same:
+            shift = old_origin - self._origin  # the trace may now start earlier (its root came last)
+            self._vp.set_extent(0, duration, follow=was_fit)
+            if not was_fit:
+                self._vp.set_window(old_window[0] + shift, old_window[1] + shift)
+            self._collapsed = {r for r in self._collapsed if r < index.n and int(index.trace[r]) == trace}
+            if self._selected >= index.n or (self._selected >= 0 and int(index.trace[self._selected]) != trace):
+                self._selected = -1
+        else:
+            self._vp = Viewport((0, duration), self._vp.width, self._vp.x0)
+            self._collapsed = set()
+            self._selected = -1
+        self._refresh_rows(keep_scroll=same)
+        self._layout()
+        self.update()
+        self.windowChanged.emit(self._vp.t0, self._vp.t1)
+
+    def clear(self) -> None:
+        self._index, self._trace, self._trace_key = None, -1, b""
+        self._rows = self._rowpos = np.zeros(0, np.int64)
+        self._collapsed.clear()
+        self._selected = -1
+        self._refresh_rows(keep_scroll=False)
+        self.update()
+
+    @property
+    def viewport(self) -> Viewport:
+        """The time↔pixel mapping of the bar area (times in ns from the trace start)."""
+        return self._vp
+
+    @property
+    def origin(self) -> int:
+        """Unix ns of the trace's start: time 0 of the axis."""
+        return self._origin
+
+    def time_window(self) -> tuple[float, float]:
+        return self._vp.t0, self._vp.t1
+
+    def set_window(self, t0: float, t1: float) -> None:
+        """Show ``[t0, t1]`` (ns from the trace start). Does not emit `windowChanged`, so two views can be linked."""
+        if self._vp.set_window(t0, t1):
+            self.update()
+
+    def fit(self) -> None:
+        self._user_window(self._vp.fit())
+
+    def zoom(self, factor: float, x: float | None = None) -> None:
+        """Zoom in by ``factor`` (< 1 zooms out) about pixel ``x`` (default: the middle)."""
+        self._user_window(self._vp.zoom(factor, x))
+
+    def pan_pixels(self, dx: float) -> None:
+        self._user_window(self._vp.pan_pixels(dx))
+
+    def rows(self) -> np.ndarray:
+        """The rows shown, top to bottom (descendants of collapsed spans left out)."""
+        return self._rows
+
+    def selected_row(self) -> int:
+        return self._selected
+
+    def select_row(self, row: int) -> None:
+        """Select ``row`` (-1 clears), expanding its collapsed ancestors and scrolling it into view."""
+        ix = self._index
+        if row < 0 or ix is None or row >= ix.n or int(ix.trace[row]) != self._trace:
+            self._set_selected(-1)
+            return
+        hidden = False
+        p = int(ix.parent[row])
+        while p >= 0:
+            if p in self._collapsed:
+                self._collapsed.discard(p)
+                hidden = True
+            p = int(ix.parent[p])
+        if hidden:
+            self._refresh_rows(keep_scroll=True)
+        self._set_selected(row)
+        self.scroll_to_row(row)
+        start, end = self._span_times(row)
+        if self._vp.ensure_visible(start, end):
+            self._user_window(True)
+
+    def scroll_to_row(self, row: int) -> None:
+        pos = self.position_of(row)
+        if pos < 0:
+            return
+        top = pos * ROW_HEIGHT
+        area = self._rows_height()
+        v = self._scroll.value()
+        if top < v:
+            self._scroll.setValue(top)
+        elif top + ROW_HEIGHT > v + area:
+            self._scroll.setValue(top + ROW_HEIGHT - area)
+
+    def position_of(self, row: int) -> int:
+        """Where ``row`` is shown (0 = top), or -1 when it is not shown."""
+        ix = self._index
+        if ix is None or not 0 <= row < ix.n or len(self._rowpos) == 0:
+            return -1
+        p = int(ix.position[row])
+        i = int(np.searchsorted(self._rowpos, p))
+        return i if i < len(self._rowpos) and int(self._rowpos[i]) == p else -1
+
+    def collapsed_rows(self) -> frozenset[int]:
+        return frozenset(self._collapsed)
+
+    def set_collapsed(self, row: int, collapsed: bool) -> None:
+        ix = self._index
+        if ix is None or not 0 <= row < ix.n or int(ix.subtree[row]) <= 1:
+            return
+        if collapsed == (row in self._collapsed):
+            return
+        if collapsed:
+            self._collapsed.add(row)
+        else:
+            self._collapsed.discard(row)
+        anchor = self._selected
+        if collapsed and anchor >= 0 and self._is_descendant(anchor, row):
+            anchor = row
+        self._refresh_rows(keep_scroll=True)
+        if anchor != self._selected:
+            self._set_selected(anchor)
+        self.update()
+
+    def toggle_row(self, row: int) -> None:
+        self.set_collapsed(row, row not in self._collapsed)
+
+    def row_at(self, pos: QPoint | QPointF) -> int:
+        """The row under ``pos`` (anywhere across the widget), or -1."""
+        if self._index is None or pos.x() >= self._scroll.x():
+            return -1
+        i = row_at(pos.y(), HEADER_HEIGHT, ROW_HEIGHT, self._scroll.value(), len(self._rows))
+        return int(self._rows[i]) if i >= 0 else -1
+
+    def span_at(self, pos: QPoint | QPointF) -> int:
+        """The row whose bar is under ``pos`` (within a few pixels), or -1."""
+        row = self.row_at(pos)
+        if row < 0 or pos.x() < self._name_width:
+            return -1
+        start, end = self._span_times(row)
+        return row if hits_bar(self._vp, pos.x(), start, end) else -1
+
+    def bar_rect(self, row: int) -> QRectF:
+        """Where ``row``'s bar is drawn (empty when the row is not shown)."""
+        pos = self.position_of(row)
+        if pos < 0:
+            return QRectF()
+        start, end = self._span_times(row)
+        x0, x1 = bar_extent(self._vp, start, end)
+        y = HEADER_HEIGHT + pos * ROW_HEIGHT - self._scroll.value()
+        return QRectF(x0, y + 4, x1 - x0, ROW_HEIGHT - 8)
+
+    def tooltip_text_at(self, pos: QPoint | QPointF) -> str:
+        """The tooltip for ``pos`` (rich text): name, duration, start offset, status, model, tokens."""
+        row = self.row_at(pos)
+        ix = self._index
+        if row < 0 or ix is None:
+            return ""
+        tl = ix.timeline
+        start, end = self._span_times(row)
+        status = int(tl.status[row])
+        lines = [
+            f"<b>{html.escape(ix.name(row))}</b>",
+            f"Duration: {format_duration(end - start)}",
+            f"Start: {format_offset(int(start))}",
+            f"Category: {colors.category_name(int(tl.category[row]))}",
+        ]
+        status_text = _STATUS_TEXT.get(status, str(status))
+        if status == STATUS_ERROR:
+            red = colors.error_color(theme.is_dark(self.palette()))
+            lines.append(f"Status: <span style='color:{red}'><b>{status_text}</b></span>")
+        else:
+            lines.append(f"Status: {status_text}")
+        model = ix.model(row)
+        if model:
+            lines.append(f"Model: {html.escape(model)}")
+        tin, tout = int(tl.input_tokens[row]), int(tl.output_tokens[row])
+        if tin or tout:
+            lines.append(f"Tokens: {tin:,} in · {tout:,} out")
+        return "<br>".join(lines)
+
+    @property
+    def name_width(self) -> int:
+        return self._name_width
+
+    def set_name_width(self, width: int) -> None:
+        self._name_width = max(80, int(width))
+        self._layout()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 400)
+
+    # -- state helpers ----------------------------------------------------------
+
+    def _span_times(self, row: int) -> tuple[float, float]:
+        tl = self._index.timeline
+        return float(int(tl.start[row]) - self._origin), float(int(tl.end[row]) - self._origin)
+
+    def _is_descendant(self, row: int, ancestor: int) -> bool:
+        ix = self._index
+        a = int(ix.position[ancestor])
+        return a < int(ix.position[row]) < a + int(ix.subtree[ancestor])
+
+    def _refresh_rows(self, keep_scroll: bool) -> None:
+        ix = self._index
+        if ix is None or not 0 <= self._trace < len(ix.traces):
+            self._rows = self._rowpos = np.zeros(0, np.int64)
+        else:
+            self._rows = ix.visible_rows(self._trace, self._collapsed)
+            self._rowpos = ix.position[self._rows]
+        value = self._scroll.value() if keep_scroll else 0
+        self._update_scroll_range()
+        self._scroll.setValue(value)
+
+    def _rows_height(self) -> int:
+        return max(0, self.height() - HEADER_HEIGHT)
+
+    def _update_scroll_range(self) -> None:
+        area = self._rows_height()
+        self._scroll.setPageStep(max(ROW_HEIGHT, area))
+        self._scroll.setMaximum(max(0, len(self._rows) * ROW_HEIGHT - area))
+
+    def _layout(self) -> None:
+        sw = self._scroll.sizeHint().width()
+        self._scroll.setGeometry(self.width() - sw, HEADER_HEIGHT, sw, max(0, self.height() - HEADER_HEIGHT))
+        right = self.width() - sw
+        name_w = min(self._name_width, max(80, right // 2))
+        self._name_width_used = name_w
+        self._vp.set_geometry(name_w + BAR_PAD, max(1, right - name_w - 2 * BAR_PAD))
+        self._update_scroll_range()
+
+    def _set_selected(self, row: int) -> None:
+        if row == self._selected:
+            return
+        self._selected = row
+        self.update()
+        self.selectionChanged.emit(row)
+
+    def _user_window(self, changed: bool) -> None:
+        if changed:
+            self.update()
+            self.windowChanged.emit(self._vp.t0, self._vp.t1)
+
+    def _scrolled(self, _value: int) -> None:
+        self.update()
+
+    def _bar_area(self) -> QRect:
+        return QRect(self._name_width_used, HEADER_HEIGHT, self._scroll.x() - self._name_width_used, self._rows_height())
+
+    # -- events -----------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        self._layout()
+        super().resizeEvent(event)
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_text_at(e.pos())
+            if text:
+                QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        k = e.key()
+        K = Qt.Key
+        shift = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if k in (K.Key_Plus, K.Key_Equal):
+            self.zoom(ZOOM_STEP)
+        elif k in (K.Key_Minus, K.Key_Underscore):
+            self.zoom(1 / ZOOM_STEP)
+        elif k == K.Key_F:
+            self.fit()
+        elif k in (K.Key_Left, K.Key_Right) and shift:
+            sign = -1 if k == K.Key_Left else 1
+            self._user_window(self._vp.pan(sign * PAN_STEP * self._vp.span))
+        elif k == K.Key_Left:
+            self._key_left()
+        elif k == K.Key_Right:
+            self._key_right()
+        elif k in (K.Key_Up, K.Key_Down, K.Key_PageUp, K.Key_PageDown, K.Key_Home, K.Key_End):
+            self._key_move(k)
+        elif k in (K.Key_Return, K.Key_Enter):
+            if self._selected >= 0:
+                self.toggle_row(self._selected)
+                self.rowActivated.emit(self._selected)
+        else:
+            super().keyPressEvent(e)
+
+    def _key_move(self, k) -> None:
+        n = len(self._rows)
+        if n == 0:
+            return
+        K = Qt.Key
+        cur = self.position_of(self._selected) if self._selected >= 0 else -1
+        page = max(1, self._rows_height() // ROW_HEIGHT - 1)
+        if cur < 0:
+            new = 0 if k != K.Key_End else n - 1
+        else:
+            step = {K.Key_Up: -1, K.Key_Down: 1, K.Key_PageUp: -page, K.Key_PageDown: page}.get(k)
+            new = 0 if k == K.Key_Home else n - 1 if k == K.Key_End else cur + step
+        new = min(max(new, 0), n - 1)
+        self.select_row(int(self._rows[new]))
+
+    def _key_left(self) -> None:
+        row = self._selected
+        ix = self._index
+        if row < 0 or ix is None:
+            return
+        if int(ix.subtree[row]) > 1 and row not in self._collapsed:
+            self.set_collapsed(row, True)
+        elif int(ix.parent[row]) >= 0:
+            self.select_row(int(ix.parent[row]))
+
+    def _key_right(self) -> None:
+        row = self._selected
+        ix = self._index
+        if row < 0 or ix is None or int(ix.subtree[row]) <= 1:
+            return
+        if row in self._collapsed:
+            self.set_collapsed(row, False)
+        else:
+            pos = self.position_of(row)
+            if pos + 1 < len(self._rows):
+                self.select_row(int(self._rows[pos + 1]))
+
+    def wheelEvent(self, e: QWheelEvent) -> None:
+        d = e.angleDelta()
+        mods = e.modifiers()
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            steps = d.y() / 120 if d.y() else d.x() / 120
+            x = e.position().x()
+            about = x if x >= self._name_width_used else None
+            self.zoom(1.2**steps, about)
+        elif mods & Qt.KeyboardModifier.ShiftModifier or (d.x() and not d.y()):
+            delta = d.x() or d.y()
+            self.pan_pixels(delta / 120 * 0.1 * self._vp.width)
+        else:
+            pixels = e.pixelDelta().y() or d.y() / 120 * 3 * ROW_HEIGHT
+            self._scroll.setValue(self._scroll.value() - int(pixels))
+        e.accept()
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:
+        if e.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(e)
+        pos = e.position().toPoint()
+        row = self.row_at(pos)
+        if row >= 0 and pos.x() < self._name_width_used and self._on_arrow(row, pos):
+            self.toggle_row(row)
+            return
+        self._press = (pos, self._vp.t0, self._scroll.value())
+        self._dragging = False
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:
+        pos = e.position().toPoint()
+        if self._press is not None and e.buttons() & Qt.MouseButton.LeftButton:
+            start, t0, scroll = self._press
+            delta = pos - start
+            if not self._dragging and delta.manhattanLength() >= _DRAG_SLOP and start.x() >= self._name_width_used:
+                self._dragging = True
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self._dragging:
+                span = self._vp.span
+                t = t0 - delta.x() * self._vp.ns_per_px
+                self._user_window(self._vp.set_window(t, t + span))
+                self._scroll.setValue(scroll - delta.y())
+        self._hover = pos
+        self.update()
+
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:
+        if e.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return super().mouseReleaseEvent(e)
+        if not self._dragging:
+            row = self.row_at(self._press[0])
+            if row >= 0:
+                self._set_selected(row)
+        else:
+            self.unsetCursor()
+        self._press = None
+        self._dragging = False
+
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
+        row = self.row_at(e.position().toPoint())
+        if row >= 0:
+            self._set_selected(row)
+            self.rowActivated.emit(row)
+
+    def leaveEvent(self, e) -> None:
+        self._hover = None
+        self.update()
+        super().leaveEvent(e)
+
+    def _arrow_x(self, row: int) -> float:
+        depth = int(self._index.depth[row])
+        return 6 + min(depth * INDENT, max(0, self._name_width_used - 120))
+
+    def _on_arrow(self, row: int, pos: QPoint) -> bool:
+        if int(self._index.subtree[row]) <= 1:
+            return False
+        x = self._arrow_x(row)
+        return x - 3 <= pos.x() <= x + 15
+
+    # -- painting ---------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
+        pal = self.palette()
+        dark = theme.is_dark(pal)
+        R = QPalette.ColorRole
+        base, alt = pal.color(R.Base), pal.color(R.AlternateBase)
+        text, muted = pal.color(R.Text), theme.muted_color(pal)
+        hi, hi_text = pal.color(R.Highlight), pal.color(R.HighlightedText)
+        grid = theme.blend(text, base, 0.09)
+        right = self._scroll.x()
+        name_w = self._name_width_used
+        p.fillRect(self.rect(), base)
+
+        font = QFont(self.font())
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
+        fm, fms = QFontMetricsF(font), QFontMetricsF(small)
+        marks = ticks(self._vp, fms.horizontalAdvance, gap=18)
+
+        n = len(self._rows)
+        scroll = self._scroll.value()
+        area_h = self._rows_height()
+        first = scroll // ROW_HEIGHT
+        last = min(n, (scroll + area_h) // ROW_HEIGHT + 1)
+        bar_clip = QRectF(name_w, HEADER_HEIGHT, right - name_w, area_h)
+        p.setClipRect(QRectF(0, HEADER_HEIGHT, right, area_h))
+
+        # Row backgrounds, then the grid under the bars.
+        for i in range(first, last):
+            y = HEADER_HEIGHT + i * ROW_HEIGHT - scroll
+            if i % 2:
+                p.fillRect(QRectF(0, y, right, ROW_HEIGHT), alt)
+        p.setPen(QPen(grid, 1))
+        for t in marks:
+            x = round(t.x) + 0.5
+            p.drawLine(QPointF(x, HEADER_HEIGHT), QPointF(x, HEADER_HEIGHT + area_h))
+
+        if self._index is None or n == 0:
+            p.setClipping(False)
+            p.setPen(muted)
+            p.drawText(QRectF(0, HEADER_HEIGHT, right, area_h), Qt.AlignmentFlag.AlignCenter, "No spans")
+            self._paint_header(p, marks, small, fms, muted, grid)
+            return
+
+        ix = self._index
+        tl = ix.timeline
+        rows = self._rows[first:last]
+        starts = (tl.start[rows].astype(np.int64) - np.int64(self._origin)).astype(np.float64)
+        ends = (tl.end[rows].astype(np.int64) - np.int64(self._origin)).astype(np.float64)
+        depths = ix.depth[rows]
+        subtree = ix.subtree[rows]
+        cats = tl.category[rows]
+        status = tl.status[rows]
+        xs = self._vp.x_of(starts)
+        xe = self._vp.x_of(ends)
+        err_col = QColor(colors.error_color(dark))
+        mark_col = QColor(colors.error_mark_color(dark))
+        palette_colors = self._category_qcolors(dark)
+        left_edge, right_edge = name_w + 2, right - 2
+        if self._font_key != (font.key(), small.key()):
+            self._font_key = (font.key(), small.key())
+            self._elided.clear()
+            self._durations.clear()
+        base_name = (ROW_HEIGHT + fm.ascent() - fm.descent()) / 2
+        base_small = (ROW_HEIGHT + fms.ascent() - fms.descent()) / 2
+        items = []  # per row: (row, y, selected, is_err, fill, edge, text colour, x0, x1, indent x)
+        for j, row in enumerate(rows.tolist()):
+            y = HEADER_HEIGHT + (first + j) * ROW_HEIGHT - scroll
+            fill, edge, on_bar = palette_colors[int(cats[j])]
+            x0, x1 = float(xs[j]), float(xe[j])
+            if x1 - x0 < 2:
+                x1 = x0 + 2
+            indent = 6 + min(int(depths[j]) * INDENT, max(0, name_w - 120))
+            items.append((row, y, row == self._selected, int(status[j]) == STATUS_ERROR, fill, edge, on_bar, x0, x1, indent))
+
+        # Pass 1, shapes without antialiasing: selection, bars, error stripes.
+        sel_band = QColor(hi)
+        sel_band.setAlpha(48 if dark else 36)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setClipRect(bar_clip)
+        for row, y, selected, is_err, fill, edge, on_bar, x0, x1, _ in items:
+            if selected:
+                p.setClipping(False)
+                p.fillRect(QRectF(0, y, name_w, ROW_HEIGHT), hi)
+                p.fillRect(QRectF(name_w, y, right - name_w, ROW_HEIGHT), sel_band)
+                p.setClipRect(bar_clip)
+            if x1 < left_edge or x0 > right_edge:
+                continue
+            bar = QRectF(x0, y + 4, x1 - x0, ROW_HEIGHT - 8)
+            p.fillRect(bar, fill)
+            if is_err:
+                self._paint_error_stripes(p, bar, mark_col, bar_clip)
+                p.setPen(Qt.PenStyle.NoPen)
+            elif selected:
+                p.setPen(QPen(text, 1))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(bar.adjusted(-0.5, -0.5, 0.5, 0.5))
+                p.setPen(Qt.PenStyle.NoPen)
+
+        # Pass 2, text: names (elided, cached), then durations inside or beside the bars.
+        p.setClipRect(QRectF(0, HEADER_HEIGHT, name_w - 1, area_h))
+        p.setFont(font)
+        pen = None
+        for row, y, selected, is_err, _, _, _, _, _, indent in items:
+            x = indent + 30
+            avail = name_w - x - 8 - (18 if is_err else 0)
+            if avail <= 10:
+                continue
+            key = (row, int(avail))
+            label = self._elided.get(key)
+            if label is None:
+                if len(self._elided) > 4096:
+                    self._elided.clear()
+                label = self._elided[key] = fm.elidedText(ix.name(row), Qt.TextElideMode.ElideRight, avail)
+            want = hi_text if selected else text
+            if want is not pen:
+                p.setPen(want)
+                pen = want
+            p.drawText(QPointF(x, y + base_name), label)
+        p.setClipRect(bar_clip)
+        p.setFont(small)
+        pen = None
+        for row, y, selected, is_err, _, _, on_bar, x0, x1, _ in items:
+            if x1 < left_edge or x0 > right_edge:
+                continue
+            dur, tw = self._duration_label(int(tl.end[row]) - int(tl.start[row]), fms)
+            vis0, vis1 = max(x0, left_edge), min(x1, right_edge)
+            if vis1 - vis0 >= tw + 10 and not is_err:
+                want, tx = on_bar, vis0 + 5
+            elif x1 + 6 + tw <= right_edge:
+                want, tx = (err_col if is_err else muted), x1 + 6
+            elif x0 - 6 - tw >= left_edge:
+                want, tx = (err_col if is_err else muted), x0 - 6 - tw
+            else:
+                continue
+            if want is not pen:
+                p.setPen(want)
+                pen = want
+            p.drawText(QPointF(tx, y + base_small), dur)
+
+        # Pass 3, antialiased marks: arrows, category dots, error badges, hints towards off-window bars.
+        p.setClipRect(QRectF(0, HEADER_HEIGHT, right, area_h))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for row, y, selected, is_err, fill, edge, _, x0, x1, indent in items:
+            cy = y + ROW_HEIGHT / 2
+            if int(ix.subtree[row]) > 1:
+                self._paint_arrow(p, indent, cy, row in self._collapsed, hi_text if selected else muted)
+            p.setPen(QPen(hi_text if selected else edge, 1))
+            p.setBrush(fill)
+            p.drawEllipse(QPointF(indent + 20, cy), 4, 4)
+            if is_err and name_w - indent - 38 - 18 > 10:
+                self._paint_error_badge(p, QPointF(name_w - 8 - 7, cy), err_col, selected, hi_text)
+            if x1 < left_edge or x0 > right_edge:
+                self._paint_offscreen_hint(p, x1 < left_edge, cy, fill, left_edge, right_edge)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+        # Hover line.
+        p.setClipRect(QRectF(0, HEADER_HEIGHT, right, area_h))
+        hover = self._hover
+        if hover is not None and name_w <= hover.x() < right and hover.y() >= HEADER_HEIGHT:
+            line = QColor(text)
+            line.setAlpha(110)
+            p.setPen(QPen(line, 1))
+            p.drawLine(QPointF(hover.x() + 0.5, HEADER_HEIGHT), QPointF(hover.x() + 0.5, HEADER_HEIGHT + area_h))
+        p.setClipping(False)
+        self._paint_header(p, marks, small, fms, muted, grid)
+
+    def _paint_header(self, p: QPainter, marks, small: QFont, fms: QFontMetricsF, muted: QColor, grid: QColor) -> None:
+        pal = self.palette()
+        R = QPalette.ColorRole
+        right = self._scroll.x()
+        name_w = self._name_width_used
+        header = QRectF(0, 0, self.width(), HEADER_HEIGHT)
+        p.fillRect(header, pal.color(R.Window))
+        border = pal.color(R.Mid)
+        p.setPen(QPen(border, 1))
+        p.drawLine(QPointF(0, HEADER_HEIGHT - 0.5), QPointF(self.width(), HEADER_HEIGHT - 0.5))
+        p.drawLine(QPointF(name_w - 0.5, 0), QPointF(name_w - 0.5, self.height()))
+        bold = QFont(small)
+        bold.setBold(True)
+        p.setFont(bold)
+        p.setPen(pal.color(R.WindowText))
+        count = len(self._rows)
+        title = "Span" if count == 0 else f"Span  ·  {count:,} shown"
+        p.drawText(QRectF(10, 0, name_w - 16, HEADER_HEIGHT), Qt.AlignmentFlag.AlignVCenter, title)
+        p.setFont(small)
+        h = fms.height()
+        p.setClipRect(QRectF(name_w, 0, right - name_w, HEADER_HEIGHT))
+        for t in marks:
+            x = round(t.x) + 0.5
+            p.setPen(QPen(border, 1))
+            p.drawLine(QPointF(x, HEADER_HEIGHT - 6), QPointF(x, HEADER_HEIGHT - 1))
+            w = fms.horizontalAdvance(t.label)
+            if x + 4 + w > right - 2 or x < name_w:
+                continue
+            p.setPen(muted)
+            p.drawText(QRectF(x + 4, (HEADER_HEIGHT - h) / 2 - 1, w + 2, h), Qt.AlignmentFlag.AlignLeft, t.label)
+        hover = self._hover
+        if hover is not None and name_w <= hover.x() < right and self._index is not None:
+            label = format_offset(int(round(self._vp.t_of(hover.x()))))
+            w = fms.horizontalAdvance(label) + 10
+            x = min(max(hover.x() - w / 2, name_w + 1), right - w - 1)
+            pill = QRectF(x, 3, w, HEADER_HEIGHT - 7)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.color(R.Text))
+            p.drawRoundedRect(pill, 4, 4)
+            p.setPen(pal.color(R.Base))
+            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setClipping(False)
+        _ = grid
+
+    def _category_qcolors(self, dark: bool) -> list[tuple[QColor, QColor, QColor]]:
+        cached = self._qcolors.get(dark)
+        if cached is None:
+            cached = self._qcolors[dark] = [
+                (QColor(c.fill), QColor(c.edge), QColor(c.text))
+                for c in (colors.span_colors(k, dark) for k in range(256))
+            ]
+        return cached
+
+    def _duration_label(self, ns: int, fms: QFontMetricsF) -> tuple[str, float]:
+        hit = self._durations.get(ns)
+        if hit is None:
+            if len(self._durations) > 4096:
+                self._durations.clear()
+            text = format_duration(ns)
+            hit = self._durations[ns] = (text, fms.horizontalAdvance(text))
+        return hit
+
+    @staticmethod
+    def _paint_error_stripes(p: QPainter, bar: QRectF, red: QColor, clip: QRectF) -> None:
+        """Red diagonal stripes and a red outline: an error reads as one in any palette, at any width."""
+        visible = bar.intersected(clip)
+        p.setClipRect(visible)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(red, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        h = bar.height()
+        x = visible.left() - h - (visible.left() % 7)
+        while x < visible.right():
+            p.drawLine(QPointF(x, bar.bottom()), QPointF(x + h, bar.top()))
+            x += 7
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setClipRect(clip)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(red, 2))
+        p.drawRect(bar)
+
+    @staticmethod
+    def _paint_arrow(p: QPainter, x: float, cy: float, collapsed: bool, color: QColor) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        if collapsed:
+            tri = QPolygonF([QPointF(x + 3, cy - 4.5), QPointF(x + 8, cy), QPointF(x + 3, cy + 4.5)])
+        else:
+            tri = QPolygonF([QPointF(x + 1, cy - 2.5), QPointF(x + 10, cy - 2.5), QPointF(x + 5.5, cy + 2.5)])
+        p.drawPolygon(tri)
+
+    @staticmethod
+    def _paint_error_badge(p: QPainter, c: QPointF, red: QColor, selected: bool, hi_text: QColor) -> None:
+        p.setPen(QPen(hi_text, 1.2) if selected else Qt.PenStyle.NoPen)
+        p.setBrush(red)
+        p.drawEllipse(c, 6.5, 6.5)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#ffffff"))
+        p.drawRoundedRect(QRectF(c.x() - 0.9, c.y() - 4, 1.8, 4.8), 0.9, 0.9)
+        p.drawEllipse(QPointF(c.x(), c.y() + 2.8), 1.0, 1.0)
+
+    @staticmethod
+    def _paint_offscreen_hint(p: QPainter, left: bool, cy: float, color: QColor, x_left: float, x_right: float) -> None:
+        """A small arrowhead at the edge towards a bar that is outside the window."""
+        p.setPen(Qt.PenStyle.NoPen)
+        c = QColor(color)
+        c.setAlpha(170)
+        p.setBrush(c)
+        if left:
+            x = x_left + 1
+            tri = QPolygonF([QPointF(x, cy), QPointF(x + 5, cy - 4), QPointF(x + 5, cy + 4)])
+        else:
+            x = x_right - 1
+            tri = QPolygonF([QPointF(x, cy), QPointF(x - 5, cy - 4), QPointF(x - 5, cy + 4)])
+        p.drawPolygon(tri)
+
+
+def _trace_key(index: TraceIndex, trace: int) -> bytes:
+    """What identifies a trace across re-indexing of a growing file: its 16-byte id."""
+    if not 0 <= trace < len(index.traces):
+        return b""
+    return index.timeline.trace_id[int(index.traces.root[trace])].tobytes()
