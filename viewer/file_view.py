@@ -1,10 +1,13 @@
-"""One tab of the main window: a file's trace list and span tree, or a friendly error panel."""
+"""One tab of the main window: a file's traces, timeline and span inspector, or a friendly error panel."""
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, QSortFilterProxyModel, Qt, Signal
+import time
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -23,43 +28,56 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracefile.schema import STATUS_ERROR
+
 from . import theme
-from .loader import LoadResult, load_file, summary_text, warning_text
-from .span_tree_model import SpanTreeModel
-from .trace_list_model import SORT_ROLE, TraceListModel
-from .traces import TraceSummary, find_span, plural
-
-#: Expand every node of a trace up to this many spans; bigger traces open two levels deep.
-EXPAND_ALL_LIMIT = 2000
-
+from .inspector.widget import SpanInspector
+from .loader import LoadResult, strip_path
+from .loading import Follower, Loader
+from .session import FileSession, LoadOutcome
+from .timeline import TraceOverview, TraceWaterfall, link
+from .trace_table_model import TraceTableModel
+from .traces import format_size, plural
 
 class FileView(QWidget):
-    """Everything shown for one file. ``load()`` (re)reads it; ``loaded`` fires when done."""
+    """Everything shown for one file: traces, the selected trace's timeline, the selected span.
+
+    ``load()`` reads the file on a worker thread (``loaded`` fires when done);
+    afterwards the view follows the file and shows what is appended.
+    """
 
     loaded = Signal(object)  # LoadResult
+    grew = Signal(int)  # number of new spans
 
     def __init__(self, path: str | os.PathLike[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = os.path.abspath(os.fspath(path))
         self.result: LoadResult | None = None
+        self.session = FileSession(self.path)
+        self.loader = Loader(self.session, self)
+        self.loader.progress.connect(self._on_progress)
+        self.loader.finished.connect(self._on_finished)
+        self.loader.cancelled.connect(self._on_cancelled)
+        self.follower: Follower | None = None
+        self._selected_trace_id: bytes | None = None
+        self._live_until = 0.0
 
-        self.trace_model = TraceListModel(parent=self)
-        self.trace_proxy = QSortFilterProxyModel(self)
-        self.trace_proxy.setSourceModel(self.trace_model)
-        self.trace_proxy.setSortRole(SORT_ROLE)
-        self.span_model = SpanTreeModel(self)
-
+        self.trace_model = TraceTableModel(self)
         self.stack = QStackedWidget(self)
+        self.loading_page = LoadingPage(self)
+        self.loading_page.cancel.connect(self.loader.cancel)
         self.content = self._build_content()
         self.error_panel = ErrorPanel(self)
-        self.error_panel.retry.connect(self.load)
-        self.stack.addWidget(self.content)
-        self.stack.addWidget(self.error_panel)
-
+        self.error_panel.retry.connect(self.reload)
+        for page in (self.loading_page, self.content, self.error_panel):
+            self.stack.addWidget(page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.stack)
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(1000)
+        self._live_timer.timeout.connect(self._update_live)
 
     @property
     def file_name(self) -> str:
@@ -86,48 +104,51 @@ class FileView(QWidget):
         self.trace_view.setRootIsDecorated(False)
         self.trace_view.setItemsExpandable(False)
         self.trace_view.setSortingEnabled(True)
-        self.trace_view.setModel(self.trace_proxy)
-        self.trace_view.sortByColumn(TraceListModel.STARTED, Qt.SortOrder.AscendingOrder)
+        self.trace_view.setModel(self.trace_model)
+        self.trace_view.header().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.trace_columns = ColumnFitter(
             self.trace_view,
-            {TraceListModel.STARTED: "2025-12-31 23:59:59.999", TraceListModel.DURATION: "999.9 ms",
-             TraceListModel.SPANS: "9,999", TraceListModel.ERRORS: "999"},
-            shrink_first=(TraceListModel.DURATION, TraceListModel.SPANS, TraceListModel.ERRORS),
+            {1: "23:59:59.999", 2: "999.9 ms", 3: "99,999", 4: "999", 5: "99.9k"},
+            shrink_first=(5, 4, 3),
         )  # fmt: skip
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
-        self.span_view = QTreeView(content)
-        self.span_view.setObjectName("spanTree")
-        _setup_view(self.span_view)
-        self.span_view.setModel(self.span_model)
-        self.span_columns = ColumnFitter(
-            self.span_view,
-            {SpanTreeModel.START: "+999.9 ms", SpanTreeModel.DURATION: "999.9 ms", SpanTreeModel.STATUS: "Error: RateLimitError"},
-            name_share=0.45,
-            shrink_first=(SpanTreeModel.STATUS,),
-        )
+        self.overview = TraceOverview(content)
+        self.waterfall = TraceWaterfall(content)
+        link(self.waterfall, self.overview)
+        self.waterfall.selectionChanged.connect(self._on_span_changed)
+        self.inspector = SpanInspector(content)
 
         self.trace_caption = _Caption("Traces", content)
-        self.span_caption = _Caption("Spans", content)
-        self.span_placeholder = QLabel("Select a trace to see its spans.", content)
-        self.span_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.span_placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.span_stack = QStackedWidget(content)
-        self.span_stack.addWidget(self.span_placeholder)
-        self.span_stack.addWidget(self.span_view)
+        self.timeline_caption = _Caption("Timeline", content)
+        self.timeline_placeholder = QLabel("Select a trace to see its timeline.", content)
+        self.timeline_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.timeline_placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        timeline = QWidget(content)
+        tl = QVBoxLayout(timeline)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(4)
+        tl.addWidget(self.overview)
+        tl.addWidget(self.waterfall, 1)
+        self.timeline_stack = QStackedWidget(content)
+        self.timeline_stack.addWidget(self.timeline_placeholder)
+        self.timeline_stack.addWidget(timeline)
 
         left = _column(content, self.trace_caption, self.trace_view)
-        right = _column(content, self.span_caption, self.span_stack)
+        middle = _column(content, self.timeline_caption, self.timeline_stack)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, content)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(6)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.inspector)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([420, 700, 420])
         outer.addWidget(self.splitter, 1)
 
-        # Status line: "N spans · M traces · size" and the reader's warnings.
+        # Status line: "N spans · M traces · size", a live indicator, and the reader's warnings.
         status = QFrame(content)
         status.setObjectName("statusLine")
         row = QHBoxLayout(status)
@@ -135,109 +156,264 @@ class FileView(QWidget):
         row.setSpacing(6)
         self.status_label = QLabel(status)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.live_label = QLabel("● live", status)
+        self.live_label.setToolTip("The file grew in the last seconds: new spans appear as they are written.")
+        pal = self.live_label.palette()
+        pal.setColor(self.live_label.foregroundRole(), theme.live_color())
+        self.live_label.setPalette(pal)
+        self.live_label.hide()
         self.warning_icon = QLabel(status)
         self.warning_icon.setPixmap(theme.status_icon("warning").pixmap(16, 16))
         self.warning_label = QLabel(status)
         self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.search_field = QLineEdit(status)
+        self.search_field.setPlaceholderText("Search spans (Ctrl+F)")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setMaximumWidth(280)
         row.addWidget(self.status_label)
+        row.addWidget(self.live_label)
         row.addSpacing(12)
         row.addWidget(self.warning_icon)
         row.addWidget(self.warning_label, 1)
+        row.addWidget(self.search_field)
         outer.addWidget(status)
         return content
 
     # -- loading --------------------------------------------------------------
 
-    def load(self) -> LoadResult:
-        """Read the file (synchronously, for now) and show it or the reason it cannot be shown."""
+    def load(self) -> None:
+        """Read the file on a worker thread; ``loaded`` fires with the result."""
         self.result = None
-        result = load_file(self.path)
-        self._show(result)
-        self.result = result
-        self.loaded.emit(result)
-        return result
+        self.loading_page.start(self.file_name)
+        self.stack.setCurrentWidget(self.loading_page)
+        self.loader.start()
 
-    def _show(self, result: LoadResult) -> None:
-        if not result.ok:
-            self.trace_model.set_traces([])
-            self.span_model.set_spans([])
-            self.error_panel.show_result(result)
-            self.stack.setCurrentWidget(self.error_panel)
+    def reload(self) -> None:
+        """Read the file again from the start (after an error, or on F5)."""
+        if self.loader.busy:
             return
-        self.trace_model.set_traces(result.traces)
-        date = self.trace_model.common_date()
-        self.trace_caption.set_detail(plural(len(result.traces), "trace") + (f" · {date}" if date else ""))
-        self.trace_columns.set_natural(TraceListModel.STARTED, "23:59:59.999" if date else "2025-12-31 23:59:59.999")
-        self.status_label.setText(summary_text(result))
-        warning = warning_text(result)
+        if self.follower is not None:
+            self.follower.stop()
+            self.follower = None
+        self.session = FileSession(self.path)
+        self.loader.session = self.session
+        self.load()
+
+    def wait_loaded(self, ms: int = 60000) -> bool:
+        """Block until loading finished (for tests and --screenshot)."""
+        self.loader.wait(ms)
+        QCoreApplication.sendPostedEvents()
+        return self.state != "loading"
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.loading_page.set_progress(done, total)
+
+    def _on_cancelled(self) -> None:
+        self.result = LoadResult(self.path, error="loading was cancelled")
+        self.error_panel.show_result(self.result)
+        self.stack.setCurrentWidget(self.error_panel)
+        self.loaded.emit(self.result)
+
+    def _on_finished(self, outcome: LoadOutcome) -> None:
+        first = self.result is None
+        if not outcome.ok:
+            if first:
+                self.result = LoadResult(self.path, error=strip_path(outcome.error or "", self.path))
+                self.error_panel.show_result(self.result)
+                self.stack.setCurrentWidget(self.error_panel)
+                self.loaded.emit(self.result)
+            return
+        if first:
+            self.result = LoadResult(self.path)
+            self.stack.setCurrentWidget(self.content)
+        self._show_index(keep_selection=not first)
+        self._show_status(outcome)
+        if first:
+            if self.follower is None:
+                self.follower = Follower(self.session, self)
+                self.follower.grew.connect(self._on_file_grew)
+            self.loaded.emit(self.result)
+        elif outcome.new_spans:
+            self._live_until = time.monotonic() + 3
+            self._update_live()
+            self._live_timer.start()
+            self.grew.emit(outcome.new_spans)
+
+    def _on_file_grew(self) -> None:
+        if self.state == "loaded":
+            self.loader.start()
+
+    def _update_live(self) -> None:
+        live = time.monotonic() < self._live_until
+        self.live_label.setVisible(live)
+        if not live:
+            self._live_timer.stop()
+
+    def _show_status(self, outcome: LoadOutcome) -> None:
+        ix = self.session.index
+        spans = ix.n if ix else 0
+        traces = len(ix.traces) if ix else 0
+        self.status_label.setText(f"{plural(spans, 'span')} · {plural(traces, 'trace')} · {format_size(self.session.size)}")
+        warnings = self.session.reader.warnings
+        warning = ""
+        if self.session.reader.truncated:
+            warning = "file ends inside a frame… (still being written?)"
+        elif warnings:
+            warning = warnings[-1]
         self.warning_label.setText(warning)
-        tf = result.trace_file
-        self.warning_label.setToolTip("\n".join(tf.warnings) if tf and tf.warnings else "")
+        self.warning_label.setToolTip("\n".join(warnings))
         self.warning_icon.setVisible(bool(warning))
         self.warning_label.setVisible(bool(warning))
         pal = self.warning_label.palette()
         pal.setColor(self.warning_label.foregroundRole(), theme.warning_color())
         self.warning_label.setPalette(pal)
-        self.stack.setCurrentWidget(self.content)
-        if result.traces:
-            self.select_trace(0)
-        else:
-            self._show_spans(None)
-            self.span_placeholder.setText("No spans in this file (yet).")
+
+    def _show_index(self, keep_selection: bool) -> None:
+        ix = self.session.index
+        selected = self._selected_trace_id if keep_selection else None
+        self.trace_model.set_index(ix)
+        n = len(ix.traces) if ix is not None else 0
+        self.trace_caption.set_detail(plural(n, "trace"))
+        if n == 0:
+            self._show_trace(None)
+            self.timeline_placeholder.setText("No spans in this file (yet).")
+            return
+        trace = self._trace_number(selected) if selected is not None else None
+        self.select_trace(self.trace_model.row_of(trace) if trace is not None else 0)
+
+    def _trace_number(self, trace_id: bytes) -> int | None:
+        ix = self.session.index
+        if ix is None or ix.n == 0:
+            return None
+        hits = np.nonzero((ix.timeline.trace_id == np.frombuffer(trace_id, np.uint64)).all(axis=1))[0]
+        return int(ix.trace[hits[0]]) if len(hits) else None
 
     # -- selection --------------------------------------------------------------
 
     def select_trace(self, row: int) -> None:
-        """Select the trace shown in view row ``row`` (in the current sort order)."""
-        index = self.trace_proxy.index(row, 0)
+        """Select the trace shown in list row ``row`` (in the current sort order)."""
+        index = self.trace_model.index(row, 0)
         if index.isValid():
             self.trace_view.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             )
             self.trace_view.scrollTo(index)
 
-    def current_trace(self) -> TraceSummary | None:
+    def current_trace(self) -> int | None:
+        """The selected trace's number in the index, or None."""
         index = self.trace_view.currentIndex()
-        if not index.isValid():
-            return None
-        return self.trace_model.trace(self.trace_proxy.mapToSource(index).row())
+        return self.trace_model.trace_at(index.row()) if index.isValid() else None
 
     def select_span_named(self, name: str) -> bool:
-        """Select the first span called ``name``: its trace in the list, the span in the tree."""
-        found = find_span(self.trace_model.traces(), name)
-        if found is None:
+        """Select the first span called ``name``: its trace in the list, the span in the timeline."""
+        ix = self.session.index
+        if ix is None or name not in ix.timeline.names:
             return False
-        trace_row, span = found
-        proxy_index = self.trace_proxy.mapFromSource(self.trace_model.index(trace_row, 0))
-        self.select_trace(proxy_index.row())
-        index = self.span_model.index_for_span(span)
-        self.span_view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.span_view.scrollTo(index)
+        code = ix.timeline.names.index(name)
+        rows = np.nonzero(ix.timeline.name == code)[0]
+        if not len(rows):
+            return False
+        row = int(rows[0])
+        self.select_trace(self.trace_model.row_of(int(ix.trace[row])))
+        self.waterfall.select_row(row)
         return True
 
     def _on_trace_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            self._show_spans(None)
-            return
-        self._show_spans(self.trace_model.trace(self.trace_proxy.mapToSource(current).row()))
+        self._show_trace(self.trace_model.trace_at(current.row()) if current.isValid() else None)
 
-    def _show_spans(self, trace: TraceSummary | None) -> None:
-        self.span_model.set_spans(trace.spans if trace else [])
-        if trace is None:
-            self.span_caption.set_title("Spans")
-            self.span_caption.set_detail("")
-            self.span_stack.setCurrentWidget(self.span_placeholder)
+    def _show_trace(self, trace: int | None) -> None:
+        ix = self.session.index
+        if trace is None or ix is None:
+            self._selected_trace_id = None
+            self.timeline_caption.set_title("Timeline")
+            self.timeline_caption.set_detail("")
+            self.timeline_stack.setCurrentWidget(self.timeline_placeholder)
+            self.overview.clear()
+            self.waterfall.clear()
+            self.inspector.set_span(None)
             return
-        self.span_caption.set_title(trace.name or "(unnamed)")
-        self.span_caption.set_detail(f"trace {trace.trace_id[:16]}…" if len(trace.trace_id) > 16 else trace.trace_id)
-        self.span_caption.setToolTip(f"trace id {trace.trace_id}")
-        self.span_stack.setCurrentWidget(self.span_view)
-        if trace.span_count <= EXPAND_ALL_LIMIT:
-            self.span_view.expandAll()
+        root = int(ix.traces.root[trace])
+        self._selected_trace_id = ix.timeline.trace_id[root].tobytes()
+        trace_hex = self._selected_trace_id.hex()
+        self.timeline_caption.set_title(ix.name(root))
+        self.timeline_caption.set_detail(f"trace {trace_hex[:12]}…")
+        self.timeline_caption.setToolTip(f"trace id {trace_hex}")
+        self.timeline_stack.setCurrentWidget(self.timeline_stack.widget(1))
+        self.overview.set_data(ix, trace)
+        self.waterfall.set_data(ix, trace)
+        if self.waterfall.selected_row() < 0:
+            self.waterfall.select_row(root)
+
+    def _on_span_changed(self, row: int) -> None:
+        self.inspector.set_span(self.session.span(row) if row >= 0 else None)
+
+    # -- keyboard ---------------------------------------------------------------
+
+    def next_error(self, backwards: bool = False) -> bool:
+        """Select the next (or previous) span with error status, across traces in list order."""
+        ix = self.session.index
+        if ix is None or ix.n == 0:
+            return False
+        errors = ix.timeline.status == STATUS_ERROR
+        if not errors.any():
+            return False
+        # Walk traces in list order, rows in waterfall order, starting after the selection.
+        order = np.concatenate([ix.trace_rows(self.trace_model.trace_at(r)) for r in range(self.trace_model.rowCount())])
+        flagged = order[errors[order]]
+        current = self.waterfall.selected_row()
+        pos = np.nonzero(order == current)[0]
+        here = int(pos[0]) if len(pos) else -1
+        positions = np.nonzero(errors[order])[0]
+        if backwards:
+            before = positions[positions < here]
+            target = int(order[before[-1]]) if len(before) else int(flagged[-1])
         else:
-            self.span_view.expandToDepth(1)
+            after = positions[positions > here]
+            target = int(order[after[0]]) if len(after) else int(flagged[0])
+        self.select_trace(self.trace_model.row_of(int(ix.trace[target])))
+        self.waterfall.select_row(target)
+        return True
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def stop(self) -> None:
+        """Stop following the file and wait for any read in progress (before the tab closes)."""
+        if self.follower is not None:
+            self.follower.stop()
+        self.loader.cancel()
+        self.loader.wait()
+
+
+class LoadingPage(QWidget):
+    """Shown while a file is read: what is being read, how far along, and a way to stop."""
+
+    cancel = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(420)
+        self.button = QPushButton("Cancel", self)
+        self.button.clicked.connect(self.cancel)
+        box = QVBoxLayout(self)
+        box.addStretch(2)
+        box.addWidget(self.label)
+        box.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(3)
+
+    def start(self, name: str) -> None:
+        self.label.setText(f"Reading “{name}”…")
+        self.bar.setValue(0)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.bar.setValue(int(1000 * done / total) if total else 0)
 
 
 class ErrorPanel(QWidget):

@@ -166,6 +166,31 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.clear_recent_action = QAction("Clear Recent Files", self)
         self.clear_recent_action.triggered.connect(self.clear_recent)
+        self.search_action = QAction("&Find…", self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.triggered.connect(lambda: self._with_view(lambda v: v.focus_search()))
+        self.next_error_action = QAction("&Next Error", self)
+        self.next_error_action.setShortcut(QKeySequence("N"))
+        self.next_error_action.triggered.connect(lambda: self._with_view(lambda v: v.next_error()))
+        self.previous_error_action = QAction("&Previous Error", self)
+        self.previous_error_action.setShortcut(QKeySequence("Shift+N"))
+        self.previous_error_action.triggered.connect(lambda: self._with_view(lambda v: v.next_error(backwards=True)))
+        self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("?"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        for action in (self.search_action, self.next_error_action, self.previous_error_action, self.shortcuts_action):
+            self.addAction(action)
+
+    def _with_view(self, fn) -> None:
+        view = self.current_view()
+        if view is not None and view.state == "loaded":
+            fn(view)
+
+    def show_shortcuts(self) -> None:
+        """The keyboard shortcuts, in a small dialog."""
+        from .shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -178,6 +203,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        go_menu = self.menuBar().addMenu("&Go")
+        go_menu.addAction(self.search_action)
+        go_menu.addAction(self.next_error_action)
+        go_menu.addAction(self.previous_error_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         self._fill_recent_menu()
 
     def _fill_recent_menu(self) -> None:
@@ -256,13 +287,15 @@ class MainWindow(QMainWindow):
     def reload_current(self) -> None:
         view = self.current_view()
         if view is not None:
-            view.load()
+            view.reload()
 
     def close_tab(self, index: int) -> None:
         if not (0 <= index < self.tabs.count()):
             return
         widget = self.tabs.widget(index)
         self.tabs.removeTab(index)
+        if isinstance(widget, FileView):
+            widget.stop()
         widget.deleteLater()
         if self.tabs.count() == 0:
             self.pages.setCurrentWidget(self.welcome)
@@ -308,6 +341,8 @@ class MainWindow(QMainWindow):
         return bool(geometry) and self.restoreGeometry(geometry)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for view in self.file_views():
+            view.stop()
         if self.remember:
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.sync()

@@ -119,6 +119,11 @@ def warning_color(palette: QPalette | None = None) -> QColor:
     return QColor("#e3b341") if is_dark(palette) else QColor("#9a6700")
 
 
+def live_color(palette: QPalette | None = None) -> QColor:
+    """The green of the "live" indicator: the file is still being written."""
+    return QColor("#3fb950") if is_dark(palette) else QColor("#1a7f37")
+
+
 def muted_color(palette: QPalette | None = None) -> QColor:
     """Secondary text: the text colour blended towards the base colour."""
     pal = palette or QGuiApplication.palette()

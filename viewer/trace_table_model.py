@@ -6,9 +6,9 @@ from datetime import datetime
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QBrush, QFont
 
+from . import theme
 from .tracedata import TraceIndex
 from .traces import format_duration
 
@@ -138,12 +138,7 @@ class TraceTableModel(QAbstractTableModel):
         return None
 
     def _errors(self) -> QBrush:
-        pal = QApplication.palette()
-        dark = pal.color(QPalette.ColorRole.Base).lightness() < 128
-        from PySide6.QtGui import QColor
-
-        return QBrush(QColor("#ff7b72") if dark else QColor("#c62828"))
-
+        return QBrush(theme.error_color())
 
 
 def _clock(ns: int) -> str:

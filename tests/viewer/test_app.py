@@ -14,8 +14,7 @@ from viewer import theme
 from viewer.app import main
 from viewer.file_view import FileView
 from viewer.main_window import WELCOME_HINT, MainWindow
-from viewer.span_tree_model import SpanTreeModel
-from viewer.trace_list_model import TRACE_ROLE, TraceListModel
+from viewer.trace_table_model import TRACE_ROLE
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
 
@@ -41,6 +40,9 @@ def open_file(qtbot, window: MainWindow, path) -> FileView:
     return view
 
 
+NAME, STARTED, DURATION, SPANS, ERRORS, TOKENS = range(6)
+
+
 def trace_rows(view: FileView) -> list[tuple[str, ...]]:
     model = view.trace_view.model()
     return [
@@ -49,22 +51,10 @@ def trace_rows(view: FileView) -> list[tuple[str, ...]]:
     ]
 
 
-def span_rows(view: FileView) -> list[tuple[int, str, str, str]]:
-    """(depth, name, duration, status) in display order."""
-    model = view.span_model
-    out = []
-
-    def walk(parent, depth):
-        for r in range(model.rowCount(parent)):
-            index = model.index(r, 0, parent)
-            out.append((depth, index.data(), index.siblingAtColumn(SpanTreeModel.DURATION).data(),
-                        index.siblingAtColumn(SpanTreeModel.STATUS).data()))  # fmt: skip
-            walk(index, depth + 1)
-
-    from PySide6.QtCore import QModelIndex
-
-    walk(QModelIndex(), 0)
-    return out
+def span_rows(view: FileView) -> list[tuple[int, str]]:
+    """(depth, name) of the timeline's rows, in display order."""
+    ix = view.session.index
+    return [(int(ix.depth[r]), ix.name(int(r))) for r in view.waterfall.rows()]
 
 
 def drag_enter_event(mime: QMimeData) -> QDragEnterEvent:
@@ -102,67 +92,102 @@ def test_open_by_path_lists_traces(qtbot, window, sample_tracy):
     assert window.tabs.tabText(0) == "travel-agent.tracy"
     assert window.windowTitle() == "travel-agent.tracy — Tracy"
     rows = trace_rows(view)
-    name, spans, errors = TraceListModel.NAME, TraceListModel.SPANS, TraceListModel.ERRORS
-    assert [(r[name], r[spans], r[errors]) for r in rows] == [
+    assert [(r[NAME], r[SPANS], r[ERRORS]) for r in rows] == [
         ("invoke_agent travel-planner", "6", "–"),
         ("chat gpt-4o-mini", "3", "3"),
         ("embeddings text-embedding-3-small", "1", "–"),
         ("invoke_agent travel-planner", "3", "–"),
         ("cache.lookup", "1", "–"),
     ]
-    assert [r[TraceListModel.DURATION] for r in rows] == ["4.82 s", "2.31 s", "86.4 ms", "2.95 s", "38.5 µs"]
-    assert rows[0][TraceListModel.STARTED].endswith(":03:12.000")  # same day: time only, local zone
+    assert [r[DURATION] for r in rows] == ["4.82 s", "2.31 s", "86.4 ms", "2.95 s", "38.5 µs"]
+    assert rows[0][STARTED].endswith(":03:12.000")
     model = view.trace_view.model()
-    error_row = model.index(1, 0)
-    assert error_row.data(TRACE_ROLE).error_count == 3
-    assert error_row.data(Qt.ItemDataRole.ForegroundRole) == theme.error_color()
-    assert error_row.data(Qt.ItemDataRole.DecorationRole) is not None
-    assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    assert model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole).color() == theme.error_color()
+    assert model.index(1, 0).data(TRACE_ROLE) == view.trace_model.trace_at(1)
     assert view.status_label.text().startswith("14 spans · 5 traces · ")
     assert view.status_label.text().endswith("KiB")
     assert view.warning_label.isHidden()
     assert window.recent_files() == [str(sample_tracy)]
 
 
-def test_first_trace_is_selected_and_span_tree_follows_selection(qtbot, window, sample_tracy):
+def test_first_trace_is_selected_and_timeline_follows_selection(qtbot, window, sample_tracy):
     view = open_file(qtbot, window, sample_tracy)
-    assert view.current_trace().name == "invoke_agent travel-planner"
+    ix = view.session.index
+    assert ix.name(int(ix.traces.root[view.current_trace()])) == "invoke_agent travel-planner"
     assert span_rows(view) == [
-        (0, "invoke_agent travel-planner", "4.82 s", ""),
-        (1, "chat gpt-4o", "1.83 s", ""),
-        (1, "execute_tool get_weather", "412 ms", ""),
-        (2, "GET api.weather.example/v1/forecast", "388 ms", ""),
-        (1, "execute_tool search_flights", "980 ms", ""),
-        (1, "chat gpt-4o", "1.55 s", ""),
+        (0, "invoke_agent travel-planner"),
+        (1, "chat gpt-4o"),
+        (1, "execute_tool get_weather"),
+        (2, "GET api.weather.example/v1/forecast"),
+        (1, "execute_tool search_flights"),
+        (1, "chat gpt-4o"),
     ]
+    # The root is selected, so the inspector shows it.
+    assert view.inspector.span().name == "invoke_agent travel-planner"
     view.select_trace(1)
-    qtbot.waitUntil(lambda: view.span_model.rowCount() == 1)
-    assert span_rows(view) == [
-        (0, "chat gpt-4o-mini", "2.31 s", "Error: RateLimitError: 429 Too Many Requests"),
-        (1, "POST /v1/chat/completions", "1.00 s", "Error: 429 Too Many Requests"),
-        (1, "POST /v1/chat/completions", "1.00 s", "Error: 429 Too Many Requests"),
-    ]
-    root = view.span_model.index(0, 0)
-    assert root.data(Qt.ItemDataRole.ForegroundRole) == theme.error_color()
-    assert root.data(Qt.ItemDataRole.DecorationRole) is not None
-    assert view.span_view.isExpanded(root)
-    assert view.span_caption.title.text() == "chat gpt-4o-mini"
+    qtbot.waitUntil(lambda: len(span_rows(view)) == 3)
+    assert span_rows(view)[0] == (0, "chat gpt-4o-mini")
+    assert view.timeline_caption.title.text() == "chat gpt-4o-mini"
 
 
 def test_sorting_the_trace_list(qtbot, window, sample_tracy):
     view = open_file(qtbot, window, sample_tracy)
-    view.trace_view.sortByColumn(TraceListModel.SPANS, Qt.SortOrder.DescendingOrder)
-    assert trace_rows(view)[0][TraceListModel.SPANS] == "6"
-    view.trace_view.sortByColumn(TraceListModel.DURATION, Qt.SortOrder.AscendingOrder)
-    assert trace_rows(view)[0][TraceListModel.NAME] == "cache.lookup"
+    view.trace_view.sortByColumn(SPANS, Qt.SortOrder.DescendingOrder)
+    assert trace_rows(view)[0][SPANS] == "6"
+    view.trace_view.sortByColumn(DURATION, Qt.SortOrder.AscendingOrder)
+    assert trace_rows(view)[0][NAME] == "cache.lookup"
+    view.trace_view.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+    assert trace_rows(view)[0][NAME] == "cache.lookup"
 
 
-def test_select_span_by_name(qtbot, window, sample_tracy):
+def test_select_span_by_name_shows_it_in_the_inspector(qtbot, window, sample_tracy):
     view = open_file(qtbot, window, sample_tracy)
     assert view.select_span_named("GET api.weather.example/v1/forecast")
-    assert view.current_trace().name == "invoke_agent travel-planner"
-    assert view.span_view.currentIndex().data() == "GET api.weather.example/v1/forecast"
+    ix = view.session.index
+    assert ix.name(int(ix.traces.root[view.current_trace()])) == "invoke_agent travel-planner"
+    assert ix.name(view.waterfall.selected_row()) == "GET api.weather.example/v1/forecast"
+    assert view.inspector.span().name == "GET api.weather.example/v1/forecast"
     assert not view.select_span_named("no such span")
+
+
+def test_keyboard_moves_between_spans_and_errors(qtbot, window, sample_tracy):
+    view = open_file(qtbot, window, sample_tracy)
+    ix = view.session.index
+    qtbot.keyClick(view.waterfall, Qt.Key.Key_Down)
+    assert ix.name(view.waterfall.selected_row()) == "chat gpt-4o"
+    assert view.next_error()
+    first = view.waterfall.selected_row()
+    assert ix.is_error(first) and ix.name(int(ix.traces.root[view.current_trace()])) == "chat gpt-4o-mini"
+    assert view.next_error()
+    assert view.waterfall.selected_row() != first and ix.is_error(view.waterfall.selected_row())
+    assert view.next_error(backwards=True)
+    assert view.waterfall.selected_row() == first
+    window.search_action.trigger()
+    assert view.search_field.hasFocus() or QApplication.focusWidget() in (None, view.search_field)
+
+
+def test_live_tail_shows_new_spans_and_keeps_the_selection(qtbot, window, tmp_path):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    path = tmp_path / "live.tracy"
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(tracefile.TracyFileExporter(path)))
+    tracer = provider.get_tracer("t")
+    with tracer.start_as_current_span("first run"):
+        with tracer.start_as_current_span("step 1"):
+            pass
+    view = open_file(qtbot, window, path)
+    assert view.select_span_named("step 1")
+    with qtbot.waitSignal(view.grew, timeout=5000):
+        for n in range(3):
+            with tracer.start_as_current_span(f"later run {n}"):
+                pass
+    qtbot.waitUntil(lambda: view.trace_model.rowCount() == 4, timeout=5000)
+    assert view.session.index.name(view.waterfall.selected_row()) == "step 1"
+    assert view.live_label.isVisibleTo(view)
+    assert view.status_label.text().startswith("5 spans · 4 traces")
+    provider.shutdown()
 
 
 def test_drop_opens_one_tab_per_file(qtbot, window, sample_tracy, make_tracy):
@@ -183,7 +208,7 @@ def test_drop_opens_one_tab_per_file(qtbot, window, sample_tracy, make_tracy):
     assert window.tabs.currentIndex() == 1
     view = window.current_view()
     qtbot.waitUntil(lambda: view.state == "loaded")
-    assert trace_rows(view)[0][TraceListModel.NAME] == "solo"
+    assert trace_rows(view)[0][NAME] == "solo"
 
     # Dropping an already open file switches to its tab instead of opening it twice.
     window.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
@@ -228,17 +253,19 @@ def test_bad_file_shows_message_panel(qtbot, window, bad_files, kind, screenshot
 
 
 def test_unexpected_exception_is_shown_not_raised(qtbot, window, sample_tracy, monkeypatch):
-    def boom(path):
+    from viewer import session
+
+    def boom(tl):
         raise KeyError("spans")
 
-    monkeypatch.setattr(tracefile, "load", boom)
+    monkeypatch.setattr(session, "build_index", boom)
     view = open_file(qtbot, window, sample_tracy)
     assert view.state == "error"
-    assert "KeyError: 'spans'" in view.error_panel.message.text()
-    assert "bug" in view.error_panel.hint.text()
+    assert "KeyError" in view.error_panel.message.text() and "Traceback" not in view.error_panel.text()
 
     monkeypatch.undo()
     view.error_panel.retry_button.click()
+    qtbot.waitUntil(lambda: view.state != "loading")
     assert view.state == "loaded"
 
 

@@ -564,7 +564,6 @@ class TraceWaterfall(QWidget):
         starts = (tl.start[rows].astype(np.int64) - np.int64(self._origin)).astype(np.float64)
         ends = (tl.end[rows].astype(np.int64) - np.int64(self._origin)).astype(np.float64)
         depths = ix.depth[rows]
-        subtree = ix.subtree[rows]
         cats = tl.category[rows]
         status = tl.status[rows]
         xs = self._vp.x_of(starts)
