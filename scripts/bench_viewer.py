@@ -1,0 +1,165 @@
+"""How fast tracy-view opens and paints big files, against loading the same content as Prompty JSON.
+
+For 10k, 100k and 1M spans it builds a .tracy file (scripts/bigtrace.py) and,
+in a fresh process for each measurement (so peak memory is that of one job):
+
+* open: from opening the file to the first painted timeline, in the real
+  window (offscreen): worker-thread read of the columns, the trace index, the
+  trace list, overview and waterfall of the first trace, and one paint;
+* rss: the process's peak resident memory after that;
+* paint: median time to repaint the waterfall and the overview at 1600x900;
+* baseline: json.load of the same spans as a Prompty .tracy JSON file (time
+  and peak memory), which is all Prompty's viewer does before it can draw.
+
+    python scripts/bench_viewer.py [--sizes 10000,100000,1000000] [--json] [--no-prompty-1m]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_VIEWER_JOB = r"""
+import json, os, resource, statistics, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+path = sys.argv[1]
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QApplication
+from viewer import theme
+from viewer.main_window import MainWindow
+app = QApplication([])
+theme.apply_theme(app, "light")
+window = MainWindow(remember=False)
+window.resize(1600, 900)
+t0 = time.perf_counter()
+view = window.open_path(path)
+while view.state == "loading":
+    app.processEvents()
+    time.sleep(0.001)
+image = QImage(view.waterfall.size(), QImage.Format.Format_ARGB32_Premultiplied)
+view.waterfall.render(image)
+open_s = time.perf_counter() - t0
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def paint_ms(widget, n=15):
+    img = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    times = []
+    for i in range(n):
+        widget.update()
+        t = time.perf_counter()
+        widget.render(img)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+# The biggest trace, zoomed to a tenth and scrolled to the middle, is the hardest case to paint.
+ix = view.session.index
+biggest = int(ix.traces.spans.argmax())
+view.select_trace(view.trace_model.row_of(biggest))
+app.processEvents()
+wf = view.waterfall
+wf.zoom(10.0)
+rows = wf.rows()
+if len(rows):
+    wf.scroll_to_row(int(rows[len(rows) // 2]))
+out = {
+    "open_s": open_s, "rss_mb": rss_mb, "state": view.state, "spans": ix.n, "traces": len(ix.traces),
+    "biggest_trace": int(ix.traces.spans[biggest]),
+    "paint_waterfall_ms": paint_ms(view.waterfall), "paint_overview_ms": paint_ms(view.overview),
+    "paint_window_ms": paint_ms(window, 5),
+}
+view.stop()
+print(json.dumps(out))
+"""
+
+_PROMPTY_JOB = r"""
+import json, resource, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = json.load(f)
+print(json.dumps({"load_s": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _job(code: str, arg: str) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark job failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-prompty-1m", action="store_true", help="skip the 1.7 GB Prompty JSON baseline")
+    p.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    args = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bigtrace
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="tracy-bench-viewer-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in sizes:
+            label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}m"
+            path = folder / f"bench-{label}.tracy"
+            t = time.perf_counter()
+            spans = bigtrace.write_big(path, n)
+            gen_s = time.perf_counter() - t
+            viewer = _job(_VIEWER_JOB, str(path))
+            row = {"spans": spans, "file_mb": path.stat().st_size / 1e6, "generate_s": gen_s, **viewer}
+            if not (n >= 1_000_000 and args.no_prompty_1m):
+                pjson = folder / f"bench-{label}.prompty.json"
+                bigtrace.write_prompty(pjson, path)
+                base = _job(_PROMPTY_JOB, str(pjson))
+                row.update(prompty_json_mb=pjson.stat().st_size / 1e6, prompty_load_s=base["load_s"],
+                           prompty_rss_mb=base["rss_mb"])  # fmt: skip
+                pjson.unlink()
+            results[label] = row
+            if not args.json:
+                print(f"{label}: {json.dumps(row)}", file=sys.stderr)
+    summary = {"results": results}
+    one_m = results.get("1m")
+    if one_m:
+        summary.update(open_1m_s=one_m["open_s"], rss_1m_mb=one_m["rss_mb"], paint_1m_ms=one_m["paint_waterfall_ms"])
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_table(results)
+    return 0
+
+
+def _print_table(results: dict[str, dict]) -> None:
+    print(f"{'file':>5} {'spans':>9} {'MB':>7} {'open s':>7} {'RSS MB':>7} {'paint ms':>9} {'overview':>9} "
+          f"{'Prompty json.load s':>20} {'its RSS MB':>11} {'open vs json.load':>18}")  # fmt: skip
+    for label, r in results.items():
+        base = r.get("prompty_load_s")
+        ratio = f"{base / r['open_s']:.1f}x faster" if base else "-"
+        base_s = f"{base:.2f}" if base else "-"
+        base_mb = f"{r['prompty_rss_mb']:.0f}" if base else "-"
+        print(f"{label:>5} {r['spans']:>9,} {r['file_mb']:>7.1f} {r['open_s']:>7.2f} {r['rss_mb']:>7.0f} "
+              f"{r['paint_waterfall_ms']:>9.1f} {r['paint_overview_ms']:>9.1f} "
+              f"{base_s:>20} {base_mb:>11} {ratio:>18}")  # fmt: skip
+    one = results.get("1m")
+    if one:
+        print()
+        for name, value, limit, unit, better in (("open 1M spans to an interactive timeline", one["open_s"], 1.5, "s", "<="),
+                                                 ("peak memory with 1M spans", one["rss_mb"], 1024, "MB", "<="),
+                                                 ("waterfall paint with 1M spans", one["paint_waterfall_ms"], 16, "ms", "<=")):  # fmt: skip
+            ok = value <= limit
+            print(f"  {'PASS' if ok else 'FAIL'}  {name}: {value:.2f} {unit} (target {better} {limit} {unit})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
