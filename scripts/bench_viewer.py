@@ -28,8 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 _VIEWER_JOB = r"""
-import json, os, resource, statistics, sys, time
+import json, os, statistics, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PEAK
 path = sys.argv[1]
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
@@ -39,6 +40,8 @@ app = QApplication([])
 theme.apply_theme(app, "light")
 window = MainWindow(remember=False)
 window.resize(1600, 900)
+window.show()  # laid out at its real size, as on a desktop
+app.processEvents()
 t0 = time.perf_counter()
 view = window.open_path(path)
 while view.state == "loading":
@@ -47,7 +50,8 @@ while view.state == "loading":
 image = QImage(view.waterfall.size(), QImage.Format.Format_ARGB32_Premultiplied)
 view.waterfall.render(image)
 open_s = time.perf_counter() - t0
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_mb = peak_mb()
+assert view.waterfall.width() > 400 and view.waterfall.height() > 300, view.waterfall.size()
 
 def paint_ms(widget, n=15):
     img = QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied)
@@ -80,15 +84,30 @@ print(json.dumps(out))
 """
 
 _PROMPTY_JOB = r"""
-import json, resource, sys, time
+import json, sys, time
+PEAK
 t = time.perf_counter()
 with open(sys.argv[1], encoding="utf-8") as f:
     doc = json.load(f)
-print(json.dumps({"load_s": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"load_s": time.perf_counter() - t, "rss_mb": peak_mb()}))
+"""
+
+
+# Peak memory of this process alone. ru_maxrss would not do: Linux carries the parent's
+# high-water mark across fork and exec, so every job would report at least the parent's.
+_PEAK = """
+def peak_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
 
 def _job(code: str, arg: str) -> dict:
+    code = code.replace("PEAK", _PEAK, 1)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode != 0:
