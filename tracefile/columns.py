@@ -28,6 +28,7 @@ _DTYPES = {
     "category": "u1", "model": "<u4", "input_tokens": "<u4", "output_tokens": "<u4",
 }  # fmt: skip
 _OPTIONAL = ("category", "model", "input_tokens", "output_tokens")
+_SKIPPED = frozenset({KIND_SPAN_DETAILS})
 
 
 @dataclass
@@ -118,7 +119,9 @@ class TimelineReader:
             batches: list[BatchRef] = []
             row = len(self.timeline)
             pending: BatchRef | None = None
-            for i, ref in enumerate(scan_frames(data, report, start=self.offset, path=self.path)):
+            # Details frames are skipped unread; their checksums are checked when a span is opened.
+            frames = scan_frames(data, report, start=self.offset, path=self.path, trust_kinds=_SKIPPED)
+            for i, ref in enumerate(frames):
                 if ref.kind == KIND_SPAN_DETAILS:
                     if pending is not None and pending.details_offset is None:
                         pending.details_offset = ref.offset

@@ -159,12 +159,15 @@ def scan_frames(
     verify: bool = True,
     strict: bool = False,
     path: str = "<buffer>",
+    trust_kinds: frozenset[int] = frozenset(),
 ) -> Iterator[FrameRef]:
     """Yield every intact frame in ``data`` (bytes, mmap or memoryview) from ``start``.
 
     Damage is recorded in ``report`` and skipped; with ``strict`` it raises
     TraceFileError instead. An incomplete final frame is never an error: a
-    writer may be appending to it right now.
+    writer may be appending to it right now. Payloads of ``trust_kinds`` are
+    not checksummed here (their headers are): a reader that skips them checks
+    them when, and if, it decodes them.
     """
     size = len(data)
     pos = start
@@ -199,7 +202,7 @@ def scan_frames(
             _damage(report, pos, nxt, f"frame at byte {pos} is incomplete; skipped to byte {nxt}", strict, path)
             pos = nxt
             continue
-        if verify and zlib.crc32(data[pos + FRAME_HEADER_SIZE : end]) != payload_crc:
+        if verify and kind not in trust_kinds and zlib.crc32(data[pos + FRAME_HEADER_SIZE : end]) != payload_crc:
             # A torn frame followed by a later writer's appends also fails here: resume at
             # the first valid header inside the claimed payload, if any, so those appends survive.
             name = FRAME_KIND_NAMES.get(kind, f"kind 0x{kind:02x}")

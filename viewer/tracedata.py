@@ -102,15 +102,23 @@ def _trace_numbers(tl: Timeline) -> tuple[np.ndarray, int]:
         ids = np.ascontiguousarray(halves).view(np.dtype((np.void, 16))).ravel()
         _, inverse = np.unique(ids, return_inverse=True)
         group = inverse.ravel().astype(np.int64)
+        count = int(group.max()) + 1
+        first = np.full(count, np.iinfo(np.uint64).max, np.uint64)
+        np.minimum.at(first, group, tl.start)
     else:
         group = np.empty(n, np.int64)
         group[by] = np.cumsum(new) - 1
-    count = int(group.max()) + 1
-    first = np.full(count, np.iinfo(np.uint64).max, np.uint64)
-    np.minimum.at(first, group, tl.start)
+        count = int(group.max()) + 1
+        # Rows are already sorted by trace in `by`: each trace's earliest start is one reduceat.
+        first = np.minimum.reduceat(tl.start[by], np.nonzero(new)[0])
     rank = np.empty(count, np.int64)
     rank[np.lexsort((np.arange(count), first))] = np.arange(count)
     return rank[group], count
+
+
+#: How far apart (in rows) a child and its parent are looked for first. Exporters write a
+#: batch of spans as they end, so a parent is usually a few rows after its children.
+_NEAR = 24
 
 
 def _parents(tl: Timeline, trace: np.ndarray) -> np.ndarray:
@@ -119,19 +127,31 @@ def _parents(tl: Timeline, trace: np.ndarray) -> np.ndarray:
     parent = np.full(n, -1, np.int64)
     if n == 0:
         return parent
-    sid = tl.span_id
-    by = np.argsort(sid)
-    sorted_ids = sid[by]
-    has = np.nonzero(tl.parent_span_id != 0)[0]
-    # Searching sorted queries walks the table once instead of jumping around it.
-    q = np.argsort(tl.parent_span_id[has])
-    has = has[q]
-    wanted = tl.parent_span_id[has]
-    pos = np.minimum(np.searchsorted(sorted_ids, wanted), n - 1)
-    found = by[pos]
-    # A 64-bit id seen twice (a span exported twice) still resolves; one from another trace does not.
-    ok = (sorted_ids[pos] == wanted) & (trace[found] == trace[has]) & (found != has)
-    parent[has[ok]] = found[ok]
+    sid, pid = tl.span_id, tl.parent_span_id
+    open_rows = np.nonzero(pid != 0)[0]
+    # First look nearby with a few vectorised comparisons; that settles most rows cheaply.
+    for k in [d for step in range(1, _NEAR + 1) for d in (step, -step)]:
+        if len(open_rows) == 0:
+            break
+        other = open_rows + k
+        inside = (other >= 0) & (other < n)
+        rows, other = open_rows[inside], other[inside]
+        hit = (sid[other] == pid[rows]) & (trace[other] == trace[rows])
+        parent[rows[hit]] = other[hit]
+        if hit.any():
+            open_rows = open_rows[parent[open_rows] < 0]
+    if len(open_rows):
+        # The rest by sorted search over every span id.
+        by = np.argsort(sid)
+        sorted_ids = sid[by]
+        q = np.argsort(pid[open_rows])
+        has = open_rows[q]
+        wanted = pid[has]
+        pos = np.minimum(np.searchsorted(sorted_ids, wanted), n - 1)
+        found = by[pos]
+        # A 64-bit id seen twice (a span exported twice) still resolves; one from another trace does not.
+        ok = (sorted_ids[pos] == wanted) & (trace[found] == trace[has]) & (found != has)
+        parent[has[ok]] = found[ok]
     return parent
 
 
@@ -208,27 +228,23 @@ def build_index(tl: Timeline) -> TraceIndex:
     order = np.empty(n, np.int64)
     order[position] = np.arange(n)
 
-    traces = _trace_table(tl, trace, count, parent, offset)
+    traces = _trace_table(tl, trace, count, order, offset)
     return TraceIndex(tl, trace, parent, depth, order, position, subtree, traces)
 
 
-def _trace_table(tl: Timeline, trace: np.ndarray, count: int, parent: np.ndarray, offset: np.ndarray) -> TraceTable:
+def _trace_table(tl: Timeline, trace: np.ndarray, count: int, order: np.ndarray, offset: np.ndarray) -> TraceTable:
     if count == 0:
         z = np.zeros(0, np.int64)
         return TraceTable(z, z.astype(np.uint64), z.astype(np.uint64), z, z, z, z, np.zeros(1, np.int64))
-    start = np.full(count, np.iinfo(np.uint64).max, np.uint64)
-    end = np.zeros(count, np.uint64)
-    np.minimum.at(start, trace, tl.start)
-    np.maximum.at(end, trace, tl.end)
-    spans = np.bincount(trace, minlength=count).astype(np.int64)
+    # `order` lists each trace's rows contiguously (offset), so per-trace extremes are reduceat calls.
+    starts = offset[:-1]
+    start = np.minimum.reduceat(tl.start[order], starts)
+    end = np.maximum.reduceat(tl.end[order], starts)
+    spans = np.diff(offset)
     errors = np.bincount(trace, weights=(tl.status == STATUS_ERROR), minlength=count).astype(np.int64)
     tin = np.bincount(trace, weights=tl.input_tokens.astype(np.float64), minlength=count).astype(np.int64)
     tout = np.bincount(trace, weights=tl.output_tokens.astype(np.float64), minlength=count).astype(np.int64)
-    # The root shown for a trace: its earliest span without a parent (or its earliest span).
-    n = len(trace)
-    rootish = np.where(parent < 0, 0, 1)
-    pick = np.lexsort((np.arange(n), tl.start, rootish, trace))
-    first = np.r_[True, trace[pick][1:] != trace[pick][:-1]]
-    root = np.empty(count, np.int64)
-    root[trace[pick][first]] = pick[first]
+    # The root shown for a trace: its earliest span without a parent, which the depth-first
+    # order puts first (roots are ordered by start time).
+    root = order[starts].astype(np.int64)
     return TraceTable(root, start, end, spans, errors, tin, tout, offset)
