@@ -47,30 +47,23 @@ def is_user_feedback(fb: Feedback) -> bool:
 
 def event_for(fb: Feedback) -> tuple[str, dict[str, Any]]:
     """The OpenTelemetry event name and attributes that carry this feedback to other backends."""
+    user = is_user_feedback(fb)
     attrs: dict[str, Any] = {}
     if fb.response_id:
         attrs["gen_ai.response.id"] = fb.response_id
-    if is_user_feedback(fb):
-        if fb.score is not None:
-            attrs["gen_ai.evaluation.score"] = fb.score
-        if fb.label:
-            attrs["gen_ai.evaluation.score.label"] = fb.label
-        if fb.comment:
-            attrs["gen_ai.evaluation.explanation"] = fb.comment
-        name = USER_FEEDBACK_EVENT
-    else:
+    if not user:
         attrs["gen_ai.evaluation.name"] = fb.evaluator
-        if fb.score is not None:
-            attrs["gen_ai.evaluation.score.value"] = fb.score
-        if fb.label:
-            attrs["gen_ai.evaluation.score.label"] = fb.label
-        if fb.comment:
-            attrs["gen_ai.evaluation.explanation"] = fb.comment
-        name = EVALUATION_EVENT
+    if fb.score is not None:
+        # People's feedback carries a plain score; evaluation results a score value.
+        attrs["gen_ai.evaluation.score" if user else "gen_ai.evaluation.score.value"] = fb.score
+    if fb.label:
+        attrs["gen_ai.evaluation.score.label"] = fb.label
+    if fb.comment:
+        attrs["gen_ai.evaluation.explanation"] = fb.comment
     for k, v in fb.metadata.items():
         if isinstance(v, (str, bool, int, float)):
             attrs[f"tracy.feedback.{k}"] = v
-    return name, attrs
+    return (USER_FEEDBACK_EVENT if user else EVALUATION_EVENT), attrs
 
 
 def record_feedback(
