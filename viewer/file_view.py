@@ -109,8 +109,8 @@ class FileView(QWidget):
         self.trace_columns = ColumnFitter(
             self.trace_view,
             {1: "23:59:59.999", 2: "999.9 ms", 3: "99,999", 4: "999", 5: "99.9k"},
-            name_share=0.45,
-            shrink_first=(1, 5, 4, 3),
+            name_share=0.36,
+            shrink_first=(5, 4, 3, 1),
         )  # fmt: skip
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
@@ -146,7 +146,7 @@ class FileView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([440, 660, 380])
+        self.splitter.setSizes([470, 640, 390])
         outer.addWidget(self.splitter, 1)
 
         # Status line: "N spans · M traces · size", a live indicator, and the reader's warnings.

@@ -10,21 +10,11 @@ from PySide6.QtGui import QBrush, QFont
 
 from . import theme
 from .tracedata import TraceIndex
-from .traces import format_duration
+from .traces import format_duration, format_tokens
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens")
 TRACE_ROLE = Qt.ItemDataRole.UserRole + 1  # the trace number behind a (sorted) row
-
-
-def format_tokens(n: int) -> str:
-    if n <= 0:
-        return "–"
-    if n < 10_000:
-        return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f}k"
-    return f"{n / 1_000_000:.2f}M"
 
 
 class TraceTableModel(QAbstractTableModel):

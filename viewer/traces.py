@@ -102,3 +102,14 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 # ---------------------------------------------------------------------------
 # Traces
 # ---------------------------------------------------------------------------
+
+
+def format_tokens(n: int) -> str:
+    """A token count, short: ``950``, ``12.4k``, ``1.25M``; ``–`` for none."""
+    if n <= 0:
+        return "–"
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"

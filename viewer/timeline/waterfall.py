@@ -36,7 +36,7 @@ from tracefile.schema import STATUS_ERROR
 
 from .. import theme
 from ..tracedata import TraceIndex
-from ..traces import format_duration, format_offset
+from ..traces import format_duration, format_offset, format_tokens
 from . import colors
 from .viewport import Viewport, bar_extent, hits_bar, row_at, ticks
 
@@ -616,9 +616,21 @@ class TraceWaterfall(QWidget):
         p.setClipRect(QRectF(0, HEADER_HEIGHT, name_w - 1, area_h))
         p.setFont(font)
         pen = None
+        tokens_in, tokens_out = tl.input_tokens, tl.output_tokens
         for row, y, selected, is_err, _, _, _, _, _, indent in items:
             x = indent + 30
             avail = name_w - x - 8 - (18 if is_err else 0)
+            # LLM spans show their token count at the right of the name column, like a tree column.
+            used = int(tokens_in[row]) + int(tokens_out[row])
+            if used and avail > 120:
+                tok = f"{format_tokens(used)} tok"
+                tw = fms.horizontalAdvance(tok)
+                p.setFont(small)
+                p.setPen(hi_text if selected else muted)
+                p.drawText(QPointF(x + avail - tw, y + base_small), tok)
+                p.setFont(font)
+                pen = None
+                avail -= int(tw) + 10
             if avail <= 10:
                 continue
             key = (row, int(avail))
