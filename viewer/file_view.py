@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -98,11 +99,9 @@ class FileView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.trace_view = QTreeView(content)
+        self.trace_view = TraceListView(content)
         self.trace_view.setObjectName("traceList")
         _setup_view(self.trace_view)
-        self.trace_view.setRootIsDecorated(False)
-        self.trace_view.setItemsExpandable(False)
         self.trace_view.setSortingEnabled(True)
         self.trace_view.setModel(self.trace_model)
         self.trace_view.header().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
@@ -567,14 +566,33 @@ class RowDelegate(QStyledItemDelegate):
         return size
 
 
-def _setup_view(view: QTreeView) -> None:
+class TraceListView(QTableView):
+    """The trace list: a flat table. A tree view would ask the model about every one of
+    100,000 rows while laying out; a table with fixed row heights asks only about those shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.verticalHeader().hide()
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        rows = self.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + RowDelegate.PADDING)
+
+    def header(self) -> QHeaderView:
+        return self.horizontalHeader()
+
+
+def _setup_view(view: QTreeView | QTableView) -> None:
     view.setItemDelegate(RowDelegate(view))
     view.setAlternatingRowColors(True)
-    view.setUniformRowHeights(True)
+    if isinstance(view, QTreeView):
+        view.setUniformRowHeights(True)
+        view.setAllColumnsShowFocus(True)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAllColumnsShowFocus(True)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = view.header()
     header.setStretchLastSection(False)
