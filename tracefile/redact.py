@@ -448,6 +448,11 @@ class Redactor:
     # -- public API --------------------------------------------------------
 
     @property
+    def is_noop(self) -> bool:
+        """True when this policy changes nothing: no redaction, content kept, no size limit."""
+        return not self._redact and not self._drop_content and self._max is None
+
+    @property
     def drops_content(self) -> bool:
         """True when content-bearing attributes are dropped (content recording is off)."""
         return self._drop_content

@@ -98,7 +98,8 @@ class TracyFileExporter(SpanExporter):
             redaction = default_policy()
         #: What is redacted, filtered and cut before anything reaches the file.
         self.redaction = redaction
-        self._redactor = Redactor(redaction)
+        redactor = Redactor(redaction)
+        self._redactor = None if redactor.is_noop else redactor
         self._requested = os.fspath(path)
         self._compression = compression
         self._fsync = fsync
