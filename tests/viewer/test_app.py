@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -179,10 +180,17 @@ def test_live_tail_shows_new_spans_and_keeps_the_selection(qtbot, window, tmp_pa
             pass
     view = open_file(qtbot, window, path)
     assert view.select_span_named("step 1")
-    with qtbot.waitSignal(view.grew, timeout=5000):
+
+    def app_thread():
+        # Another thread of the "app" keeps writing through the exporter.
         for n in range(3):
             with tracer.start_as_current_span(f"later run {n}"):
                 pass
+
+    writer = threading.Thread(target=app_thread)
+    with qtbot.waitSignal(view.grew, timeout=5000):
+        writer.start()
+    writer.join()
     qtbot.waitUntil(lambda: view.trace_model.rowCount() == 4, timeout=5000)
     assert view.session.index.name(view.waterfall.selected_row()) == "step 1"
     assert view.live_label.isVisibleTo(view)
