@@ -107,8 +107,8 @@ class FileView(QWidget):
         self.trace_view.header().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.trace_columns = ColumnFitter(
             self.trace_view,
-            {1: "23:59:59.999", 2: "999.9 ms", 3: "99,999", 4: "999", 5: "99.9k"},
-            name_share=0.36,
+            {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k"},
+            name_share=0.3,
             shrink_first=(5, 4, 3, 1),
         )  # fmt: skip
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
@@ -142,10 +142,10 @@ class FileView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(middle)
         self.splitter.addWidget(self.inspector)
-        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 5)
-        self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([470, 640, 390])
+        self.splitter.setStretchFactor(2, 4)
+        self.splitter.setSizes([520, 560, 420])
         outer.addWidget(self.splitter, 1)
 
         # Status line: "N spans · M traces · size", a live indicator, and the reader's warnings.

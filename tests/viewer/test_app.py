@@ -101,7 +101,7 @@ def test_open_by_path_lists_traces(qtbot, window, sample_tracy):
         ("cache.lookup", "1", "–"),
     ]
     assert [r[DURATION] for r in rows] == ["4.82 s", "2.31 s", "86.4 ms", "2.95 s", "38.5 µs"]
-    assert rows[0][STARTED].endswith(":03:12.000")
+    assert rows[0][STARTED].endswith(":03:12")
     model = view.trace_view.model()
     assert model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole).color() == theme.error_color()
     assert model.index(1, 0).data(TRACE_ROLE) == view.trace_model.trace_at(1)
