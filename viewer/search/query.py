@@ -210,13 +210,13 @@ def _field(key: str, value: str, pos: int, vpos: int) -> Field:
     choices = {"status": STATUS_VALUES, "kind": KIND_VALUES, "category": CATEGORY_VALUES}.get(low)
     if choices is not None:
         if not value:
-            raise QueryError(f"{low}: at {_col(pos)} needs a value: {_one_of(choices)}", vpos)
+            raise QueryError(f"{low}: at {_col(vpos)} needs a value: {_one_of(choices)}", vpos)
         if value.lower() not in choices:
             raise QueryError(f"Unknown {low} '{value}' at {_col(vpos)}: use {_one_of(choices)}", vpos)
         return Field(low, value.lower())
     if low == "name":
         if not value:
-            raise QueryError(f"name: at {_col(pos)} needs some text, like name:chat", vpos)
+            raise QueryError(f"name: at {_col(vpos)} needs some text, like name:chat", vpos)
         return Field(low, value)
     if low in ("model", "feedback"):
         return Field(low, value or None)
@@ -235,7 +235,7 @@ def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
     end = w.end() if w else vpos
     what = "a number with a unit" if field == "duration" else "a number"
     if not raw:
-        raise QueryError(f"{field}{op} at {_col(m.start())} needs {what}, like {_example(field)}", vpos)
+        raise QueryError(f"{field}{op} at {_col(vpos)} needs {what}, like {_example(field)}", vpos)
     num = _NUMBER.fullmatch(raw)
     if num is None:
         raise QueryError(f"'{raw}' at {_col(vpos)} is not {what}: write it like {_example(field)}", vpos)
@@ -248,7 +248,7 @@ def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
     if field == "duration":
         if not suffix:
             raise QueryError(
-                f"duration{op}{raw} at {_col(m.start())} needs a unit (ns, us, ms, s or m), like duration{op}{raw}s", upos
+                f"duration{op}{raw} at {_col(upos)} needs a unit (ns, us, ms, s or m), like duration{op}{raw}s", upos
             )
         scale = DURATION_UNITS.get(suffix.lower())
         if scale is None:
