@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QCheckBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -35,6 +36,7 @@ from . import theme
 from .inspector.widget import SpanInspector
 from .loader import LoadResult, strip_path
 from .loading import Follower, Loader
+from .search import QueryError, evaluate_columns, next_match, parse
 from .session import FileSession, LoadOutcome
 from .timeline import TraceOverview, TraceWaterfall, link
 from .trace_table_model import TraceTableModel
@@ -167,15 +169,29 @@ class FileView(QWidget):
         self.warning_label = QLabel(status)
         self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.search_field = QLineEdit(status)
-        self.search_field.setPlaceholderText("Search spans (Ctrl+F)")
+        self.search_field.setPlaceholderText("Search spans (Ctrl+F)  e.g. chat duration>2s -status:error")
         self.search_field.setClearButtonEnabled(True)
-        self.search_field.setMaximumWidth(280)
+        self.search_field.setMinimumWidth(320)
+        self.search_field.setToolTip(SEARCH_HELP)
+        self.search_field.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_field.returnPressed.connect(lambda: self.next_match())
+        self.search_label = QLabel(status)
+        self.filter_box = QCheckBox("Filter", status)
+        self.filter_box.setToolTip("Show only traces with matching spans")
+        self.filter_box.toggled.connect(lambda _on: self._apply_search())
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(self._apply_search)
+        self.matches: np.ndarray | None = None
         row.addWidget(self.status_label)
         row.addWidget(self.live_label)
         row.addSpacing(12)
         row.addWidget(self.warning_icon)
         row.addWidget(self.warning_label, 1)
+        row.addWidget(self.search_label)
         row.addWidget(self.search_field)
+        row.addWidget(self.filter_box)
         outer.addWidget(status)
         return content
 
@@ -228,6 +244,8 @@ class FileView(QWidget):
             self.stack.setCurrentWidget(self.content)
         self._show_index(keep_selection=not first)
         self._show_status(outcome)
+        if self.search_field.text().strip():
+            self._apply_search()  # new spans may match
         if first:
             if self.follower is None:
                 self.follower = Follower(self.session, self)
@@ -374,6 +392,73 @@ class FileView(QWidget):
         self.waterfall.select_row(target)
         return True
 
+    # -- search -------------------------------------------------------------------
+
+    def _apply_search(self) -> None:
+        """Evaluate the search field over the timeline columns; mark, count and optionally filter."""
+        ix = self.session.index
+        text = self.search_field.text()
+        self.search_label.setPalette(self.palette())
+        if ix is None or not text.strip():
+            self.matches = None
+            self.search_label.setText("")
+            self.waterfall.set_highlight(None)
+            self.trace_model.set_filter(None)
+            self._reselect()
+            return
+        try:
+            query = parse(text)
+        except QueryError as exc:
+            self.search_label.setText(f"⚠ {exc.message}")
+            pal = self.search_label.palette()
+            pal.setColor(self.search_label.foregroundRole(), theme.error_color())
+            self.search_label.setPalette(pal)
+            return
+        ev = evaluate_columns(query, ix, text_in_details=False)
+        self.matches = ev.certain
+        count = int(ev.certain.sum())
+        note = "" if not ev.needs_details else " · attribute and event text are searched in a later version"
+        self.search_label.setText(f"{count:,} {'match' if count == 1 else 'matches'}{note}")
+        self.waterfall.set_highlight(self.matches)
+        if self.filter_box.isChecked():
+            traces = np.zeros(len(ix.traces), bool)
+            traces[ix.trace[self.matches]] = True
+            self.trace_model.set_filter(traces)
+        else:
+            self.trace_model.set_filter(None)
+        self._reselect()
+
+    def _update_trace_caption(self) -> None:
+        ix = self.session.index
+        total = len(ix.traces) if ix is not None else 0
+        shown = self.trace_model.rowCount()
+        self.trace_caption.set_detail(plural(total, "trace") if shown == total else f"{shown:,} of {plural(total, 'trace')}")
+
+    def _reselect(self) -> None:
+        """After the list changed, keep the selected trace if it is still listed, else take the first."""
+        self._update_trace_caption()
+        trace = self._trace_number(self._selected_trace_id) if self._selected_trace_id else None
+        row = self.trace_model.row_of(trace) if trace is not None else -1
+        self.select_trace(row if row >= 0 else 0)
+        if self.trace_model.rowCount() == 0:
+            self._show_trace(None)
+
+    def next_match(self, backwards: bool = False) -> bool:
+        """Select the next (or previous) search match, across traces in list order (F3 / Shift+F3)."""
+        ix = self.session.index
+        if ix is None or self.matches is None or not self.matches.any():
+            return False
+        order = np.concatenate([ix.trace_rows(self.trace_model.trace_at(r)) for r in range(self.trace_model.rowCount())])
+        current = self.waterfall.selected_row()
+        here = np.nonzero(order == current)[0]
+        pos = next_match(self.matches, order, int(here[0]) if len(here) else -1, backwards)
+        if pos is None:
+            return False
+        target = int(order[pos])
+        self.select_trace(self.trace_model.row_of(int(ix.trace[target])))
+        self.waterfall.select_row(target)
+        return True
+
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_field.selectAll()
@@ -384,6 +469,13 @@ class FileView(QWidget):
             self.follower.stop()
         self.loader.cancel()
         self.loader.wait()
+
+
+SEARCH_HELP = (
+    "Words and \"phrases\" match span names. Also: name:, model:, status:error, kind:client, "
+    "category:llm|tool|agent|http, duration>2s, tokens>1000, input_tokens>=1.5k, -term to exclude, "
+    "OR, parentheses. Enter or F3: next match; Shift+F3: previous."
+)
 
 
 class LoadingPage(QWidget):

@@ -175,10 +175,17 @@ class MainWindow(QMainWindow):
         self.previous_error_action = QAction("&Previous Error", self)
         self.previous_error_action.setShortcut(QKeySequence("Shift+N"))
         self.previous_error_action.triggered.connect(lambda: self._with_view(lambda v: v.next_error(backwards=True)))
+        self.next_match_action = QAction("Next &Match", self)
+        self.next_match_action.setShortcut(QKeySequence.StandardKey.FindNext)
+        self.next_match_action.triggered.connect(lambda: self._with_view(lambda v: v.next_match()))
+        self.previous_match_action = QAction("Previous M&atch", self)
+        self.previous_match_action.setShortcut(QKeySequence.StandardKey.FindPrevious)
+        self.previous_match_action.triggered.connect(lambda: self._with_view(lambda v: v.next_match(backwards=True)))
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        for action in (self.search_action, self.next_error_action, self.previous_error_action, self.shortcuts_action):
+        for action in (self.search_action, self.next_match_action, self.previous_match_action,
+                       self.next_error_action, self.previous_error_action, self.shortcuts_action):  # fmt: skip
             self.addAction(action)
 
     def _with_view(self, fn) -> None:
@@ -205,6 +212,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         go_menu = self.menuBar().addMenu("&Go")
         go_menu.addAction(self.search_action)
+        go_menu.addAction(self.next_match_action)
+        go_menu.addAction(self.previous_match_action)
         go_menu.addAction(self.next_error_action)
         go_menu.addAction(self.previous_error_action)
         help_menu = self.menuBar().addMenu("&Help")

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+O", "Open a file (or drop files onto the window)"),
     ("F5", "Read the file again"),
-    ("Ctrl+F", "Search"),
+    ("Ctrl+F", "Search (name:, model:, status:error, duration>2s, tokens>1000, -term, OR)"),
+    ("Enter, F3 / Shift+F3", "Next / previous search match"),
     ("↑ / ↓", "Previous / next span"),
     ("← / →", "Collapse / expand the span (or go to its parent / first child)"),
     ("Enter", "Collapse or expand the span"),

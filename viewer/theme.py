@@ -119,6 +119,11 @@ def warning_color(palette: QPalette | None = None) -> QColor:
     return QColor("#e3b341") if is_dark(palette) else QColor("#9a6700")
 
 
+def match_color(palette: QPalette | None = None) -> QColor:
+    """The band behind search matches: a soft yellow that keeps text readable in both palettes."""
+    return QColor(227, 179, 65, 70) if is_dark(palette) else QColor(255, 213, 79, 110)
+
+
 def live_color(palette: QPalette | None = None) -> QColor:
     """The green of the "live" indicator: the file is still being written."""
     return QColor("#3fb950") if is_dark(palette) else QColor("#1a7f37")

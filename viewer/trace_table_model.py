@@ -25,6 +25,7 @@ class TraceTableModel(QAbstractTableModel):
         self._index: TraceIndex | None = None
         self._perm = np.zeros(0, np.int64)
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
+        self._only: np.ndarray | None = None  # traces to show (search filter), one flag per trace
         self._error_brush: QBrush | None = None
 
     def set_index(self, index: TraceIndex | None) -> None:
@@ -32,6 +33,13 @@ class TraceTableModel(QAbstractTableModel):
         through `row_of` (trace numbers are stable while a file grows)."""
         self.beginResetModel()
         self._index = index
+        self._perm = self._order(*self._sort)
+        self.endResetModel()
+
+    def set_filter(self, traces: np.ndarray | None) -> None:
+        """Show only the traces flagged in ``traces`` (None: all of them)."""
+        self.beginResetModel()
+        self._only = traces
         self._perm = self._order(*self._sort)
         self.endResetModel()
 
@@ -64,6 +72,8 @@ class TraceTableModel(QAbstractTableModel):
             perm = np.argsort(key, kind="stable").astype(np.int64)
         if order == Qt.SortOrder.DescendingOrder:
             perm = perm[::-1].copy()
+        if self._only is not None and len(self._only) == n:
+            perm = perm[self._only[perm]]
         return perm
 
     # -- QAbstractTableModel -------------------------------------------------

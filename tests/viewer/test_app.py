@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
@@ -350,3 +351,40 @@ def test_main_screenshots_of_the_main_states(qapp, sample_tracy, bad_files, scre
         assert (image.width(), image.height()) == (1280, 800), name
     assert theme.is_dark(QApplication.palette())  # the last one asked for dark
     assert capsys.readouterr() == ("", "")
+
+
+def test_search_counts_marks_filters_and_steps_through_matches(qtbot, window, sample_tracy):
+    view = open_file(qtbot, window, sample_tracy)
+    ix = view.session.index
+    view.search_field.setText("chat -status:error")
+    qtbot.waitUntil(lambda: "match" in view.search_label.text())
+    names = sorted(ix.name(int(r)) for r in np.nonzero(view.matches)[0])
+    assert names == ["chat gpt-4o", "chat gpt-4o", "chat gpt-4o"]  # the failing gpt-4o-mini calls are excluded
+    assert view.search_label.text() == "3 matches"
+    assert all(not ix.is_error(int(r)) for r in np.nonzero(view.matches)[0])
+    # The waterfall marks the matches of the shown trace.
+    assert [ix.name(int(r)) for r in view.waterfall.highlighted_rows()] == ["chat gpt-4o", "chat gpt-4o"]
+    # Enter / F3 walks through matches, across traces.
+    assert view.next_match()
+    assert ix.name(view.waterfall.selected_row()).startswith("chat")
+    seen = {view.waterfall.selected_row()}
+    for _ in range(len(names) - 1):
+        assert view.next_match()
+        seen.add(view.waterfall.selected_row())
+    assert len(seen) == len(names)
+    # Filter mode lists only traces with matches.
+    view.filter_box.setChecked(True)
+    assert [row[NAME] for row in trace_rows(view)] == ["invoke_agent travel-planner", "invoke_agent travel-planner"]
+    assert view.trace_caption.detail.text() == "2 of 5 traces"
+    view.filter_box.setChecked(False)
+    assert len(trace_rows(view)) == 5
+
+
+def test_malformed_search_explains_itself(qtbot, window, sample_tracy):
+    view = open_file(qtbot, window, sample_tracy)
+    view.search_field.setText("duration>")
+    qtbot.waitUntil(lambda: view.search_label.text().startswith("⚠"))
+    assert "needs a number with a unit" in view.search_label.text()
+    view.search_field.setText("")
+    qtbot.waitUntil(lambda: view.search_label.text() == "")
+    assert view.waterfall.highlighted_rows().size == 0

@@ -73,6 +73,7 @@ class TraceWaterfall(QWidget):
         self._trace_key = b""
         self._origin = 0
         self._collapsed: set[int] = set()
+        self._highlight: np.ndarray | None = None  # search matches, one flag per file row
         self._rows = np.zeros(0, np.int64)
         self._rowpos = np.zeros(0, np.int64)
         self._selected = -1
@@ -89,6 +90,17 @@ class TraceWaterfall(QWidget):
         self._layout()
 
     # -- public API -------------------------------------------------------------
+
+    def set_highlight(self, mask: np.ndarray | None) -> None:
+        """Mark rows (a boolean per file row, e.g. search matches) with a band behind their names."""
+        self._highlight = mask
+        self.update()
+
+    def highlighted_rows(self) -> np.ndarray:
+        """The shown rows that are marked, in display order."""
+        if self._highlight is None or len(self._rows) == 0:
+            return np.zeros(0, np.int64)
+        return self._rows[self._highlight[self._rows]]
 
     def set_data(self, index: TraceIndex, trace: int) -> None:
         """Show trace ``trace`` of ``index``. Called again for the same trace with a grown index
@@ -593,7 +605,13 @@ class TraceWaterfall(QWidget):
         sel_band.setAlpha(48 if dark else 36)
         p.setPen(Qt.PenStyle.NoPen)
         p.setClipRect(bar_clip)
+        matches = self._highlight
+        match_band = theme.match_color(self.palette())
         for row, y, selected, is_err, fill, edge, on_bar, x0, x1, _ in items:
+            if matches is not None and not selected and row < len(matches) and matches[row]:
+                p.setClipping(False)
+                p.fillRect(QRectF(0, y, name_w, ROW_HEIGHT), match_band)
+                p.setClipRect(bar_clip)
             if selected:
                 p.setClipping(False)
                 p.fillRect(QRectF(0, y, name_w, ROW_HEIGHT), hi)
