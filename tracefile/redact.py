@@ -495,17 +495,7 @@ class Redactor:
 
     def attributes(self, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
         """Attributes as they should be recorded: the same object if nothing changes."""
-        # The common cases are tested with set operations, which run in C: only safe
-        # keys (return the dict itself), or only safe and dropped keys (copy, drop).
-        cache = self._attrs
-        if cache.safe.issuperset(attrs):
-            return attrs
-        if cache.simple.issuperset(attrs):
-            out = dict(attrs)
-            for k in cache.drop:
-                out.pop(k, None)
-            return out
-        return self._filter(attrs, cache, False)
+        return self._apply(attrs, self._attrs, False)
 
     def event_attributes(self, event_name: str, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
         """An event's attributes; on message events (``gen_ai.user.message``,
@@ -513,6 +503,11 @@ class Redactor:
         cache = self._event_caches.get(event_name)
         if cache is None:
             cache = self._event_cache(event_name)
+        return self._apply(attrs, cache, cache is self._message_attrs)
+
+    def _apply(self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool) -> Mapping[str, Any]:
+        # The common cases are tested with set operations, which run in C: only safe
+        # keys (return the dict itself), or only safe and dropped keys (copy, drop).
         if cache.safe.issuperset(attrs):
             return attrs
         if cache.simple.issuperset(attrs):
@@ -520,7 +515,7 @@ class Redactor:
             for k in cache.drop:
                 out.pop(k, None)
             return out
-        return self._filter(attrs, cache, cache is self._message_attrs)
+        return self._filter(attrs, cache, message)
 
     def _event_cache(self, event_name: str) -> _KeyCache:
         message = self._drop_content and _MESSAGE_EVENT.match(event_name) is not None

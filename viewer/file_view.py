@@ -370,24 +370,26 @@ class FileView(QWidget):
     def next_error(self, backwards: bool = False) -> bool:
         """Select the next (or previous) span with error status, across traces in list order."""
         ix = self.session.index
-        if ix is None or ix.n == 0:
+        if ix is None:
             return False
-        errors = ix.timeline.status == STATUS_ERROR
-        if not errors.any():
+        return self._step_to(ix.timeline.status == STATUS_ERROR, backwards)
+
+    def next_match(self, backwards: bool = False) -> bool:
+        """Select the next (or previous) search match, across traces in list order (F3 / Shift+F3)."""
+        return self.matches is not None and self._step_to(self.matches, backwards)
+
+    def _step_to(self, flagged: np.ndarray, backwards: bool) -> bool:
+        """Select the next flagged row after the selection, walking listed traces in list order
+        and each trace's rows in waterfall order; wraps around at either end."""
+        ix = self.session.index
+        if ix is None or ix.n == 0 or not flagged.any() or self.trace_model.rowCount() == 0:
             return False
-        # Walk traces in list order, rows in waterfall order, starting after the selection.
         order = np.concatenate([ix.trace_rows(self.trace_model.trace_at(r)) for r in range(self.trace_model.rowCount())])
-        flagged = order[errors[order]]
-        current = self.waterfall.selected_row()
-        pos = np.nonzero(order == current)[0]
-        here = int(pos[0]) if len(pos) else -1
-        positions = np.nonzero(errors[order])[0]
-        if backwards:
-            before = positions[positions < here]
-            target = int(order[before[-1]]) if len(before) else int(flagged[-1])
-        else:
-            after = positions[positions > here]
-            target = int(order[after[0]]) if len(after) else int(flagged[0])
+        here = np.nonzero(order == self.waterfall.selected_row())[0]
+        pos = next_match(flagged, order, int(here[0]) if len(here) else -1, backwards)
+        if pos is None:
+            return False
+        target = int(order[pos])
         self.select_trace(self.trace_model.row_of(int(ix.trace[target])))
         self.waterfall.select_row(target)
         return True
@@ -442,22 +444,6 @@ class FileView(QWidget):
         self.select_trace(row if row >= 0 else 0)
         if self.trace_model.rowCount() == 0:
             self._show_trace(None)
-
-    def next_match(self, backwards: bool = False) -> bool:
-        """Select the next (or previous) search match, across traces in list order (F3 / Shift+F3)."""
-        ix = self.session.index
-        if ix is None or self.matches is None or not self.matches.any():
-            return False
-        order = np.concatenate([ix.trace_rows(self.trace_model.trace_at(r)) for r in range(self.trace_model.rowCount())])
-        current = self.waterfall.selected_row()
-        here = np.nonzero(order == current)[0]
-        pos = next_match(self.matches, order, int(here[0]) if len(here) else -1, backwards)
-        if pos is None:
-            return False
-        target = int(order[pos])
-        self.select_trace(self.trace_model.row_of(int(ix.trace[target])))
-        self.waterfall.select_row(target)
-        return True
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
