@@ -22,6 +22,16 @@ def _iso(ns: int) -> str:
     return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _tokens_line(info: dict) -> str:
+    line = f"{info['input_tokens']:,} in, {info['output_tokens']:,} out"
+    extra = []
+    if info["cache_read_tokens"]:
+        extra.append(f"{info['cache_read_tokens']:,} of the input from cache")
+    if info["reasoning_tokens"]:
+        extra.append(f"{info['reasoning_tokens']:,} of the output reasoning")
+    return f"{line} ({', '.join(extra)})" if extra else line
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     tf = load(args.file)
     info = summarize(tf.spans, len(tf.feedback))
@@ -40,7 +50,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("spans", f"{info['spans']:,} in {info['traces']:,} traces, {info['errors']:,} with errors"),
         ("time", f"{info['start']} .. {info['end']} ({info['duration_s']:.3f} s)"),
         ("models", ", ".join(f"{m} ×{c}" for m, c in info["models"].items()) or "-"),
-        ("tokens", f"{info['input_tokens']:,} in, {info['output_tokens']:,} out"),
+        ("tokens", _tokens_line(info)),
         ("feedback", f"{info['feedback']:,} records"),
         ("size", f"{info['bytes_per_span']} bytes per span"),
     ]

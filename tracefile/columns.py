@@ -26,8 +26,9 @@ _DTYPES = {
     "start_time": "<u8", "duration": "<u8", "name": "<u4", "kind": "u1", "status_code": "u1",
     "flags": "<u4", "resource": "<u2", "scope": "<u2",
     "category": "u1", "model": "<u4", "input_tokens": "<u4", "output_tokens": "<u4",
+    "cache_read_tokens": "<u4", "reasoning_tokens": "<u4",
 }  # fmt: skip
-_OPTIONAL = ("category", "model", "input_tokens", "output_tokens")
+_OPTIONAL = ("category", "model", "input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens")
 _SKIPPED = frozenset({KIND_SPAN_DETAILS})
 
 
@@ -59,6 +60,8 @@ class Timeline:
     model: np.ndarray  # (n,) uint32: 0 for none, else 1 + index into names
     input_tokens: np.ndarray  # (n,) uint32
     output_tokens: np.ndarray  # (n,) uint32
+    cache_read_tokens: np.ndarray  # (n,) uint32, part of input_tokens
+    reasoning_tokens: np.ndarray  # (n,) uint32, part of output_tokens
     names: list[str] = field(default_factory=list)
     batches: list[BatchRef] = field(default_factory=list)
 
@@ -80,7 +83,8 @@ def _empty_timeline() -> Timeline:
         start=np.zeros(0, np.uint64), end=np.zeros(0, np.uint64), name=np.zeros(0, np.uint32),
         kind=np.zeros(0, np.uint8), status=np.zeros(0, np.uint8), batch=np.zeros(0, np.uint32),
         category=np.zeros(0, np.uint8), model=np.zeros(0, np.uint32), input_tokens=np.zeros(0, np.uint32),
-        output_tokens=np.zeros(0, np.uint32),
+        output_tokens=np.zeros(0, np.uint32), cache_read_tokens=np.zeros(0, np.uint32),
+        reasoning_tokens=np.zeros(0, np.uint32),
     )  # fmt: skip
 
 
@@ -222,6 +226,8 @@ class TimelineReader:
             model=cat(t.model, new["model"].astype(np.uint32)),
             input_tokens=cat(t.input_tokens, new["input_tokens"].astype(np.uint32)),
             output_tokens=cat(t.output_tokens, new["output_tokens"].astype(np.uint32)),
+            cache_read_tokens=cat(t.cache_read_tokens, new["cache_read_tokens"].astype(np.uint32)),
+            reasoning_tokens=cat(t.reasoning_tokens, new["reasoning_tokens"].astype(np.uint32)),
             names=t.names,
             batches=t.batches + batches,
         )

@@ -9,7 +9,7 @@ import msgspec
 
 from . import genai
 from .model import Span
-from .otel.convert import packed
+from .otel.convert import optional_column, packed
 from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
 from .writer import TraceWriter, new_batch_id
 
@@ -68,6 +68,8 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         model=packed("I", [names.setdefault(m, len(names)) + 1 if (m := genai.model(s.attributes)) else 0 for s in spans]),
         input_tokens=packed("I", [genai.tokens(s.attributes, genai.INPUT_TOKEN_KEYS) for s in spans]),
         output_tokens=packed("I", [genai.tokens(s.attributes, genai.OUTPUT_TOKEN_KEYS) for s in spans]),
+        cache_read_tokens=optional_column([genai.tokens(s.attributes, genai.CACHE_READ_TOKEN_KEYS) for s in spans]),
+        reasoning_tokens=optional_column([genai.tokens(s.attributes, genai.REASONING_TOKEN_KEYS) for s in spans]),
     )
     columns.strings = list(names)
     details = SpanDetails(

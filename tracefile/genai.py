@@ -43,6 +43,14 @@ _NAME_PREFIXES = (
 
 INPUT_TOKEN_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
 OUTPUT_TOKEN_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
+#: Input tokens read from the provider's prompt cache (a part of the input tokens), and output
+#: tokens spent on reasoning (a part of the output tokens): current names first, then older ones.
+CACHE_READ_TOKEN_KEYS = (
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "gen_ai.usage.input_tokens.cached",
+)
+REASONING_TOKEN_KEYS = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.output_tokens.reasoning")
 MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
 _U32_MAX = 0xFFFFFFFF
 

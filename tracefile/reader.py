@@ -125,7 +125,8 @@ def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
         for field, width in widths:
             if len(getattr(obj, field)) != n * width:
                 raise TraceFileError(f"spans frame at byte {ref.offset}: column {field} has the wrong length", ref.offset)
-        for field, width in (("category", 1), ("model", 4), ("input_tokens", 4), ("output_tokens", 4)):
+        for field, width in (("category", 1), ("model", 4), ("input_tokens", 4), ("output_tokens", 4),
+                             ("cache_read_tokens", 4), ("reasoning_tokens", 4)):
             if len(getattr(obj, field)) not in (0, n * width):
                 raise TraceFileError(f"spans frame at byte {ref.offset}: column {field} has the wrong length", ref.offset)
     elif not (len(obj.attributes) == len(obj.events) == len(obj.links) == n):

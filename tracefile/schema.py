@@ -138,6 +138,8 @@ class SpanColumns(_Frame):
     model: bytes = b""  # u32: 0 for none, else 1 + index into strings
     input_tokens: bytes = b""  # u32
     output_tokens: bytes = b""  # u32
+    cache_read_tokens: bytes = b""  # u32, part of input_tokens (added in format 1, after output_tokens)
+    reasoning_tokens: bytes = b""  # u32, part of output_tokens
 
 
 class Event(_Frame):

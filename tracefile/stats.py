@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
-from .genai import INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS
+from .genai import CACHE_READ_TOKEN_KEYS, INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS, REASONING_TOKEN_KEYS
 from .genai import model as _model
 from .genai import tokens as first_int
 from .model import Span
@@ -17,7 +17,7 @@ def model_of(span: Span) -> str:
 
 
 def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:
-    n = errors = input_tokens = output_tokens = 0
+    n = errors = input_tokens = output_tokens = cache_read_tokens = reasoning_tokens = 0
     traces: set[str] = set()
     models: Counter[str] = Counter()
     start = end = None
@@ -33,6 +33,8 @@ def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:
         a = s.attributes
         input_tokens += first_int(a, INPUT_TOKEN_KEYS)
         output_tokens += first_int(a, OUTPUT_TOKEN_KEYS)
+        cache_read_tokens += first_int(a, CACHE_READ_TOKEN_KEYS)
+        reasoning_tokens += first_int(a, REASONING_TOKEN_KEYS)
         m = model_of(s)
         if m:
             models[m] += 1
@@ -46,5 +48,7 @@ def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:
         "models": dict(models.most_common()),
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
+        "cache_read_tokens": cache_read_tokens,
+        "reasoning_tokens": reasoning_tokens,
         "feedback": feedback_count,
     }

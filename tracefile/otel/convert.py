@@ -53,6 +53,20 @@ def packed(typecode: str, values: list[int]) -> bytes:
     return arr.tobytes()
 
 
+def optional_column(values: list[int]) -> bytes:
+    """A u32 column that the format lets writers leave empty when every value is zero."""
+    return packed("I", values) if any(values) else b""
+
+
+def _sparse_column(values: dict[int, int], count: int) -> bytes:
+    if not values:
+        return b""
+    column = [0] * count
+    for i, v in values.items():
+        column[i] = v
+    return packed("I", column)
+
+
 def _plain(attributes: Any) -> dict[str, Any]:
     """A dict msgspec can encode as it is: BoundedAttributes keep one inside."""
     if not attributes:
@@ -132,6 +146,8 @@ def spans_to_frames(
     model_col: list[int] = []
     in_tok: list[int] = []
     out_tok: list[int] = []
+    cache_read: dict[int, int] = {}  # sparse: only spans that report token usage are looked at
+    reasoning: dict[int, int] = {}
 
     attributes: list[dict[str, Any]] = []
     events: list[list[Any]] = []
@@ -212,8 +228,15 @@ def spans_to_frames(
 
         plain = _plain(attrs)
         cat_col.append(genai.category(name, plain))
-        in_tok.append(genai.tokens(plain, genai.INPUT_TOKEN_KEYS))
-        out_tok.append(genai.tokens(plain, genai.OUTPUT_TOKEN_KEYS))
+        t_in = genai.tokens(plain, genai.INPUT_TOKEN_KEYS)
+        t_out = genai.tokens(plain, genai.OUTPUT_TOKEN_KEYS)
+        in_tok.append(t_in)
+        out_tok.append(t_out)
+        if t_in or t_out:
+            if t := genai.tokens(plain, genai.CACHE_READ_TOKEN_KEYS):
+                cache_read[i] = t
+            if t := genai.tokens(plain, genai.REASONING_TOKEN_KEYS):
+                reasoning[i] = t
         m = genai.model(plain)
         if m:
             k = names.get(m)
@@ -267,6 +290,8 @@ def spans_to_frames(
         model=packed("I", model_col),
         input_tokens=packed("I", in_tok),
         output_tokens=packed("I", out_tok),
+        cache_read_tokens=_sparse_column(cache_read, count),
+        reasoning_tokens=_sparse_column(reasoning, count),
     )
     details = SpanDetails(
         batch_id=batch_id,
