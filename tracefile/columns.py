@@ -236,11 +236,15 @@ class TimelineReader:
     def span(self, row: int) -> Span:
         """Decode every field of the span at ``row`` (reads its two frames only)."""
         ref = self.timeline.batches[int(self.timeline.batch[row])]
+        return self.batch_spans(int(self.timeline.batch[row]))[row - ref.first_row]
+
+    def batch_spans(self, batch: int) -> list[Span]:
+        """Decode every span of one batch (its rows are ``first_row`` onwards, in order)."""
+        ref = self.timeline.batches[batch]
         with open_buffer(self.path) as data:
             cols = _decode_at(data, ref.spans_offset)
             details = _decode_at(data, ref.details_offset) if ref.details_offset is not None else None
-        spans = batch_spans(Batch(cols, details, ref.spans_offset, ref.details_offset))
-        return spans[row - ref.first_row]
+        return batch_spans(Batch(cols, details, ref.spans_offset, ref.details_offset))
 
 
 def _decode_at(data, offset: int):

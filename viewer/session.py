@@ -14,6 +14,7 @@ from typing import Callable
 from tracefile import Span, TraceFileError
 from tracefile.columns import TimelineReader
 
+from .feedback.logic import FeedbackIndex
 from .tracedata import TraceIndex, build_index
 
 #: Spans whose details were decoded, kept for quick re-selection.
@@ -46,6 +47,7 @@ class FileSession:
         self.path = os.fspath(path)
         self.reader = TimelineReader(self.path)
         self.index: TraceIndex | None = None
+        self.feedback = FeedbackIndex()
         self.size = 0
         self._details: OrderedDict[int, Span] = OrderedDict()
 
@@ -70,6 +72,8 @@ class FileSession:
             added = len(self.reader.timeline) - before
             if added or self.index is None:
                 self.index = build_index(self.reader.timeline)
+            if added or len(self.reader.feedback) != len(self.feedback):
+                self.feedback = FeedbackIndex.build(self.reader.feedback, self.index, self._batch_spans)
             return LoadOutcome(
                 spans=len(self.reader.timeline),
                 new_spans=added,
@@ -94,15 +98,23 @@ class FileSession:
         cached = self._details.get(row)
         if cached is not None:
             self._details.move_to_end(row)
+            cached.feedback = self.feedback.for_row(row)
             return cached
         try:
             span = self.reader.span(row)
         except (TraceFileError, IndexError, OSError, ValueError):
             return None
+        span.feedback = self.feedback.for_row(row)
         self._details[row] = span
         if len(self._details) > DETAIL_CACHE:
             self._details.popitem(last=False)
         return span
+
+    def _batch_spans(self, batch: int) -> list[Span]:
+        try:
+            return self.reader.batch_spans(batch)
+        except (TraceFileError, IndexError, OSError, ValueError):
+            return []
 
 
 def _size(path: str) -> int:

@@ -1,0 +1,1 @@
+"""Feedback and evaluations: shown on their spans, and added from the viewer."""
