@@ -1,6 +1,7 @@
 """A small GenAI app for the end-to-end tests: the real Azure AI Inference SDK against a loopback server.
 
     python chat_app.py --endpoint URL --steps sync,stream,tools [--path OUT] [--content | --no-content] [--no-configure]
+                       [--variant b]
 
 It calls ``tracefile.configure(path, content_recording=...)`` (unless
 ``--no-configure``: then whoever launched it, ``tracy run`` for instance, did),
@@ -11,6 +12,11 @@ clients built with ``retry_total=0``, so each call is exactly one request.
 
 Steps: sync, stream, tools, stream_tools, aio, errors, secrets. The texts
 carry markers (``SYS-MARKER-...``) so a test can search a file for content.
+
+``--variant b`` records "the same app, changed" for the diff tests (the default, ``a``, is the
+app as described above): in sync, one word of the user prompt differs (``VARIANT_USER_TEXT``)
+and the call sets ``VARIANT_MODEL`` and ``VARIANT_TEMPERATURE``; in tools, both model calls set
+``VARIANT_TEMPERATURE`` and the agent makes one more call after them (``FOLLOW_UP_TEXT``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,11 @@ TOOL_QUESTION = "TOOLQ-MARKER-44b1 What's the weather in Lisbon?"
 TOOL_RESULT_MARKER = "TOOL-RESULT-MARKER-c3d9"
 AIO_TEXT = "AIO-MARKER-2e8f Hello from asyncio"
 AFTER_ERROR_TEXT = "AFTER-ERROR-MARKER-0a1b Still there?"
+# What --variant b changes.
+VARIANT_USER_TEXT = "USER-MARKER-91c2 What is the capital of Spain?"
+VARIANT_MODEL = "gpt-4o"
+VARIANT_TEMPERATURE = 0.7
+FOLLOW_UP_TEXT = "FOLLOWUP-MARKER-6b7d Now say it in one short sentence."
 #: The key the clients authenticate with: it must never reach the file.
 API_KEY = "CLIENT-KEY-MARKER-1234567890abcdef"
 
@@ -79,13 +90,25 @@ def _aio_client(endpoint: str):
     )
 
 
+#: "a" (the default) or "b": see the module docstring.
+VARIANT = "a"
+
+
+def _variant_options() -> dict:
+    return {"temperature": VARIANT_TEMPERATURE} if VARIANT == "b" else {}
+
+
 # -- steps ------------------------------------------------------------------
 
 
 def step_sync(client) -> dict:
     from azure.ai.inference.models import SystemMessage, UserMessage
 
-    response = client.complete(messages=[SystemMessage(SYSTEM_TEXT), UserMessage(USER_TEXT)], model=MODEL)
+    if VARIANT == "b":
+        response = client.complete(messages=[SystemMessage(SYSTEM_TEXT), UserMessage(VARIANT_USER_TEXT)],
+                                   model=VARIANT_MODEL, **_variant_options())  # fmt: skip
+    else:
+        response = client.complete(messages=[SystemMessage(SYSTEM_TEXT), UserMessage(USER_TEXT)], model=MODEL)
     return {
         "id": response.id,
         "content": response.choices[0].message.content,
@@ -121,13 +144,13 @@ def weather_agent(client, question: str) -> dict:
     from azure.ai.inference.models import ToolMessage, UserMessage
 
     messages = [UserMessage(question)]
-    first = client.complete(messages=messages, model=MODEL, tools=[WEATHER_TOOL])
+    first = client.complete(messages=messages, model=MODEL, tools=[WEATHER_TOOL], **_variant_options())
     call = first.choices[0].message.tool_calls[0]
     messages.append(first.choices[0].message)
     result = get_weather(**json.loads(call.function.arguments))
     messages.append(ToolMessage(json.dumps(result), tool_call_id=call.id))
-    second = client.complete(messages=messages, model=MODEL, tools=[WEATHER_TOOL])
-    return {
+    second = client.complete(messages=messages, model=MODEL, tools=[WEATHER_TOOL], **_variant_options())
+    out = {
         "first_id": first.id,
         "second_id": second.id,
         "call_id": call.id,
@@ -136,6 +159,10 @@ def weather_agent(client, question: str) -> dict:
         "finish_reason": str(first.choices[0].finish_reason),
         "answer": second.choices[0].message.content,
     }
+    if VARIANT == "b":
+        messages += [second.choices[0].message, UserMessage(FOLLOW_UP_TEXT)]
+        out["follow_up_id"] = client.complete(messages=messages, model=MODEL, **_variant_options()).id
+    return out
 
 
 def step_tools(client) -> dict:
@@ -230,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path")
     parser.add_argument("--content", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--no-configure", action="store_true")
+    parser.add_argument("--variant", choices=("a", "b"), default="a")
     args = parser.parse_args(argv)
+    global VARIANT
+    VARIANT = args.variant
     logging.basicConfig(level=logging.WARNING, format="LOG %(levelname)s %(name)s: %(message)s")
 
     recording = None if args.no_configure else tracefile.configure(args.path, content_recording=args.content)
