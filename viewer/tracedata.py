@@ -29,6 +29,14 @@ class TraceTable:
     input_tokens: np.ndarray  # int64
     output_tokens: np.ndarray  # int64
     offset: np.ndarray  # int64 (traces + 1): the trace's spans are order[offset[t]:offset[t+1]]
+    cache_read_tokens: np.ndarray | None = None  # int64, part of input_tokens (zeros when not given)
+    reasoning_tokens: np.ndarray | None = None  # int64, part of output_tokens (zeros when not given)
+
+    def __post_init__(self) -> None:
+        if self.cache_read_tokens is None:
+            self.cache_read_tokens = np.zeros(len(self.root), np.int64)
+        if self.reasoning_tokens is None:
+            self.reasoning_tokens = np.zeros(len(self.root), np.int64)
 
     def __len__(self) -> int:
         return len(self.root)
@@ -244,7 +252,12 @@ def _trace_table(tl: Timeline, trace: np.ndarray, count: int, order: np.ndarray,
     errors = np.bincount(trace, weights=(tl.status == STATUS_ERROR), minlength=count).astype(np.int64)
     tin = np.bincount(trace, weights=tl.input_tokens.astype(np.float64), minlength=count).astype(np.int64)
     tout = np.bincount(trace, weights=tl.output_tokens.astype(np.float64), minlength=count).astype(np.int64)
+    # Cached and reasoning tokens are parts of input and output: clamped so a part never exceeds its whole.
+    cached = np.minimum(tl.cache_read_tokens, tl.input_tokens).astype(np.float64)
+    reasoning = np.minimum(tl.reasoning_tokens, tl.output_tokens).astype(np.float64)
+    tcached = np.bincount(trace, weights=cached, minlength=count).astype(np.int64)
+    treasoning = np.bincount(trace, weights=reasoning, minlength=count).astype(np.int64)
     # The root shown for a trace: its earliest span without a parent, which the depth-first
     # order puts first (roots are ordered by start time).
     root = order[starts].astype(np.int64)
-    return TraceTable(root, start, end, spans, errors, tin, tout, offset)
+    return TraceTable(root, start, end, spans, errors, tin, tout, offset, tcached, treasoning)

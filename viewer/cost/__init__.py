@@ -1,0 +1,45 @@
+"""Tokens and cost: an editable price table turns each span's token counts into money.
+
+``logic`` is the price table, its JSON form and the vectorised cost rollups (no Qt);
+``prices`` holds the table every open view uses (`prices()` emits ``changed``);
+``model`` is the editable Qt table model and ``widget`` the dialog::
+
+    from viewer.cost import file_summary_text, open_price_table, prices
+    prices().changed.connect(refresh)              # prices were edited: recompute costs
+    status.setText(file_summary_text(index.timeline))   # "12.3k tokens · $0.42"
+    open_price_table(main_window)                  # the Prices dialog
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt is imported only when these are used, so `viewer.cost.logic` stays Qt-free
+    from tracefile.columns import Timeline
+
+    from .prices import PriceStore
+    from .widget import PriceTableDialog
+
+
+def prices() -> PriceStore:
+    """The price table shared by every open view (a QObject with a ``changed`` signal)."""
+    from .prices import prices as _prices
+
+    return _prices()
+
+
+def file_summary_text(timeline: Timeline | None) -> str:
+    """``12.3k tokens · $0.42`` for a status line, at the current prices; empty without tokens."""
+    from . import logic
+
+    if timeline is None:
+        return ""
+    table = prices().table
+    return logic.file_summary_text(logic.file_totals(timeline, logic.price_spans(timeline, table)))
+
+
+def open_price_table(parent=None) -> PriceTableDialog:
+    """Show the Prices dialog (one at a time) and return it."""
+    from .widget import open_price_table as _open
+
+    return _open(parent)
