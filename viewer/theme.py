@@ -186,3 +186,27 @@ def _status_icon(kind: str, dark: bool, size: int) -> QIcon:
     icon.addPixmap(pm, QIcon.Mode.Normal)
     icon.addPixmap(pm, QIcon.Mode.Selected)  # keep full colour on a selected row
     return icon
+
+
+#: Chat roles: (light, dark) accent colours, each readable as text on its palette's base colour.
+_ROLE_COLORS = {
+    "system": ("#8250df", "#c297ff"),
+    "user": ("#0969da", "#6ea8fe"),
+    "assistant": ("#1a7f37", "#56d364"),
+    "tool": ("#9a6700", "#e3b341"),
+    "input": ("#57606a", "#9da7b3"),
+    "output": ("#0b7a75", "#4fd1c5"),
+    "other": ("#6e7781", "#9198a1"),
+}
+
+
+def role_color(kind: str, palette: QPalette | None = None) -> QColor:
+    """The accent colour of a chat role (``system``, ``user``, ``assistant``, ``tool``, ``input``, ``output``, ``other``)."""
+    light, dark = _ROLE_COLORS.get(kind, _ROLE_COLORS["other"])
+    return QColor(dark if is_dark(palette) else light)
+
+
+def role_tint(kind: str, palette: QPalette | None = None) -> QColor:
+    """The background of a chat role's message: its accent faintly over the base colour."""
+    pal = palette or QGuiApplication.palette()
+    return blend(role_color(kind, pal), pal.color(QPalette.ColorRole.Base), 0.12 if is_dark(pal) else 0.07)

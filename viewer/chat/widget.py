@@ -1,0 +1,544 @@
+"""The chat view widget: a span's conversation as a transcript, in Markdown or raw, with links to tool spans."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QKeySequence,
+    QPalette,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFrame,
+    QTextFrameFormat,
+    QTextLength,
+)
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QToolButton, QVBoxLayout, QWidget
+
+from tracefile import Span
+
+from .. import theme
+from ..inspector.widget import DetailBrowser, ElidedLabel, _toggle_style
+from . import logic
+from .logic import BLOB, FILE, OTHER, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
+from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
+
+MARKDOWN = "markdown"
+RAW = "raw"
+MODES = (MARKDOWN, RAW)
+MODE_LABELS = {MARKDOWN: "Markdown", RAW: "Raw"}
+_MODE_TIPS = {
+    MARKDOWN: "Message text rendered as Markdown",
+    RAW: "Message text exactly as recorded, in a fixed-width font, newlines kept",
+}
+#: Link schemes inside the transcript: a tool's span, and a reasoning part to open or close.
+SPAN_SCHEME = "span"
+TOGGLE_SCHEME = "toggle"
+#: A collapsed reasoning part shows this many characters of its first line.
+REASONING_PREVIEW = 140
+#: A message part renders at most this many characters (the rest is on the clipboard and in the
+#: inspector); laying out megabytes of text would take Qt seconds.
+PART_LIMIT = 200_000
+
+
+class ChatView(QWidget):
+    """A span's conversation. ``set_span(span, trace_spans)`` shows it; ``clear()`` shows the placeholder."""
+
+    #: The user clicked a tool call's link to the span that ran it: its span id (hex).
+    spanLinkActivated = Signal(str)
+    #: The text mode changed: "markdown" or "raw".
+    modeChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._span: Span | None = None
+        self._trace_spans: list[Span] | None = None
+        self._content = build(None)
+        self._mode = MARKDOWN
+        #: (bubble, part) of the reasoning parts the user opened.
+        self._expanded: set[tuple[int, int]] = set()
+
+        self.copy_action = QAction("Copy as Markdown", self)
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.setToolTip("Copy this span as Markdown: its key attributes and the conversation (Ctrl+Shift+M)")
+        self.copy_action.triggered.connect(self.copy_markdown)
+        self.addAction(self.copy_action)
+
+        self.placeholder = QLabel(PLACEHOLDER, self)
+        self.placeholder.setObjectName("chatPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(self._build_content())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self._restyle()
+        self._update_actions()
+
+    def _build_content(self) -> QWidget:
+        content = QWidget(self)
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        header = QFrame(content)
+        header.setObjectName("chatHeader")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(10, 8, 8, 6)
+        row.setSpacing(8)
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        self.title_label = ElidedLabel(header)
+        self.title_label.setObjectName("chatTitle")
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.1)
+        self.title_label.setFont(font)
+        self.subtitle_label = ElidedLabel(header)
+        self.subtitle_label.setObjectName("chatSubtitle")
+        self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.subtitle_label)
+        row.addLayout(titles, 1)
+        self.mode_group = QButtonGroup(header)
+        self.mode_group.setExclusive(True)
+        self.mode_buttons: dict[str, QToolButton] = {}
+        segment = QHBoxLayout()
+        segment.setSpacing(0)
+        for mode in MODES:
+            button = QToolButton(header)
+            button.setText(MODE_LABELS[mode])
+            button.setCheckable(True)
+            button.setChecked(mode == self._mode)
+            button.setObjectName(f"chat_mode_{mode}")
+            button.setProperty("toggle", "first" if mode == MODES[0] else "last")
+            button.setToolTip(_MODE_TIPS[mode])
+            self.mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            segment.addWidget(button)
+        self.mode_group.buttonToggled.connect(self._on_mode_button)
+        row.addLayout(segment)
+        row.addSpacing(4)
+        self.copy_button = QToolButton(header)
+        self.copy_button.setObjectName("chatCopyMarkdown")
+        self.copy_button.setDefaultAction(self.copy_action)
+        row.addWidget(self.copy_button)
+        outer.addWidget(header)
+        line = QFrame(content)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Plain)
+        line.setForegroundRole(QPalette.ColorRole.Mid)
+        outer.addWidget(line)
+        self.browser = DetailBrowser(content)
+        self.browser.setObjectName("chatTranscript")
+        self.browser.setFrameShape(QFrame.Shape.NoFrame)
+        self.browser.anchorClicked.connect(self._on_anchor)
+        outer.addWidget(self.browser, 1)
+        return content
+
+    # -- public API -------------------------------------------------------------
+
+    def set_span(self, span: Span | None, trace_spans: Iterable[Span] | None = None) -> None:
+        """Show `span`'s conversation; `trace_spans` (the spans of its trace, or None) link tool calls to
+        the spans that ran them. None shows the placeholder."""
+        self._span = span
+        self._trace_spans = list(trace_spans) if trace_spans is not None else None
+        self._expanded.clear()
+        self._content = build(span, self._trace_spans)
+        self._render()
+        self._update_actions()
+
+    def clear(self) -> None:
+        self.set_span(None)
+
+    def span(self) -> Span | None:
+        return self._span
+
+    def content(self) -> ChatContent:
+        """What the view shows, as display blocks."""
+        return self._content
+
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """``markdown`` (text rendered) or ``raw`` (as recorded, fixed-width, newlines kept)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self.mode_buttons[mode].setChecked(True)
+        self._render(keep_scroll=True)
+        self.modeChanged.emit(mode)
+
+    def text(self) -> str:
+        """The transcript as plain text (what a reader sees)."""
+        return self.browser.toPlainText() if self.pages.currentIndex() == 1 else self.placeholder.text()
+
+    def markdown(self) -> str:
+        """The span as Markdown: what "Copy as Markdown" puts on the clipboard."""
+        if self._span is None:
+            return ""
+        from ..export.logic import span_markdown
+
+        return span_markdown(self._span, self._trace_spans)
+
+    def copy_markdown(self) -> None:
+        if self._span is not None:
+            QGuiApplication.clipboard().setText(self.markdown())
+
+    def links(self) -> list[tuple[str, str]]:
+        """``(href, text)`` of every link in the transcript, in order (tool spans, reasoning toggles)."""
+        out: list[tuple[str, str]] = []
+        block = self.browser.document().begin()
+        while block.isValid():
+            it = block.begin()
+            last = None
+            while not it.atEnd():
+                fragment = it.fragment()
+                fmt = fragment.charFormat()
+                href = fmt.anchorHref() if fmt.isAnchor() else ""
+                if href and href == last:
+                    out[-1] = (href, out[-1][1] + fragment.text())
+                elif href:
+                    out.append((href, fragment.text()))
+                last = href
+                it += 1
+            block = block.next()
+        return out
+
+    def activate_link(self, href: str) -> None:
+        """Follow a transcript link: ``span:<id>`` emits `spanLinkActivated`, ``toggle:<b>.<p>`` opens or
+        closes a reasoning part. Anything else (a link inside a message) is ignored: the viewer opens nothing."""
+        scheme, _, rest = href.partition(":")
+        if scheme == SPAN_SCHEME and rest:
+            self.spanLinkActivated.emit(rest)
+        elif scheme == TOGGLE_SCHEME:
+            try:
+                key = tuple(int(x) for x in rest.split("."))
+            except ValueError:
+                return
+            if len(key) == 2:
+                self._expanded.symmetric_difference_update({key})
+                self._render(keep_scroll=True)
+
+    # -- reacting ---------------------------------------------------------------
+
+    def _on_anchor(self, url: QUrl) -> None:
+        self.activate_link(url.toString())
+
+    def _on_mode_button(self, button: QToolButton, checked: bool) -> None:
+        if checked:
+            self.set_mode(next(m for m, b in self.mode_buttons.items() if b is button))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "browser"):
+            self._restyle()
+            self._render(keep_scroll=True)
+
+    def _restyle(self) -> None:
+        style = _toggle_style(self.palette())
+        for button in self.mode_buttons.values():
+            button.setStyleSheet(style)
+
+    def _update_actions(self) -> None:
+        self.copy_action.setEnabled(self._span is not None)
+
+    # -- rendering --------------------------------------------------------------
+
+    def _render(self, keep_scroll: bool = False) -> None:
+        content = self._content
+        if content.state == EMPTY:
+            self.placeholder.setText(content.notice or PLACEHOLDER)
+            self.pages.setCurrentIndex(0)
+            return
+        self.title_label.setText(content.title)
+        self.title_label.setToolTip(content.title)
+        self.subtitle_label.setText(content.subtitle)
+        bar = self.browser.verticalScrollBar()
+        scroll = bar.value() if keep_scroll else 0
+        # Built off to the side and swapped in whole: the browser lays it out once, not per insert.
+        # The browser is its parent, so images in Markdown go through DetailBrowser.loadResource.
+        doc = _Transcript(self.browser, self.palette(), self.font(), self._mode, self._expanded).build(content)
+        self.browser.setDocument(doc)  # the previous document, a child of the browser, is deleted
+        self.pages.setCurrentIndex(1)
+        bar.setValue(scroll)
+
+
+class _Transcript:
+    """Writes a `ChatContent` into a QTextDocument: one framed card per message."""
+
+    def __init__(self, parent: QWidget, palette: QPalette, font: QFont, mode: str, expanded: set[tuple[int, int]]) -> None:
+        self.doc = QTextDocument(parent)
+        self.doc.setUndoRedoEnabled(False)
+        self.doc.setDefaultFont(font)
+        self.doc.setDocumentMargin(12)
+        self.pal = palette
+        self.mode = mode
+        self.expanded = expanded
+        R = QPalette.ColorRole
+        self.text = palette.color(R.Text)
+        self.base = palette.color(R.Base)
+        self.muted = theme.muted_color(palette)
+        self.link = palette.color(R.Link)
+        self.line = theme.blend(self.text, self.base, 0.16)
+        self.font = font
+        self.mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.mono.setPointSizeF(max(font.pointSizeF() * 0.95, 8))
+        self.cursor = QTextCursor(self.doc)
+        #: The cursor's block is empty and unused (a fresh frame, or the gap after a frame).
+        self.fresh = True
+        #: The cursor's block is the gap Qt keeps after a frame.
+        self.after_frame = False
+
+    # -- formats --
+
+    def _char(self, *, color: QColor | None = None, bold: bool = False, italic: bool = False, mono: bool = False,
+              scale: float = 1.0) -> QTextCharFormat:  # fmt: skip
+        fmt = QTextCharFormat()
+        font = QFont(self.mono if mono else self.font)
+        if scale != 1.0 and font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * scale)
+        font.setBold(bold)
+        font.setItalic(italic)
+        fmt.setFont(font, QTextCharFormat.FontPropertiesInheritanceBehavior.FontPropertiesAll)
+        fmt.setForeground(QBrush(color or self.text))
+        return fmt
+
+    def _block(self, *, top: float = 0, bottom: float = 0, nowrap: bool = False) -> QTextBlockFormat:
+        fmt = QTextBlockFormat()
+        fmt.setTopMargin(top)
+        fmt.setBottomMargin(bottom)
+        fmt.setNonBreakableLines(nowrap)
+        return fmt
+
+    def _frame(self, *, background: QColor, border: QColor, width: float = 1, padding: float = 10, top: float = 0,
+               bottom: float = 0, left: float = 0, right: float = 0, style=QTextFrameFormat.BorderStyle.BorderStyle_Solid,
+               ) -> QTextFrameFormat:  # fmt: skip
+        fmt = QTextFrameFormat()
+        fmt.setBackground(QBrush(background))
+        fmt.setBorder(width)
+        fmt.setBorderBrush(QBrush(border))
+        fmt.setBorderStyle(style)
+        fmt.setPadding(padding)
+        fmt.setTopMargin(top)
+        fmt.setBottomMargin(bottom)
+        fmt.setLeftMargin(left)
+        fmt.setRightMargin(right)
+        fmt.setWidth(QTextLength(QTextLength.Type.PercentageLength, 100))
+        return fmt
+
+    # -- writing --
+
+    def _new_block(self, block: QTextBlockFormat, char: QTextCharFormat) -> None:
+        # The gap block after a frame stays a 1 px gap: Qt ignores the top margin of a block that
+        # directly follows a frame, so text goes into a block of its own below it.
+        if self.fresh and not self.after_frame:
+            self.cursor.setBlockFormat(block)
+            self.cursor.setBlockCharFormat(char)
+            self.cursor.setCharFormat(char)
+        else:
+            self.cursor.insertBlock(block, char)
+        self.fresh = self.after_frame = False
+
+    def _line(self, pieces: list[tuple[str, QTextCharFormat]], block: QTextBlockFormat | None = None) -> None:
+        self._new_block(block or self._block(), pieces[0][1])
+        for text, fmt in pieces:
+            if text:
+                self.cursor.insertText(text, fmt)
+
+    def _text(self, text: str, char: QTextCharFormat, block: QTextBlockFormat | None = None) -> None:
+        """Plain text with its newlines kept (each line a block)."""
+        self._new_block(block or self._block(), char)
+        self.cursor.insertText(text, char)
+
+    def _markdown(self, text: str) -> None:
+        self._new_block(self._block(), self._char())
+        self.cursor.insertMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        # Whatever block formats the Markdown ended with (a heading, a list) must not leak further.
+        self.fresh = self.after_frame = False
+
+    def _enter(self, fmt: QTextFrameFormat) -> QTextFrame:
+        frame = self.cursor.insertFrame(fmt)
+        self.fresh = True
+        self.after_frame = False
+        return frame
+
+    def _leave(self, frame: QTextFrame) -> None:
+        # The block right after a frame: Qt always keeps one there. Left empty (after the last card of a
+        # message, between messages) it would add a line of space, so it gets almost no height until
+        # something is written into it.
+        self.cursor.setPosition(frame.lastPosition() + 1)
+        gap = QTextBlockFormat()
+        gap.setLineHeight(1, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+        self.cursor.setBlockFormat(gap)
+        self.fresh = self.after_frame = True
+
+    # -- the transcript --
+
+    def build(self, content: ChatContent) -> QTextDocument:
+        if content.state == MISSING:
+            self._notice(content.notice)
+        elif content.state == CONVERSATION:
+            section = None
+            for n, bubble in enumerate(content.bubbles):
+                if bubble.section != section:
+                    section = bubble.section
+                    self._section(SECTION_TITLES.get(section, section), first=n == 0)
+                self._bubble(n, bubble)
+        return self.doc
+
+    def _notice(self, reason: str) -> None:
+        warn = theme.warning_color(self.pal)
+        frame = self._enter(self._frame(background=theme.blend(warn, self.base, 0.12), border=warn, width=1.5,
+                                        padding=16, top=8))  # fmt: skip
+        self._line([("Messages not recorded", self._char(color=warn, bold=True, scale=1.15))], self._block(bottom=8))
+        self._new_block(self._block(), self._char())
+        self.cursor.insertMarkdown(reason, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        self.fresh = False
+        self._line([("The span's other details are in the inspector.", self._char(color=self.muted))], self._block(top=8))
+        self._leave(frame)
+
+    def _section(self, title: str, first: bool) -> None:
+        self._line([(title.upper(), self._char(color=self.muted, bold=True, scale=0.85))],
+                   self._block(top=0 if first else 8, bottom=6))  # fmt: skip
+        self.fresh = False
+
+    def _bubble(self, n: int, bubble: Bubble) -> None:
+        accent = theme.role_color(bubble.kind, self.pal)
+        # User messages sit a little to the right and the model's to the left, as in a chat.
+        left = 36 if bubble.kind == "user" else 0
+        right = 36 if bubble.kind in ("assistant", "output") else 0
+        frame = self._enter(self._frame(background=theme.role_tint(bubble.kind, self.pal),
+                                        border=theme.blend(accent, self.base, 0.45), left=left, right=right,
+                                        bottom=10))  # fmt: skip
+        self._line([(bubble.label, self._char(color=accent, bold=True))], self._block(bottom=4))
+        if not bubble.parts:
+            self._line([("(empty)", self._char(color=self.muted, italic=True))])
+        for i, part in enumerate(bubble.parts):
+            self._part(n, i, part, bubble)
+        if bubble.footer:
+            self._line([(bubble.footer, self._char(color=self.muted, scale=0.88))], self._block(top=6))
+        self._leave(frame)
+
+    def _part(self, n: int, i: int, part: Part, bubble: Bubble) -> None:
+        if part.kind == TEXT:
+            self._message_text(part.text)
+        elif part.kind == TOOL_CALL:
+            self._tool_call(part, bubble.links.get(i))
+        elif part.kind == TOOL_RESULT:
+            self._tool_result(part, bubble.links.get(i), bubble.result_tools.get(i))
+        elif part.kind == REASONING:
+            self._reasoning(part, (n, i))
+        elif part.kind in (BLOB, URI, FILE):
+            self._placeholder(part)
+        else:
+            self._card("Part", None, None, lambda: self._text(_cut(part.text), self._char(mono=True)))
+
+    def _message_text(self, text: str) -> None:
+        text = _cut(text)
+        if self.mode == MARKDOWN and not logic._looks_json(text):
+            self._markdown(text)
+        else:
+            self._text(text, self._char(mono=True))
+
+    def _card_frame(self, *, dashed: bool = False) -> QTextFrame:
+        style = QTextFrameFormat.BorderStyle.BorderStyle_Dashed if dashed else QTextFrameFormat.BorderStyle.BorderStyle_Solid
+        return self._enter(self._frame(background=self.base, border=self.line, padding=8, top=6, style=style))
+
+    def _card(self, label: str, name: str | None, call_id: str | None, body, link: ToolLink | None = None) -> None:
+        frame = self._card_frame()
+        tool = theme.role_color("tool", self.pal)
+        pieces = [(label, self._char(color=self.muted, bold=True, scale=0.9))]
+        if name:
+            pieces += [("  ", self._char()), (name, self._char(color=tool, bold=True, mono=True))]
+        if call_id:
+            pieces += [("  ", self._char()), (call_id, self._char(color=self.muted, mono=True, scale=0.9))]
+        self._line(pieces, self._block(bottom=4))
+        body()
+        if link is not None:
+            fmt = self._char(color=theme.error_color(self.pal) if link.is_error else self.link)
+            fmt.setAnchor(True)
+            fmt.setAnchorHref(f"{SPAN_SCHEME}:{link.span_id}")
+            fmt.setFontUnderline(True)
+            fmt.setToolTip("Select the span that ran this tool")
+            self._line([("→ " + link.label, fmt)], self._block(top=6))
+        self._leave(frame)
+
+    def _tool_call(self, part: Part, link: ToolLink | None) -> None:
+        self._card("Tool call", part.tool_name or "?", part.tool_call_id,
+                   lambda: self._text(_cut(part.arguments or "{}"), self._char(mono=True)), link)  # fmt: skip
+
+    def _tool_result(self, part: Part, link: ToolLink | None, tool_name: str | None) -> None:
+        name = part.tool_name or tool_name
+        self._card("Tool result", name, part.tool_call_id, lambda: self._message_text(part.text or "(empty)"), link)
+
+    def _reasoning(self, part: Part, key: tuple[int, int]) -> None:
+        frame = self._card_frame(dashed=True)
+        open_ = key in self.expanded
+        toggle = self._char(color=self.muted, bold=True, scale=0.9)
+        toggle.setAnchor(True)
+        toggle.setAnchorHref(f"{TOGGLE_SCHEME}:{key[0]}.{key[1]}")
+        toggle.setToolTip("Hide the reasoning" if open_ else "Show the reasoning")
+        pieces = [(("▾ " if open_ else "▸ ") + "Reasoning", toggle)]
+        if not open_:
+            first = part.text.strip().split("\n", 1)[0]
+            preview = first if len(first) <= REASONING_PREVIEW else first[: REASONING_PREVIEW - 1] + "…"
+            if preview != part.text.strip():
+                preview += "  …" if not preview.endswith("…") else ""
+            pieces += [("   ", self._char()), (preview, self._char(color=self.muted, italic=True))]
+        self._line(pieces)
+        if open_:
+            text = _cut(part.text)
+            if self.mode == MARKDOWN:
+                self._markdown(text)
+                _dim(self.doc, frame, self.muted)
+            else:
+                self._text(text, self._char(color=self.muted, mono=True), self._block(top=4))
+        self._leave(frame)
+
+    def _placeholder(self, part: Part) -> None:
+        frame = self._card_frame(dashed=True)
+        what = {BLOB: "Binary content", URI: "Link", FILE: "File"}[part.kind]
+        detail = part.text or part.mime_type or ""
+        if part.kind == URI and part.mime_type and part.mime_type not in detail:
+            detail = f"{part.mime_type}: {detail}"
+        if part.kind == FILE and part.mime_type:
+            detail = f"{part.mime_type}: {detail}"
+        note = {BLOB: "not shown", URI: "not opened", FILE: "not loaded"}[part.kind]
+        self._line([(what, self._char(color=self.muted, bold=True, scale=0.9)),
+                    ("  " + detail if detail else "", self._char(color=self.text, mono=part.kind != BLOB)),
+                    (f"  ({note})", self._char(color=self.muted, italic=True, scale=0.9))])  # fmt: skip
+        self._leave(frame)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= PART_LIMIT:
+        return text
+    return text[:PART_LIMIT] + f"\n\n… {len(text) - PART_LIMIT:,} more characters (Copy as Markdown has them all)"
+
+
+def _dim(doc: QTextDocument, frame: QTextFrame, color: QColor) -> None:
+    """Reasoning rendered from Markdown, in the muted colour (Markdown sets no colours of its own)."""
+    cursor = QTextCursor(doc)
+    cursor.setPosition(frame.firstPosition())
+    cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+    fmt = QTextCharFormat()
+    fmt.setForeground(QBrush(color))
+    cursor.mergeCharFormat(fmt)
+
