@@ -56,6 +56,8 @@ class FileView(QWidget):
         super().__init__(parent)
         self.path = os.path.abspath(os.fspath(path))
         self.result: LoadResult | None = None
+        self._feedback_seen = 0
+        self.feedback_dialog = None
         self.session = FileSession(self.path)
         self.loader = Loader(self.session, self)
         self.loader.progress.connect(self._on_progress)
@@ -243,6 +245,7 @@ class FileView(QWidget):
             self.result = LoadResult(self.path)
             self.stack.setCurrentWidget(self.content)
         self._show_index(keep_selection=not first)
+        self._show_feedback()
         self._show_status(outcome)
         if self.search_field.text().strip():
             self._apply_search()  # new spans may match
@@ -256,6 +259,37 @@ class FileView(QWidget):
             self._update_live()
             self._live_timer.start()
             self.grew.emit(outcome.new_spans)
+
+    def _show_feedback(self) -> None:
+        """Badges in the trace list and the waterfall; the inspector again when feedback arrived."""
+        ix, fbi = self.session.index, self.session.feedback
+        marks = fbi.marks if ix is not None and len(fbi.marks) == ix.n else None
+        self.waterfall.set_feedback(marks)
+        if ix is not None and marks is not None:
+            self.trace_model.set_feedback(fbi.trace_marks(ix), lambda t: fbi.summary(fbi.rows_in_trace(ix, t)))
+        else:
+            self.trace_model.set_feedback(None)
+        if len(fbi) != self._feedback_seen:
+            self._feedback_seen = len(fbi)
+            self._on_span_changed(self.waterfall.selected_row())
+
+    def selected_span(self):
+        """The span selected in the waterfall, with every field decoded, or None."""
+        row = self.waterfall.selected_row()
+        return self.session.span(row) if row >= 0 else None
+
+    def add_feedback(self) -> bool:
+        """Ask for a score and a comment on the selected span and append them to the file."""
+        from .feedback.widget import FeedbackDialog
+
+        span = self.selected_span()
+        if span is None or self.state != "loaded":
+            return False
+        dialog = FeedbackDialog(span, self.path, self)
+        dialog.saved.connect(lambda _fb: self._on_file_grew())
+        self.feedback_dialog = dialog  # tests drive it
+        dialog.open()
+        return True
 
     def _on_file_grew(self) -> None:
         if self.state == "loaded":
@@ -271,7 +305,11 @@ class FileView(QWidget):
         ix = self.session.index
         spans = ix.n if ix else 0
         traces = len(ix.traces) if ix else 0
-        self.status_label.setText(f"{plural(spans, 'span')} · {plural(traces, 'trace')} · {format_size(self.session.size)}")
+        parts = [plural(spans, "span"), plural(traces, "trace"), format_size(self.session.size)]
+        feedback = self.session.feedback.summary()
+        if feedback:
+            parts.append(f"feedback: {feedback}")
+        self.status_label.setText(" · ".join(parts))
         warnings = self.session.reader.warnings
         warning = ""
         if self.session.reader.truncated:

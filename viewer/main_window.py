@@ -181,11 +181,16 @@ class MainWindow(QMainWindow):
         self.previous_match_action = QAction("Previous M&atch", self)
         self.previous_match_action.setShortcut(QKeySequence.StandardKey.FindPrevious)
         self.previous_match_action.triggered.connect(lambda: self._with_view(lambda v: v.next_match(backwards=True)))
+        self.feedback_action = QAction("Add &Feedback…", self)
+        self.feedback_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.feedback_action.setToolTip("Score and comment the selected span; saved to the end of the file")
+        self.feedback_action.triggered.connect(lambda: self._with_view(lambda v: v.add_feedback()))
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         for action in (self.search_action, self.next_match_action, self.previous_match_action,
-                       self.next_error_action, self.previous_error_action, self.shortcuts_action):  # fmt: skip
+                       self.next_error_action, self.previous_error_action, self.feedback_action,
+                       self.shortcuts_action):  # fmt: skip
             self.addAction(action)
 
     def _with_view(self, fn) -> None:
@@ -216,6 +221,9 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_match_action)
         go_menu.addAction(self.next_error_action)
         go_menu.addAction(self.previous_error_action)
+        span_menu = self.menuBar().addMenu("&Span")
+        span_menu.addAction(self.feedback_action)
+        self.span_menu = span_menu
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         self._fill_recent_menu()

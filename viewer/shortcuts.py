@@ -18,6 +18,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Shift+← / Shift+→, drag", "Pan the timeline"),
     ("F", "Fit the whole trace"),
     ("Ctrl+C / Ctrl+Shift+C", "Copy the value / the span as JSON (in the inspector)"),
+    ("Ctrl+E", "Add feedback (a score and a comment) to the selected span"),
     ("?", "This list"),
 )
 

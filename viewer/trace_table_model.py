@@ -27,6 +27,15 @@ class TraceTableModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] = (1, Qt.SortOrder.AscendingOrder)
         self._only: np.ndarray | None = None  # traces to show (search filter), one flag per trace
         self._error_brush: QBrush | None = None
+        self._feedback: np.ndarray | None = None  # one viewer.feedback.logic mark per trace
+        self._feedback_text = None  # trace -> "1 good · 2 evaluations"
+
+    def set_feedback(self, marks: np.ndarray | None, describe=None) -> None:
+        """Badges on the trace names: one feedback mark per trace, and ``describe(trace)`` for tooltips."""
+        self._feedback = marks
+        self._feedback_text = describe
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0), [Qt.ItemDataRole.DecorationRole])
 
     def set_index(self, index: TraceIndex | None) -> None:
         """Show the traces of ``index``, keeping the sort order. Views keep their selection
@@ -119,6 +128,12 @@ class TraceTableModel(QAbstractTableModel):
                 return f"{errors:,}" if errors else "–"
             if col == 5:
                 return format_tokens(int(tt.input_tokens[t]) + int(tt.output_tokens[t]))
+        elif role == Qt.ItemDataRole.DecorationRole and col == 0:
+            marks = self._feedback
+            if marks is not None and t < len(marks) and marks[t]:
+                from .feedback.widget import badge_icon
+
+                return badge_icon(int(marks[t]))
         elif role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == Qt.ItemDataRole.ForegroundRole and tt.errors[t] and col in (0, 4):
@@ -132,7 +147,11 @@ class TraceTableModel(QAbstractTableModel):
                 return f"{int(tt.input_tokens[t]):,} input tokens, {int(tt.output_tokens[t]):,} output tokens"
             if col == 1:
                 return _full_time(int(tt.start[t]))
-            return ix.name(int(tt.root[t]))
+            name = ix.name(int(tt.root[t]))
+            marks = self._feedback
+            if col == 0 and self._feedback_text is not None and marks is not None and t < len(marks) and marks[t]:
+                return f"{name}\nFeedback: {self._feedback_text(t)}"
+            return name
         elif role == TRACE_ROLE:
             return t
         return None

@@ -63,8 +63,8 @@ def test_response_id_and_span_id_feedback_land_on_their_spans(recorded: Recorded
     span = session.span(chat)
     assert span is not None and [f.label for f in span.feedback] == ["thumbs_up"]
     assert session.span(agent).feedback[0].evaluator == "groundedness"
-    assert fbi.summary() == "1 👍 · 1 evaluation"
-    assert fbi.summary([chat]) == "1 👍"
+    assert fbi.summary() == "1 good · 1 evaluation"
+    assert fbi.summary([chat]) == "1 good"
     loaded = tracefile.load(recorded.path)
     joined = {s.span_id: [f.label for f in s.feedback] for s in loaded.spans if s.feedback}
     assert joined == {
@@ -121,7 +121,7 @@ def test_sentiment_from_labels_and_scores() -> None:
     assert sentiment(fb(evaluator="relevance", score=0.2)) == EVALUATED
     assert sentiment(fb(evaluator="user", score=1)) == POSITIVE
     assert sentiment(fb()) == EVALUATED
-    assert describe(fb(score=1, label="thumbs_up", comment="spot   on")) == "👍 user · “spot on”"
+    assert describe(fb(score=1, label="thumbs_up", comment="spot   on")) == "Good · “spot on”"
     assert describe(fb(evaluator="relevance", score=0.4, label="low recall")) == "relevance 0.40 · low recall"
     assert describe(fb(score=0, comment="x" * 200)).endswith("…”")
 

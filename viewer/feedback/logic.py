@@ -3,7 +3,7 @@
     index = FeedbackIndex.build(records, trace_index, spans_of_batch)
     index.for_row(row)          # the records judging that span, oldest first
     index.marks                 # int8 per row: NONE, POSITIVE, NEGATIVE, MIXED or EVALUATED
-    index.summary(rows)         # "2 👍 1 👎 · relevance 0.8" style counts for a set of rows
+    index.summary(rows)         # "2 good · 1 bad · 1 evaluation" for a set of rows
 
 A record names its span by span id, by the model response's ``gen_ai.response.id`` or only by
 trace id (then it judges the trace's root), the same rules as ``tracefile.reader.join_feedback``.
@@ -62,14 +62,17 @@ def sentiment(fb: Feedback) -> int:
 
 
 def describe(fb: Feedback) -> str:
-    """One line: "👍 user · thumbs_up · 'spot on'" or "relevance 0.40 · low recall"."""
+    """One line: "Good · “spot on”" or "relevance 0.40 · low recall".
+
+    Plain words, not emoji: the viewer must not depend on an emoji font being installed.
+    """
     s = sentiment(fb)
     who = fb.evaluator or "user"
     parts: list[str] = []
     if s == POSITIVE:
-        parts.append(f"👍 {who}")
+        parts.append("Good" if who.lower() in ("user", REVIEWER) else f"Good ({who})")
     elif s == NEGATIVE:
-        parts.append(f"👎 {who}")
+        parts.append("Bad" if who.lower() in ("user", REVIEWER) else f"Bad ({who})")
     else:
         parts.append(who if fb.score is None else f"{who} {_score(fb.score)}")
     if fb.label and fb.label.lower() not in ("thumbs_up", "thumbs_down"):
@@ -127,6 +130,10 @@ class FeedbackIndex:
         """Boolean mask over rows: spans with at least one record."""
         return self.marks != NONE
 
+    def rows_in_trace(self, index: TraceIndex, trace: int) -> list[int]:
+        """Rows of trace ``trace`` that have feedback."""
+        return [row for row in self._by_row if int(index.trace[row]) == trace]
+
     def matching(self, word: str) -> np.ndarray:
         """Rows whose feedback matches ``word`` for search: positive/negative/up/down/evaluated,
         or a label, evaluator or comment word (case-insensitive)."""
@@ -152,7 +159,7 @@ class FeedbackIndex:
         return mask
 
     def summary(self, rows: Iterable[int] | None = None) -> str:
-        """Counts for a set of rows (all when None): "2 👍 · 1 👎 · 3 evaluations"."""
+        """Counts for a set of rows (all when None): "2 good · 1 bad · 3 evaluations"."""
         ids = range(len(self.records)) if rows is None else [i for r in rows for i in self._by_row.get(int(r), ())]
         up = down = evals = 0
         for i in ids:
@@ -162,9 +169,9 @@ class FeedbackIndex:
             evals += s == EVALUATED
         parts = []
         if up:
-            parts.append(f"{up} 👍")
+            parts.append(f"{up} good")
         if down:
-            parts.append(f"{down} 👎")
+            parts.append(f"{down} bad")
         if evals:
             parts.append(f"{evals} evaluation{'s' if evals != 1 else ''}")
         return " · ".join(parts)
@@ -253,3 +260,48 @@ def _resolve(records: Sequence[Feedback], index: TraceIndex, spans_of_batch) -> 
         if len(hits):
             rows[i] = int(index.traces.root[int(index.trace[hits[0]])])
     return rows
+
+
+# -- feedback given in the viewer ------------------------------------------------------
+
+#: What the viewer writes as the record's evaluator: a person reviewing the trace.
+REVIEWER = "user"
+
+
+def new_feedback(span: Span, *, score: float | None, label: str = "", comment: str = "", time_ns: int | None = None) -> Feedback:
+    """A feedback record judging ``span``: by span id and trace id, and by response id when the span has one.
+
+    The comment gets the same secret redaction as recorded spans (the configured policy from the
+    environment, as ``tracefile.record_feedback`` does).
+    """
+    import time
+
+    from tracefile.redact import Policy, Redactor
+
+    rid = span.attributes.get("gen_ai.response.id")
+    fb = Feedback(
+        time_unix_nano=time.time_ns() if time_ns is None else time_ns,
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        response_id=rid if isinstance(rid, str) else "",
+        score=None if score is None else float(score),
+        label=label.strip(),
+        comment=comment.strip(),
+        evaluator=REVIEWER,
+        metadata={"source": "tracy-view"},
+    )
+    policy = Policy.from_env()
+    if policy is not None and fb.comment:
+        fb.comment = Redactor(policy).text(fb.comment)
+    return fb
+
+
+def append_feedback(path: str, fb: Feedback) -> None:
+    """Append ``fb`` to the file as a feedback frame; nothing already in the file is touched.
+
+    Raises OSError (with the reason, e.g. a read-only file) when it cannot be written.
+    """
+    from tracefile.writer import TraceWriter
+
+    with TraceWriter(path, writer="tracy-view") as writer:
+        writer.write_feedback([fb])

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 from tracefile.schema import STATUS_ERROR
 
 from .. import theme
+from ..feedback.widget import paint_badge
 from ..tracedata import TraceIndex
 from ..traces import format_duration, format_offset, format_tokens
 from . import colors
@@ -84,6 +85,7 @@ class TraceWaterfall(QWidget):
         self._dragging = False
         # Paint caches: elided names by (row, width), duration labels by ns, colours by palette.
         self._elided: dict[tuple[int, int], str] = {}
+        self._feedback: np.ndarray | None = None
         self._durations: dict[int, tuple[str, float]] = {}
         self._qcolors: dict[bool, list[tuple[QColor, QColor, QColor]]] = {}
         self._font_key: tuple[str, str] | None = None
@@ -94,6 +96,11 @@ class TraceWaterfall(QWidget):
     def set_highlight(self, mask: np.ndarray | None) -> None:
         """Mark rows (a boolean per file row, e.g. search matches) with a band behind their names."""
         self._highlight = mask
+        self.update()
+
+    def set_feedback(self, marks: np.ndarray | None) -> None:
+        """Feedback badges: one ``viewer.feedback.logic`` mark per file row (0 for none)."""
+        self._feedback = marks
         self.update()
 
     def highlighted_rows(self) -> np.ndarray:
@@ -635,9 +642,11 @@ class TraceWaterfall(QWidget):
         p.setFont(font)
         pen = None
         tokens_in, tokens_out = tl.input_tokens, tl.output_tokens
+        fb_marks = self._feedback if self._feedback is not None and len(self._feedback) == ix.n else None
         for row, y, selected, is_err, _, _, _, _, _, indent in items:
             x = indent + 30
-            avail = name_w - x - 8 - (18 if is_err else 0)
+            badges = is_err + (fb_marks is not None and fb_marks[row] != 0)
+            avail = name_w - x - 8 - 18 * badges
             # LLM spans show their token count at the right of the name column, like a tree column.
             used = int(tokens_in[row]) + int(tokens_out[row])
             if used and avail > 120:
@@ -693,8 +702,12 @@ class TraceWaterfall(QWidget):
             p.setPen(QPen(hi_text if selected else edge, 1))
             p.setBrush(fill)
             p.drawEllipse(QPointF(indent + 20, cy), 4, 4)
+            badge_x = name_w - 8 - 7
             if is_err and name_w - indent - 38 - 18 > 10:
-                self._paint_error_badge(p, QPointF(name_w - 8 - 7, cy), err_col, selected, hi_text)
+                self._paint_error_badge(p, QPointF(badge_x, cy), err_col, selected, hi_text)
+                badge_x -= 18
+            if fb_marks is not None and fb_marks[row] and badge_x - indent - 38 > 10:
+                paint_badge(p, QPointF(badge_x, cy), int(fb_marks[row]), dark, 6.5)
             if x1 < left_edge or x0 > right_edge:
                 self._paint_offscreen_hint(p, x1 < left_edge, cy, fill, left_edge, right_edge)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
