@@ -70,7 +70,7 @@ def _tokens_text(tokens_in: int, tokens_out: int) -> str:
 
 def _status_text(span: Span) -> str:
     if span.status_code == 2:
-        return f"Error: {_one_line(span.status_message)}" if span.status_message else "Error"
+        return f"Error: {_escape(_one_line(span.status_message))}" if span.status_message else "Error"
     return {0: "Unset", 1: "OK"}.get(span.status_code, span.status_name)
 
 
@@ -98,7 +98,7 @@ def _cell(value: Any) -> str:
     else:
         text = str(value)
     text = _one_line(text)
-    return text.replace("\\", "\\\\").replace("|", "\\|") if text else " "
+    return _escape(text) if text else " "
 
 
 def key_attributes(span: Span) -> list[tuple[str, Any]]:
@@ -120,7 +120,7 @@ def _exceptions(span: Span) -> list[str]:
         if event.name == "exception":
             kind = event.attributes.get("exception.type", "")
             message = event.attributes.get("exception.message", "")
-            out.append(_one_line(f"{kind}: {message}" if kind and message else kind or message or "exception"))
+            out.append(_escape(_one_line(f"{kind}: {message}" if kind and message else kind or message or "exception")))
     return out
 
 
@@ -137,13 +137,15 @@ def _facts(span: Span) -> str:
     return " · ".join(facts)
 
 
-def _title(name: str) -> str:
-    # A name is plain text: keep Markdown characters in it from turning into formatting.
-    if not name:
-        return "(unnamed span)"
-    name = re.sub(r"([\\`*\[\]<>|])", r"\\\1", name)
+def _escape(text: str) -> str:
+    """Plain text that Markdown shows as it is: no emphasis, code, links or tables made of it."""
+    text = re.sub(r"([\\`*\[\]<>|])", r"\\\1", text)
     # An underscore inside a word never starts emphasis (execute_tool stays as it is).
-    return re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", name)
+    return re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", text)
+
+
+def _title(name: str) -> str:
+    return _escape(name) if name else "(unnamed span)"
 
 
 def _attribute_table(span: Span) -> str:
@@ -214,7 +216,7 @@ def _outline_line(span: Span, depth: int) -> str:
     facts = [format_duration(span.duration_ns)]
     model = genai.model(span.attributes)
     if model:
-        facts.append(model)
+        facts.append(_escape(model))
     tokens = _tokens_text(*_tokens(span))
     if tokens:
         facts.append(f"{tokens} tokens")
