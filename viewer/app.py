@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--select", metavar="SPAN_NAME", help="select the first span with this name")
     parser.add_argument(
+        "--show", choices=("inspector", "chat"), default="inspector",
+        help="what the right-hand pane shows for the selected span (default: inspector)",
+    )
+    parser.add_argument(
         "--theme", choices=("system", "light", "dark"), default="system", help="colour palette (default: system)"
     )
     return parser
@@ -81,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         view = window.current_view()
         if view is None or not view.select_span_named(args.select):
             print(f"tracy-view: no span named {args.select!r}", file=sys.stderr)
+    if args.show == "chat":
+        for view in window.file_views():
+            view.show_chat()
 
     if not args.screenshot:
         window.show()

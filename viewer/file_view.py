@@ -24,15 +24,19 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTabWidget,
     QTableView,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from tracefile.genai import CATEGORY_TOOL
 from tracefile.schema import STATUS_ERROR
 
 from . import theme
+from .chat.widget import ChatView
+from .feedback.logic import span_id_key
 from .inspector.widget import SpanInspector
 from .loader import LoadResult, strip_path
 from .loading import Follower, Loader
@@ -57,6 +61,7 @@ class FileView(QWidget):
         self.path = os.path.abspath(os.fspath(path))
         self.result: LoadResult | None = None
         self._feedback_seen = 0
+        self._chat_row: int | None = None
         self.feedback_dialog = None
         self.session = FileSession(self.path)
         self.loader = Loader(self.session, self)
@@ -122,6 +127,16 @@ class FileView(QWidget):
         link(self.waterfall, self.overview)
         self.waterfall.selectionChanged.connect(self._on_span_changed)
         self.inspector = SpanInspector(content)
+        self.chat = ChatView(content)
+        self.chat.spanLinkActivated.connect(self.select_span_id)
+        self.detail_tabs = QTabWidget(content)
+        self.detail_tabs.setObjectName("detailTabs")
+        self.detail_tabs.setDocumentMode(True)
+        self.detail_tabs.addTab(self.inspector, "Inspector")
+        self.detail_tabs.addTab(self.chat, "Chat")
+        self.detail_tabs.setTabToolTip(0, "Every field of the selected span")
+        self.detail_tabs.setTabToolTip(1, "The selected LLM call as a conversation: instructions, messages, tool calls, answer")
+        self.detail_tabs.currentChanged.connect(lambda _i: self._show_chat())
 
         self.trace_caption = _Caption("Traces", content)
         self.timeline_caption = _Caption("Timeline", content)
@@ -145,7 +160,7 @@ class FileView(QWidget):
         self.splitter.setHandleWidth(6)
         self.splitter.addWidget(left)
         self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.inspector)
+        self.splitter.addWidget(self.detail_tabs)
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setStretchFactor(2, 4)
@@ -387,6 +402,7 @@ class FileView(QWidget):
             self.overview.clear()
             self.waterfall.clear()
             self.inspector.set_span(None)
+            self.chat.clear()
             return
         root = int(ix.traces.root[trace])
         self._selected_trace_id = ix.timeline.trace_id[root].tobytes()
@@ -402,6 +418,53 @@ class FileView(QWidget):
 
     def _on_span_changed(self, row: int) -> None:
         self.inspector.set_span(self.session.span(row) if row >= 0 else None)
+        self._chat_row = None  # shown again when the Chat tab is (or becomes) visible
+        self._show_chat()
+
+    def show_chat(self) -> None:
+        """Bring the Chat tab to the front."""
+        self.detail_tabs.setCurrentWidget(self.chat)
+
+    def _show_chat(self) -> None:
+        if self.detail_tabs.currentWidget() is not self.chat:
+            return
+        row = self.waterfall.selected_row()
+        if row == self._chat_row:
+            return
+        self._chat_row = row
+        span = self.session.span(row) if row >= 0 else None
+        self.chat.set_span(span, self._tool_spans(row) if span is not None else None)
+
+    def _tool_spans(self, row: int, limit: int = 200):
+        """The tool spans of ``row``'s trace that tool calls may link to: the nearest in time, at most ``limit``."""
+        ix = self.session.index
+        if ix is None:
+            return []
+        rows = ix.trace_rows(int(ix.trace[row]))
+        tools = rows[ix.timeline.category[rows] == CATEGORY_TOOL]
+        if len(tools) > limit:
+            start = ix.timeline.start
+            distance = np.abs(start[tools].astype(np.int64) - np.int64(start[row]))
+            tools = tools[np.argsort(distance, kind="stable")[:limit]]
+        return [s for s in (self.session.span(int(r)) for r in tools) if s is not None]
+
+    def select_span_id(self, span_id: str) -> bool:
+        """Select the span with this hex id in the current trace's timeline."""
+        ix = self.session.index
+        key = span_id_key(span_id)
+        if ix is None or key is None:
+            return False
+        hits = np.nonzero(ix.timeline.span_id == np.uint64(key))[0]
+        if not len(hits):
+            return False
+        row = int(hits[0])
+        if int(ix.trace[row]) != self.current_trace():
+            trace_row = self.trace_model.row_of(int(ix.trace[row]))
+            if trace_row < 0:
+                return False
+            self.select_trace(trace_row)
+        self.waterfall.select_row(row)
+        return True
 
     # -- keyboard ---------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from .tracedata import TraceIndex, build_index
 
 #: Spans whose details were decoded, kept for quick re-selection.
 DETAIL_CACHE = 256
+#: Decoded batches kept, so that the spans of one trace (often written together) decode once.
+BATCH_CACHE = 8
 
 
 class Cancelled(Exception):
@@ -50,6 +52,7 @@ class FileSession:
         self.feedback = FeedbackIndex()
         self.size = 0
         self._details: OrderedDict[int, Span] = OrderedDict()
+        self._batches: OrderedDict[int, list[Span]] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -101,7 +104,15 @@ class FileSession:
             cached.feedback = self.feedback.for_row(row)
             return cached
         try:
-            span = self.reader.span(row)
+            batch = int(self.reader.timeline.batch[row])
+            spans = self._batches.get(batch)
+            if spans is None:
+                spans = self._batches[batch] = self.reader.batch_spans(batch)
+                if len(self._batches) > BATCH_CACHE:
+                    self._batches.popitem(last=False)
+            else:
+                self._batches.move_to_end(batch)
+            span = spans[row - self.reader.timeline.batches[batch].first_row]
         except (TraceFileError, IndexError, OSError, ValueError):
             return None
         span.feedback = self.feedback.for_row(row)

@@ -1,0 +1,87 @@
+"""The Chat tab next to the inspector (pytest-qt), on a real recording of the azure-ai-inference SDK
+with a tool-call round trip: the selected LLM span's conversation, following a tool call to its
+execute_tool span, and the tab staying on what the user chose while spans change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tracefile
+from tests.helpers import e2e
+from viewer import theme
+from viewer.app import main
+from viewer.main_window import MainWindow
+
+pytestmark = pytest.mark.usefixtures("viewer_env")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> tuple[Path, dict]:
+    pytest.importorskip("azure.ai.inference")
+    from tracefile.loopback import ChatServer
+
+    path = tmp_path_factory.mktemp("chat") / "tools.tracy"
+    with ChatServer() as server:
+        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools", "--path", str(path), "--content")
+    return path, e2e.last_json(done.stdout)
+
+
+@pytest.fixture
+def window(qtbot, qapp):
+    theme.apply_theme(qapp, "light")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    yield w
+    theme.apply_theme(qapp, "system")
+
+
+def _row_of_response(view, response_id: str) -> int:
+    tf = tracefile.load(view.path)
+    span = e2e.by_response_id(tf, response_id)
+    ix = view.session.index
+    for row in range(ix.n):
+        if ix.timeline.span_id_hex(ix.timeline.span_id[row]) == span.span_id:
+            return row
+    raise AssertionError("span not in the index")
+
+
+def test_chat_tab_shows_the_selected_call_and_follows_tool_links(qtbot, window, recorded):
+    path, out = recorded
+    from tests.helpers.apps import chat_app
+
+    view = window.open_path(path)
+    qtbot.waitUntil(lambda: view.state != "loading")
+    second = _row_of_response(view, out["tools"]["second_id"])
+    trace = view.trace_model.row_of(int(view.session.index.trace[second]))
+    view.select_trace(trace)
+    view.waterfall.select_row(second)
+    assert view.chat.span() is None  # built only when the tab is shown
+    view.show_chat()
+    assert view.chat.span() is not None and view.chat.span().attributes["gen_ai.response.id"] == out["tools"]["second_id"]
+    text = view.chat.text()
+    assert chat_app.TOOL_QUESTION in text and chat_app.TOOL_RESULT_MARKER in text
+    assert out["tools"]["answer"] in text
+    links = [href for href, _ in view.chat.links() if href.startswith("span:")]
+    assert links, "the tool call links to its execute_tool span"
+    with qtbot.waitSignal(view.chat.spanLinkActivated) as clicked:
+        view.chat.activate_link(links[0])
+    tool_row = view.waterfall.selected_row()
+    assert view.session.index.name(tool_row) == "execute_tool get_weather"
+    assert clicked.args[0] == view.session.span(tool_row).span_id
+    # The Chat tab stays in front; for a span without a conversation it says what to select.
+    assert view.detail_tabs.currentWidget() is view.chat
+    assert "Select an LLM call" in view.chat.text() or chat_app.TOOL_RESULT_MARKER in view.chat.text()
+
+
+def test_screenshot_of_the_chat_tab(recorded, screenshot_dir, qapp, capsys):
+    path, _ = recorded
+    for palette in ("light", "dark"):
+        out = screenshot_dir / f"chat-tab-{palette}.png"
+        out.unlink(missing_ok=True)
+        assert main([str(path), "--theme", palette, "--select", "chat gpt-4o-mini", "--show", "chat", "--screenshot", str(out)]) == 0
+        assert out.stat().st_size > 10_000
+    assert capsys.readouterr().err == ""
