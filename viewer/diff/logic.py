@@ -309,6 +309,13 @@ def _percent(left: float, right: float) -> str:
     return text.replace("-", "−")
 
 
+def duration_delta_text(left_ns: int, right_ns: int) -> str:
+    """``+200 ms (+20%)``, ``−1.27 ms (−14%)``, ``0``."""
+    d = right_ns - left_ns
+    pct = _percent(left_ns, right_ns)
+    return format_offset(d) + (f" ({pct})" if pct and d else "")
+
+
 def _signed(value: float) -> str:
     text = f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.4g}"
     return text.replace("-", "−")
@@ -341,7 +348,9 @@ def _first(attrs: dict, keys: Iterable[str]) -> Any:
     return None
 
 
-def _finish_reasons(span: Span, conv: Conversation) -> Any:
+def _finish_reasons(span: Span | None, conv: Conversation) -> Any:
+    if span is None:
+        return None
     value = span.attributes.get(FINISH_REASONS)
     if value is not None:
         return list(value) if isinstance(value, (list, tuple)) else value
@@ -349,7 +358,9 @@ def _finish_reasons(span: Span, conv: Conversation) -> Any:
     return found or None
 
 
-def _status(span: Span) -> str:
+def _status(span: Span | None) -> str | None:
+    if span is None:
+        return None
     return span.status_name + (f": {span.status_message}" if span.status_message else "")
 
 
@@ -358,10 +369,12 @@ def _param_sort_key(name: str) -> tuple[int, str]:
     return (_PARAM_ORDER.index(short) if short in _PARAM_ORDER else len(_PARAM_ORDER), short)
 
 
-def field_diffs(a: Span, b: Span, conv_a: Conversation | None = None, conv_b: Conversation | None = None) -> list[FieldDiff]:
+def field_diffs(a: Span | None, b: Span | None, conv_a: Conversation | None = None,
+                conv_b: Conversation | None = None) -> list[FieldDiff]:  # fmt: skip
     """Model, provider, every ``gen_ai.request.*`` parameter, token counts, duration, finish
-    reasons and status of both spans, in that order."""
-    aa, ba = a.attributes, b.attributes
+    reasons and status of both spans, in that order (a missing span has no values)."""
+    aa = a.attributes if a is not None else {}
+    ba = b.attributes if b is not None else {}
     out = [
         _field(REQUEST_MODEL, "Request model", "model", aa.get(REQUEST_MODEL), ba.get(REQUEST_MODEL)),
         _field(RESPONSE_MODEL, "Response model", "model", aa.get(RESPONSE_MODEL), ba.get(RESPONSE_MODEL)),
@@ -382,12 +395,17 @@ def field_diffs(a: Span, b: Span, conv_a: Conversation | None = None, conv_b: Co
         ta, tb = _first(aa, keys), _first(ba, keys)
         if always or ta is not None or tb is not None:
             out.append(_field(key, label, "tokens", ta, tb, unit="tokens"))
-    out.append(_field("duration", "Duration", "latency", a.duration_ns, b.duration_ns, unit="ns"))
-    conv_a = conv_a if conv_a is not None else chat.conversation(a)
-    conv_b = conv_b if conv_b is not None else chat.conversation(b)
+    out.append(_field("duration", "Duration", "latency", a and a.duration_ns, b and b.duration_ns, unit="ns"))
+    conv_a = conv_a if conv_a is not None else _conversation(a)
+    conv_b = conv_b if conv_b is not None else _conversation(b)
     out.append(_field(FINISH_REASONS, "Finish reasons", "result", _finish_reasons(a, conv_a), _finish_reasons(b, conv_b)))
     out.append(_field("status", "Status", "result", _status(a), _status(b)))
     return out
+
+
+def _conversation(span: Span | None) -> Conversation:
+    # No span: nothing to show, and nothing missing to explain.
+    return chat.conversation(span) if span is not None else Conversation(content_recorded=True)
 
 
 # -- one span against another -------------------------------------------------------------
@@ -442,8 +460,9 @@ def _content_note(ca: Conversation, cb: Conversation) -> str | None:
 
 @dataclass(eq=False)
 class SpanDiff:
-    left: Span
-    right: Span
+    #: One side is None for a step that only one run has.
+    left: Span | None
+    right: Span | None
     left_conversation: Conversation
     right_conversation: Conversation
     prompt: list[MessagePair]
@@ -473,7 +492,7 @@ class SpanDiff:
     def to_text(self, left_title: str = "A", right_title: str = "B") -> str:
         """Plain text: the field table, then each message in git's word-diff style
         (``[-removed-]{+added+}``)."""
-        lines = [f"--- {left_title}: {self.left.name}", f"+++ {right_title}: {self.right.name}", self.summary(), ""]
+        lines = [f"--- {left_title}: {_name(self.left)}", f"+++ {right_title}: {_name(self.right)}", self.summary(), ""]
         width = max(len(f.label) for f in self.fields)
         for f in self.fields:
             mark = "*" if f.changed else " "
@@ -526,6 +545,10 @@ class SpanDiff:
         return "\n".join(out) + "\n"
 
 
+def _name(span: Span | None) -> str:
+    return span.name if span is not None else "(no span)"
+
+
 def _md_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -534,12 +557,19 @@ def _conversation_changes(pairs: list[MessagePair]) -> bool:
     return any(p.status != SAME for p in pairs)
 
 
-def span_diff(a: Span, b: Span) -> SpanDiff:
-    """Everything that differs between span `a` (left) and span `b` (right)."""
-    ca, cb = chat.conversation(a), chat.conversation(b)
+def span_diff(a: Span | None, b: Span | None) -> SpanDiff:
+    """Everything that differs between span `a` (left) and span `b` (right). One of them may be
+    None (a step only one run has): its messages are then all on one side, and nothing "changed"."""
+    ca, cb = _conversation(a), _conversation(b)
     prompt = align_messages([*ca.system, *ca.input], [*cb.system, *cb.input], PROMPT)
     completion = align_messages(ca.output, cb.output, COMPLETION)
     fields = field_diffs(a, b, ca, cb)
+    if a is None or b is None:
+        side = "left" if b is None else "right"
+        note = f"Only the {side} side has this span."
+        if (a or b) is not None and ((ca if a is not None else cb).missing_reason):
+            note += " " + (ca if a is not None else cb).missing_reason
+        return SpanDiff(a, b, ca, cb, prompt, completion, fields, Changes(), note)
     comparable = ca.content_recorded == cb.content_recorded
     by_key = {f.key: f for f in fields}
     changes = Changes(
@@ -639,11 +669,9 @@ class Step:
 
     @property
     def duration_delta_text(self) -> str:
-        d = self.duration_delta_ns
-        if d is None:
+        if self.a is None or self.b is None:
             return ""
-        pct = _percent(self.a.duration_ns, self.b.duration_ns)
-        return format_offset(d) + (f" ({pct})" if pct and d else "")
+        return duration_delta_text(self.a.duration_ns, self.b.duration_ns)
 
     @property
     def tokens_delta_text(self) -> str:
@@ -660,10 +688,8 @@ class Step:
         return ", ".join(WHAT_LABELS[w] for w in self.what)
 
     @cached_property
-    def diff(self) -> SpanDiff | None:
-        """The full span diff (None for a step on one side only)."""
-        if self.a is None or self.b is None:
-            return None
+    def diff(self) -> SpanDiff:
+        """The full span diff (one-sided for a step only one run has)."""
         return span_diff(self.a, self.b)
 
 
