@@ -46,6 +46,14 @@ from .timeline import TraceOverview, TraceWaterfall, link
 from .trace_table_model import TraceTableModel
 from .traces import format_size, plural
 
+#: The most spans a trace may have to be copied as Markdown or saved from the window.
+MAX_EXPORT_SPANS = 20_000
+
+
+class ExportTooLarge(Exception):
+    """A trace too large to export from the window (``tracy convert`` has no limit)."""
+
+
 class FileView(QWidget):
     """Everything shown for one file: traces, the selected trace's timeline, the selected span.
 
@@ -206,6 +214,13 @@ class FileView(QWidget):
         row.addSpacing(12)
         row.addWidget(self.warning_icon)
         row.addWidget(self.warning_label, 1)
+        self.flash_label = QLabel(status)
+        self.flash_label.setObjectName("flash")
+        self.flash_label.hide()
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.timeout.connect(self.flash_label.hide)
+        row.addWidget(self.flash_label)
         row.addWidget(self.search_label)
         row.addWidget(self.search_field)
         row.addWidget(self.filter_box)
@@ -447,6 +462,60 @@ class FileView(QWidget):
             distance = np.abs(start[tools].astype(np.int64) - np.int64(start[row]))
             tools = tools[np.argsort(distance, kind="stable")[:limit]]
         return [s for s in (self.session.span(int(r)) for r in tools) if s is not None]
+
+    # -- export -----------------------------------------------------------------
+
+    def flash(self, text: str, *, error: bool = False, ms: int = 5000) -> None:
+        """A short message in the status line: what an action did, or why it could not."""
+        pal = self.flash_label.palette()
+        pal.setColor(self.flash_label.foregroundRole(), theme.error_color() if error else theme.live_color())
+        self.flash_label.setPalette(pal)
+        self.flash_label.setText(text)
+        self.flash_label.show()
+        self._flash_timer.start(ms)
+
+    def trace_spans(self, trace: int | None = None, limit: int = MAX_EXPORT_SPANS) -> list | None:
+        """Every span of a trace (the selected one by default), decoded; None when it has more than ``limit``."""
+        ix = self.session.index
+        trace = self.current_trace() if trace is None else trace
+        if ix is None or trace is None:
+            return None
+        rows = ix.trace_rows(trace)
+        if len(rows) > limit:
+            return None
+        return [s for s in (self.session.span(int(r)) for r in rows) if s is not None]
+
+    def span_markdown(self) -> str:
+        """The selected span as Markdown (key attributes and its conversation), or "" when none is selected."""
+        from .export.logic import span_markdown
+
+        span = self.selected_span()
+        if span is None:
+            return ""
+        row = self.waterfall.selected_row()
+        return span_markdown(span, self._tool_spans(row))
+
+    def trace_markdown(self) -> str:
+        """The selected trace as Markdown: an outline, then each LLM call's conversation."""
+        from .export.logic import trace_markdown
+
+        spans = self.trace_spans()
+        if spans is None:
+            ix, trace = self.session.index, self.current_trace()
+            if ix is None or trace is None:
+                return ""
+            n = int(ix.traces.spans[trace])
+            raise ExportTooLarge(f"this trace has {n:,} spans; copying is limited to {MAX_EXPORT_SPANS:,}")
+        return trace_markdown(spans)
+
+    def save_trace_otlp(self, path: str) -> int:
+        """Write the selected trace, with its feedback, as an OTLP/JSON file; returns the spans written."""
+        from .export.logic import save_otlp_json
+
+        spans = self.trace_spans()
+        if spans is None:
+            raise ExportTooLarge(f"this trace has more than {MAX_EXPORT_SPANS:,} spans; use: tracy convert FILE OUT.json")
+        return save_otlp_json(path, spans)
 
     def select_span_id(self, span_id: str) -> bool:
         """Select the span with this hex id in the current trace's timeline."""

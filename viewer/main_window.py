@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFont,
+    QGuiApplication,
     QKeySequence,
     QPainter,
     QPalette,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from . import settings as viewer_settings
 from . import theme
-from .file_view import FileView
+from .file_view import ExportTooLarge, FileView
 
 APP_TITLE = "Tracy"
 WELCOME_HINT = "Drop a .tracy file here, or press Ctrl+O"
@@ -185,6 +186,15 @@ class MainWindow(QMainWindow):
         self.feedback_action.setShortcut(QKeySequence("Ctrl+E"))
         self.feedback_action.setToolTip("Score and comment the selected span; saved to the end of the file")
         self.feedback_action.triggered.connect(lambda: self._with_view(lambda v: v.add_feedback()))
+        self.copy_span_md_action = QAction("Copy Span as &Markdown", self)
+        self.copy_span_md_action.setToolTip("The selected span's key attributes and conversation, for an issue or a chat")
+        self.copy_span_md_action.triggered.connect(lambda: self._with_view(self.copy_span_markdown))
+        self.copy_trace_md_action = QAction("Copy &Trace as Markdown", self)
+        self.copy_trace_md_action.setToolTip("The selected trace: an outline of its spans, then every LLM call's conversation")
+        self.copy_trace_md_action.triggered.connect(lambda: self._with_view(self.copy_trace_markdown))
+        self.save_trace_otlp_action = QAction("Save Trace as &OTLP/JSON…", self)
+        self.save_trace_otlp_action.setToolTip("The selected trace as OpenTelemetry OTLP/JSON, for other tools")
+        self.save_trace_otlp_action.triggered.connect(lambda: self._with_view(lambda v: self.save_trace_otlp(v)))
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -197,6 +207,49 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         if view is not None and view.state == "loaded":
             fn(view)
+
+    # -- export -------------------------------------------------------------------
+
+    def copy_span_markdown(self, view: FileView) -> None:
+        text = view.span_markdown()
+        if not text:
+            view.flash("Select a span first", error=True)
+            return
+        QGuiApplication.clipboard().setText(text)
+        view.flash("Copied the span as Markdown")
+
+    def copy_trace_markdown(self, view: FileView) -> None:
+        try:
+            text = view.trace_markdown()
+        except ExportTooLarge as exc:
+            view.flash(f"Not copied: {exc}", error=True)
+            return
+        if not text:
+            view.flash("Select a trace first", error=True)
+            return
+        QGuiApplication.clipboard().setText(text)
+        view.flash("Copied the trace as Markdown")
+
+    def save_trace_otlp(self, view: FileView, path: str | None = None) -> bool:
+        """Save the selected trace as OTLP/JSON to ``path`` (asked for when None)."""
+        if view.current_trace() is None:
+            view.flash("Select a trace first", error=True)
+            return False
+        if path is None:
+            suggested = os.path.splitext(view.path)[0] + ".otlp.json"
+            path, _ = QFileDialog.getSaveFileName(self, "Save Trace as OTLP/JSON", suggested, "OTLP/JSON (*.json)")
+            if not path:
+                return False
+        try:
+            n = view.save_trace_otlp(path)
+        except ExportTooLarge as exc:
+            view.flash(f"Not saved: {exc}", error=True)
+            return False
+        except OSError as exc:
+            view.flash(f"Not saved: {exc.strerror or exc} ({path})", error=True)
+            return False
+        view.flash(f"Saved {n:,} spans to {os.path.basename(path)}")
+        return True
 
     def show_shortcuts(self) -> None:
         """The keyboard shortcuts, in a small dialog."""
@@ -223,6 +276,10 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_error_action)
         span_menu = self.menuBar().addMenu("&Span")
         span_menu.addAction(self.feedback_action)
+        span_menu.addSeparator()
+        span_menu.addAction(self.copy_span_md_action)
+        span_menu.addAction(self.copy_trace_md_action)
+        span_menu.addAction(self.save_trace_otlp_action)
         self.span_menu = span_menu
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)

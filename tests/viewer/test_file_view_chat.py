@@ -85,3 +85,39 @@ def test_screenshot_of_the_chat_tab(recorded, screenshot_dir, qapp, capsys):
         assert main([str(path), "--theme", palette, "--select", "chat gpt-4o-mini", "--show", "chat", "--screenshot", str(out)]) == 0
         assert out.stat().st_size > 10_000
     assert capsys.readouterr().err == ""
+
+
+def test_copy_span_and_trace_as_markdown_and_save_otlp(qtbot, window, recorded, tmp_path):
+    path, out = recorded
+    from PySide6.QtGui import QGuiApplication
+
+    from tests.helpers.apps import chat_app
+    from tracefile.otlp_json import otlp_to_spans
+
+    view = window.open_path(path)
+    qtbot.waitUntil(lambda: view.state != "loading")
+    second = _row_of_response(view, out["tools"]["second_id"])
+    view.select_trace(view.trace_model.row_of(int(view.session.index.trace[second])))
+    view.waterfall.select_row(second)
+
+    window.copy_span_md_action.trigger()
+    span_md = QGuiApplication.clipboard().text()
+    assert span_md.startswith("# chat gpt-4o-mini") and chat_app.TOOL_QUESTION in span_md
+    assert view.flash_label.text() == "Copied the span as Markdown"
+
+    window.copy_trace_md_action.trigger()
+    trace_md = QGuiApplication.clipboard().text()
+    assert "## Outline" in trace_md and "execute_tool get_weather" in trace_md
+    assert trace_md.count("## LLM call ") == 2
+
+    target = tmp_path / "trace.otlp.json"
+    assert window.save_trace_otlp(view, str(target))
+    import json
+
+    saved = otlp_to_spans(json.loads(target.read_text()))
+    want = {s.span_id for s in tracefile.load(path).spans if s.trace_id == view.session.span(second).trace_id}
+    assert {s.span_id for s in saved} == want and len(want) == int(view.session.index.traces.spans[view.current_trace()])
+    assert view.flash_label.text() == f"Saved {len(want)} spans to trace.otlp.json"
+
+    assert not window.save_trace_otlp(view, str(tmp_path / "missing-folder" / "x.json"))
+    assert view.flash_label.text().startswith("Not saved: ")
