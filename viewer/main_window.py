@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, QSettings, QSize, Qt, QUrl
@@ -40,6 +41,24 @@ from .file_view import ExportTooLarge, FileView
 APP_TITLE = "Tracy"
 WELCOME_HINT = "Drop a .tracy file here, or press Ctrl+O"
 FILE_FILTER = "Tracy traces (*.tracy);;All files (*)"
+
+
+@dataclass
+class Marked:
+    """The span (and its trace) the user marked for comparison."""
+
+    path: str
+    span: object
+    trace: int
+    title: str
+
+
+def _title(view: FileView, span) -> str:
+    """What names one side of a comparison: the file and the span's start time."""
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(span.start_time / 1e9).strftime("%H:%M:%S") if span is not None else ""
+    return f"{view.file_name} · {when}" if when else view.file_name
 
 
 class WelcomePage(QWidget):
@@ -195,11 +214,26 @@ class MainWindow(QMainWindow):
         self.save_trace_otlp_action = QAction("Save Trace as &OTLP/JSON…", self)
         self.save_trace_otlp_action.setToolTip("The selected trace as OpenTelemetry OTLP/JSON, for other tools")
         self.save_trace_otlp_action.triggered.connect(lambda: self._with_view(lambda v: self.save_trace_otlp(v)))
+        self.mark_action = QAction("Mark for &Comparison", self)
+        self.mark_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.mark_action.setToolTip("Remember the selected span and its trace, to compare another one with them")
+        self.mark_action.triggered.connect(lambda: self._with_view(self.mark_for_comparison))
+        self.compare_span_action = QAction("Compare Span with Marked", self)
+        self.compare_span_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.compare_span_action.setToolTip("Prompt and completion diff: the marked span on the left, the selected one on the right")
+        self.compare_span_action.triggered.connect(lambda: self._with_view(self.compare_span))
+        self.compare_runs_action = QAction("Compare &Runs with Marked", self)
+        self.compare_runs_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.compare_runs_action.setToolTip("Pair the spans of the marked trace and the selected one, and list the LLM steps that changed")
+        self.compare_runs_action.triggered.connect(lambda: self._with_view(self.compare_runs))
+        self.marked: Marked | None = None
+        self.diff_windows: list = []
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         for action in (self.search_action, self.next_match_action, self.previous_match_action,
                        self.next_error_action, self.previous_error_action, self.feedback_action,
+                       self.mark_action, self.compare_span_action, self.compare_runs_action,
                        self.shortcuts_action):  # fmt: skip
             self.addAction(action)
 
@@ -207,6 +241,59 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         if view is not None and view.state == "loaded":
             fn(view)
+
+    # -- compare ------------------------------------------------------------------
+
+    def mark_for_comparison(self, view: FileView) -> bool:
+        span = view.selected_span()
+        trace = view.current_trace()
+        if span is None or trace is None:
+            view.flash("Select a span first", error=True)
+            return False
+        self.marked = Marked(view.path, span, trace, _title(view, span))
+        view.flash(f"Marked “{span.name}”: select another span or trace, then Ctrl+D or Ctrl+Shift+D")
+        return True
+
+    def compare_span(self, view: FileView, *, show: bool = True):
+        """Open the prompt and completion diff of the marked span (left) and the selected one (right)."""
+        from .diff.widget import open_span_diff
+
+        span = view.selected_span()
+        if self.marked is None or span is None:
+            view.flash("Mark a span first (Ctrl+M), then select the span to compare it with", error=True)
+            return None
+        window = open_span_diff(self, self.marked.span, span, (self.marked.title, _title(view, span)), show=show)
+        self.diff_windows.append(window)
+        window.destroyed.connect(lambda _obj=None, w=window: self._forget(w))
+        return window
+
+    def compare_runs(self, view: FileView, *, show: bool = True):
+        """Open the step-by-step comparison of the marked span's trace (left) and the selected trace (right)."""
+        from .diff.widget import open_run_compare
+
+        marked = self.marked
+        if marked is None or view.current_trace() is None:
+            view.flash("Mark a span of one run first (Ctrl+M), then select a trace of the other run", error=True)
+            return None
+        source = next((v for v in self.file_views() if v.path == marked.path), None)
+        if source is None:
+            view.flash("The marked span's file is no longer open", error=True)
+            return None
+        left = source.trace_spans(marked.trace)
+        right = view.trace_spans()
+        if left is None or right is None:
+            view.flash("Not compared: traces over 20,000 spans are too large to compare here", error=True)
+            return None
+        span = view.selected_span()
+        titles = (marked.title, _title(view, span) if span is not None else view.file_name)
+        window = open_run_compare(self, left, right, titles, show=show)
+        self.diff_windows.append(window)
+        window.destroyed.connect(lambda _obj=None, w=window: self._forget(w))
+        return window
+
+    def _forget(self, window) -> None:
+        if window in self.diff_windows:
+            self.diff_windows.remove(window)
 
     # -- export -------------------------------------------------------------------
 
@@ -276,6 +363,10 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_error_action)
         span_menu = self.menuBar().addMenu("&Span")
         span_menu.addAction(self.feedback_action)
+        span_menu.addSeparator()
+        span_menu.addAction(self.mark_action)
+        span_menu.addAction(self.compare_span_action)
+        span_menu.addAction(self.compare_runs_action)
         span_menu.addSeparator()
         span_menu.addAction(self.copy_span_md_action)
         span_menu.addAction(self.copy_trace_md_action)

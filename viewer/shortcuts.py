@@ -19,6 +19,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F", "Fit the whole trace"),
     ("Ctrl+C / Ctrl+Shift+C", "Copy the value / the span as JSON (in the inspector)"),
     ("Ctrl+E", "Add feedback (a score and a comment) to the selected span"),
+    ("Ctrl+M", "Mark the selected span (and its trace) for comparison"),
+    ("Ctrl+D / Ctrl+Shift+D", "Compare the selected span / trace with the marked one"),
     ("?", "This list"),
 )
 
