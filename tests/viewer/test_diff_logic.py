@@ -379,7 +379,10 @@ def test_compare_runs_added_and_changed_steps(run_a: Run, run_b: Run) -> None:
     ]
     added = runs.steps[2]
     assert added.a is None and added.b.attributes["gen_ai.response.id"] == run_b.out["tools"]["follow_up_id"]
-    assert added.diff is None and added.duration_delta_ns is None and added.tokens_delta_text == ""
+    assert added.duration_delta_ns is None and added.tokens_delta_text == ""
+    assert added.diff.content_note == "Only the right side has this span." and not added.diff.changed
+    assert [p.status for p in added.diff.pairs] == [ONLY_RIGHT] * 6  # user, assistant, tool, assistant, user; answer
+    assert added.diff.field("tokens.input").left_text == "—" and added.diff.field("duration").left is None
     first = runs.steps[0]
     assert first.tokens_delta == 0 and first.tokens_delta_text == "0"
     assert first.duration_delta_ns == first.b.duration_ns - first.a.duration_ns

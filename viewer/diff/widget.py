@@ -315,7 +315,7 @@ class SpanDiffView(QWidget):
             return
         bar = self.messages.verticalScrollBar()
         position = bar.value()
-        self._html = messages_html(self._diff, DiffColors.from_palette(self.palette()), only_changed=self.only_changed.isChecked())
+        self._html = messages_html(self._diff, DiffColors.from_palette(), only_changed=self.only_changed.isChecked())
         self.messages.setHtml(self._html)
         bar.setValue(position)
 
