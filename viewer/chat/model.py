@@ -100,7 +100,8 @@ def _subtitle(span: Span, conv: Conversation) -> str:
     if tokens_in or tokens_out:
         facts.append(f"{format_tokens(tokens_in)} → {format_tokens(tokens_out)} tokens")
     n = len(conv.messages)
-    facts.append(f"{n} message" + ("" if n == 1 else "s"))
+    if n:
+        facts.append(f"{n} message" + ("" if n == 1 else "s"))
     if span.status_code == 2:
         facts.append("error")
     return " · ".join(facts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -18,6 +18,8 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextDocumentFragment,
+    QTextFormat,
     QTextFrame,
     QTextFrameFormat,
     QTextLength,
@@ -66,6 +68,7 @@ class ChatView(QWidget):
         self._mode = MARKDOWN
         #: (bubble, part) of the reasoning parts the user opened.
         self._expanded: set[tuple[int, int]] = set()
+        self._palette_pending = False
 
         self.copy_action = QAction("Copy as Markdown", self)
         self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
@@ -248,7 +251,15 @@ class ChatView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "browser"):
-            self._restyle()
+            # Both events arrive for one theme change: rebuild the transcript's colours once, after them.
+            if not self._palette_pending:
+                self._palette_pending = True
+                QTimer.singleShot(0, self, self._apply_palette)
+
+    def _apply_palette(self) -> None:
+        self._palette_pending = False
+        self._restyle()
+        if self._content.state != EMPTY:
             self._render(keep_scroll=True)
 
     def _restyle(self) -> None:
@@ -297,9 +308,11 @@ class _Transcript:
         self.muted = theme.muted_color(palette)
         self.link = palette.color(R.Link)
         self.line = theme.blend(self.text, self.base, 0.16)
+        self.code_background = theme.blend(self.text, self.base, 0.06)
         self.font = font
         self.mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.mono.setPointSizeF(max(font.pointSizeF() * 0.95, 8))
+        self.mono.setFixedPitch(True)
         self.cursor = QTextCursor(self.doc)
         #: The cursor's block is empty and unused (a fresh frame, or the gap after a frame).
         self.fresh = True
@@ -369,9 +382,64 @@ class _Transcript:
 
     def _markdown(self, text: str) -> None:
         self._new_block(self._block(), self._char())
-        self.cursor.insertMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        first = self.cursor.block()
+        parsed = QTextDocument()
+        parsed.setDefaultFont(self.font)
+        parsed.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        self.cursor.insertFragment(QTextDocumentFragment(parsed))
+        # The fragment's first block is merged into the cursor's block, which keeps its own format:
+        # give it the parsed one back, so a message that starts with a heading or a list shows one.
+        source = parsed.begin()
+        QTextCursor(first).setBlockFormat(source.blockFormat())
+        if source.textList() is not None:
+            following = first.next()
+            if following.isValid() and following.textList() is not None and source.next().textList() is source.textList():
+                following.textList().add(first)
+            else:
+                QTextCursor(first).createList(source.textList().format())
+        self._polish(first, self.cursor.block())
         # Whatever block formats the Markdown ended with (a heading, a list) must not leak further.
         self.fresh = self.after_frame = False
+
+    def _polish(self, first, last) -> None:
+        """Fit rendered Markdown into a message: headings a little larger than text (not poster
+        size), code blocks on a tinted background, and images, which are never loaded, as a note."""
+        images = []
+        block = first
+        while block.isValid():
+            level = block.blockFormat().headingLevel()
+            code = block.blockFormat().hasProperty(QTextFormat.Property.BlockCodeFence) or (
+                block.blockFormat().nonBreakableLines())
+            if level or code:
+                cursor = QTextCursor(block)
+                cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+                if level:
+                    fmt = QTextCharFormat()
+                    fmt.setProperty(QTextFormat.Property.FontSizeAdjustment, 1 if level <= 2 else 0)
+                    fmt.setFontWeight(QFont.Weight.Bold)
+                    cursor.mergeCharFormat(fmt)
+                    spacing = QTextBlockFormat()
+                    spacing.setTopMargin(6)
+                    spacing.setBottomMargin(4)
+                    cursor.mergeBlockFormat(spacing)
+                else:
+                    tint = QTextBlockFormat()
+                    tint.setBackground(QBrush(self.code_background))
+                    cursor.mergeBlockFormat(tint)
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                if fragment.charFormat().isImageFormat():
+                    images.append((fragment.position(), fragment.length(), fragment.charFormat().toImageFormat().name()))
+                it += 1
+            if block == last:
+                break
+            block = block.next()
+        for position, length, name in reversed(images):
+            cursor = QTextCursor(self.doc)
+            cursor.setPosition(position)
+            cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(f"[image, not loaded: {name}]", self._char(color=self.muted, italic=True))
 
     def _enter(self, fmt: QTextFrameFormat) -> QTextFrame:
         frame = self.cursor.insertFrame(fmt)
@@ -396,8 +464,10 @@ class _Transcript:
             self._notice(content.notice)
         elif content.state == CONVERSATION:
             section = None
+            # @trace spans hold one input and one output: their labels say it already.
+            titled = content.conversation is None or content.conversation.layout != logic.OPENINFERENCE
             for n, bubble in enumerate(content.bubbles):
-                if bubble.section != section:
+                if titled and bubble.section != section:
                     section = bubble.section
                     self._section(SECTION_TITLES.get(section, section), first=n == 0)
                 self._bubble(n, bubble)
@@ -408,9 +478,7 @@ class _Transcript:
         frame = self._enter(self._frame(background=theme.blend(warn, self.base, 0.12), border=warn, width=1.5,
                                         padding=16, top=8))  # fmt: skip
         self._line([("Messages not recorded", self._char(color=warn, bold=True, scale=1.15))], self._block(bottom=8))
-        self._new_block(self._block(), self._char())
-        self.cursor.insertMarkdown(reason, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self.fresh = False
+        self._markdown(reason)
         self._line([("The span's other details are in the inspector.", self._char(color=self.muted))], self._block(top=8))
         self._leave(frame)
 
