@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
 from .. import genai
@@ -24,6 +25,7 @@ from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Sco
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
 _ZERO8 = bytes(8)
 _NO_DROPS = (0, 0, 0)
+_UNSET = object()
 # Enum members by identity: hashing an Enum member runs Python code, id() does not.
 _ENUM_INT = {id(m): m.value for m in (*SpanKind, *StatusCode)}
 
@@ -108,7 +110,7 @@ def _dropped(obj: Any) -> int:
 
 
 def _event(e: Any, start: int, redactor: Redactor | None) -> tuple:
-    """An SDK Event as the format's Event array (time relative to the span's start);
+    """An event as the format's Event array (time relative to the span's start);
     tuples encode exactly like the struct."""
     attrs = e.attributes
     if type(attrs) is BoundedAttributes:
@@ -120,22 +122,84 @@ def _event(e: Any, start: int, redactor: Redactor | None) -> tuple:
     return (e.timestamp - start, e.name, d, dropped)
 
 
+_OPERATION = "gen_ai.operation.name"
+_INPUT, _PROMPT = genai.INPUT_TOKEN_KEYS
+_OUTPUT, _COMPLETION = genai.OUTPUT_TOKEN_KEYS
+_RESPONSE_MODEL, _REQUEST_MODEL = genai.MODEL_KEYS
+_OPERATION_CATEGORY = genai._OPERATIONS
+
+
+def _summary(name: str, attrs: dict[str, Any]) -> tuple[int, int, int, str]:
+    """``genai.category``, input and output ``genai.tokens`` and ``genai.model`` in one call,
+    with the common lookups inlined: the same values, for a fraction of the cost."""
+    get = attrs.get
+    op = get(_OPERATION)
+    cat = _OPERATION_CATEGORY.get(op) if op is not None else None
+    if cat is None:
+        cat = genai.category(name, attrs)
+    t = get(_INPUT)
+    if type(t) is int and 0 <= t <= 0xFFFFFFFF:
+        t_in = t
+    else:
+        t_in = genai.tokens(attrs, genai.INPUT_TOKEN_KEYS) if t is not None or _PROMPT in attrs else 0
+    t = get(_OUTPUT)
+    if type(t) is int and 0 <= t <= 0xFFFFFFFF:
+        t_out = t
+    else:
+        t_out = genai.tokens(attrs, genai.OUTPUT_TOKEN_KEYS) if t is not None or _COMPLETION in attrs else 0
+    m = get(_RESPONSE_MODEL)
+    if type(m) is not str or not m:
+        m = genai.model(attrs) if m is not None or _REQUEST_MODEL in attrs else ""
+    return cat, t_in, t_out, m
+
+
+def _sdk_events(dq: Any, start: int, redactor: Redactor | None) -> list[tuple]:
+    """The events of an SDK span (Events holding BoundedAttributes, as ``add_event`` makes them);
+    AttributeError for anything else, which the caller then converts through `_event`."""
+    if redactor is None:
+        return [(e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped) for e in dq]
+    ev = redactor.event_attributes
+    return [(e._timestamp - start, e._name, ev(e._name, e._attributes._dict), e._attributes.dropped) for e in dq]
+
+
+def _link(lk: Any, redactor: Redactor | None) -> tuple:
+    # Tuples encode exactly like the Link struct, and cost less to build.
+    ctx = lk.context
+    attrs = _plain(lk.attributes)
+    return (
+        ctx.trace_id.to_bytes(16, "big"),
+        ctx.span_id.to_bytes(8, "big"),
+        _trace_state(ctx.trace_state),
+        attrs if redactor is None else redactor.attributes(attrs),
+        _dropped(lk.attributes),
+        _flags(ctx),
+    )
+
+
 def spans_to_frames(
     spans: Sequence[Any], batch_id: int, redactor: Redactor | None = None
 ) -> tuple[SpanColumns, SpanDetails]:
     """Convert finished spans into the two payloads of one batch, applying ``redactor``
     (secret redaction, content filtering, size limits) to every recorded value."""
+    columns, details, _ = convert(spans, batch_id, redactor)
+    return columns, details
+
+
+def convert(
+    spans: Sequence[Any], batch_id: int, redactor: Redactor | None = None
+) -> tuple[SpanColumns, SpanDetails, int]:
+    """`spans_to_frames`, plus the latest end time in the batch (for the writer's index)."""
     names: dict[str, int] = {}
     res_index: dict[int, int] = {}
     scope_index: dict[int, int] = {}
     resources: list[Resource] = []
     scopes: list[Scope] = []
 
-    trace_ids: list[bytes] = []
-    span_ids: list[bytes] = []
+    trace_ids: list[int] = []
+    span_ids: list[int] = []
     parent_ids: list[bytes] = []
     starts: list[int] = []
-    durations: list[int] = []
+    ends: list[int] = []
     name_col: list[int] = []
     kind_col: list[int] = []
     status_col: list[int] = []
@@ -149,30 +213,54 @@ def spans_to_frames(
     cache_read: dict[int, int] = {}  # sparse: only spans that report token usage are looked at
     reasoning: dict[int, int] = {}
 
-    attributes: list[dict[str, Any]] = []
+    attributes: list[Any] = []
     events: list[list[Any]] = []
     links: list[list[Any]] = []
     status_message: dict[int, str] = {}
     trace_state: dict[int, str] = {}
     dropped: dict[int, tuple[int, int, int]] = {}
 
+    # Loop invariants bound to locals: this loop runs once per span the app makes.
+    redact_attrs = None if redactor is None else redactor.attributes
+    summary = _summary
+    ENUM = _ENUM_INT
+    fast = _FAST
+    last_res = last_sc = _UNSET
+    r = s = 0
     for i, span in enumerate(spans):
-        if _FAST and isinstance(span, ReadableSpan):
+        if fast and isinstance(span, ReadableSpan):
             tid, sid, _, _, ts, _ = span._context
             parent = span._parent
             start = span._start_time or 0
             end = span._end_time or start
             name = span._name
-            kind = _ENUM_INT.get(id(span._kind))
+            kind = ENUM.get(id(span._kind))
             status = span._status
-            code = _ENUM_INT.get(id(status._status_code))
+            code = ENUM.get(id(status._status_code))
             description = status._description
             res = span._resource
             sc = span._instrumentation_scope
             attrs = span._attributes
             span_events = span._events
             span_links = span._links
-            d = (_dropped(attrs), _dropped(span_events), _dropped(span_links))
+            if type(attrs) is BoundedAttributes:
+                plain = attrs._dict
+                da = attrs.dropped
+            else:
+                plain = _plain(attrs)
+                da = _dropped(attrs)
+            if type(span_events) is BoundedList:
+                de = span_events.dropped
+                span_events = span_events._dq
+            else:
+                de = _dropped(span_events)
+            if type(span_links) is BoundedList:
+                dl = span_links.dropped
+                span_links = span_links._dq
+            else:
+                dl = _dropped(span_links)
+            if da or de or dl:
+                dropped[i] = (da, de, dl)
         else:
             ctx = span.context
             tid, sid, ts = ctx.trace_id, ctx.span_id, ctx.trace_state
@@ -186,16 +274,18 @@ def spans_to_frames(
             description = status.description
             res = span.resource
             sc = span.instrumentation_scope
-            attrs = span.attributes
+            plain = _plain(span.attributes)
             span_events = span.events
             span_links = span.links
             d = (span.dropped_attributes, span.dropped_events, span.dropped_links)
+            if d != _NO_DROPS:
+                dropped[i] = d
         if kind is None:
             kind = int(getattr(span.kind, "value", span.kind))
         if code is None:
             code = int(getattr(status.status_code, "value", status.status_code))
-        trace_ids.append(tid.to_bytes(16, "big"))
-        span_ids.append(sid.to_bytes(8, "big"))
+        trace_ids.append(tid)
+        span_ids.append(sid)
         if parent is not None:
             parent_ids.append(parent.span_id.to_bytes(8, "big"))
             flag_col.append(_flags(parent))
@@ -203,7 +293,7 @@ def spans_to_frames(
             parent_ids.append(_ZERO8)
             flag_col.append(OTLP_FLAG_HAS_IS_REMOTE)
         starts.append(start)
-        durations.append(end - start if end > start else 0)
+        ends.append(end if end > start else start)
         n = names.get(name)
         if n is None:
             n = names[name] = len(names)
@@ -215,21 +305,23 @@ def spans_to_frames(
         if ts:
             trace_state[i] = _trace_state(ts)
 
-        r = res_index.get(id(res))
-        if r is None:
-            r = res_index[id(res)] = len(resources)
-            resources.append(_resource(res, redactor))
+        if res is not last_res:
+            last_res = res
+            r = res_index.get(id(res))
+            if r is None:
+                r = res_index[id(res)] = len(resources)
+                resources.append(_resource(res, redactor))
         res_col.append(r)
-        s = scope_index.get(id(sc))
-        if s is None:
-            s = scope_index[id(sc)] = len(scopes)
-            scopes.append(_scope(sc))
+        if sc is not last_sc:
+            last_sc = sc
+            s = scope_index.get(id(sc))
+            if s is None:
+                s = scope_index[id(sc)] = len(scopes)
+                scopes.append(_scope(sc))
         scope_col.append(s)
 
-        plain = _plain(attrs)
-        cat_col.append(genai.category(name, plain))
-        t_in = genai.tokens(plain, genai.INPUT_TOKEN_KEYS)
-        t_out = genai.tokens(plain, genai.OUTPUT_TOKEN_KEYS)
+        cat, t_in, t_out, m = summary(name, plain)
+        cat_col.append(cat)
         in_tok.append(t_in)
         out_tok.append(t_out)
         if t_in or t_out:
@@ -237,7 +329,6 @@ def spans_to_frames(
                 cache_read[i] = t
             if t := genai.tokens(plain, genai.REASONING_TOKEN_KEYS):
                 reasoning[i] = t
-        m = genai.model(plain)
         if m:
             k = names.get(m)
             if k is None:
@@ -245,29 +336,21 @@ def spans_to_frames(
             model_col.append(k + 1)
         else:
             model_col.append(0)
-        attributes.append(plain if redactor is None else redactor.attributes(plain))
-        # Tuples encode exactly like the Link struct, and cost less to build.
-        events.append([_event(e, start, redactor) for e in span_events] if span_events else [])
-        links.append(
-            [
-                (
-                    lk.context.trace_id.to_bytes(16, "big"),
-                    lk.context.span_id.to_bytes(8, "big"),
-                    _trace_state(lk.context.trace_state),
-                    _plain(lk.attributes) if redactor is None else redactor.attributes(_plain(lk.attributes)),
-                    _dropped(lk.attributes),
-                    _flags(lk.context),
-                )
-                for lk in span_links
-            ]
-            if span_links
-            else []
-        )
-        if d != _NO_DROPS:
-            dropped[i] = d
+        attributes.append(plain if redact_attrs is None else redact_attrs(plain))
+        if span_events:
+            try:
+                events.append(_sdk_events(span_events, start, redactor))
+            except AttributeError:
+                events.append([_event(e, start, redactor) for e in span_events])
+        else:
+            events.append([])
+        links.append([_link(lk, redactor) for lk in span_links] if span_links else [])
 
     base = min(starts) if starts else 0
     count = len(name_col)
+    # One join over a comprehension costs less than a to_bytes call and an append per span.
+    trace_id = b"".join([t.to_bytes(16, "big") for t in trace_ids])
+    span_id = b"".join([t.to_bytes(8, "big") for t in span_ids])
     columns = SpanColumns(
         batch_id=batch_id,
         count=count,
@@ -275,11 +358,11 @@ def spans_to_frames(
         strings=list(names),
         resources=resources,
         scopes=scopes,
-        trace_id=b"".join(trace_ids),
-        span_id=b"".join(span_ids),
+        trace_id=trace_id,
+        span_id=span_id,
         parent_span_id=b"".join(parent_ids),
         start_time=packed("Q", [t - base for t in starts]),
-        duration=packed("Q", durations),
+        duration=packed("Q", [e - t for t, e in zip(starts, ends)]),
         name=packed("I", name_col),
         kind=bytes(kind_col),
         status_code=bytes(status_col),
@@ -303,4 +386,4 @@ def spans_to_frames(
         trace_state=trace_state,
         dropped=dropped,
     )
-    return columns, details
+    return columns, details, max(ends) if ends else 0

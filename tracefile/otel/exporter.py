@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ..redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
 from ..writer import TraceWriter, new_batch_id
-from .convert import spans_to_frames
+from .convert import convert
 
 _logger = logging.getLogger("tracefile")
 
@@ -146,8 +146,8 @@ class TracyFileExporter(SpanExporter):
             return SpanExportResult.SUCCESS
         try:
             writer = self._get_writer(spans)
-            columns, details = spans_to_frames(spans, new_batch_id(), self._redactor)
-            writer.write_spans(columns, details, *_time_range(spans))
+            columns, details, max_end = convert(spans, new_batch_id(), self._redactor)
+            writer.write_spans(columns, details, columns.base_time, max_end)
         except Exception as exc:  # never raise into the host application
             self._warn_once(
                 type(exc).__name__,
@@ -174,12 +174,6 @@ class TracyFileExporter(SpanExporter):
                 writer.close()
             except Exception as exc:
                 self._warn_once("close", "TracyFileExporter could not close %s cleanly: %s", self.path, exc)
-
-
-def _time_range(spans: Sequence[ReadableSpan]) -> tuple[int, int]:
-    lo = min((s.start_time or 0) for s in spans)
-    hi = max((s.end_time or 0) for s in spans)
-    return lo, hi
 
 
 __all__ = ["TracyFileExporter", "default_file_name"]
