@@ -43,3 +43,21 @@ def add_recent_file(settings: QSettings, path: str) -> list[str]:
 
 def clear_recent_files(settings: QSettings) -> None:
     settings.remove(RECENT_KEY)
+
+
+PRICE_TABLE_KEY = "prices/table"
+
+
+def price_table_json(settings: QSettings) -> str | None:
+    """The user's price table as saved (a JSON document), or None when they never changed the defaults."""
+    value = settings.value(PRICE_TABLE_KEY)
+    return str(value) if value else None
+
+
+def set_price_table_json(settings: QSettings, text: str | None) -> None:
+    """Save the user's price table; None goes back to the built-in defaults."""
+    if text:
+        settings.setValue(PRICE_TABLE_KEY, text)
+    else:
+        settings.remove(PRICE_TABLE_KEY)
+    settings.sync()

@@ -9,11 +9,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QFont
 
 from . import theme
+from .cost import logic as cost
+from .cost.store import prices
 from .tracedata import TraceIndex
 from .traces import format_duration, format_tokens
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens")
+COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens", "Cost")
+COST = 6
 TRACE_ROLE = Qt.ItemDataRole.UserRole + 1  # the trace number behind a (sorted) row
 
 
@@ -29,6 +32,9 @@ class TraceTableModel(QAbstractTableModel):
         self._error_brush: QBrush | None = None
         self._feedback: np.ndarray | None = None  # one viewer.feedback.logic mark per trace
         self._feedback_text = None  # trace -> "1 good · 2 evaluations"
+        self._usage: cost.Usage | None = None  # tokens and cost per trace at the current prices
+        self._usage_key: tuple[int, int] | None = None  # (id of the index, prices version) it was computed for
+        prices().changed.connect(self._prices_changed)
 
     def set_feedback(self, marks: np.ndarray | None, describe=None) -> None:
         """Badges on the trace names: one feedback mark per trace, and ``describe(trace)`` for tooltips."""
@@ -42,6 +48,7 @@ class TraceTableModel(QAbstractTableModel):
         through `row_of` (trace numbers are stable while a file grows)."""
         self.beginResetModel()
         self._index = index
+        self._usage = None
         self._perm = self._order(*self._sort)
         self.endResetModel()
 
@@ -72,6 +79,7 @@ class TraceTableModel(QAbstractTableModel):
             3: t.spans,
             4: t.errors,
             5: t.input_tokens + t.output_tokens,
+            COST: self.usage().cost if column == COST else None,
         }
         key = keys.get(column)
         if key is None:  # by name: sort the names once
@@ -128,6 +136,8 @@ class TraceTableModel(QAbstractTableModel):
                 return f"{errors:,}" if errors else "–"
             if col == 5:
                 return format_tokens(int(tt.input_tokens[t]) + int(tt.output_tokens[t]))
+            if col == COST:
+                return self._cost_cell(t)
         elif role == Qt.ItemDataRole.DecorationRole and col == 0:
             marks = self._feedback
             if marks is not None and t < len(marks) and marks[t]:
@@ -138,13 +148,15 @@ class TraceTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == Qt.ItemDataRole.ForegroundRole and tt.errors[t] and col in (0, 4):
             return self._errors()
+        elif role == Qt.ItemDataRole.ForegroundRole and col == COST and self._cost_cell(t) == "?":
+            return QBrush(theme.muted_color())
         elif role == Qt.ItemDataRole.FontRole and col == 4 and tt.errors[t]:
             f = QFont()
             f.setBold(True)
             return f
         elif role == Qt.ItemDataRole.ToolTipRole:
-            if col == 5:
-                return f"{int(tt.input_tokens[t]):,} input tokens, {int(tt.output_tokens[t]):,} output tokens"
+            if col in (5, COST):
+                return self.usage_text(t, with_cost=col == COST) or "No tokens reported"
             if col == 1:
                 return _full_time(int(tt.start[t]))
             name = ix.name(int(tt.root[t]))
@@ -155,6 +167,43 @@ class TraceTableModel(QAbstractTableModel):
         elif role == TRACE_ROLE:
             return t
         return None
+
+    def usage(self) -> cost.Usage:
+        """Tokens of each kind and cost of every trace, at the current prices (recomputed when either changes)."""
+        ix = self._index
+        table = prices()
+        key = (id(ix), table.version)
+        if self._usage is None or self._usage_key != key:
+            if ix is None:
+                self._usage = cost.Usage(*(np.zeros(0, np.int64),) * 4, np.zeros(0), np.zeros(0, np.int64))
+            else:
+                tl = ix.timeline
+                self._usage = cost.rollup(tl, cost.price_spans(tl, table.table), ix.trace, len(ix.traces))
+            self._usage_key = key
+        return self._usage
+
+    def usage_text(self, trace: int, *, with_cost: bool = True) -> str:
+        """``1,200 input (1,024 cached) · 300 output (256 reasoning) · $0.0034 at gpt-4o prices``."""
+        ix = self._index
+        if ix is None:
+            return ""
+        return cost.usage_text(cost.rows_totals(ix.timeline, ix.trace_rows(trace), prices().table), with_cost=with_cost)
+
+    def _cost_cell(self, t: int) -> str:
+        u = self.usage()
+        if t >= len(u) or not u.tokens[t]:
+            return "–"
+        amount, unpriced = float(u.cost[t]), int(u.unpriced[t])
+        if unpriced and amount == 0:
+            return "?"  # no price for any of its models
+        return ("≥" if unpriced else "") + cost.format_cost(amount, prices().table.currency)
+
+    def _prices_changed(self) -> None:
+        if not self.rowCount():
+            return
+        if self._sort[0] == COST:
+            self.sort(*self._sort)
+        self.dataChanged.emit(self.index(0, COST), self.index(self.rowCount() - 1, COST))
 
     def _errors(self) -> QBrush:
         return QBrush(theme.error_color())

@@ -1,7 +1,7 @@
 """Tokens and cost: an editable price table turns each span's token counts into money.
 
 ``logic`` is the price table, its JSON form and the vectorised cost rollups (no Qt);
-``prices`` holds the table every open view uses (`prices()` emits ``changed``);
+``store`` holds the table every open view uses (`prices()` emits ``changed``);
 ``model`` is the editable Qt table model and ``widget`` the dialog::
 
     from viewer.cost import file_summary_text, open_price_table, prices
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Qt is imported only when these are used, so `viewer.cost.logic` stays Qt-free
     from tracefile.columns import Timeline
 
-    from .prices import PriceStore
+    from .store import PriceStore
     from .widget import PriceTableDialog
 
 
 def prices() -> PriceStore:
     """The price table shared by every open view (a QObject with a ``changed`` signal)."""
-    from .prices import prices as _prices
+    from .store import prices as _prices
 
     return _prices()
 

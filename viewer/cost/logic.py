@@ -413,8 +413,8 @@ def format_cost(amount: float, currency: str = "USD") -> str:
     a = abs(amount)
     if a == 0:
         text = "0"
-    elif a < 0.0001:
-        text = "<0.0001"
+    elif a < 0.000001:
+        text = "<0.000001"
     elif round(a, -math.floor(math.log10(a)) + 1) < 0.01:  # two significant digits
         text = f"{a:.{-math.floor(math.log10(a)) + 1}f}".rstrip("0")
     elif round(a, 2) < 1000:

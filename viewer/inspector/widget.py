@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from tracefile import Span
 
 from .. import theme
+from ..cost import logic as cost
+from ..cost.store import prices
 from ..traces import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
@@ -125,6 +127,12 @@ class SpanInspector(QWidget):
         row.addWidget(self.order_button)
         row.addWidget(self.copy_span_button)
         lines.addLayout(row)
+        # LLM spans: tokens by kind and what they cost at the current prices.
+        self.usage_label = ElidedLabel(header)
+        self.usage_label.setObjectName("inspectorUsage")
+        self.usage_label.setVisible(False)
+        lines.addWidget(self.usage_label)
+        prices().changed.connect(self._fill_usage)
         outer.addWidget(header)
 
         self.tree = InspectorTree(self, content)
@@ -384,6 +392,17 @@ class SpanInspector(QWidget):
         self.status_chip.setText({0: "Unset", 1: "OK", 2: "Error"}.get(span.status_code, span.status_name))
         self.status_chip.setToolTip(span.status_message)
         self._style_chip()
+        self._fill_usage()
+
+    def _fill_usage(self) -> None:
+        span = self._span
+        used = cost.attribute_totals(span.attributes, prices().table) if span is not None else cost.Totals()
+        if used.tokens:
+            # The cost first: a narrow inspector elides the end of the line.
+            money = cost.short_cost(used) if used.priced_by else cost.cost_text(used)
+            self.usage_label.setText(f"{money} · {cost.usage_text(used, with_cost=False)}")
+            self.usage_label.setToolTip(cost.usage_text(used))
+        self.usage_label.setVisible(bool(used.tokens))
 
     def _style_chip(self) -> None:
         code = self._span.status_code if self._span is not None else 0

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 from tracefile.schema import STATUS_ERROR
 
 from .. import theme
+from ..cost import logic as cost
+from ..cost.store import prices
 from ..feedback.widget import paint_badge
 from ..tracedata import TraceIndex
 from ..traces import format_duration, format_offset, format_tokens
@@ -297,7 +299,11 @@ class TraceWaterfall(QWidget):
             lines.append(f"Model: {html.escape(model)}")
         tin, tout = int(tl.input_tokens[row]), int(tl.output_tokens[row])
         if tin or tout:
-            lines.append(f"Tokens: {tin:,} in · {tout:,} out")
+            used = cost.rows_totals(tl, np.array([row]), prices().table)
+            cached = f" ({used.cached:,} cached)" if used.cached else ""
+            reasoning = f" ({used.reasoning:,} reasoning)" if used.reasoning else ""
+            lines.append(f"Tokens: {tin:,} in{cached} · {tout:,} out{reasoning}")
+            lines.append(f"Cost: {html.escape(cost.cost_text(used))}")
         return "<br>".join(lines)
 
     @property
