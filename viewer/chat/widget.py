@@ -316,6 +316,8 @@ class _Transcript:
         self.cursor = QTextCursor(self.doc)
         #: The cursor's block is empty and unused (a fresh frame, or the gap after a frame).
         self.fresh = True
+        #: Where text goes once the frames are in: (cursor, text, its format or None for Markdown, dimmed).
+        self.pending: list[tuple[QTextCursor, str, QTextCharFormat | None, bool]] = []
         #: The cursor's block is the gap Qt keeps after a frame.
         self.after_frame = False
 
@@ -378,33 +380,63 @@ class _Transcript:
     def _text(self, text: str, char: QTextCharFormat, block: QTextBlockFormat | None = None) -> None:
         """Plain text with its newlines kept (each line a block)."""
         self._new_block(block or self._block(), char)
-        self.cursor.insertText(text, char)
+        self.pending.append((self._mark(), text, char, False))
 
-    def _markdown(self, text: str) -> None:
+    def _markdown(self, text: str, dim: bool = False) -> None:
+        """A place for `text` rendered as Markdown, filled in by `_fill` once every frame exists."""
         self._new_block(self._block(), self._char())
-        first = self.cursor.block()
-        parsed = QTextDocument()
-        parsed.setDefaultFont(self.font)
-        parsed.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self.cursor.insertFragment(QTextDocumentFragment(parsed))
-        # The fragment's first block is merged into the cursor's block, which keeps its own format:
-        # give it the parsed one back, so a message that starts with a heading or a list shows one.
-        source = parsed.begin()
-        QTextCursor(first).setBlockFormat(source.blockFormat())
-        if source.textList() is not None:
-            following = first.next()
-            if following.isValid() and following.textList() is not None and source.next().textList() is source.textList():
-                following.textList().add(first)
-            else:
-                QTextCursor(first).createList(source.textList().format())
-        self._polish(first, self.cursor.block())
-        # Whatever block formats the Markdown ended with (a heading, a list) must not leak further.
+        self.pending.append((self._mark(), text, None, dim))
+        # Whatever block formats the Markdown ends with (a heading, a list) must not leak further.
         self.fresh = self.after_frame = False
 
-    def _polish(self, first, last) -> None:
+    def _mark(self) -> QTextCursor:
+        """A cursor that stays where the text goes: what is written next at the same spot goes after it."""
+        mark = QTextCursor(self.cursor)
+        mark.setKeepPositionOnInsert(True)
+        return mark
+
+    def _fill(self) -> None:
+        # Qt's insertFrame costs time in proportion to the document's length, so the frames go in while
+        # the document holds no message text yet; the cursors kept by `_markdown` and `_text` follow
+        # the inserts before them.
+        for cursor, text, char, dim in self.pending:
+            # Its anchor moved with what was written after it: drop that selection, or the text
+            # would replace it. From here on it follows its own text, to the end of it.
+            cursor.clearSelection()
+            cursor.setKeepPositionOnInsert(False)
+            if char is not None:  # plain text
+                cursor.insertText(text, char)
+                continue
+            first = cursor.block()
+            parsed = QTextDocument()
+            parsed.setDefaultFont(self.font)
+            parsed.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+            cursor.insertFragment(QTextDocumentFragment(parsed))
+            # The fragment's first block is merged into the cursor's block, which keeps its own format:
+            # give it the parsed one back, so a message that starts with a heading or a list shows one.
+            source = parsed.begin()
+            QTextCursor(first).setBlockFormat(source.blockFormat())
+            if source.textList() is not None:
+                following = first.next()
+                if following.isValid() and following.textList() is not None and source.next().textList() is source.textList():
+                    following.textList().add(first)
+                else:
+                    QTextCursor(first).createList(source.textList().format())
+            # Only Markdown with an image (or HTML) can hold one: walking every fragment costs ~4 ms per 20k chars.
+            self._polish(first, cursor.block(), images="![" in text or "<" in text)
+            if dim:  # reasoning: Markdown sets no colours of its own
+                span = QTextCursor(self.doc)
+                span.setPosition(first.position())
+                span.setPosition(cursor.position(), QTextCursor.MoveMode.KeepAnchor)
+                fmt = QTextCharFormat()
+                fmt.setForeground(QBrush(self.muted))
+                span.mergeCharFormat(fmt)
+        self.pending.clear()
+
+    def _polish(self, first, last, images: bool) -> None:
         """Fit rendered Markdown into a message: headings a little larger than text (not poster
         size), code blocks on a tinted background, and images, which are never loaded, as a note."""
-        images = []
+        found = []
         block = first
         while block.isValid():
             level = block.blockFormat().headingLevel()
@@ -427,15 +459,15 @@ class _Transcript:
                     tint.setBackground(QBrush(self.code_background))
                     cursor.mergeBlockFormat(tint)
             it = block.begin()
-            while not it.atEnd():
+            while images and not it.atEnd():
                 fragment = it.fragment()
                 if fragment.charFormat().isImageFormat():
-                    images.append((fragment.position(), fragment.length(), fragment.charFormat().toImageFormat().name()))
+                    found.append((fragment.position(), fragment.length(), fragment.charFormat().toImageFormat().name()))
                 it += 1
             if block == last:
                 break
             block = block.next()
-        for position, length, name in reversed(images):
+        for position, length, name in reversed(found):
             cursor = QTextCursor(self.doc)
             cursor.setPosition(position)
             cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
@@ -471,6 +503,7 @@ class _Transcript:
                     section = bubble.section
                     self._section(SECTION_TITLES.get(section, section), first=n == 0)
                 self._bubble(n, bubble)
+        self._fill()
         return self.doc
 
     def _notice(self, reason: str) -> None:
@@ -574,8 +607,7 @@ class _Transcript:
         if open_:
             text = _cut(part.text)
             if self.mode == MARKDOWN:
-                self._markdown(text)
-                _dim(self.doc, frame, self.muted)
+                self._markdown(text, dim=True)
             else:
                 self._text(text, self._char(color=self.muted, mono=True), self._block(top=4))
         self._leave(frame)
@@ -599,14 +631,3 @@ def _cut(text: str) -> str:
     if len(text) <= PART_LIMIT:
         return text
     return text[:PART_LIMIT] + f"\n\n… {len(text) - PART_LIMIT:,} more characters (Copy as Markdown has them all)"
-
-
-def _dim(doc: QTextDocument, frame: QTextFrame, color: QColor) -> None:
-    """Reasoning rendered from Markdown, in the muted colour (Markdown sets no colours of its own)."""
-    cursor = QTextCursor(doc)
-    cursor.setPosition(frame.firstPosition())
-    cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
-    fmt = QTextCharFormat()
-    fmt.setForeground(QBrush(color))
-    cursor.mergeCharFormat(fmt)
-
