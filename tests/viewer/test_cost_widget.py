@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import shiboken6
 from opentelemetry.trace import SpanKind
 from PySide6.QtCore import QPoint, Qt
 
@@ -15,14 +16,14 @@ import tracefile
 from tests.helpers import e2e
 from viewer import theme
 from viewer.cost import file_summary_text, prices
-from viewer.cost.logic import PriceTable, default_table, format_cost
+from viewer.cost.logic import default_table, format_cost
 from viewer.cost.model import CACHED, INPUT, MODEL, OUTPUT, REASONING, PriceTableModel
 from viewer.cost.store import PriceStore
 from viewer.cost.widget import NOTE, PriceTableDialog
 from viewer.file_view import FileView
 from viewer.inspector.widget import SpanInspector
 from viewer.session import FileSession
-from viewer.timeline.waterfall import ROW_HEIGHT, HEADER_HEIGHT, TraceWaterfall
+from viewer.timeline.waterfall import HEADER_HEIGHT, ROW_HEIGHT, TraceWaterfall
 from viewer.trace_table_model import COST, TraceTableModel
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
@@ -339,3 +340,22 @@ def test_screenshots(qtbot, qapp, agent_file, screenshot_dir, name) -> None:
         assert view.trace_model.index(0, COST).data() == "$0.0047"
     finally:
         theme.apply_theme(qapp, "system")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_open_price_table_shows_one_dialog_per_window(qtbot) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
+
+    from viewer.cost import open_price_table
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    first = open_price_table(window)
+    assert first.isVisible() and open_price_table(window) is first
+    first.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(first))
+    again = open_price_table(window)  # closing deleted the first one: a new one opens
+    assert again.isVisible() and again.model.rowCount() == len(default_table().entries)
+    again.close()

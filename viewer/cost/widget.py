@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import weakref
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -214,16 +214,18 @@ class PriceTableDialog(QDialog):
             self._style_problem()
 
 
-_open: weakref.WeakValueDictionary[int, PriceTableDialog] = weakref.WeakValueDictionary()
+_open: dict[int, PriceTableDialog] = {}
 
 
 def open_price_table(parent: QWidget | None = None) -> PriceTableDialog:
     """Show the Prices dialog for ``parent`` (one per window, raised if already open)."""
     key = id(parent)
     dialog = _open.get(key)
-    if dialog is None:
+    # Closing deletes the dialog on the C++ side; its Python wrapper may outlive it.
+    if dialog is None or not shiboken6.isValid(dialog):
         dialog = PriceTableDialog(parent=parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: _open.pop(key, None))
         _open[key] = dialog
     dialog.show()
     dialog.raise_()
