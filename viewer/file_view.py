@@ -40,7 +40,10 @@ from .feedback.logic import span_id_key
 from .inspector.widget import SpanInspector
 from .loader import LoadResult, strip_path
 from .loading import Follower, Loader
-from .search import QueryError, evaluate_columns, next_match, parse
+from .search import QueryError, next_match, parse
+from .search.indexer import DetailsIndexer
+from .search.query import HELP as SEARCH_HELP
+from .search.text_index import evaluate
 from .session import FileSession, LoadOutcome
 from .timeline import TraceOverview, TraceWaterfall, link
 from .trace_table_model import TraceTableModel
@@ -209,6 +212,8 @@ class FileView(QWidget):
         self._search_timer.setInterval(150)
         self._search_timer.timeout.connect(self._apply_search)
         self.matches: np.ndarray | None = None
+        self._indexer: DetailsIndexer | None = None
+        self._search_exact = True
         row.addWidget(self.status_label)
         row.addWidget(self.live_label)
         row.addSpacing(12)
@@ -277,6 +282,7 @@ class FileView(QWidget):
         self._show_index(keep_selection=not first)
         self._show_feedback()
         self._show_status(outcome)
+        self._index_details()
         if self.search_field.text().strip():
             self._apply_search()  # new spans may match
         if first:
@@ -567,10 +573,13 @@ class FileView(QWidget):
     # -- search -------------------------------------------------------------------
 
     def _apply_search(self) -> None:
-        """Evaluate the search field over the timeline columns; mark, count and optionally filter."""
+        """Evaluate the search field over the timeline columns, the text index of span details and
+        the feedback; mark, count and optionally filter. While details are still being indexed the
+        matches found so far are shown, and they refine as the index fills."""
         ix = self.session.index
         text = self.search_field.text()
         self.search_label.setPalette(self.palette())
+        self._search_exact = True
         if ix is None or not text.strip():
             self.matches = None
             self.search_label.setText("")
@@ -586,10 +595,18 @@ class FileView(QWidget):
             pal.setColor(self.search_label.foregroundRole(), theme.error_color())
             self.search_label.setPalette(pal)
             return
-        ev = evaluate_columns(query, ix, text_in_details=False)
+        details_index = self.session.text
+        ev = evaluate(query, ix, details_index, self.session.feedback)
+        if not ev.exact and self._indexer is not None and ix.n - details_index.rows <= SMALL_INDEX_WAIT:
+            # A few spans left to index: waiting a moment beats showing a partial count.
+            self._indexer.wait(250)
+            ev = evaluate(query, ix, details_index, self.session.feedback)
+        self._search_exact = ev.exact
         self.matches = ev.certain
         count = int(ev.certain.sum())
-        note = "" if not ev.needs_details else " · attribute and event text are searched in a later version"
+        note = ""
+        if not ev.exact:
+            note = f" so far · searching details… {int(100 * min(details_index.rows, ix.n) / max(ix.n, 1))}%"
         self.search_label.setText(f"{count:,} {'match' if count == 1 else 'matches'}{note}")
         self.waterfall.set_highlight(self.matches)
         if self.filter_box.isChecked():
@@ -599,6 +616,22 @@ class FileView(QWidget):
         else:
             self.trace_model.set_filter(None)
         self._reselect()
+
+    def _index_details(self) -> None:
+        """Index span details for search on a worker thread (again after the file grew)."""
+        if self._indexer is not None and self._indexer.session is not self.session:
+            self._indexer.stop()  # the file was re-read into a new session
+            self._indexer.deleteLater()
+            self._indexer = None
+        if self._indexer is None:
+            self._indexer = DetailsIndexer(self.session, self)
+            self._indexer.progress.connect(self._on_index_progress)
+            self._indexer.finished.connect(self._on_index_progress)
+        self._indexer.start()
+
+    def _on_index_progress(self, *_rows: int) -> None:
+        if not self._search_exact and self.search_field.text().strip():
+            self._apply_search()  # the matches refine as the index fills
 
     def _update_trace_caption(self) -> None:
         ix = self.session.index
@@ -623,15 +656,14 @@ class FileView(QWidget):
         """Stop following the file and wait for any read in progress (before the tab closes)."""
         if self.follower is not None:
             self.follower.stop()
+        if self._indexer is not None:
+            self._indexer.stop()
         self.loader.cancel()
         self.loader.wait()
 
 
-SEARCH_HELP = (
-    "Words and \"phrases\" match span names. Also: name:, model:, status:error, kind:client, "
-    "category:llm|tool|agent|http, duration>2s, tokens>1000, input_tokens>=1.5k, -term to exclude, "
-    "OR, parentheses. Enter or F3: next match; Shift+F3: previous."
-)
+#: When at most this many spans are left to index, a search waits for them (up to 250 ms).
+SMALL_INDEX_WAIT = 5000
 
 
 class LoadingPage(QWidget):

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from tracefile import Span, TraceFileError
+from tracefile.reader import open_buffer
 from tracefile.columns import TimelineReader
 
 from .feedback.logic import FeedbackIndex
+from .search.text_index import TextIndex, index_batches
 from .tracedata import TraceIndex, build_index
 
 #: Spans whose details were decoded, kept for quick re-selection.
@@ -52,6 +54,8 @@ class FileSession:
         self.feedback = FeedbackIndex()
         self.size = 0
         self._details: OrderedDict[int, Span] = OrderedDict()
+        #: Search's text index of span details, filled by `index_details` (a second worker thread).
+        self.text = TextIndex()
         self._batches: OrderedDict[int, list[Span]] = OrderedDict()
 
     @property
@@ -91,6 +95,24 @@ class FileSession:
             return LoadOutcome(error=f"{self.path}: not enough memory to open this file")
         except Exception as exc:  # the viewer never shows a traceback
             return LoadOutcome(error=f"{self.path}: could not be read ({type(exc).__name__}: {exc})")
+
+    def index_details(
+        self,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
+        """Add the details of batches read since the last call to `text`; returns how many batches.
+        Runs beside `load` on another thread: it only reads the file, and the timeline's batch
+        list as it was when called. Never raises."""
+        text = self.text
+        batches = self.reader.timeline.batches
+        if text.batches >= len(batches):
+            return 0
+        try:
+            with open_buffer(self.path) as data:
+                return index_batches(text, data, batches, cancelled=cancelled, progress=progress)
+        except TraceFileError:
+            return 0  # the file went away; search keeps what it has
 
     def grew(self) -> bool:
         """True when the file is larger than when it was last read."""

@@ -14,6 +14,7 @@ with ``name_hit[timeline.name]``, so a million spans with a few thousand names c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -73,11 +74,16 @@ def name_hits(names: list[str], text: str) -> np.ndarray:
     return np.fromiter((needle in s for s in low), bool, count=len(low))
 
 
+#: Answers a sub-term that needs span details with (lo, hi) row masks: surely / maybe matches.
+Details = Callable[[Node], "tuple[np.ndarray, np.ndarray]"]
+
+
 class _Evaluator:
-    def __init__(self, index: TraceIndex, text_in_details: bool) -> None:
+    def __init__(self, index: TraceIndex, text_in_details: bool, details: Details | None = None) -> None:
         self.tl = index.timeline
         self.n = len(self.tl)
         self.text_in_details = text_in_details
+        self.details = details
         self.needs: list[Node] = []
         self._duration: np.ndarray | None = None
         self._tokens: np.ndarray | None = None
@@ -95,11 +101,17 @@ class _Evaluator:
             if not self.text_in_details:
                 return hit, hit
             self.needs.append(node)
+            if self.details is not None:
+                lo, hi = self.details(node)
+                lo = hit | lo
+                return (lo, lo) if hi is lo else (lo, hit | hi)
             return hit, self.all(True)
         if isinstance(node, Field):
             m = self.field(node)
             if m is None:
                 self.needs.append(node)
+                if self.details is not None:
+                    return self.details(node)
                 return self.all(False), self.all(True)
             return m, m
         if isinstance(node, Compare):
@@ -170,15 +182,18 @@ class _Evaluator:
         return col == value
 
 
-def evaluate_columns(query: Query | Node | None, index: TraceIndex, *, text_in_details: bool = True) -> Evaluation:
+def evaluate_columns(
+    query: Query | Node | None, index: TraceIndex, *, text_in_details: bool = True, details: Details | None = None
+) -> Evaluation:
     """Evaluate ``query`` over every row of ``index`` from columns alone.
 
     With ``text_in_details`` False, free text matches span names only and is exact (for use
     before any text index exists); otherwise it may also match attribute text, so rows whose
-    name does not contain it are left undecided.
+    name does not contain it are left undecided. ``details``, when given, answers the sub-terms
+    that need span details (see `viewer.search.text_index.evaluate`).
     """
     root = query.root if isinstance(query, Query) else query
-    ev = _Evaluator(index, text_in_details)
+    ev = _Evaluator(index, text_in_details, details)
     if root is None:
         m = ev.all(True)
         return Evaluation(m, m, True, [])

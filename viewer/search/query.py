@@ -14,7 +14,16 @@ Grammar (keywords ``OR``, ``AND``, ``NOT`` only in capitals; ``AND`` is optional
 
     numeric := duration | tokens | input_tokens | output_tokens
     op      := ">" | ">=" | "<" | "<=" | "="
-    key     := name | model | status | kind | category | feedback | attribute key
+    key     := name | model | status | kind | category | feedback | has | attribute key
+
+Free text matches span names, attribute keys and values, event names and event attributes
+(message content), status messages, and feedback labels and comments. ``key:value`` matches an
+attribute (or event attribute) named ``key`` whose value contains ``value``; ``key:`` alone
+matches spans that have it, as does ``has:key``. Feedback: ``feedback:`` or ``has:feedback``
+(any), ``feedback:positive`` / ``feedback:negative`` (a person's thumbs up or down, as the
+viewer's badges show them), ``feedback:evaluated`` (an evaluator's verdict), else
+``feedback:<word>`` (in the label, comment or evaluator name). `HELP` says the same for the
+search box.
 
 ``OR`` binds looser than AND, so ``a b OR c`` is ``(a b) OR c``. Malformed text
 raises `QueryError` with a message naming the problem and the (1-based) column.
@@ -35,8 +44,19 @@ KIND_VALUES = tuple(SPAN_KIND_NAMES)
 CATEGORY_VALUES = tuple(CATEGORY_NAMES)
 NUMERIC_FIELDS = ("duration", "tokens", "input_tokens", "output_tokens")
 #: Keys a `Field` may have besides attribute keys.
-BUILTIN_KEYS = ("name", "model", "status", "kind", "category", "feedback")
+BUILTIN_KEYS = ("name", "model", "status", "kind", "category", "feedback", "has")
 OPS = (">", ">=", "<", "<=", "=")
+
+#: What the search box accepts, for its tooltip.
+HELP = "\n".join((
+    'Words and "phrases" match span names, attribute keys and values, event names and message text (any case).',
+    "key:value: an attribute whose value contains the text; key: or has:key: spans that have it.",
+    f"name:, model:, status:error|ok|unset, kind:{'|'.join(KIND_VALUES)},",
+    f"category:{'|'.join(CATEGORY_VALUES)},",
+    "duration>2s, tokens>1000, input_tokens>=1.5k, output_tokens<200.",
+    "feedback: or has:feedback; feedback:positive|negative|evaluated; feedback:<word in label, comment or evaluator>.",
+    "-term or NOT term excludes; OR; parentheses. Enter or F3: next match; Shift+F3: previous.",
+))  # fmt: skip
 
 DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
                   "m": 60_000_000_000, "h": 3_600_000_000_000}  # fmt: skip
@@ -220,6 +240,11 @@ def _field(key: str, value: str, pos: int, vpos: int) -> Field:
         return Field(low, value)
     if low in ("model", "feedback"):
         return Field(low, value or None)
+    if low == "has":
+        if not value or not _KEY.fullmatch(value):
+            what = f"'{value}' at {_col(vpos)} is not a key" if value else f"has: at {_col(vpos)} needs a key"
+            raise QueryError(f"{what}: write it like has:feedback or has:gen_ai.tool.name", vpos)
+        return Field("feedback" if value.lower() == "feedback" else value, None)
     return Field(key, value or None)
 
 

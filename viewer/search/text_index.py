@@ -1,0 +1,567 @@
+"""A text index over span details (attributes, events, status messages) for search. No Qt.
+
+What is indexed, per span, as *entries* ``(key, value)``:
+
+* each attribute: its key and its value as text;
+* each event: its name as a key with no value, and each event attribute as ``(key, value)``;
+* the status message, under the key ``otel.status_description``.
+
+Values are stored once per distinct value (a conversation repeats its system prompt and
+earlier messages in every model call), lower-cased, in a few large byte strings separated by
+``\\x1e``. A value holding JSON (message content, ``input.value``, tool arguments) is stored
+as its unescaped keys and strings, one ``key: value`` per line, so ``"Paris"`` inside content
+matches ``paris`` and phrases match across JSON escapes. Values longer than `MAX_VALUE_CHARS`
+are indexed up to that length only.
+
+A query term is a substring search (``bytes.find``, C speed) over the distinct values; the
+(key, value) *pairs* of the values found lead to rows through an inverted index (the rows of
+each pair, ascending). Keys (``key:``, and free text found in a key or an event name) lead to
+rows through each row's *shape*, its set of keys, which all spans of one kind share. Nothing
+per span runs in Python. ``feedback:`` is answered by the file's
+`viewer.feedback.logic.FeedbackIndex`.
+
+Rows are indexed as a prefix ``0 .. rows``, batch by batch, by one writer thread
+(`add_batch`, `index_batches`); any thread may query meanwhile and sees a consistent
+snapshot. `evaluate` combines the timeline columns with the text index: rows not indexed yet
+stay undecided, so results only ever refine.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import compress, repeat
+from operator import is_
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tracefile.errors import TraceFileError
+from tracefile.framing import ScanReport, scan_frames
+from tracefile.reader import decode_frame
+from tracefile.schema import SpanDetails
+
+from .columns import Evaluation, evaluate_columns
+from .query import Field, Node, Query, Term
+
+#: Longest text indexed per value (characters, after JSON is unescaped); the rest is not searched.
+MAX_VALUE_CHARS = 65_536
+#: Key under which a span's status message is indexed.
+STATUS_MESSAGE_KEY = "otel.status_description"
+
+_SEP = b"\x1e"
+_SEP_STR = "\x1e"
+#: A chunk of value text is not merged with its neighbour past this size (bounds the copy).
+_CHUNK_LIMIT = 32 << 20
+_JSON_DEPTH = 4
+
+
+
+# --- values as text ----------------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """The searchable text of an attribute value (before lower-casing and the length cap)."""
+    if isinstance(value, str):
+        if value[:1] in ("{", "[") and value[-1:] in ("}", "]"):
+            try:
+                parsed = json.loads(value)
+            except (ValueError, RecursionError):
+                return value
+            lines: list[str] = []
+            _flatten(parsed, "", lines, 0)
+            return "\n".join(lines)
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "\n".join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        lines = []
+        _flatten(value, "", lines, 0)
+        return "\n".join(lines)
+    return ""  # bytes and other opaque values have no text to search
+
+
+def _flatten(obj: Any, prefix: str, out: list[str], depth: int) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _flatten(v, f"{k}: ", out, depth)
+    elif isinstance(obj, list):
+        for v in obj:
+            _flatten(v, prefix, out, depth)
+    elif isinstance(obj, str):
+        # Tool-call arguments arrive as JSON inside JSON: unescape those too.
+        if depth < _JSON_DEPTH and obj[:1] in ("{", "[") and obj[-1:] in ("}", "]"):
+            try:
+                inner = json.loads(obj)
+            except (ValueError, RecursionError):
+                pass
+            else:
+                if prefix:
+                    out.append(prefix.rstrip())
+                _flatten(inner, "", out, depth + 1)
+                return
+        out.append(prefix + obj)
+    elif obj is None:
+        out.append(prefix + "null")
+    else:
+        out.append(prefix + value_text(obj))
+
+
+# --- growable columns --------------------------------------------------------------------------
+
+
+class _Column:
+    """An append-only numpy array. Readers hold ``(data, n)`` pairs; appends never touch ``data[:n]``."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.data = np.empty(1024, dtype)
+        self.n = 0
+
+    def extend(self, values: np.ndarray | Sequence[int]) -> None:
+        k = len(values)
+        if self.n + k > len(self.data):
+            grown = np.empty(max(self.n + k, len(self.data) * 3 // 2), self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown  # readers of the old array keep it alive
+        self.data[self.n : self.n + k] = values
+        self.n += k
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.n]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a query sees: everything indexed up to one moment."""
+
+    rows: int
+    chunks: tuple[tuple[int, bytes], ...]  # (offset of the chunk's first byte, its bytes)
+    value_start: np.ndarray  # int64 (values + 1): value v is text[value_start[v] : value_start[v + 1] - 1]
+    keys: tuple[str, ...]  # lower-cased keys and event names
+    pair_key: np.ndarray  # uint32 (pairs,)
+    pair_value: np.ndarray  # uint32 (pairs,)
+    # Entries (row, pair), as an inverted index: the rows of pair p are main_rows[main_ptr[p] : main_ptr[p + 1]],
+    # ascending, plus those in the tail of entries added since the last compaction.
+    main_rows: np.ndarray  # uint32
+    main_ptr: np.ndarray  # int64 (pairs at compaction + 1,)
+    tail_pair: np.ndarray  # uint32
+    tail_row: np.ndarray  # uint32
+    # Each row's set of keys ("shape"): spans of one kind share it, so key queries touch shapes, not entries.
+    row_shape: np.ndarray  # uint32 (rows,)
+    shape_ptr: np.ndarray  # int64 (shapes + 1,): shape s has keys shape_keys[shape_ptr[s] : shape_ptr[s + 1]]
+    shape_keys: np.ndarray  # uint32
+
+
+class TextIndex:
+    """Searchable text of the span details of rows ``0 .. rows``. One writer, many readers."""
+
+    #: The tail of unsorted entries is merged into the inverted index when it is this big, or as big as it.
+    COMPACT_ENTRIES = 1 << 20
+
+    def __init__(self, max_value_chars: int = MAX_VALUE_CHARS) -> None:
+        self.max_value_chars = max_value_chars
+        self.batches = 0  # timeline batches indexed (the writer's resume point)
+        self.damaged = 0  # batches whose details could not be read (their rows have no text)
+        self._keys: list[str] = []
+        self._key_id: dict[str, int] = {}
+        self._value_id: dict[int, int] = {}  # hash of the raw value -> value id
+        self._pair_id: dict[int, int] = {}  # key id << 32 | value id -> pair id
+        self._pair_by_hash: dict[int, int] = {}  # hash of (key, raw value) -> pair id
+        self._shape_id: dict[bytes, int] = {}  # sorted key ids (uint32 bytes) -> shape id
+        self._chunks: list[tuple[int, bytes]] = []
+        self._text_len = 0
+        self._pending = bytearray()
+        self._value_start = _Column(np.int64)
+        self._value_start.extend([0])
+        self._pair_key = _Column(np.uint32)
+        self._pair_value = _Column(np.uint32)
+        self._main_rows = np.zeros(0, np.uint32)
+        self._main_ptr = np.zeros(1, np.int64)
+        self._tail_pair = _Column(np.uint32)
+        self._tail_row = _Column(np.uint32)
+        self._row_shape = _Column(np.uint32)
+        self._shape_ptr = _Column(np.int64)
+        self._shape_ptr.extend([0])
+        self._shape_keys = _Column(np.uint32)
+        self._rows = 0
+        self._empty_value = self._value("")
+        self._shape(b"")  # shape 0: no keys
+        self._snap = self._publish()
+
+    # -- writing (one thread) --------------------------------------------------------------------
+
+    @property
+    def rows(self) -> int:
+        """Rows indexed: ``0 .. rows``."""
+        return self._snap.rows
+
+    def add_batch(self, first_row: int, count: int, details: SpanDetails | None) -> None:
+        """Index the ``count`` spans of one batch, rows ``first_row ..``; ``details`` None: no text."""
+        if first_row != self._rows:
+            raise ValueError(f"batch starts at row {first_row}, expected {self._rows}")
+        pairs: list[int] = []
+        counts = np.zeros(count, np.int64)
+        if details is not None:
+            # The hot path: every (key, value) item of the batch in one list, then C-level map()s
+            # look up the pairs seen before; only new pairs take the Python path.
+            items: list[tuple[str, Any]] = []
+            hashes: list[int | None] = []
+            extend, add, hextend = items.extend, items.append, hashes.extend
+            status = details.status_message
+            for i, (attributes, events) in enumerate(zip(details.attributes, details.events)):
+                before = len(items)
+                extend(attributes.items())
+                hextend(_hashes(attributes))
+                for ev in events:
+                    add((ev.name, None))
+                    hextend((hash((ev.name, None)),))
+                    if ev.attributes:
+                        extend(ev.attributes.items())
+                        hextend(_hashes(ev.attributes))
+                message = status.get(i)
+                if message:
+                    add((STATUS_MESSAGE_KEY, message))
+                    hextend((None,))
+                counts[i] = len(items) - before
+            pairs = list(map(self._pair_by_hash.get, hashes))
+            slow = self._pair_slow
+            for j in list(compress(range(len(pairs)), map(is_, pairs, repeat(None)))):
+                pairs[j] = slow(items[j])
+        pair_arr = np.asarray(pairs, np.uint32)
+        rows = np.repeat(np.arange(first_row, first_row + count, dtype=np.uint32), counts)
+        self._row_shape.extend(self._shapes(pair_arr, rows - np.uint32(first_row), counts))
+        self._tail_pair.extend(pair_arr)
+        self._tail_row.extend(rows)
+        self._rows = first_row + count
+        self.batches += 1
+        if self._tail_pair.n >= max(self.COMPACT_ENTRIES, len(self._main_rows)):
+            self._compact()
+        self._snap = self._publish()
+
+    def finish(self) -> None:
+        """Merge what was added into the inverted index (when the writer has caught up with the file)."""
+        if self._tail_pair.n >= 65_536:
+            self._compact()
+            self._snap = self._publish()
+
+    def _shapes(self, pairs: np.ndarray, local_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The shape id of each row of a batch."""
+        out = np.zeros(len(counts), np.uint32)
+        if not len(pairs):
+            return out
+        keys = self._pair_key.view()[pairs]
+        order = np.lexsort((keys, local_rows))
+        keys, rows = keys[order], local_rows[order]
+        keep = np.ones(len(keys), bool)
+        keep[1:] = (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])
+        keys, rows = keys[keep], rows[keep]
+        ends = np.searchsorted(rows, np.arange(len(counts), dtype=np.uint32), side="right").tolist()
+        raw = keys.astype("<u4").tobytes()
+        get, start = self._shape_id.get, 0
+        for i, end in enumerate(ends):
+            if end > start:
+                sig = raw[start * 4 : end * 4]
+                s = get(sig)
+                out[i] = self._shape(sig) if s is None else s
+                start = end
+        return out
+
+    def _shape(self, sig: bytes) -> int:
+        s = self._shape_id[sig] = self._shape_ptr.n - 1
+        keys = np.frombuffer(sig, "<u4")
+        self._shape_keys.extend(keys)
+        self._shape_ptr.extend([self._shape_keys.n])
+        return s
+
+    def _compact(self) -> None:
+        """Merge the tail of entries into the inverted index (a stable counting sort by pair)."""
+        npairs = self._pair_key.n
+        tail_pair, tail_row = self._tail_pair.view(), self._tail_row.view()
+        old_ptr, old_rows = self._main_ptr, self._main_rows
+        old_counts = np.zeros(npairs, np.int64)
+        old_counts[: len(old_ptr) - 1] = np.diff(old_ptr)
+        tail_counts = np.bincount(tail_pair, minlength=npairs)
+        ptr = np.zeros(npairs + 1, np.int64)
+        np.cumsum(old_counts + tail_counts, out=ptr[1:])
+        rows = np.empty(int(ptr[-1]), np.uint32)
+        if len(old_rows):
+            # Each pair's old rows move right by the rows of pairs before it in the tail.
+            old = len(old_ptr) - 1
+            shift = ptr[:old] - old_ptr[:-1]
+            rows[_ranges(shift, old_counts[:old], len(old_rows))] = old_rows
+        order = _stable_order(tail_pair)
+        tail_start = np.concatenate([[0], np.cumsum(tail_counts)[:-1]])
+        # Tail rows are newer, so they follow the old ones of their pair.
+        rows[_ranges(ptr[:-1] + old_counts - tail_start, tail_counts, len(order))] = tail_row[order]
+        self._main_rows, self._main_ptr = rows, ptr
+        self._tail_pair, self._tail_row = _Column(np.uint32), _Column(np.uint32)
+
+    def _key(self, key: str) -> int:
+        k = self._key_id.get(key)
+        if k is None:
+            k = self._key_id[key] = len(self._keys)
+            self._keys.append(key.lower())
+        return k
+
+    def _value(self, value: Any) -> int:
+        # Keyed by hash, not by the string: a dict of the strings would hold a second copy of every
+        # distinct value. Two distinct values colliding in 64 bits is not a practical concern.
+        h = hash(value) if isinstance(value, str) else hash(("\x00", repr(value)))
+        v = self._value_id.get(h)
+        if v is None:
+            text = value_text(value) if value is not None else ""
+            text = text[: self.max_value_chars].lower()
+            if _SEP_STR in text:
+                text = text.replace(_SEP_STR, " ")
+            data = text.encode("utf-8", "replace") + _SEP
+            self._pending += data
+            v = self._value_id[h] = self._value_start.n - 1
+            self._value_start.extend([self._value_start.data[self._value_start.n - 1] + len(data)])
+        return v
+
+    def _pair_slow(self, kv: tuple[str, Any]) -> int:
+        p = self._pair(*kv)
+        try:
+            self._pair_by_hash[hash(kv)] = p
+        except TypeError:
+            pass
+        return p
+
+    def _pair(self, key: str, value: Any) -> int:
+        k = self._key(key)
+        v = self._empty_value if value is None else self._value(value)
+        code = k << 32 | v
+        p = self._pair_id.get(code)
+        if p is None:
+            p = self._pair_id[code] = self._pair_key.n
+            self._pair_key.extend([k])
+            self._pair_value.extend([v])
+        return p
+
+    def _add_chunk(self, data: bytes) -> None:
+        if data:
+            self._chunks.append((self._text_len, data))
+            self._text_len += len(data)
+        # Merge small neighbours so a query searches a few large chunks, at amortized linear copying.
+        while len(self._chunks) >= 2:
+            (a0, a), (_, b) = self._chunks[-2], self._chunks[-1]
+            if len(a) > len(b) * 2 or len(a) + len(b) > _CHUNK_LIMIT:
+                break
+            self._chunks[-2:] = [(a0, a + b)]
+
+    def _publish(self) -> _Snapshot:
+        if self._pending:
+            self._add_chunk(bytes(self._pending))
+            self._pending = bytearray()
+        return _Snapshot(
+            rows=self._rows, chunks=tuple(self._chunks), value_start=self._value_start.view(),
+            keys=tuple(self._keys), pair_key=self._pair_key.view(), pair_value=self._pair_value.view(),
+            main_rows=self._main_rows, main_ptr=self._main_ptr,
+            tail_pair=self._tail_pair.view(), tail_row=self._tail_row.view(),
+            row_shape=self._row_shape.view(), shape_ptr=self._shape_ptr.view(), shape_keys=self._shape_keys.view(),
+        )  # fmt: skip
+
+    # -- reading (any thread) ----------------------------------------------------------------------
+
+    @property
+    def text_bytes(self) -> int:
+        """Bytes of distinct value text held."""
+        return int(self._snap.value_start[-1])
+
+    @property
+    def memory_bytes(self) -> int:
+        """Approximate memory of the index (text and arrays; not the writer's lookup tables)."""
+        s = self._snap
+        arrays = (s.value_start, s.pair_key, s.pair_value, s.main_rows, s.main_ptr, s.tail_pair, s.tail_row,
+                  s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
+        return sum(len(c) for _, c in s.chunks) + sum(a.nbytes for a in arrays)
+
+    def _value_hits(self, s: _Snapshot, needle: bytes) -> np.ndarray:
+        """Bool per distinct value: does its text contain ``needle`` (lower-cased UTF-8)?"""
+        nvalues = len(s.value_start) - 1
+        hit = np.zeros(nvalues, bool)
+        if not needle:
+            hit[:] = True
+            return hit
+        found: list[int] = []
+        add = found.append
+        for base, chunk in s.chunks:
+            find = chunk.find
+            pos = find(needle)
+            while pos >= 0:
+                add(base + pos)
+                # One hit per value is enough: go on after this value's separator.
+                end = find(_SEP, pos + len(needle))
+                if end < 0:
+                    break
+                pos = find(needle, end + 1)
+        if found:
+            ids = np.searchsorted(s.value_start, np.asarray(found, np.int64), side="right") - 1
+            hit[ids[ids < nvalues]] = True
+        return hit
+
+    def _rows_of_pairs(self, s: _Snapshot, pair_hit: np.ndarray, mask: np.ndarray) -> None:
+        """Set ``mask`` for the rows holding any pair in ``pair_hit`` (bool per pair)."""
+        indexed = len(s.main_ptr) - 1
+        hits = np.flatnonzero(pair_hit[:indexed])
+        if len(hits):
+            starts, lengths = s.main_ptr[hits], np.diff(s.main_ptr)[hits]
+            total = int(lengths.sum())
+            if total * 8 < len(s.main_rows):
+                # Few entries: gather their ranges.
+                keep = lengths > 0
+                starts, lengths = starts[keep], lengths[keep]
+                offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+                mask[s.main_rows[np.arange(total, dtype=np.int64) + offsets]] = True
+            elif total:
+                mask[s.main_rows[np.repeat(pair_hit[:indexed], np.diff(s.main_ptr))]] = True
+        if len(s.tail_pair):
+            mask[s.tail_row[pair_hit[s.tail_pair]]] = True
+
+    def _rows_of_keys(self, s: _Snapshot, key_hit: np.ndarray, mask: np.ndarray) -> None:
+        """Set ``mask`` for the rows having any key in ``key_hit`` (bool per key)."""
+        if not key_hit.any():
+            return
+        hit = key_hit[s.shape_keys]
+        nonempty = np.flatnonzero(np.diff(s.shape_ptr) > 0)
+        shape_hit = np.zeros(len(s.shape_ptr) - 1, bool)
+        if len(nonempty):
+            shape_hit[nonempty] = np.logical_or.reduceat(hit, s.shape_ptr[nonempty])
+        mask |= shape_hit[s.row_shape]
+
+    def term_rows(self, text: str) -> np.ndarray:
+        """Bool per indexed row: does ``text`` (any case) occur in a key, value or event name?"""
+        s = self._snap
+        needle = text.lower()
+        mask = np.zeros(s.rows, bool)
+        self._rows_of_keys(s, np.fromiter((needle in k for k in s.keys), bool, count=len(s.keys)), mask)
+        value_hit = self._value_hits(s, needle.encode("utf-8"))
+        if value_hit.any():
+            self._rows_of_pairs(s, value_hit[s.pair_value], mask)
+        return mask
+
+    def field_rows(self, key: str, value: str | None) -> np.ndarray:
+        """Bool per indexed row for ``key:value``: an attribute (or event attribute) named ``key`` (any
+        case) whose value contains ``value``; ``value`` None: has the key, or an event of that name."""
+        s = self._snap
+        mask = np.zeros(s.rows, bool)
+        low = key.lower()
+        key_hit = np.fromiter((k == low for k in s.keys), bool, count=len(s.keys))
+        if value is None:
+            self._rows_of_keys(s, key_hit, mask)
+        elif key_hit.any():
+            pair_hit = key_hit[s.pair_key]
+            pair_hit &= self._value_hits(s, value.lower().encode("utf-8"))[s.pair_value]
+            self._rows_of_pairs(s, pair_hit, mask)
+        return mask
+
+def _hash_item(kv: tuple[str, Any]) -> int | None:
+    try:
+        return hash(kv)
+    except TypeError:
+        return None
+
+
+def _hashes(attributes: dict[str, Any]) -> list[int | None]:
+    """hash() of each (key, value) item; None for values that cannot be hashed (lists)."""
+    try:
+        return list(map(hash, attributes.items()))
+    except TypeError:
+        return list(map(_hash_item, attributes.items()))
+
+
+def _ranges(shift: np.ndarray, counts: np.ndarray, total: int) -> np.ndarray:
+    """``arange(total) + repeat(shift, counts)``, in 32 bits when it fits (this runs over every entry)."""
+    dtype = np.uint32 if total + int(shift.max(initial=0)) < 1 << 32 else np.int64
+    out = np.repeat(shift.astype(dtype), counts)
+    out += np.arange(total, dtype=dtype)
+    return out
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """``argsort(keys, kind="stable")`` for uint32 keys, as one or two 16-bit radix passes (several times faster)."""
+    if not len(keys) or int(keys.max()) < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
+
+
+# --- reading a file's details ------------------------------------------------------------------
+
+
+def index_batches(
+    text: TextIndex,
+    data,
+    batches: Sequence,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Index ``batches`` (`tracefile.columns.BatchRef`, in row order) from the file bytes ``data``,
+    starting at ``text.batches``. ``progress(rows)`` is called after each batch. Returns the
+    number of batches indexed. A details frame that cannot be read leaves its rows without text.
+    """
+    done = 0
+    for ref in batches[text.batches :]:
+        if cancelled is not None and cancelled():
+            break
+        details = None
+        if ref.details_offset is not None:
+            try:
+                details = _decode_details(data, ref.details_offset)
+            except TraceFileError:
+                text.damaged += 1
+        if details is not None and details.count != ref.count:
+            details, text.damaged = None, text.damaged + 1
+        text.add_batch(ref.first_row, ref.count, details)
+        done += 1
+        if progress is not None:
+            progress(text.rows)
+    else:
+        text.finish()
+    return done
+
+
+def _decode_details(data, offset: int) -> SpanDetails | None:
+    for ref in scan_frames(data, ScanReport(), start=offset):
+        obj = decode_frame(data, ref)
+        return obj if isinstance(obj, SpanDetails) else None
+    raise TraceFileError(f"no intact frame at byte {offset}", offset)
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+def evaluate(query: Query | Node | None, index, text: TextIndex | None, feedback=None) -> Evaluation:
+    """Evaluate ``query`` over every row of ``index`` with the columns, the text index and the
+    file's feedback (a `viewer.feedback.logic.FeedbackIndex`, for ``feedback:``).
+
+    Rows the text index has not reached yet are undecided for the sub-terms that need span
+    details: ``mask`` may include them, ``certain`` does not. Once every row is indexed, the
+    result is exact.
+    """
+    n = index.n
+    done = min(text.rows, n) if text is not None else 0
+    pending = np.zeros(n, bool)
+    pending[done:] = True
+    complete = done >= n
+
+    def details(node: Node) -> tuple[np.ndarray, np.ndarray]:
+        m = np.zeros(n, bool)
+        if isinstance(node, Field) and node.key == "feedback":
+            if feedback is not None and len(feedback.marks) == n:
+                m = feedback.matching(node.value or "")
+            return m, m
+        if text is not None:
+            hit = text.term_rows(node.text) if isinstance(node, Term) else text.field_rows(node.key, node.value)
+            m[: min(len(hit), n)] = hit[:n]
+        if complete:
+            return m, m
+        return m, m | pending
+
+    return evaluate_columns(query, index, details=details)
