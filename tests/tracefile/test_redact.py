@@ -642,3 +642,97 @@ def test_json_values_stay_valid_json(obj):
     if raw[:1] in "{[":
         json.loads(out)
     assert r.value("gen_ai.event.content", out) == out
+
+
+# --- the one-pass prefilter and batch checks (what the exporter uses) ----------------------------
+
+ASCII_TEXTS = st.lists(
+    st.one_of(SECRETISH, st.sampled_from(["TOKEN", "Secret", "AuthoriZation", "\"", "'", "\\", "\t", "\x0b", "\x1c", "\\u00", "passwd",
+                                          "CODE", "&Key=", "Cookie", "string", "str", "sas", "header", "ghs_", "github_pat_", "ASIA", "-----begin"]),
+              st.text(alphabet="abcekrsty:=_-&?/ \"'\\", max_size=12)),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(ASCII_TEXTS)
+def test_one_pass_prefilter_agrees_with_the_python_checks(s):
+    from tracefile.redact import _PREFILTER
+
+    r = Redactor(Policy(record_content=True))
+    assert _PREFILTER is not None, "google-re2 is a dependency"
+    assert r._may_hold_secret(s) == r._may_hold_secret_py(s)
+
+
+def test_batch_check_finds_each_text_that_may_hold_a_secret():
+    from tracefile.redact import _PREFILTER, _bulk_search
+
+    texts = ["plain prose, nothing here"] * 3 + ["the key is " + OPENAI, "clean", "password=hunter2", "x" * 50, "Bearer " + JWT]
+    assert _bulk_search(_PREFILTER, texts) == {texts[3], texts[5], texts[7]}
+    assert _bulk_search(_PREFILTER, ["a", "b"]) == set()
+    # A match never spans two texts: "sk" and "-" come from neighbours.
+    assert _bulk_search(_PREFILTER, ["ends with sk", "-starts with a dash"]) == set()
+
+
+def _message_events(n: int, secret_at: int) -> list[tuple[str, dict]]:
+    out = []
+    for i in range(n):
+        text = f"message {i}: nothing secret in here, just words"
+        if i == secret_at:
+            text = f"message {i}: my key is {OPENAI}, keep it safe"
+        out.append(("gen_ai.user.message", {"gen_ai.system": "openai", "gen_ai.event.content": json.dumps({"role": "user", "content": text})}))
+    return out
+
+
+@pytest.mark.parametrize("prefilter", ["re2", "python"])
+def test_deferred_values_are_redacted_after_settle(monkeypatch, prefilter):
+    import tracefile.redact as redact
+
+    if prefilter == "python":
+        monkeypatch.setattr(redact, "_PREFILTER", None)
+    r = Redactor(Policy(record_content=True))
+    events = _message_events(6, secret_at=4)
+    pending: list[str] = []
+    results = [r.event_attributes(name, attrs, pending) for name, attrs in events]
+    # Nothing was scanned yet: every dict comes back as it was, its new value pending.
+    assert all(out is attrs for out, (_, attrs) in zip(results, events))
+    assert len(pending) == 6
+    flagged = r.settle(pending)
+    assert flagged == {events[4][1]["gen_ai.event.content"]}
+    # Built again without deferring, the flagged one is redacted; the clean ones are now known.
+    again = [r.event_attributes(name, attrs) for name, attrs in events]
+    assert OPENAI not in again[4]["gen_ai.event.content"] and R in again[4]["gen_ai.event.content"]
+    assert all(again[i] is events[i][1] for i in (0, 1, 2, 3, 5))
+    assert OPENAI in events[4][1]["gen_ai.event.content"]  # the input is never modified
+    pending2: list[str] = []
+    r.event_attributes(*events[0], pending2)
+    assert pending2 == []
+
+
+def test_exporter_batch_redacts_a_secret_among_many_new_messages():
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+
+    from tracefile.otel.convert import spans_to_frames
+
+    spans = []
+
+    class Keep(SpanProcessor):
+        def on_end(self, span):
+            spans.append(span)
+
+    provider = TracerProvider()
+    provider.add_span_processor(Keep())
+    tracer = provider.get_tracer("t")
+    for i in range(20):
+        with tracer.start_as_current_span(f"chat {i}", attributes={"gen_ai.operation.name": "chat"}) as span:
+            for name, attrs in _message_events(3, secret_at=1 if i == 13 else -1):
+                span.add_event(name, attrs)
+            if i == 7:
+                span.set_attribute("note", "Authorization: Bearer abcdef1234567890XYZ")
+    _, details = spans_to_frames(spans, 1, Redactor(Policy(record_content=True)))
+    dumped = json.dumps([details.attributes, [[e[2] for e in ev] for ev in details.events]])
+    assert OPENAI not in dumped and "abcdef1234567890XYZ" not in dumped
+    assert dumped.count(R) == 2
+    assert dumped.count("nothing secret in here") == 59
+    # The SDK's own attribute dicts are untouched.
+    assert any(OPENAI in e.attributes["gen_ai.event.content"] for s in spans for e in s.events)

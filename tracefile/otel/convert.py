@@ -153,13 +153,22 @@ def _summary(name: str, attrs: dict[str, Any]) -> tuple[int, int, int, str]:
     return cat, t_in, t_out, m
 
 
-def _sdk_events(dq: Any, start: int, redactor: Redactor | None) -> list[tuple]:
+def _sdk_events(dq: Any, start: int, redactor: Redactor | None, pending: list[str] | None = None) -> list[tuple]:
     """The events of an SDK span (Events holding BoundedAttributes, as ``add_event`` makes them);
     AttributeError for anything else, which the caller then converts through `_event`."""
     if redactor is None:
         return [(e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped) for e in dq]
     ev = redactor.event_attributes
-    return [(e._timestamp - start, e._name, ev(e._name, e._attributes._dict), e._attributes.dropped) for e in dq]
+    return [
+        (e._timestamp - start, e._name, ev(e._name, e._attributes._dict, pending), e._attributes.dropped) for e in dq
+    ]
+
+
+def _span_events(span_events: Any, start: int, redactor: Redactor | None, pending: list[str] | None = None) -> list:
+    try:
+        return _sdk_events(span_events, start, redactor, pending)
+    except AttributeError:
+        return [_event(e, start, redactor) for e in span_events]
 
 
 def _link(lk: Any, redactor: Redactor | None) -> tuple:
@@ -222,6 +231,10 @@ def convert(
 
     # Loop invariants bound to locals: this loop runs once per span the app makes.
     redact_attrs = None if redactor is None else redactor.attributes
+    # New string values are checked for secrets all at once after the loop (Redactor.settle);
+    # spans holding one that needs redacting are then redone without deferring.
+    pending: list[str] | None = None if redactor is None else []
+    deferred: list[tuple[int, int, Any, Any, int]] = []
     summary = _summary
     ENUM = _ENUM_INT
     fast = _FAST
@@ -336,15 +349,25 @@ def convert(
             model_col.append(k + 1)
         else:
             model_col.append(0)
-        attributes.append(plain if redact_attrs is None else redact_attrs(plain))
-        if span_events:
-            try:
-                events.append(_sdk_events(span_events, start, redactor))
-            except AttributeError:
-                events.append([_event(e, start, redactor) for e in span_events])
+        if redact_attrs is None:
+            attributes.append(plain)
+            events.append(_span_events(span_events, start, None) if span_events else [])
         else:
-            events.append([])
+            mark = len(pending)  # type: ignore[arg-type]
+            attributes.append(redact_attrs(plain, pending))
+            events.append(_span_events(span_events, start, redactor, pending) if span_events else [])
+            if len(pending) != mark:  # type: ignore[arg-type]
+                deferred.append((i, mark, plain, span_events, start))
         links.append([_link(lk, redactor) for lk in span_links] if span_links else [])
+
+    if pending:
+        flagged = redactor.settle(pending)  # type: ignore[union-attr]
+        if flagged:
+            bounds = [d[1] for d in deferred[1:]] + [len(pending)]
+            for (i, mark, plain, span_events, start), stop in zip(deferred, bounds):
+                if not flagged.isdisjoint(pending[mark:stop]):
+                    attributes[i] = redactor.attributes(plain)  # type: ignore[union-attr]
+                    events[i] = _span_events(span_events, start, redactor)
 
     base = min(starts) if starts else 0
     count = len(name_col)
