@@ -527,11 +527,15 @@ def index_batches(
     return done
 
 
-def _decode_details(data, offset: int) -> SpanDetails | None:
+def _decode_details(data, offset: int) -> SpanDetails:
     for ref in scan_frames(data, ScanReport(), start=offset):
-        obj = decode_frame(data, ref)
-        return obj if isinstance(obj, SpanDetails) else None
-    raise TraceFileError(f"no intact frame at byte {offset}", offset)
+        # A damaged frame is skipped by the scan: what follows it belongs to another batch.
+        if ref.offset == offset:
+            obj = decode_frame(data, ref)
+            if isinstance(obj, SpanDetails):
+                return obj
+        break
+    raise TraceFileError(f"no intact span details frame at byte {offset}", offset)
 
 
 # --- evaluation ----------------------------------------------------------------------------------
