@@ -234,11 +234,12 @@ def test_chunks_give_the_text_back(text: str) -> None:
 def test_long_texts_are_diffed_sentence_by_sentence_then_word_by_word(sep: str) -> None:
     lines = [f"Line {i}: the quick brown fox jumps over the lazy dog." for i in range(400)]
     changed = list(lines)
-    changed[250] = changed[250].replace("lazy", "sleepy")
+    changed[20] = changed[20].replace("lazy", "sleepy")
+    changed[380] = changed[380].replace("brown", "red")  # two edits far apart: a long middle
     left, right = sep.join(lines), sep.join(changed)
     assert len(logic.tokenize(left)) > logic.WORD_DIFF_TOKENS
     segments = word_diff(left, right)
-    assert deleted(segments) == ["lazy"] and inserted(segments) == ["sleepy"]
+    assert deleted(segments) == ["lazy", "brown"] and inserted(segments) == ["sleepy", "red"]
     assert "".join(s.text for s in logic.right_side(segments)) == right
 
 
@@ -383,6 +384,8 @@ def test_compare_runs_added_and_changed_steps(run_a: Run, run_b: Run) -> None:
     assert added.diff.content_note == "Only the right side has this span." and not added.diff.changed
     assert [p.status for p in added.diff.pairs] == [ONLY_RIGHT] * 6  # user, assistant, tool, assistant, user; answer
     assert added.diff.field("tokens.input").left_text == "—" and added.diff.field("duration").left is None
+    assert added.diff.to_text().startswith("--- A: (no span)\n+++ B: chat gpt-4o-mini\n")
+    assert "{+FOLLOWUP-MARKER-6b7d Now say it in one short sentence.+}" in added.diff.to_text()
     first = runs.steps[0]
     assert first.tokens_delta == 0 and first.tokens_delta_text == "0"
     assert first.duration_delta_ns == first.b.duration_ns - first.a.duration_ns

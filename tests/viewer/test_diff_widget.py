@@ -221,6 +221,17 @@ def test_empty_state_and_odd_data(view) -> None:
     assert view.summary_label.text() == EMPTY_TEXT and view.header.isHidden()
 
 
+def test_very_long_messages_are_cut_for_display_only(run_a) -> None:
+    from viewer.diff.widget import segments_html
+
+    colors = DiffColors.from_palette()
+    segments = logic.word_diff("word " * 10_000 + "end", "word " * 10_000 + "END")
+    shown = segments_html(logic.left_side(segments), colors, limit=1000)
+    assert shown.startswith("word word") and shown.count("word") == 200
+    assert shown.endswith(f"… {50_003 - 1000:,} more characters (Copy has them all)</span>")
+    assert "end" not in shown.replace("more characters", "")  # the change itself is past the cut
+
+
 def test_dark_palette_keeps_highlighted_words_readable(qapp, view, run_a, run_b) -> None:
     light = DiffColors.from_palette()
     theme.apply_theme(qapp, "dark")

@@ -122,9 +122,25 @@ def word_diff(left: str, right: str) -> list[Segment]:
         _append(out, EQUAL, left)
         return out
     a, b = tokenize(left), tokenize(right)
-    if len(a) <= WORD_DIFF_TOKENS and len(b) <= WORD_DIFF_TOKENS:
-        _token_diff(a, b, out)
-        return out
+    # The common start and end first: one edit in a long text is the usual case, and cheap.
+    n = min(len(a), len(b))
+    head = 0
+    while head < n and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    _append(out, EQUAL, "".join(a[:head]))
+    ma, mb = a[head : len(a) - tail], b[head : len(b) - tail]
+    if len(ma) <= WORD_DIFF_TOKENS and len(mb) <= WORD_DIFF_TOKENS:
+        _token_diff(ma, mb, out)
+    else:
+        _chunked_diff("".join(ma), "".join(mb), out)
+    _append(out, EQUAL, "".join(a[len(a) - tail :]))
+    return out
+
+
+def _chunked_diff(left: str, right: str, out: list[Segment]) -> None:
     la, lb = chunks(left), chunks(right)
     matcher = difflib.SequenceMatcher(None, la, lb, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -137,7 +153,6 @@ def word_diff(left: str, right: str) -> list[Segment]:
         else:
             _append(out, DELETE, "".join(ta))
             _append(out, INSERT, "".join(tb))
-    return out
 
 
 def chunks(text: str) -> list[str]:
