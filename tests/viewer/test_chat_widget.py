@@ -197,6 +197,10 @@ def test_semconv_every_part_type(qtbot, view, semconv) -> None:
                   "Tool result", "rainy, 14°C", "It is rainy in Paris (14°C).", '"type": "server_tool_call"',
                   "finish reason: tool_call"):  # fmt: skip
         assert piece in text, piece
+    # Text written after a card lands after it (the transcript fills message text in last).
+    output = text[text.index("OUTPUT"):]
+    assert output.index("It is rainy") < output.index("call_2") < output.index("server_tool_call") < output.index(
+        "finish reason: tool_call")
     tools = {s.attributes["gen_ai.tool.call.id"]: s.span_id for s in semconv.spans if s.name.startswith("execute_tool")}
     hrefs = [href for href, _ in view.links()]
     assert hrefs == ["toggle:2.0", f"span:{tools[CALL_ID]}", f"span:{tools[CALL_ID]}", f"span:{tools['call_2']}"]

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStacke
 from tracefile import Span
 
 from .. import theme
+from ..export.logic import span_markdown
 from ..inspector.widget import DetailBrowser, ElidedLabel, _toggle_style
 from . import logic
-from .logic import BLOB, FILE, OTHER, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
+from .logic import BLOB, FILE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
 
 MARKDOWN = "markdown"
@@ -194,11 +195,7 @@ class ChatView(QWidget):
 
     def markdown(self) -> str:
         """The span as Markdown: what "Copy as Markdown" puts on the clipboard."""
-        if self._span is None:
-            return ""
-        from ..export.logic import span_markdown
-
-        return span_markdown(self._span, self._trace_spans)
+        return span_markdown(self._span, self._trace_spans) if self._span is not None else ""
 
     def copy_markdown(self) -> None:
         if self._span is not None:
