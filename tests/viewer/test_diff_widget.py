@@ -164,7 +164,7 @@ def test_added_messages_show_on_one_side(view, run_a) -> None:
     assert rows["Input tokens"] == ("Input tokens", "6", "15", "+9 (+150%)", True)
     assert rows["Finish reasons"][1:3] == ("tool_calls", "stop")
     text = shown_text(view)
-    assert "Prompt · 3 messages, 2 changed" in text and "TOOL-RESULT-MARKER-c3d9" in text
+    assert "Prompt · 3 messages, 2 only on the right" in text and "Completion · 1 message, 1 changed" in text and "TOOL-RESULT-MARKER-c3d9" in text
 
 
 def test_only_changed_collapses_equal_messages(qtbot, view, run_a, run_b) -> None:
@@ -278,6 +278,9 @@ def test_compare_runs_lists_steps_and_shows_the_first_change(qtbot, runs_view, r
     text = shown_text(shown)
     assert text.startswith("Only the right side has this span.") and "FOLLOWUP-MARKER-6b7d" in text
     assert shown.html().count(f'bgcolor="{DiffColors.from_palette().insert_line}"') == 6
+    assert "background-color:" not in shown.html()  # the rows' tint, no word colours
+    assert "Prompt · 5 messages, 5 only on the right" in text
+    assert not any(shown.fields_model.field(r).changed for r in range(shown.fields_model.rowCount()))
 
 
 def test_compare_runs_semconv_and_nothing_to_compare(runs_view, semconv) -> None:

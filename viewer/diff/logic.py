@@ -580,6 +580,8 @@ def span_diff(a: Span | None, b: Span | None) -> SpanDiff:
     completion = align_messages(ca.output, cb.output, COMPLETION)
     fields = field_diffs(a, b, ca, cb)
     if a is None or b is None:
+        for f in fields:
+            f.changed, f.delta, f.delta_text = False, None, ""  # nothing to compare with
         side = "left" if b is None else "right"
         note = f"Only the {side} side has this span."
         if (a or b) is not None and ((ca if a is not None else cb).missing_reason):

@@ -122,6 +122,9 @@ def _cell(pair: logic.MessagePair, side: str, colors: DiffColors) -> str:
     elif pair.status == logic.ONLY_RIGHT:
         bg = f' bgcolor="{colors.insert_line}"'
     role = _escape(message.role.upper() or "(NO ROLE)")
+    if pair.status in (logic.ONLY_LEFT, logic.ONLY_RIGHT):
+        # The whole message is new or gone: the row's tint says so; word colours would shout.
+        segments = [logic.Segment(logic.EQUAL, s.text) for s in segments]
     body = segments_html(segments, colors) if (pair.left_text if side == "left" else pair.right_text) else (
         f'<span style="color:{colors.muted}"><i>(empty)</i></span>')  # fmt: skip
     return (
@@ -140,8 +143,10 @@ def messages_html(diff: SpanDiff, colors: DiffColors, *, only_changed: bool = Fa
     for title, pairs in (("Prompt", diff.prompt), ("Completion", diff.completion)):
         if not pairs:
             continue
-        changed = sum(1 for p in pairs if p.changed)
-        count = f"{len(pairs)} message{'s' if len(pairs) != 1 else ''}" + (f", {changed} changed" if changed else ", no changes")
+        counts = [(sum(1 for p in pairs if p.status == status), label) for status, label in
+                  ((logic.CHANGED, "changed"), (logic.ONLY_LEFT, "only on the left"), (logic.ONLY_RIGHT, "only on the right"))]  # fmt: skip
+        count = f"{len(pairs)} message{'s' if len(pairs) != 1 else ''}, " + (
+            ", ".join(f"{n} {label}" for n, label in counts if n) or "no changes")
         rows.append(f'<tr><td colspan="2" bgcolor="{colors.section}"><b>{title}</b> '
                     f'<span style="color:{colors.muted}">· {count}</span></td></tr>')  # fmt: skip
         hidden = 0
