@@ -19,7 +19,7 @@ from tests.helpers import e2e
 from tracefile.model import Span
 from viewer.diff import logic
 from viewer.diff.logic import (
-    CHANGED, DELETE, EQUAL, INSERT, ONLY_B, ONLY_LEFT, ONLY_RIGHT, SAME, compare_runs, span_diff, word_diff,
+    CHANGED, DELETE, EQUAL, INSERT, ONLY_B, ONLY_RIGHT, SAME, compare_runs, span_diff, word_diff,
 )  # fmt: skip
 
 from .conftest import BASE_NS, MS

@@ -33,7 +33,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Sequence
 
@@ -713,7 +713,7 @@ class Step:
 @dataclass(eq=False)
 class RunComparison:
     steps: list[Step]
-    #: Spans of either trace (every kind) paired by path, for the lead's other views.
+    #: Spans (of every kind) that found their counterpart by path, and those on one side only.
     paired: int = 0
     only_a: int = 0
     only_b: int = 0
