@@ -56,6 +56,7 @@ def synthetic_timeline(n: int, seed: int = 0) -> Timeline:
         start=start, end=end, name=rng.integers(0, 4, n).astype(np.uint32), kind=np.zeros(n, np.uint8),
         status=np.where(rng.random(n) < 0.02, 2, 0).astype(np.uint8), batch=z32,
         category=rng.integers(0, 8, n).astype(np.uint8), model=z32, input_tokens=z32, output_tokens=z32,
+        cache_read_tokens=z32, reasoning_tokens=z32,
         names=["invoke_agent planner", "chat gpt-4o", "execute_tool search", "POST /v1/chat/completions"],
     )  # fmt: skip
 

@@ -38,7 +38,8 @@ def _timeline(parents: list[list[int]], starts: list[list[int]]) -> Timeline:
         trace_id=np.array(tid, np.uint64).reshape(n, 2), span_id=np.array(sid, np.uint64),
         parent_span_id=np.array(pid, np.uint64), start=np.array(start, np.uint64),
         end=np.array(start, np.uint64) + 10, name=z32(), kind=z8(), status=z8(), batch=z32(), names=["x"],
-        category=z8(), model=z32(), input_tokens=z32(), output_tokens=z32(),
+        category=z8(), model=z32(), input_tokens=z32(), output_tokens=z32(), cache_read_tokens=z32(),
+        reasoning_tokens=z32(),
     )  # fmt: skip
 
 
