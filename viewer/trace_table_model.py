@@ -178,7 +178,8 @@ class TraceTableModel(QAbstractTableModel):
                 self._usage = cost.Usage(*(np.zeros(0, np.int64),) * 4, np.zeros(0), np.zeros(0, np.int64))
             else:
                 tl = ix.timeline
-                self._usage = cost.rollup(tl, cost.price_spans(tl, table.table), ix.trace, len(ix.traces))
+                costs = cost.price_spans(tl, table.table)
+                self._usage = cost.rollup(tl, costs, ix.trace, len(ix.traces), ix.counted)
             self._usage_key = key
         return self._usage
 
@@ -187,7 +188,9 @@ class TraceTableModel(QAbstractTableModel):
         ix = self._index
         if ix is None:
             return ""
-        return cost.usage_text(cost.rows_totals(ix.timeline, ix.trace_rows(trace), prices().table), with_cost=with_cost)
+        rows = ix.trace_rows(trace)
+        used = cost.rows_totals(ix.timeline, rows[ix.counted[rows]], prices().table)
+        return cost.usage_text(used, with_cost=with_cost)
 
     def _cost_cell(self, t: int) -> str:
         u = self.usage()

@@ -54,6 +54,13 @@ class TraceIndex:
     position: np.ndarray  # int64 (n,) inverse of order: position[row] = index in order
     subtree: np.ndarray  # int64 (n,) number of spans in the row's subtree, itself included
     traces: TraceTable
+    #: bool (n,): the span's tokens count toward its trace's totals. False for spans without tokens
+    #: and for spans whose descendants report tokens too (they repeat those totals).
+    counted: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.counted is None:
+            self.counted = (self.timeline.input_tokens | self.timeline.output_tokens) != 0
 
     @property
     def n(self) -> int:
@@ -236,11 +243,23 @@ def build_index(tl: Timeline) -> TraceIndex:
     order = np.empty(n, np.int64)
     order[position] = np.arange(n)
 
-    traces = _trace_table(tl, trace, count, order, offset)
-    return TraceIndex(tl, trace, parent, depth, order, position, subtree, traces)
+    # Agent spans in the GenAI conventions may report the token totals of the model calls under
+    # them: a span's tokens count only when no descendant reports tokens, so none count twice.
+    counted = (tl.input_tokens | tl.output_tokens) != 0
+    below = np.zeros(n, bool)  # some descendant reports tokens
+    if counted.any():
+        for d in range(max_depth, 0, -1):
+            rows = level(d)
+            up = rows[counted[rows] | below[rows]]
+            below[parent[up]] = True
+        counted &= ~below
+    traces = _trace_table(tl, trace, count, order, offset, counted)
+    return TraceIndex(tl, trace, parent, depth, order, position, subtree, traces, counted)
 
 
-def _trace_table(tl: Timeline, trace: np.ndarray, count: int, order: np.ndarray, offset: np.ndarray) -> TraceTable:
+def _trace_table(
+    tl: Timeline, trace: np.ndarray, count: int, order: np.ndarray, offset: np.ndarray, counted: np.ndarray
+) -> TraceTable:
     if count == 0:
         z = np.zeros(0, np.int64)
         return TraceTable(z, z.astype(np.uint64), z.astype(np.uint64), z, z, z, z, np.zeros(1, np.int64))
@@ -250,13 +269,17 @@ def _trace_table(tl: Timeline, trace: np.ndarray, count: int, order: np.ndarray,
     end = np.maximum.reduceat(tl.end[order], starts)
     spans = np.diff(offset)
     errors = np.bincount(trace, weights=(tl.status == STATUS_ERROR), minlength=count).astype(np.int64)
-    tin = np.bincount(trace, weights=tl.input_tokens.astype(np.float64), minlength=count).astype(np.int64)
-    tout = np.bincount(trace, weights=tl.output_tokens.astype(np.float64), minlength=count).astype(np.int64)
-    # Cached and reasoning tokens are parts of input and output: clamped so a part never exceeds its whole.
-    cached = np.minimum(tl.cache_read_tokens, tl.input_tokens).astype(np.float64)
-    reasoning = np.minimum(tl.reasoning_tokens, tl.output_tokens).astype(np.float64)
-    tcached = np.bincount(trace, weights=cached, minlength=count).astype(np.int64)
-    treasoning = np.bincount(trace, weights=reasoning, minlength=count).astype(np.int64)
+    # Token totals over the counted spans only; cached and reasoning tokens are parts of input
+    # and output, clamped so a part never exceeds its whole.
+    rows = np.flatnonzero(counted)
+    g, tin_rows, tout_rows = trace[rows], tl.input_tokens[rows], tl.output_tokens[rows]
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(g, weights=values.astype(np.float64), minlength=count).astype(np.int64)
+
+    tin, tout = total(tin_rows), total(tout_rows)
+    tcached = total(np.minimum(tl.cache_read_tokens[rows], tin_rows))
+    treasoning = total(np.minimum(tl.reasoning_tokens[rows], tout_rows))
     # The root shown for a trace: its earliest span without a parent, which the depth-first
     # order puts first (roots are ordered by start time).
     root = order[starts].astype(np.int64)

@@ -33,8 +33,11 @@ from viewer.tracedata import build_index
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden-v1.tracy"
 
 
-def timeline(rows: list[tuple[str, int, int, int, int]], *, traces: list[int] | None = None) -> Timeline:
-    """Spans as (model, input, output, cached, reasoning); each its own trace unless ``traces`` says."""
+def timeline(
+    rows: list[tuple[str, int, int, int, int]], *, traces: list[int] | None = None, parents: list[int] | None = None
+) -> Timeline:
+    """Spans as (model, input, output, cached, reasoning); each its own trace unless ``traces`` says;
+    ``parents`` gives each span's parent row (-1 for a root)."""
     names = ["chat"]
     model = []
     for m, *_ in rows:
@@ -45,8 +48,9 @@ def timeline(rows: list[tuple[str, int, int, int, int]], *, traces: list[int] | 
     col = lambda i: np.array([r[i] for r in rows], np.uint32)  # noqa: E731
     tr = np.array(traces if traces is not None else range(n), np.uint64)
     z64 = np.zeros(n, np.uint64)
+    pid = np.array([p + 1 if p >= 0 else 0 for p in parents], np.uint64) if parents is not None else z64
     return Timeline(
-        trace_id=np.stack([tr + 1, z64], axis=1), span_id=np.arange(1, n + 1, dtype=np.uint64), parent_span_id=z64,
+        trace_id=np.stack([tr + 1, z64], axis=1), span_id=np.arange(1, n + 1, dtype=np.uint64), parent_span_id=pid,
         start=np.arange(n, dtype=np.uint64) * 1000, end=np.arange(n, dtype=np.uint64) * 1000 + 500,
         name=np.zeros(n, np.uint32), kind=np.zeros(n, np.uint8), status=np.zeros(n, np.uint8),
         batch=np.zeros(n, np.uint32), category=np.ones(n, np.uint8), model=np.array(model, np.uint32),
@@ -164,6 +168,29 @@ def test_rollups_per_trace_and_per_file() -> None:
     assert short_cost(trace1) == "≥" + format_cost(t1)
     # The index's trace table carries the cached and reasoning sums too.
     assert ix.traces.cache_read_tokens.tolist() == [600, 0] and ix.traces.reasoning_tokens.tolist() == [0, 400]
+
+
+def test_spans_that_repeat_their_descendants_totals_are_not_counted_twice() -> None:
+    # Trace 0: an agent span reporting the totals of the two model calls under it (through a tool span).
+    # Trace 1: an agent run whose usage is only on the agent span: that one counts.
+    tl = timeline(
+        [("gpt-4o", 3000, 300, 600, 0), ("", 0, 0, 0, 0), ("gpt-4o", 1000, 100, 600, 0), ("gpt-4o", 2000, 200, 0, 0),
+         ("gpt-4o-mini", 500, 50, 0, 0)],
+        traces=[0, 0, 0, 0, 1], parents=[-1, 0, 1, 0, -1],
+    )  # fmt: skip
+    ix = build_index(tl)
+    assert ix.counted.tolist() == [False, False, True, True, True]
+    assert ix.traces.input_tokens.tolist() == [3000, 500] and ix.traces.output_tokens.tolist() == [300, 50]
+    assert ix.traces.cache_read_tokens.tolist() == [600, 0]
+    costs = price_spans(tl, default_table())
+    usage = rollup(tl, costs, ix.trace, 2, ix.counted)
+    both = (400 * 2.5 + 600 * 1.25 + 100 * 10 + 2000 * 2.5 + 200 * 10) / 1e6
+    np.testing.assert_allclose(usage.cost, [both, (500 * 0.15 + 50 * 0.6) / 1e6])
+    total = file_totals(tl, costs, ix.counted)
+    assert (total.input, total.output, total.cached) == (3500, 350, 600)
+    assert total.cost == pytest.approx(usage.cost.sum())
+    # Without the index every span counts: the agent's totals come twice.
+    assert file_totals(tl, costs).input == 6500
 
 
 def test_empty_timeline_costs_nothing() -> None:

@@ -268,6 +268,24 @@ def test_file_summary_for_the_status_line(agent_file) -> None:
     assert file_summary_text(None) == ""
 
 
+def test_an_agent_span_with_its_calls_totals_is_not_counted_twice(make_tracy) -> None:
+    def build(rec) -> None:
+        # The GenAI conventions let an invoke_agent span report the usage of the whole run.
+        with rec.span("invoke_agent planner", 0, 3000, gen_ai__operation__name="invoke_agent",
+                      gen_ai__request__model="gpt-4o", gen_ai__usage__input_tokens=3000,
+                      gen_ai__usage__output_tokens=300):  # fmt: skip
+            with _chat(rec, 10, 1000, "gpt-4o", 1000, 100):
+                pass
+            with _chat(rec, 1100, 1000, "gpt-4o", 2000, 200):
+                pass
+
+    session, model = _table_model(make_tracy("agent-totals.tracy", build))
+    expect = format_cost((3000 * 2.5 + 300 * 10) / 1e6)
+    assert (model.index(0, 5).data(), model.index(0, COST).data()) == ("3,300", expect)
+    assert model.index(0, COST).data(Qt.ItemDataRole.ToolTipRole) == f"3,000 input · 300 output · {expect} at gpt-4o prices"
+    assert file_summary_text(session.index) == f"3,300 tokens · {expect}"
+
+
 # -- a real recording ------------------------------------------------------------------------
 
 

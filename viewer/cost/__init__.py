@@ -6,7 +6,7 @@
 
     from viewer.cost import file_summary_text, open_price_table, prices
     prices().changed.connect(refresh)              # prices were edited: recompute costs
-    status.setText(file_summary_text(index.timeline))   # "12.3k tokens · $0.42"
+    status.setText(file_summary_text(session.index))   # "12.3k tokens · $0.42"
     open_price_table(main_window)                  # the Prices dialog
 """
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Qt is imported only when these are used, so `viewer.cost.logic` stays Qt-free
     from tracefile.columns import Timeline
 
+    from ..tracedata import TraceIndex
     from .store import PriceStore
     from .widget import PriceTableDialog
 
@@ -28,14 +29,19 @@ def prices() -> PriceStore:
     return _prices()
 
 
-def file_summary_text(timeline: Timeline | None) -> str:
-    """``12.3k tokens · $0.42`` for a status line, at the current prices; empty without tokens."""
+def file_summary_text(index: TraceIndex | Timeline | None) -> str:
+    """``12.3k tokens · $0.42`` for a status line, at the current prices; empty without tokens.
+
+    Given a `TraceIndex`, spans that repeat their descendants' token totals are not counted twice."""
+    from tracefile.columns import Timeline
+
     from . import logic
 
-    if timeline is None:
+    if index is None:
         return ""
-    table = prices().table
-    return logic.file_summary_text(logic.file_totals(timeline, logic.price_spans(timeline, table)))
+    timeline, counted = (index, None) if isinstance(index, Timeline) else (index.timeline, index.counted)
+    costs = logic.price_spans(timeline, prices().table)
+    return logic.file_summary_text(logic.file_totals(timeline, costs, counted))
 
 
 def open_price_table(parent=None) -> PriceTableDialog:

@@ -304,10 +304,16 @@ class Usage:
         return self.input + self.output
 
 
-def rollup(tl: Timeline, costs: SpanCosts, group: np.ndarray, count: int) -> Usage:
-    """Sums per group (``group[row]`` in ``0..count-1``, e.g. the trace of each row)."""
+def _counted_rows(tl: Timeline, counted: np.ndarray | None) -> np.ndarray:
+    """Rows whose tokens count: ``counted`` (`TraceIndex.counted`, which leaves out spans that repeat
+    their descendants' totals), else every span with tokens."""
+    return np.flatnonzero(counted if counted is not None else (tl.input_tokens | tl.output_tokens) != 0)
+
+
+def rollup(tl: Timeline, costs: SpanCosts, group: np.ndarray, count: int, counted: np.ndarray | None = None) -> Usage:
+    """Sums per group (``group[row]`` in ``0..count-1``, e.g. the trace of each row) over the counted rows."""
+    rows = _counted_rows(tl, counted)
     tin, tout = tl.input_tokens, tl.output_tokens
-    rows = np.flatnonzero((tin | tout) != 0)  # only spans with tokens add anything
     g = group[rows]
     tin, tout = tin[rows], tout[rows]
 
@@ -344,14 +350,20 @@ class Totals:
         return self.input + self.output
 
 
-def file_totals(tl: Timeline, costs: SpanCosts) -> Totals:
-    """Totals over every span of the file."""
+def file_totals(tl: Timeline, costs: SpanCosts, counted: np.ndarray | None = None) -> Totals:
+    """Totals over the counted spans of the file (see `rollup`)."""
+    rows = _counted_rows(tl, counted)
+    tin, tout = tl.input_tokens[rows], tl.output_tokens[rows]
+    unpriced = costs.unpriced[rows]
+    model = tl.model[rows]
+    # Names and price rows of the counted spans only, so a total never names a model it left out.
+    missing = {tl.names[m - 1] if m else NO_MODEL for m in np.unique(model[unpriced]).tolist()}
+    labels = {costs.prices[m].label for m in np.unique(model[~unpriced]).tolist() if m in costs.prices}
     return Totals(
-        int(tl.input_tokens.sum(dtype=np.uint64)), int(tl.output_tokens.sum(dtype=np.uint64)),
-        int(np.minimum(tl.cache_read_tokens, tl.input_tokens).sum(dtype=np.uint64)),
-        int(np.minimum(tl.reasoning_tokens, tl.output_tokens).sum(dtype=np.uint64)),
-        float(costs.cost.sum()), int(costs.unpriced.sum()), tuple(costs.unpriced_models),
-        tuple(sorted({p.label for p in costs.prices.values()})), costs.currency,
+        int(tin.sum(dtype=np.uint64)), int(tout.sum(dtype=np.uint64)),
+        int(np.minimum(tl.cache_read_tokens[rows], tin).sum(dtype=np.uint64)),
+        int(np.minimum(tl.reasoning_tokens[rows], tout).sum(dtype=np.uint64)),
+        float(costs.cost[rows].sum()), int(unpriced.sum()), tuple(sorted(missing)), tuple(sorted(labels)), costs.currency,
     )  # fmt: skip
 
 
