@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracefile.columns import Timeline, TimelineReader
 from viewer.cost.logic import (
@@ -282,3 +284,34 @@ def test_bad_json_names_the_bad_row(doc: str, message: str) -> None:
     with pytest.raises(PriceTableError) as err:
         PriceTable.from_json(doc)
     assert message in str(err.value)
+
+
+_MODELS = ["gpt-4o", "gpt-4o-mini-2024-07-18", "o3-mini", "o4-mini", "unknown-model", ""]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_MODELS), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1),
+                  st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
+        max_size=30,
+    ),
+    st.integers(1, 4),
+)  # fmt: skip
+def test_vectorised_costs_equal_the_one_span_prices(rows, n_traces) -> None:
+    """What the trace list sums (arrays) and what a tooltip says (one span at a time) always agree."""
+    tl = timeline(rows, traces=[i % n_traces for i in range(len(rows))])
+    table = default_table()
+    costs = price_spans(tl, table)
+    for i, (model, tin, tout, cached, reasoning) in enumerate(rows):
+        price = table.resolve(model)
+        one = rows_totals(tl, np.array([i]), table)
+        if price is None or not (tin or tout):
+            assert costs.cost[i] == 0 and costs.unpriced[i] == bool(tin or tout)
+        else:
+            assert costs.cost[i] == pytest.approx(price.cost(tin, tout, cached, reasoning), rel=1e-12)
+        assert one.cost == pytest.approx(costs.cost[i], rel=1e-12)
+    group = np.array([i % n_traces for i in range(len(rows))], np.int64)
+    usage = rollup(tl, costs, group, n_traces)
+    np.testing.assert_allclose(usage.cost, np.bincount(group, weights=costs.cost, minlength=n_traces), rtol=1e-12)
+    assert usage.input.tolist() == [sum(r[1] for j, r in enumerate(rows) if j % n_traces == t) for t in range(n_traces)]
+    assert file_totals(tl, costs).cost == pytest.approx(float(costs.cost.sum()), rel=1e-12)
