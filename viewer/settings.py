@@ -1,4 +1,4 @@
-"""Persistent viewer settings (recent files, window geometry) in QSettings "Tracy"/"tracy-view".
+"""Persistent viewer settings (recent files, window geometry, token prices) in QSettings "Tracy"/"tracy-view".
 
 Set ``TRACY_VIEW_SETTINGS=/some/file.ini`` to keep them in that file instead
 (tests use this so they never touch the real home folder).

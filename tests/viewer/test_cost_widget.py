@@ -11,6 +11,7 @@ import pytest
 import shiboken6
 from opentelemetry.trace import SpanKind
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence
 
 import tracefile
 from tests.helpers import e2e
@@ -183,7 +184,9 @@ def test_add_remove_currency_and_json_files(qtbot, tmp_path) -> None:
     assert [m.index(r, MODEL).data() for r in (first, second)] == ["new-model", "new-model-2"]
     dialog.view.selectRow(first)
     assert dialog.remove_button.isEnabled()
-    dialog.remove_selected()
+    (remove,) = dialog.view.actions()
+    assert remove.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Delete)) == QKeySequence.SequenceMatch.ExactMatch
+    remove.trigger()
     assert m.rowCount() == n + 1 and prices().table.entries[-1].pattern == "new-model-2"
 
     dialog.currency_edit.setText("EUR")

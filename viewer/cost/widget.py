@@ -7,7 +7,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -83,8 +83,13 @@ class PriceTableDialog(QDialog):
         self.add_button.setToolTip("Add a row for another model")
         self.add_button.clicked.connect(self.add_row)
         self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setToolTip("Remove the selected rows")
+        self.remove_button.setToolTip("Remove the selected rows (Delete)")
         self.remove_button.clicked.connect(self.remove_selected)
+        remove = QAction("Remove", self.view)
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.remove_selected)
+        self.view.addAction(remove)
         self.reset_button = QPushButton("Reset to Defaults", self)
         self.reset_button.setToolTip(f"Go back to the built-in list prices ({DEFAULTS_DATE})")
         self.reset_button.clicked.connect(self.reset)
