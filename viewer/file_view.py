@@ -130,6 +130,7 @@ class FileView(QWidget):
             {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k", 6: "$0.00012"},
             name_share=0.3,
             shrink_first=(6, 5, 4, 3, 1),
+            hide_first=(1, 3, 4),
         )  # fmt: skip
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
@@ -884,18 +885,23 @@ def _setup_view(view: QTreeView | QTableView) -> None:
 class ColumnFitter(QObject):
     """Column 0 stretches; the other columns get a natural width that fits a sample text (no
     per-row measuring, so it stays cheap for huge models). When the view is too narrow, the
-    columns in ``shrink_first`` give up space first (down to their header's width), then all
-    shrink in proportion, so the name column keeps ``name_share`` of the width. Once the
-    user drags a column edge, their widths win and fitting stops.
+    columns in ``hide_first`` are hidden, in that order, until the rest fit at their natural
+    width (cut-off numbers help nobody); then the columns in ``shrink_first`` give up space
+    (down to their header's width), then all shrink in proportion, so the name column keeps
+    ``name_share`` of the width. Once the user drags a column edge, their widths win and
+    fitting stops.
     """
 
     def __init__(
-        self, view: QTreeView, samples: dict[int, str], *, name_share: float = 0.3, shrink_first: tuple[int, ...] = ()
+        self, view: QTreeView, samples: dict[int, str], *, name_share: float = 0.3, shrink_first: tuple[int, ...] = (),
+        hide_first: tuple[int, ...] = (),
     ) -> None:
         super().__init__(view)
         self.view = view
         self.name_share = name_share
         self.shrink_first = shrink_first
+        self.hide_first = hide_first
+        self.hidden: set[int] = set()
         self.natural: dict[int, int] = {}
         self.minimum: dict[int, int] = {}
         self.user_sized = False
@@ -919,9 +925,23 @@ class ColumnFitter(QObject):
         if fit:
             self.fit()
 
+    def hidden_columns(self, available: int) -> set[int]:
+        """The ``hide_first`` columns that do not fit a viewport ``available`` pixels wide."""
+        room = available - max(140.0, available * self.name_share)
+        used = sum(self.natural.values())
+        hidden: set[int] = set()
+        for column in self.hide_first:
+            if used <= room or available <= 0:
+                break
+            if column in self.natural:
+                used -= self.natural[column]
+                hidden.add(column)
+        return hidden
+
     def widths(self, available: int) -> dict[int, int]:
-        """Widths of the non-name columns for a viewport ``available`` pixels wide."""
-        widths = dict(self.natural)
+        """Widths of the shown non-name columns for a viewport ``available`` pixels wide."""
+        hidden = self.hidden_columns(available)
+        widths = {c: w for c, w in self.natural.items() if c not in hidden}
         deficit = sum(widths.values()) - (available - max(140.0, available * self.name_share))
         if available <= 0 or deficit <= 0:
             return widths
@@ -942,7 +962,12 @@ class ColumnFitter(QObject):
         header = self.view.header()
         self._fitting = True
         try:
-            for column, width in self.widths(self.view.viewport().width()).items():
+            available = self.view.viewport().width()
+            hidden = self.hidden_columns(available)
+            for column in set(self.hide_first) | self.hidden:
+                header.setSectionHidden(column, column in hidden)
+            self.hidden = hidden
+            for column, width in self.widths(available).items():
                 header.resizeSection(column, max(header.minimumSectionSize(), width))
         finally:
             self._fitting = False
