@@ -72,6 +72,7 @@ class ChatView(QWidget):
         self._palette_pending = False
 
         self.copy_action = QAction("Copy as Markdown", self)
+        self.copy_action.setIconText("Copy")  # the button's label; menus and the tooltip say the rest
         self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_action.setToolTip("Copy this span as Markdown: its key attributes and the conversation (Ctrl+Shift+M)")
@@ -100,11 +101,13 @@ class ChatView(QWidget):
         outer.setSpacing(0)
         header = QFrame(content)
         header.setObjectName("chatHeader")
-        row = QHBoxLayout(header)
-        row.setContentsMargins(10, 8, 8, 6)
+        # The title gets a row of its own so a narrow pane still shows the span's name; the
+        # subtitle shares the second row with the buttons.
+        column = QVBoxLayout(header)
+        column.setContentsMargins(10, 8, 8, 6)
+        column.setSpacing(4)
+        row = QHBoxLayout()
         row.setSpacing(8)
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
         self.title_label = ElidedLabel(header)
         self.title_label.setObjectName("chatTitle")
         font = QFont(self.font())
@@ -114,9 +117,9 @@ class ChatView(QWidget):
         self.subtitle_label = ElidedLabel(header)
         self.subtitle_label.setObjectName("chatSubtitle")
         self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        titles.addWidget(self.title_label)
-        titles.addWidget(self.subtitle_label)
-        row.addLayout(titles, 1)
+        column.addWidget(self.title_label)
+        column.addLayout(row)
+        row.addWidget(self.subtitle_label, 1)
         self.mode_group = QButtonGroup(header)
         self.mode_group.setExclusive(True)
         self.mode_buttons: dict[str, QToolButton] = {}
