@@ -467,6 +467,7 @@ class Redactor:
         # Values that `settle` may check in bulk: only when its check is all the scan would do
         # (default patterns; no cut needed, since values longer than max_length are cut first).
         self._defer_max = (self._max if self._max is not None else 1 << 62) if defaults and self._redact else -1
+        self._defer_safe = min(256, self._defer_max)
 
         self._attrs = _KeyCache()
         self._message_attrs = _KeyCache()  # on message events, "content" and the like are content
@@ -571,6 +572,8 @@ class Redactor:
         if flagged:
             unique = [v for v in unique if v not in flagged]
         values.update(dict.fromkeys(unique))  # None: recorded unchanged
+        if len(self._clean) > 4 * _CACHE_ENTRIES:  # numbers are added as they come, not counted in _values
+            self._clean.clear()
         self._clean.update(unique)
         return flagged
 
@@ -582,12 +585,13 @@ class Redactor:
         if cache.safe.issuperset(attrs):
             return attrs
         if cache.keep.issuperset(attrs):
-            # Only safe and scanned keys: unchanged if every scanned value is known to be clean.
+            # Only safe and scanned keys: unchanged if every value is known to be clean.
             try:
-                if self._clean.issuperset(map(attrs.__getitem__, cache.scan.intersection(attrs))):
+                if self._clean.issuperset(attrs.values()):
                     return attrs
             except TypeError:  # an unhashable value (a list in a plain dict)
                 pass
+            return self._filter(attrs, cache, message, pending)
         if cache.simple.issuperset(attrs):
             out = dict(attrs)
             for k in cache.drop:
@@ -628,12 +632,21 @@ class Redactor:
         # Written for the common case: every key known, every value kept, nothing copied.
         actions = cache.actions
         values = self._values
+        clean = self._clean
         out = None
         for k, v in attrs.items():
             action = actions.get(k)
             if action is None:
                 action = self._classify(k, cache, message)
             if action == 3:  # _SAFE
+                # Never changed here; but once known to be clean, these values let `_apply`
+                # recognise the whole dict by one set operation.
+                t = type(v)
+                if t is str:
+                    if pending is not None and len(v) <= self._defer_safe and v not in clean and v.isascii():
+                        pending.append(v)
+                elif t is int or t is float or t is bool:
+                    clean.add(v)
                 continue
             if action == 0:  # _SCAN
                 t = type(v)
@@ -650,6 +663,7 @@ class Redactor:
                         if r is v:
                             continue
                 elif t is int or t is float or t is bool:
+                    clean.add(v)
                     continue
                 else:
                     r = self._scan_value(v)

@@ -26,6 +26,7 @@ _BIG_ENDIAN_HOST = sys.byteorder == "big"
 _ZERO8 = bytes(8)
 _NO_DROPS = (0, 0, 0)
 _UNSET = object()
+_REMOTE_PARENT = OTLP_FLAG_HAS_IS_REMOTE | OTLP_FLAG_IS_REMOTE
 # Enum members by identity: hashing an Enum member runs Python code, id() does not.
 _ENUM_INT = {id(m): m.value for m in (*SpanKind, *StatusCode)}
 
@@ -38,7 +39,7 @@ def _sdk_layout_is_known() -> bool:
         tid, sid, remote, _, ts, _ = ctx
         st = Status(StatusCode.ERROR, "x")
         return (tid, sid, remote, ts) == (7, 9, True, ctx.trace_state) and (st._status_code, st._description) == (
-            StatusCode.ERROR, "x")  # fmt: skip
+            StatusCode.ERROR, "x") and type(ts) is TraceState and ts._dict == {"k": "v"}  # fmt: skip
     except Exception:
         return False
 
@@ -206,7 +207,7 @@ def convert(
 
     trace_ids: list[int] = []
     span_ids: list[int] = []
-    parent_ids: list[bytes] = []
+    parent_ids: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
     name_col: list[int] = []
@@ -243,7 +244,15 @@ def convert(
     for i, span in enumerate(spans):
         if fast and isinstance(span, ReadableSpan):
             tid, sid, _, _, ts, _ = span._context
+            if type(ts) is TraceState and not ts._dict:
+                ts = None  # its truth test is a Python-level __len__
             parent = span._parent
+            if parent is None:
+                parent_ids.append(0)
+                flag_col.append(OTLP_FLAG_HAS_IS_REMOTE)
+            else:  # a SpanContext: (trace_id, span_id, is_remote, ...)
+                parent_ids.append(parent[1])
+                flag_col.append(_REMOTE_PARENT if parent[2] else OTLP_FLAG_HAS_IS_REMOTE)
             start = span._start_time or 0
             end = span._end_time or start
             name = span._name
@@ -278,6 +287,12 @@ def convert(
             ctx = span.context
             tid, sid, ts = ctx.trace_id, ctx.span_id, ctx.trace_state
             parent = span.parent
+            if parent is None:
+                parent_ids.append(0)
+                flag_col.append(OTLP_FLAG_HAS_IS_REMOTE)
+            else:
+                parent_ids.append(parent.span_id)
+                flag_col.append(_flags(parent))
             start = span.start_time or 0
             end = span.end_time or start
             name = span.name
@@ -299,12 +314,6 @@ def convert(
             code = int(getattr(status.status_code, "value", status.status_code))
         trace_ids.append(tid)
         span_ids.append(sid)
-        if parent is not None:
-            parent_ids.append(parent.span_id.to_bytes(8, "big"))
-            flag_col.append(_flags(parent))
-        else:
-            parent_ids.append(_ZERO8)
-            flag_col.append(OTLP_FLAG_HAS_IS_REMOTE)
         starts.append(start)
         ends.append(end if end > start else start)
         n = names.get(name)
@@ -383,7 +392,7 @@ def convert(
         scopes=scopes,
         trace_id=trace_id,
         span_id=span_id,
-        parent_span_id=b"".join(parent_ids),
+        parent_span_id=b"".join([t.to_bytes(8, "big") for t in parent_ids]),
         start_time=packed("Q", [t - base for t in starts]),
         duration=packed("Q", [e - t for t, e in zip(starts, ends)]),
         name=packed("I", name_col),
