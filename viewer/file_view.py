@@ -36,6 +36,7 @@ from tracefile.schema import STATUS_ERROR
 
 from . import theme
 from .chat.widget import ChatView
+from .cost import file_summary_text, prices
 from .feedback.logic import span_id_key
 from .inspector.widget import SpanInspector
 from .loader import LoadResult, strip_path
@@ -72,6 +73,7 @@ class FileView(QWidget):
         self.path = os.path.abspath(os.fspath(path))
         self.result: LoadResult | None = None
         self._feedback_seen = 0
+        prices().changed.connect(self._on_prices_changed)
         self._chat_row: int | None = None
         self.feedback_dialog = None
         self.session = FileSession(self.path)
@@ -328,6 +330,10 @@ class FileView(QWidget):
         dialog.open()
         return True
 
+    def _on_prices_changed(self, *_args) -> None:
+        if self.state == "loaded":
+            self._update_status_text()
+
     def _on_file_grew(self) -> None:
         if self.state == "loaded":
             self.loader.start()
@@ -338,15 +344,22 @@ class FileView(QWidget):
         if not live:
             self._live_timer.stop()
 
-    def _show_status(self, outcome: LoadOutcome) -> None:
+    def _update_status_text(self) -> None:
+        """"14 spans · 5 traces · 2.8 KiB · 1.2k tokens · $0.0042 · feedback: 1 good"."""
         ix = self.session.index
         spans = ix.n if ix else 0
         traces = len(ix.traces) if ix else 0
         parts = [plural(spans, "span"), plural(traces, "trace"), format_size(self.session.size)]
+        usage = file_summary_text(ix) if ix is not None and ix.n else ""
+        if usage:
+            parts.append(usage)
         feedback = self.session.feedback.summary()
         if feedback:
             parts.append(f"feedback: {feedback}")
         self.status_label.setText(" · ".join(parts))
+
+    def _show_status(self, outcome: LoadOutcome) -> None:
+        self._update_status_text()
         warnings = self.session.reader.warnings
         warning = ""
         if self.session.reader.truncated:

@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
         self.compare_runs_action.triggered.connect(lambda: self._with_view(self.compare_runs))
         self.marked: Marked | None = None
         self.diff_windows: list = []
+        self.prices_action = QAction("Token &Prices…", self)
+        self.prices_action.setToolTip("The price table that turns token counts into cost")
+        self.prices_action.triggered.connect(self.open_prices)
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -338,6 +341,12 @@ class MainWindow(QMainWindow):
         view.flash(f"Saved {n:,} spans to {os.path.basename(path)}")
         return True
 
+    def open_prices(self):
+        """The Prices dialog (one per window): edits re-price every open view at once."""
+        from .cost import open_price_table
+
+        return open_price_table(self)
+
     def show_shortcuts(self) -> None:
         """The keyboard shortcuts, in a small dialog."""
         from .shortcuts import ShortcutsDialog
@@ -353,6 +362,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.prices_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         go_menu = self.menuBar().addMenu("&Go")

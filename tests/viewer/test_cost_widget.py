@@ -380,3 +380,23 @@ def test_open_price_table_shows_one_dialog_per_window(qtbot) -> None:
     again = open_price_table(window)  # closing deleted the first one: a new one opens
     assert again.isVisible() and again.model.rowCount() == len(default_table().entries)
     again.close()
+
+
+def test_the_window_status_line_totals_tokens_and_cost_and_follows_price_edits(qtbot, agent_file) -> None:
+    from viewer.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    view = window.open_path(agent_file)
+    qtbot.waitUntil(lambda: view.state != "loading")
+    o4 = (800 * 1.1 + 2400 * 4.4) / 1e6
+    assert f"· 5,240 tokens · {format_cost(GPT4O + o4)} · no price for my-finetune-v2" in view.status_label.text()
+    table = prices().table.copy()
+    table.entries.append(type(table.entries[0])("my-finetune-*", 1000.0, 1000.0))
+    with qtbot.waitSignal(prices().changed):
+        prices().set_table(table)
+    assert format_cost(GPT4O + o4 + 540 * 1000 / 1e6) in view.status_label.text()
+    assert "no price" not in view.status_label.text()
+    dialog = window.open_prices()
+    assert dialog is window.open_prices()  # one per window
+    dialog.close()
