@@ -240,3 +240,15 @@ def test_saving_over_a_file_replaces_it_whole(content_off: Run, tmp_path: Path) 
     save_otlp_json(out, content_off.tf.spans[:1])
     assert len(read_any(out).spans) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_trace_tokens_count_an_agent_that_repeats_its_calls_totals_once(content_on: Run) -> None:
+    agent = content_on.named("invoke_agent weather-agent")
+    spans = _trace(content_on.tf, agent)
+    calls_in = sum(genai.tokens(s.attributes, genai.INPUT_TOKEN_KEYS) for s in spans)
+    calls_out = sum(genai.tokens(s.attributes, genai.OUTPUT_TOKEN_KEYS) for s in spans)
+    # The agent reports the totals of the model calls under it, as some instrumentations do.
+    totals = {"gen_ai.usage.input_tokens": calls_in, "gen_ai.usage.output_tokens": calls_out}
+    repeated = [msgspec.structs.replace(s, attributes={**s.attributes, **totals}) if s is agent else s for s in spans]
+    md = trace_markdown(repeated)
+    assert f"**Tokens:** {calls_in:,} in, {calls_out:,} out" in md

@@ -212,6 +212,24 @@ def _children(spans: Sequence[Span]) -> tuple[list[Span], dict[str, list[Span]]]
     return roots, children
 
 
+def _trace_tokens(spans: Sequence[Span]) -> tuple[int, int]:
+    """Input and output tokens of a trace, counting a span only when none of its descendants report
+    tokens: an agent span may repeat the totals of the model calls under it (as the viewer's
+    trace list counts them)."""
+    by_id = {s.span_id: s for s in spans}
+    repeated: set[str] = set()
+    for s in spans:
+        if sum(_tokens(s)):
+            parent = by_id.get(s.parent_span_id)
+            seen: set[str] = set()
+            while parent is not None and parent.span_id not in repeated and parent.span_id not in seen:
+                seen.add(parent.span_id)
+                repeated.add(parent.span_id)
+                parent = by_id.get(parent.parent_span_id)
+    counted = [s for s in spans if s.span_id not in repeated]
+    return sum(_tokens(s)[0] for s in counted), sum(_tokens(s)[1] for s in counted)
+
+
 def _outline_line(span: Span, depth: int) -> str:
     facts = [format_duration(span.duration_ns)]
     model = genai.model(span.attributes)
@@ -279,8 +297,7 @@ def trace_markdown(spans: Iterable[Span]) -> str:
     start = min(s.start_time for s in spans)
     end = max(s.end_time for s in spans)
     errors = sum(1 for s in spans if s.status_code == 2)
-    tokens_in = sum(_tokens(s)[0] for s in spans)
-    tokens_out = sum(_tokens(s)[1] for s in spans)
+    tokens_in, tokens_out = _trace_tokens(spans)
     trace_ids = sorted({s.trace_id for s in spans})
     facts = [f"**Trace:** {', '.join(_code(t) for t in trace_ids)}", f"**Duration:** {format_duration(end - start)}",
              f"**Spans:** {len(spans):,}", f"**Errors:** {errors:,}"]  # fmt: skip
