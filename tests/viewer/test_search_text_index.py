@@ -316,3 +316,21 @@ def test_feedback_fields(chat_file, tmp_path):
     assert rows("feedback:relevance") == [tool_row]
     assert rows("feedback:fb-marker-3c1") == [sync]
     assert rows("-has:feedback category:llm") == [r for r in rows("category:llm") if r != sync]
+
+
+def test_spans_with_bytes_and_array_values(make_tracy):
+    """The OpenTelemetry SDK takes bytes and arrays as attribute values: arrays are text, bytes are
+    not, and the span's other attributes are searched all the same."""
+
+    def build(rec):
+        with rec.span("tool.call", 0, 5, payload=b"\x00\x01secret-bytes", tags=["alpha", "beta"], note="plain-note"):
+            pass
+        with rec.span("tool.other", 10, 5, scores=[0.5, 1.5], flags=[True, False]):
+            pass
+
+    f = Opened(make_tracy("values.tracy", build))
+    assert f.names("plain-note") == ["tool.call"]
+    assert f.names("tags:beta") == ["tool.call"]
+    assert f.names("secret-bytes") == []
+    assert f.names("scores:1.5") == ["tool.other"]
+    assert f.names("flags:false") == ["tool.other"]

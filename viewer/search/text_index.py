@@ -32,14 +32,15 @@ import json
 from itertools import compress, repeat
 from operator import is_
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, Union
 
+import msgspec
 import numpy as np
 
 from tracefile.errors import TraceFileError
-from tracefile.framing import ScanReport, scan_frames
+from tracefile.framing import ScanReport, frame_payload, scan_frames
 from tracefile.reader import decode_frame
-from tracefile.schema import SpanDetails
+from tracefile.schema import KIND_SPAN_DETAILS, SpanDetails
 
 from .columns import Evaluation, evaluate_columns
 from .query import Field, Node, Query, Term
@@ -199,7 +200,7 @@ class TextIndex:
         """Rows indexed: ``0 .. rows``."""
         return self._snap.rows
 
-    def add_batch(self, first_row: int, count: int, details: SpanDetails | None) -> None:
+    def add_batch(self, first_row: int, count: int, details: SpanDetails | _DetailsView | None) -> None:
         """Index the ``count`` spans of one batch, rows ``first_row ..``; ``details`` None: no text."""
         if first_row != self._rows:
             raise ValueError(f"batch starts at row {first_row}, expected {self._rows}")
@@ -209,24 +210,25 @@ class TextIndex:
             # The hot path: every (key, value) item of the batch in one list, then C-level map()s
             # look up the pairs seen before; only new pairs take the Python path.
             items: list[tuple[str, Any]] = []
-            hashes: list[int | None] = []
-            extend, add, hextend = items.extend, items.append, hashes.extend
+            extend, add = items.extend, items.append
             status = details.status_message
             for i, (attributes, events) in enumerate(zip(details.attributes, details.events)):
                 before = len(items)
                 extend(attributes.items())
-                hextend(_hashes(attributes))
                 for ev in events:
                     add((ev.name, None))
-                    hextend((hash((ev.name, None)),))
                     if ev.attributes:
                         extend(ev.attributes.items())
-                        hextend(_hashes(ev.attributes))
                 message = status.get(i)
                 if message:
                     add((STATUS_MESSAGE_KEY, message))
-                    hextend((None,))
                 counts[i] = len(items) - before
+            try:
+                hashes = list(map(hash, items))
+            except TypeError:  # a list nested in a value
+                hashes = list(map(_hash_item, items))
+            # Keyed by hash alone, (k, 1), (k, 1.0) and (k, True) are one pair: the first one's text
+            # stands for all three. Rare enough, and exact equality would cost a Python call per item.
             pairs = list(map(self._pair_by_hash.get, hashes))
             slow = self._pair_slow
             for j in list(compress(range(len(pairs)), map(is_, pairs, repeat(None)))):
@@ -466,14 +468,6 @@ def _hash_item(kv: tuple[str, Any]) -> int | None:
         return None
 
 
-def _hashes(attributes: dict[str, Any]) -> list[int | None]:
-    """hash() of each (key, value) item; None for values that cannot be hashed (lists)."""
-    try:
-        return list(map(hash, attributes.items()))
-    except TypeError:
-        return list(map(_hash_item, attributes.items()))
-
-
 def _ranges(shift: np.ndarray, counts: np.ndarray, total: int) -> np.ndarray:
     """``arange(total) + repeat(shift, counts)``, in 32 bits when it fits (this runs over every entry)."""
     dtype = np.uint32 if total + int(shift.max(initial=0)) < 1 << 32 else np.int64
@@ -527,13 +521,43 @@ def index_batches(
     return done
 
 
-def _decode_details(data, offset: int) -> SpanDetails:
+_Value = Union[str, int, float, bool, None, tuple]
+
+
+class _EventView(msgspec.Struct, array_like=True, gc=False):
+    time_unix_nano: int
+    name: str
+    attributes: dict[str, _Value] = {}
+
+
+class _DetailsView(msgspec.Struct, array_like=True, gc=False):
+    """What search reads of a ``span-details`` frame (`tracefile.schema.SpanDetails`): array
+    values decode as tuples, which hash, so known (key, value) pairs are found without Python
+    code per value; links are left undecoded."""
+
+    batch_id: int
+    count: int
+    attributes: list[dict[str, _Value]]
+    events: list[list[_EventView]]
+    links: msgspec.Raw
+    status_message: dict[int, str] = {}
+
+
+_VIEW = msgspec.msgpack.Decoder(_DetailsView)
+
+
+def _decode_details(data, offset: int) -> _DetailsView | SpanDetails:
     for ref in scan_frames(data, ScanReport(), start=offset):
         # A damaged frame is skipped by the scan: what follows it belongs to another batch.
-        if ref.offset == offset:
-            obj = decode_frame(data, ref)
-            if isinstance(obj, SpanDetails):
-                return obj
+        if ref.offset == offset and ref.kind == KIND_SPAN_DETAILS:
+            try:
+                return _VIEW.decode(frame_payload(data, ref))
+            except (msgspec.DecodeError, ValueError, RecursionError):
+                # Values the view does not take (maps, bytes) or damage: the format's own decoder
+                # takes the first, and reports the second.
+                obj = decode_frame(data, ref)
+                if isinstance(obj, SpanDetails):
+                    return obj
         break
     raise TraceFileError(f"no intact span details frame at byte {offset}", offset)
 
