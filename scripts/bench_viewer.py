@@ -9,7 +9,11 @@ in a fresh process for each measurement (so peak memory is that of one job):
 * rss: the process's peak resident memory after that (the highest of the runs);
 * paint: median time to repaint the waterfall and the overview at 1600x900;
 * baseline: json.load of the same spans as a Prompty .tracy JSON file (time
-  and peak memory), which is all Prompty's viewer does before it can draw.
+  and peak memory), which is all Prompty's viewer does before it can draw;
+* search (one more fresh process): the window's text index of span details, built on its
+  worker thread after the timeline shows (time and memory after it), then each query of
+  `QUERIES` applied to the window as typing does (evaluation, count, marks; median of 5),
+  and the evaluation alone.
 
     python scripts/bench_viewer.py [--sizes 10000,100000,1000000] [--json] [--no-prompty-1m]
 """
@@ -83,6 +87,78 @@ view.stop()
 print(json.dumps(out))
 """
 
+#: Search queries timed at each size: (what it stands for, query). The words occur in the corpus's
+#: message content (tracefile.synthetic's vocabulary).
+QUERIES = [
+    ("word in message content", "warehouse"),
+    ("absent word", "zqxjvw"),
+    ("phrase", '"overdue invoice"'),
+    ("key:value", "gen_ai.system:az.ai"),
+    ("columns only", "category:llm duration>2s"),
+    ("negation", "-warehouse"),
+    ("columns and text", "chat warehouse -status:error"),
+    ("word in keys (broad)", "model"),
+]
+
+_SEARCH_JOB = r"""
+import json, os, statistics, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PEAK
+def rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+path, queries = sys.argv[1], json.loads(sys.argv[2])
+from PySide6.QtWidgets import QApplication
+from viewer import theme
+from viewer.main_window import MainWindow
+from viewer.search import parse
+from viewer.search.text_index import evaluate
+app = QApplication([])
+theme.apply_theme(app, "light")
+window = MainWindow(remember=False)
+window.resize(1600, 900)
+window.show()
+app.processEvents()
+view = window.open_path(path)
+while view.state == "loading":
+    app.processEvents()
+    time.sleep(0.001)
+open_rss = rss_mb()
+session = view.session
+ix = session.index
+t0 = time.perf_counter()
+while session.text.rows < ix.n:  # the UI keeps running while the worker thread indexes
+    app.processEvents()
+    time.sleep(0.002)
+index_s = time.perf_counter() - t0
+out = {"text_index_s": index_s, "rss_after_index_mb": rss_mb(), "rss_open_mb": open_rss,
+       "text_index_mb": session.text.memory_bytes / 1e6, "queries": []}
+field = view.search_field
+for label, q in queries:
+    query = parse(q)
+    ev_ms = []
+    for _ in range(5):
+        t = time.perf_counter()
+        ev = evaluate(query, ix, session.text, session.feedback)
+        ev_ms.append((time.perf_counter() - t) * 1000)
+    field.blockSignals(True)  # no typing timer: apply it by hand, timed
+    field.setText(q)
+    field.blockSignals(False)
+    ui_ms = []
+    for _ in range(5):
+        t = time.perf_counter()
+        view._apply_search()
+        ui_ms.append((time.perf_counter() - t) * 1000)
+    assert ev.exact and view.search_label.text().split()[0].replace(",", "") == str(ev.count), view.search_label.text()
+    out["queries"].append({"label": label, "query": q, "matches": ev.count, "evaluate_ms": statistics.median(ev_ms),
+                           "apply_ms": statistics.median(ui_ms)})
+out["rss_mb"] = peak_mb()
+view.stop()
+print(json.dumps(out))
+"""
+
 _PROMPTY_JOB = r"""
 import json, sys, time
 PEAK
@@ -106,10 +182,10 @@ def peak_mb():
 """
 
 
-def _job(code: str, arg: str) -> dict:
+def _job(code: str, *args: str) -> dict:
     code = code.replace("PEAK", _PEAK, 1)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, env=env, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark job failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -122,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-prompty-1m", action="store_true", help="skip the 1.7 GB Prompty JSON baseline")
     p.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     p.add_argument("--repeat", type=int, default=3, help="viewer runs per size, each in a fresh process (best open)")
+    p.add_argument("--no-search", action="store_true", help="skip the search measurements")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT / "scripts"))
     import bigtrace
@@ -143,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             viewer["open_s_runs"] = [round(r["open_s"], 3) for r in runs]
             viewer["rss_mb"] = max(r["rss_mb"] for r in runs)
             row = {"spans": spans, "file_mb": path.stat().st_size / 1e6, "generate_s": gen_s, **viewer}
+            if not args.no_search:
+                row["search"] = _job(_SEARCH_JOB, str(path), json.dumps(QUERIES))
             if not (n >= 1_000_000 and args.no_prompty_1m):
                 pjson = folder / f"bench-{label}.prompty.json"
                 bigtrace.write_prompty(pjson, path)
@@ -157,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     one_m = results.get("1m")
     if one_m:
         summary.update(open_1m_s=one_m["open_s"], rss_1m_mb=one_m["rss_mb"], paint_1m_ms=one_m["paint_waterfall_ms"])
+        search = one_m.get("search")
+        if search:
+            summary.update(search_1m_ms=max(q["apply_ms"] for q in search["queries"]),
+                           text_index_1m_s=search["text_index_s"], rss_1m_after_index_mb=search["rss_after_index_mb"],
+                           rss_1m_search_peak_mb=search["rss_mb"])  # fmt: skip
     if args.json:
         print(json.dumps(summary))
     else:
@@ -175,6 +259,7 @@ def _print_table(results: dict[str, dict]) -> None:
         print(f"{label:>5} {r['spans']:>9,} {r['file_mb']:>7.1f} {r['open_s']:>7.2f} {r['rss_mb']:>7.0f} "
               f"{r['paint_waterfall_ms']:>9.1f} {r['paint_overview_ms']:>9.1f} "
               f"{base_s:>20} {base_mb:>11} {ratio:>18}")  # fmt: skip
+    _print_search(results)
     one = results.get("1m")
     if one:
         print()
@@ -183,6 +268,30 @@ def _print_table(results: dict[str, dict]) -> None:
                                                  ("waterfall paint with 1M spans", one["paint_waterfall_ms"], 16, "ms", "<=")):  # fmt: skip
             ok = value <= limit
             print(f"  {'PASS' if ok else 'FAIL'}  {name}: {value:.2f} {unit} (target {better} {limit} {unit})")
+        search = one.get("search")
+        if search:
+            worst = max(q["apply_ms"] for q in search["queries"])
+            for name, value, limit, unit in (("search query with 1M spans (worst of the set)", worst, 150, "ms"),
+                                             ("peak memory with 1M spans and their text index", search["rss_mb"], 1024, "MB")):  # fmt: skip
+                print(f"  {'PASS' if value <= limit else 'FAIL'}  {name}: {value:.2f} {unit} (target <= {limit} {unit})")
+
+
+def _print_search(results: dict[str, dict]) -> None:
+    searched = {label: r["search"] for label, r in results.items() if r.get("search")}
+    if not searched:
+        return
+    print()
+    print(f"{'file':>5} {'text index s':>13} {'index MB':>9} {'RSS open MB':>12} {'RSS indexed MB':>15} {'peak MB':>8}")
+    for label, s in searched.items():
+        print(f"{label:>5} {s['text_index_s']:>13.2f} {s['text_index_mb']:>9.1f} {s['rss_open_mb']:>12.0f} "
+              f"{s['rss_after_index_mb']:>15.0f} {s['rss_mb']:>8.0f}")  # fmt: skip
+    print()
+    labels = list(searched)
+    print(f"{'query':<40} {'matches':>10} " + " ".join(f"{l + ' ms':>13}" for l in labels) + "   (search box / evaluation)")
+    for i, q in enumerate(next(iter(searched.values()))["queries"]):
+        cells = " ".join(f"{s['queries'][i]['apply_ms']:>6.1f}/{s['queries'][i]['evaluate_ms']:<6.1f}" for s in searched.values())
+        last = searched[labels[-1]]["queries"][i]
+        print(f"{q['label'] + ': ' + q['query']:<40} {last['matches']:>10,} {cells}")
 
 
 if __name__ == "__main__":
