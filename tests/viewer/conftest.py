@@ -140,3 +140,53 @@ def bad_files(tmp_path) -> dict[str, Path]:
     empty = tmp_path / "empty.tracy"
     empty.write_bytes(b"")
     return {"json": json_file, "random": random_file, "empty": empty, "missing": tmp_path / "missing.tracy"}
+
+
+# -- recordings of the real Azure AI Inference SDK, and the main window ---------------------------
+
+
+@pytest.fixture(scope="session")
+def record_app(tmp_path_factory) -> Callable[..., tuple[Path, dict]]:
+    """``record_app(app, *args)``: run ``tests/helpers/apps/<app>`` against a loopback ChatServer,
+    writing a .tracy file; returns ``(path, the JSON the app printed)``. Each distinct call is
+    recorded once per test session and shared (tests that write to the file copy it first)."""
+    pytest.importorskip("azure.ai.inference")
+    from tests.helpers import e2e
+    from tracefile.loopback import ChatServer
+
+    done: dict[tuple[str, ...], tuple[Path, dict]] = {}
+
+    def record(app: str, *args: str) -> tuple[Path, dict]:
+        key = (app, *args)
+        if key not in done:
+            path = tmp_path_factory.mktemp(app.removesuffix(".py")) / "run.tracy"
+            with ChatServer() as server:
+                proc = e2e.run_app(app, "--endpoint", server.endpoint, "--path", str(path), *args)
+            done[key] = (path, e2e.last_json(proc.stdout))
+        return done[key]
+
+    return record
+
+
+@pytest.fixture
+def light_window(qtbot, qapp):
+    """A 1280×800 main window in the light palette (restored to the system palette after)."""
+    from viewer import theme
+    from viewer.main_window import MainWindow
+
+    theme.apply_theme(qapp, "light")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    yield window
+    for diff in list(window.diff_windows):
+        diff.close()
+    theme.apply_theme(qapp, "system")
+
+
+def open_view(qtbot, window, path):
+    """Open ``path`` in a tab and wait until it is loaded."""
+    view = window.open_path(path)
+    qtbot.waitUntil(lambda: view.state != "loading")
+    assert view.state == "loaded", view.result
+    return view

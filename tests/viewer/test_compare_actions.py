@@ -6,50 +6,31 @@ second one with ``--variant b``: another question, model and temperature.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import e2e
-from viewer import theme
-from viewer.main_window import MainWindow
+from tests.viewer.conftest import open_view
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> tuple[Path, Path]:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
-
-    folder = tmp_path_factory.mktemp("runs")
+@pytest.fixture
+def runs(record_app, tmp_path) -> tuple[Path, Path]:
+    """Yesterday's and today's run, as two files named after them."""
     paths = []
-    with ChatServer() as server:
-        for variant in ("a", "b"):
-            path = folder / f"run-{variant}.tracy"
-            e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools", "--path", str(path),
-                        "--content", "--variant", variant)  # fmt: skip
-            paths.append(path)
+    for variant in ("a", "b"):
+        recorded, _ = record_app("chat_app.py", "--steps", "sync,tools", "--content", "--variant", variant)
+        path = tmp_path / f"run-{variant}.tracy"
+        shutil.copyfile(recorded, path)
+        paths.append(path)
     return paths[0], paths[1]
 
 
 @pytest.fixture
-def window(qtbot, qapp):
-    theme.apply_theme(qapp, "light")
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    yield w
-    for diff in list(w.diff_windows):
-        diff.close()
-    theme.apply_theme(qapp, "system")
-
-
-def _open(qtbot, window, path):
-    view = window.open_path(path)
-    qtbot.waitUntil(lambda: view.state != "loading")
-    assert view.state == "loaded"
-    return view
+def window(light_window):
+    return light_window
 
 
 def _select_first_chat(view) -> None:
@@ -66,13 +47,13 @@ def test_compare_a_span_across_two_files(qtbot, window, runs, screenshot_dir):
     from tests.helpers.apps import chat_app
 
     a, b = runs
-    view_a = _open(qtbot, window, a)
+    view_a = open_view(qtbot, window, a)
     assert window.compare_span(view_a, show=False) is None
     assert view_a.flash_label.text().startswith("Mark a span first")
     _select_first_chat(view_a)
     assert window.mark_for_comparison(view_a)
     assert window.marked.span.name.startswith("chat") and window.marked.title.startswith("run-a.tracy · ")
-    view_b = _open(qtbot, window, b)
+    view_b = open_view(qtbot, window, b)
     _select_first_chat(view_b)
     diff_window = window.compare_span(view_b, show=False)
     assert diff_window is not None and diff_window in window.diff_windows
@@ -88,14 +69,14 @@ def test_compare_a_span_across_two_files(qtbot, window, runs, screenshot_dir):
 
 def test_compare_runs_lists_the_changed_steps(qtbot, window, runs, screenshot_dir):
     a, b = runs
-    view_a = _open(qtbot, window, a)
+    view_a = open_view(qtbot, window, a)
     ix = view_a.session.index
     # The tools step: an agent trace with two chat calls and a tool.
     (tools_trace,) = [t for t in range(len(ix.traces)) if int(ix.traces.spans[t]) > 2]
     view_a.select_trace(view_a.trace_model.row_of(tools_trace))
     view_a.waterfall.select_row(int(ix.traces.root[tools_trace]))
     assert window.mark_for_comparison(view_a)
-    view_b = _open(qtbot, window, b)
+    view_b = open_view(qtbot, window, b)
     ixb = view_b.session.index
     (tools_b,) = [t for t in range(len(ixb.traces)) if int(ixb.traces.spans[t]) > 2]
     view_b.select_trace(view_b.trace_model.row_of(tools_b))

@@ -14,47 +14,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 import tracefile
-from tests.helpers import e2e
-from viewer import theme
+from tests.viewer.conftest import open_view
 from viewer.feedback.logic import MIXED, NEGATIVE, POSITIVE
-from viewer.main_window import MainWindow
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> Path:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("feedback") / "run.tracy"
-    with ChatServer() as server:
-        e2e.run_app("feedback_app.py", "--endpoint", server.endpoint, "--path", str(path))
-    return path
-
-
 @pytest.fixture
-def copy(recorded: Path, tmp_path: Path) -> Path:
+def copy(record_app, tmp_path: Path) -> Path:
+    """A copy of a recording with a user's thumbs-up and an evaluator's verdict (the tests append)."""
+    recorded, _ = record_app("feedback_app.py")
     path = tmp_path / "feedback-run.tracy"
     shutil.copyfile(recorded, path)
     return path
 
 
 @pytest.fixture
-def window(qtbot, qapp):
-    theme.apply_theme(qapp, "light")
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    yield w
-    theme.apply_theme(qapp, "system")
-
-
-def _open(qtbot, window, path):
-    view = window.open_path(path)
-    qtbot.waitUntil(lambda: view.state != "loading")
-    assert view.state == "loaded"
-    return view
+def window(light_window):
+    return light_window
 
 
 def _chat_row(view) -> int:
@@ -64,7 +41,7 @@ def _chat_row(view) -> int:
 
 
 def test_badges_and_inspector_show_recorded_feedback(qtbot, window, copy, screenshot_dir):
-    view = _open(qtbot, window, copy)
+    view = open_view(qtbot, window, copy)
     assert view.status_label.text().endswith("feedback: 1 good · 1 evaluation")
     model = view.trace_view.model()
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None
@@ -81,7 +58,7 @@ def test_badges_and_inspector_show_recorded_feedback(qtbot, window, copy, screen
 
 
 def test_add_feedback_appends_a_record_and_shows_it(qtbot, window, copy, screenshot_dir):
-    view = _open(qtbot, window, copy)
+    view = open_view(qtbot, window, copy)
     before = copy.read_bytes()
     chat = _chat_row(view)
     view.waterfall.select_row(chat)
@@ -114,7 +91,7 @@ def test_add_feedback_appends_a_record_and_shows_it(qtbot, window, copy, screens
 
 
 def test_feedback_that_cannot_be_written_is_explained_in_the_dialog(qtbot, window, copy):
-    view = _open(qtbot, window, copy)
+    view = open_view(qtbot, window, copy)
     view.waterfall.select_row(_chat_row(view))
     assert view.add_feedback()
     dialog = view.feedback_dialog
@@ -130,7 +107,7 @@ def test_feedback_that_cannot_be_written_is_explained_in_the_dialog(qtbot, windo
 
 
 def test_verdict_buttons_toggle_and_keep_an_edited_label(qtbot, window, copy):
-    view = _open(qtbot, window, copy)
+    view = open_view(qtbot, window, copy)
     view.waterfall.select_row(_chat_row(view))
     view.add_feedback()
     dialog = view.feedback_dialog

@@ -11,32 +11,20 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
-from viewer import theme
+from tests.viewer.conftest import open_view
 from viewer.app import main
-from viewer.main_window import MainWindow
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> tuple[Path, dict]:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("chat") / "tools.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools", "--path", str(path), "--content")
-    return path, e2e.last_json(done.stdout)
+@pytest.fixture
+def recorded(record_app) -> tuple[Path, dict]:
+    return record_app("chat_app.py", "--steps", "sync,tools", "--content")
 
 
 @pytest.fixture
-def window(qtbot, qapp):
-    theme.apply_theme(qapp, "light")
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    yield w
-    theme.apply_theme(qapp, "system")
+def window(light_window):
+    return light_window
 
 
 def _row_of_response(view, response_id: str) -> int:
@@ -53,8 +41,7 @@ def test_chat_tab_shows_the_selected_call_and_follows_tool_links(qtbot, window, 
     path, out = recorded
     from tests.helpers.apps import chat_app
 
-    view = window.open_path(path)
-    qtbot.waitUntil(lambda: view.state != "loading")
+    view = open_view(qtbot, window, path)
     second = _row_of_response(view, out["tools"]["second_id"])
     trace = view.trace_model.row_of(int(view.session.index.trace[second]))
     view.select_trace(trace)
@@ -94,8 +81,7 @@ def test_copy_span_and_trace_as_markdown_and_save_otlp(qtbot, window, recorded, 
     from tests.helpers.apps import chat_app
     from tracefile.otlp_json import otlp_to_spans
 
-    view = window.open_path(path)
-    qtbot.waitUntil(lambda: view.state != "loading")
+    view = open_view(qtbot, window, path)
     second = _row_of_response(view, out["tools"]["second_id"])
     view.select_trace(view.trace_model.row_of(int(view.session.index.trace[second])))
     view.waterfall.select_row(second)

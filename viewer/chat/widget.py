@@ -24,13 +24,13 @@ from PySide6.QtGui import (
     QTextFrameFormat,
     QTextLength,
 )
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from tracefile import Span
 
 from .. import theme
 from ..export.logic import span_markdown
-from ..inspector.widget import DetailBrowser, ElidedLabel, _toggle_style
+from ..panes import DetailBrowser, ElidedLabel, placeholder, title_label, toggle_style
 from . import logic
 from .logic import BLOB, FILE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
@@ -79,11 +79,7 @@ class ChatView(QWidget):
         self.copy_action.triggered.connect(self.copy_markdown)
         self.addAction(self.copy_action)
 
-        self.placeholder = QLabel(PLACEHOLDER, self)
-        self.placeholder.setObjectName("chatPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.placeholder = placeholder(self, PLACEHOLDER, "chatPlaceholder")
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.placeholder)
@@ -108,12 +104,7 @@ class ChatView(QWidget):
         column.setSpacing(4)
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.title_label = ElidedLabel(header)
-        self.title_label.setObjectName("chatTitle")
-        font = QFont(self.font())
-        font.setBold(True)
-        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.1)
-        self.title_label.setFont(font)
+        self.title_label = title_label(header, "chatTitle", 1.1)
         self.subtitle_label = ElidedLabel(header)
         self.subtitle_label.setObjectName("chatSubtitle")
         self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -263,7 +254,7 @@ class ChatView(QWidget):
             self._render(keep_scroll=True)
 
     def _restyle(self) -> None:
-        style = _toggle_style(self.palette())
+        style = toggle_style(self.palette())
         for button in self.mode_buttons.values():
             button.setStyleSheet(style)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -12,12 +12,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTextBrowser,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -29,6 +27,7 @@ from tracefile import Span
 from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
+from ..panes import DetailBrowser, ElidedLabel, placeholder, title_label, toggle_style
 from ..traces import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
@@ -70,11 +69,7 @@ class SpanInspector(QWidget):
         self.copy_span_action.triggered.connect(self.copy_span)
         self.addAction(self.copy_span_action)
 
-        self.empty_label = QLabel(EMPTY_TEXT, self)
-        self.empty_label.setObjectName("inspectorEmpty")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.empty_label = placeholder(self, EMPTY_TEXT, "inspectorEmpty")
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty_label)
@@ -101,12 +96,7 @@ class SpanInspector(QWidget):
         lines.setSpacing(4)
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.name_label = ElidedLabel(header)
-        self.name_label.setObjectName("inspectorSpanName")
-        font = QFont(self.font())
-        font.setBold(True)
-        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.15)
-        self.name_label.setFont(font)
+        self.name_label = title_label(header, "inspectorSpanName", 1.15)
         self.status_chip = QLabel(header)
         self.status_chip.setObjectName("inspectorStatusChip")
         self.status_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -420,7 +410,7 @@ class SpanInspector(QWidget):
             " padding: 1px 9px; font-weight: 600; }"
         )
         self.truncated_label.setStyleSheet(f"color: {theme.warning_color(pal).name()};")
-        style = _toggle_style(pal)
+        style = toggle_style(pal)
         for button in (self.order_button, *self.mode_buttons.values()):
             button.setStyleSheet(style)
 
@@ -477,47 +467,6 @@ class InspectorTree(QTreeView):
         super().keyPressEvent(event)
 
 
-class DetailBrowser(QTextBrowser):
-    """Read-only text that never follows links and never loads anything that is not on this machine."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setReadOnly(True)
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
-        self.setUndoRedoEnabled(False)
-        self.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-
-    def loadResource(self, kind: int, url: QUrl | str):  # noqa: D401 - Qt override
-        # Markdown from a trace may name remote images (![x](https://tracker/...)): the viewer opens no
-        # network connection, and a file:// URL with a host would reach a network share.
-        url = QUrl(url)
-        if url.scheme().lower() in ("", "file", "qrc") and not url.host():
-            return super().loadResource(kind, url)
-        return None
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that asks for its text's width but elides on the right when given less."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
-        painter.end()
-
-
 class _RowDelegate(QStyledItemDelegate):
     """Standard painting with a little more air between rows (as in the span tree)."""
 
@@ -527,25 +476,6 @@ class _RowDelegate(QStyledItemDelegate):
         size = super().sizeHint(option, index)
         size.setHeight(max(size.height(), option.fontMetrics.height() + self.PADDING))
         return size
-
-
-def _toggle_style(pal: QPalette) -> str:
-    """Checkable tool buttons that read as on/off in both palettes (Fusion's checked state is faint in dark)."""
-    R = QPalette.ColorRole
-    border = theme.blend(pal.color(R.Text), pal.color(R.Base), 0.28).name()
-    hover = theme.blend(pal.color(R.Highlight), pal.color(R.Button), 0.18).name()
-    on, on_text = pal.color(R.Highlight).name(), pal.color(R.HighlightedText).name()
-    base = (
-        f"QToolButton[toggle] {{ background: {pal.color(R.Button).name()}; color: {pal.color(R.ButtonText).name()};"
-        f" border: 1px solid {border}; padding: 3px 10px; }}"
-        f"QToolButton[toggle]:hover {{ background: {hover}; }}"
-        f"QToolButton[toggle]:checked {{ background: {on}; color: {on_text}; border-color: {on}; }}"
-        "QToolButton[toggle=\"first\"] { border-top-left-radius: 4px; border-bottom-left-radius: 4px; }"
-        "QToolButton[toggle=\"middle\"] { border-left: none; border-right: none; }"
-        "QToolButton[toggle=\"last\"] { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }"
-        "QToolButton[toggle=\"single\"] { border-radius: 4px; }"
-    )
-    return base
 
 
 _MODE_TIPS = {
