@@ -217,6 +217,7 @@ class FileView(QWidget):
         self.matches: np.ndarray | None = None
         self._indexer: DetailsIndexer | None = None
         self._search_exact = True
+        self._search_filtered = False
         row.addWidget(self.status_label)
         row.addWidget(self.live_label)
         row.addSpacing(12)
@@ -598,8 +599,7 @@ class FileView(QWidget):
             self.matches = None
             self.search_label.setText("")
             self.waterfall.set_highlight(None)
-            self.trace_model.set_filter(None)
-            self._reselect()
+            self._filter_traces(None)
             return
         try:
             query = parse(text)
@@ -623,12 +623,19 @@ class FileView(QWidget):
             note = f" so far · searching details… {int(100 * min(details_index.rows, ix.n) / max(ix.n, 1))}%"
         self.search_label.setText(f"{count:,} {'match' if count == 1 else 'matches'}{note}")
         self.waterfall.set_highlight(self.matches)
+        traces = None
         if self.filter_box.isChecked():
             traces = np.zeros(len(ix.traces), bool)
             traces[ix.trace[self.matches]] = True
-            self.trace_model.set_filter(traces)
-        else:
-            self.trace_model.set_filter(None)
+        self._filter_traces(traces)
+
+    def _filter_traces(self, traces: np.ndarray | None) -> None:
+        """List only the flagged traces (None: all). Listing all again when all are listed is
+        skipped: re-sorting 100,000 traces would cost each keystroke tens of milliseconds."""
+        if traces is None and not self._search_filtered:
+            return
+        self._search_filtered = traces is not None
+        self.trace_model.set_filter(traces)
         self._reselect()
 
     def _index_details(self) -> None:
