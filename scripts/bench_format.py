@@ -40,7 +40,7 @@ from tracefile.otel.exporter import TracyFileExporter
 from tracefile.framing import ScanReport, check_file_header
 from tracefile.reader import Batch, iter_records, open_buffer
 from tracefile.redact import Policy
-from tracefile.writer import _ENCODER
+from tracefile.writer import _ENCODER, DEFAULT_ZSTD_LEVEL
 
 _U32 = struct.Struct("<I")
 BASELINE_SIZE = "otlp-proto+zstd"
@@ -247,7 +247,7 @@ class _NoopProcessor(SpanProcessor):
 
 def tracy_stages(batches: list, timer: Timer) -> dict[str, float]:
     """Seconds the default exporter spends in each stage over all batches (best of repeats)."""
-    comp = zstandard.ZstdCompressor(level=3)
+    comp = zstandard.ZstdCompressor(level=DEFAULT_ZSTD_LEVEL)
     frames = [spans_to_frames(b, i) for i, b in enumerate(batches)]
     payloads = [(_ENCODER.encode(c), _ENCODER.encode(d)) for c, d in frames]
     t_convert, _ = timer.best(lambda _: [spans_to_frames(b, i) for i, b in enumerate(batches)])

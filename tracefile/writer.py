@@ -42,7 +42,9 @@ try:
 except ImportError:  # Windows: O_APPEND alone keeps appends whole there.
     fcntl = None
 
-DEFAULT_ZSTD_LEVEL = 3
+# Level 2 compresses span frames about a quarter faster than level 3, for 2% more bytes
+# (scripts/bench_format.py: 175 against 172 bytes per span).
+DEFAULT_ZSTD_LEVEL = 2
 # An Encoder keeps no state between calls, so one is shared by all threads.
 _ENCODER = msgspec.msgpack.Encoder()
 
