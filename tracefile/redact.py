@@ -32,7 +32,7 @@ import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
@@ -464,10 +464,9 @@ class Redactor:
             and not policy.extra_value_patterns
         )
         self._triggers = defaults
-        # Values that `settle` may check in bulk: only when its check is all the scan would do
+        # Values that `check` may check in bulk: only when its check is all the scan would do
         # (default patterns; no cut needed, since values longer than max_length are cut first).
         self._defer_max = (self._max if self._max is not None else 1 << 62) if defaults and self._redact else -1
-        self._defer_safe = min(256, self._defer_max)
 
         self._attrs = _KeyCache()
         self._message_attrs = _KeyCache()  # on message events, "content" and the like are content
@@ -529,57 +528,119 @@ class Redactor:
             return v
         return self._scan_value(v)
 
-    def attributes(self, attrs: Mapping[str, Any], pending: list[str] | None = None) -> Mapping[str, Any]:
-        """Attributes as they should be recorded: the same object if nothing changes.
+    def attributes(self, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Attributes as they should be recorded: the same object if nothing changes."""
+        return self._apply(attrs, self._attrs, False)
 
-        With a ``pending`` list, string values not seen before are appended to it and
-        kept as they are, to be checked together by `settle` (see there).
-        """
-        return self._apply(attrs, self._attrs, False, pending)
-
-    def event_attributes(
-        self, event_name: str, attrs: Mapping[str, Any], pending: list[str] | None = None
-    ) -> Mapping[str, Any]:
+    def event_attributes(self, event_name: str, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
         """An event's attributes; on message events (``gen_ai.user.message``,
-        ``gen_ai.choice`` ...) ``content`` and the like are content too. ``pending`` as in `attributes`."""
+        ``gen_ai.choice`` ...) ``content`` and the like are content too."""
         cache = self._event_caches.get(event_name)
         if cache is None:
             cache = self._event_cache(event_name)
-        return self._apply(attrs, cache, cache is self._message_attrs, pending)
+        return self._apply(attrs, cache, cache is self._message_attrs)
 
-    def settle(self, pending: list[str]) -> set[str]:
-        """Check the values that `attributes` and `event_attributes` deferred to ``pending``.
+    def batch(
+        self, attributes: list[Mapping[str, Any]], event_names: list[str], event_attributes: list[Mapping[str, Any]]
+    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        """`attributes` of each span and `event_attributes` of each event of a batch, in one call.
 
-        Returns the values that need redacting (rare): whatever was built from them must be
-        built again without ``pending``, which then redacts them. The others are remembered
-        as clean. All of a batch's new values are checked in one pass over their
-        concatenation, which costs a fraction of checking them one by one.
+        The events' new values are first checked for secrets all together (`check`);
+        then each dict whose values are all known to be clean is kept as it is, by two
+        set operations, and only the others go through the per-value path.
         """
-        if not pending:
-            return set()
-        unique = list(dict.fromkeys(pending))
+        clean = self._clean
+        attrs_cache = self._attrs
+        safe, keep, scan = attrs_cache.safe, attrs_cache.keep, attrs_cache.scan
+        apply = self._apply
+        out_attrs = []
+        append = out_attrs.append
+        for d in attributes:
+            try:
+                if safe.issuperset(d) or keep.issuperset(d) and clean.issuperset(map(d.__getitem__, scan.intersection(d))):
+                    append(d)
+                    continue
+            except TypeError:  # an unhashable value (a list in a plain dict)
+                pass
+            append(apply(d, attrs_cache, False))
+        out_events = list(event_attributes)
+        caches = self._event_caches
+        message_cache = self._message_attrs
+        todo = []
+        for k, name in enumerate(event_names):
+            cache = caches.get(name)
+            if cache is None:
+                cache = self._event_cache(name)
+            d = out_events[k]
+            if cache.safe.issuperset(d):
+                continue
+            if cache.simple.issuperset(d):  # only safe keys and content that is dropped
+                drop = cache.drop
+                out_events[k] = {a: v for a, v in d.items() if a not in drop}
+                continue
+            todo.append(k)
+        if todo:
+            self.check([out_events[k] for k in todo])
+            for k in todo:
+                cache = caches.get(event_names[k])
+                if cache is None:
+                    cache = self._event_cache(event_names[k])
+                d = out_events[k]
+                try:
+                    # Message events repeat the conversation so far: all their values are usually known.
+                    if cache.keep.issuperset(d) and clean.issuperset(d.values()):
+                        continue
+                except TypeError:
+                    pass
+                out_events[k] = apply(d, cache, cache is message_cache)
+        return out_attrs, out_events
+
+    def check(self, dicts: list[Mapping[str, Any]]) -> None:
+        """Check for secrets, in one pass, every value of these dicts not seen before; the clean
+        ones are remembered (and then cost a set lookup), the others are redacted when met."""
+        if self._defer_max < 0:
+            return  # custom patterns, or no redaction: nothing to check in bulk
+        clean = self._clean
+        try:
+            new = set(chain.from_iterable(map(dict.values, dicts))).difference(clean)
+        except TypeError:  # not all dicts, or unhashable values: each is scanned when met
+            return
+        if not new:
+            return
+        dmax = self._defer_max
+        texts = []
+        for v in new:
+            t = type(v)
+            if t is str:
+                if len(v) <= dmax and v not in self._values and v.isascii():
+                    texts.append(v)
+            elif t is int or t is float or t is bool:
+                clean.add(v)  # never changed by a scan
+        self._settle(texts)
+
+    def _settle(self, texts: list[str]) -> None:
+        """Check distinct new ASCII ``texts`` (none longer than max_length) in one pass; remember the clean ones."""
+        if not texts:
+            return
         if _PREFILTER is None:
-            flagged = {v for v in unique if self._may_hold_secret_py(v)}
+            flagged = {v for v in texts if self._may_hold_secret_py(v)}
         else:
-            flagged = _bulk_search(_PREFILTER, unique)
+            flagged = _bulk_search(_PREFILTER, texts)
+        if flagged:
+            texts = [v for v in texts if v not in flagged]
         values = self._values
-        chars = sum(map(len, unique))
-        if len(values) + len(unique) >= _CACHE_ENTRIES or self._cached_chars + chars > _CACHE_CHARS:
+        chars = sum(map(len, texts))
+        if len(values) + len(texts) >= _CACHE_ENTRIES or self._cached_chars + chars > _CACHE_CHARS:
             values.clear()
             self._clean.clear()
             self._cached_chars = 0
         self._cached_chars += chars
-        if flagged:
-            unique = [v for v in unique if v not in flagged]
-        values.update(dict.fromkeys(unique))  # None: recorded unchanged
+        values.update(dict.fromkeys(texts))  # None: recorded unchanged
         if len(self._clean) > 4 * _CACHE_ENTRIES:  # numbers are added as they come, not counted in _values
             self._clean.clear()
-        self._clean.update(unique)
-        return flagged
+        self._clean.update(texts)
 
-    def _apply(
-        self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool, pending: list[str] | None = None
-    ) -> Mapping[str, Any]:
+    def _apply(self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool) -> Mapping[str, Any]:
         # The common cases are tested with set operations, which run in C: only safe
         # keys (return the dict itself), or only safe and dropped keys (copy, drop).
         if cache.safe.issuperset(attrs):
@@ -591,13 +652,13 @@ class Redactor:
                     return attrs
             except TypeError:  # an unhashable value (a list in a plain dict)
                 pass
-            return self._filter(attrs, cache, message, pending)
+            return self._filter(attrs, cache, message)
         if cache.simple.issuperset(attrs):
             out = dict(attrs)
             for k in cache.drop:
                 out.pop(k, None)
             return out
-        return self._filter(attrs, cache, message, pending)
+        return self._filter(attrs, cache, message)
 
     def _event_cache(self, event_name: str) -> _KeyCache:
         message = self._drop_content and _MESSAGE_EVENT.match(event_name) is not None
@@ -626,9 +687,7 @@ class Redactor:
 
     # -- the hot loop ----------------------------------------------------------
 
-    def _filter(
-        self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool, pending: list[str] | None = None
-    ) -> Mapping[str, Any]:
+    def _filter(self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool) -> Mapping[str, Any]:
         # Written for the common case: every key known, every value kept, nothing copied.
         actions = cache.actions
         values = self._values
@@ -639,14 +698,6 @@ class Redactor:
             if action is None:
                 action = self._classify(k, cache, message)
             if action == 3:  # _SAFE
-                # Never changed here; but once known to be clean, these values let `_apply`
-                # recognise the whole dict by one set operation.
-                t = type(v)
-                if t is str:
-                    if pending is not None and len(v) <= self._defer_safe and v not in clean and v.isascii():
-                        pending.append(v)
-                elif t is int or t is float or t is bool:
-                    clean.add(v)
                 continue
             if action == 0:  # _SCAN
                 t = type(v)
@@ -655,10 +706,6 @@ class Redactor:
                     if r is None:
                         continue
                     if r is _MISS:
-                        if pending is not None and len(v) <= self._defer_max and v.isascii():
-                            # Kept as it is for now; `settle` checks it with the batch's other new values.
-                            pending.append(v)
-                            continue
                         r = self._scan_str(v)
                         if r is v:
                             continue

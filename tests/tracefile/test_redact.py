@@ -685,28 +685,39 @@ def _message_events(n: int, secret_at: int) -> list[tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("prefilter", ["re2", "python"])
-def test_deferred_values_are_redacted_after_settle(monkeypatch, prefilter):
+@pytest.mark.parametrize("record_content", [True, False])
+def test_batch_checks_new_values_together_and_redacts_what_needs_it(monkeypatch, prefilter, record_content):
     import tracefile.redact as redact
 
     if prefilter == "python":
         monkeypatch.setattr(redact, "_PREFILTER", None)
+    r = Redactor(Policy(record_content=record_content))
+    events = _message_events(6, secret_at=4) + [("exception", {"exception.message": "login failed: password=hunter2"})]
+    spans = [{"gen_ai.operation.name": "chat"}, {"url.full": "https://example.com/?key=abc123secret"}, {"note": "fine"}]
+    names, dicts = [n for n, _ in events], [a for _, a in events]
+    attrs, out = r.batch(spans, names, dicts)
+    assert attrs[0] is spans[0] and attrs[2] is spans[2]
+    assert "abc123secret" not in attrs[1]["url.full"]
+    assert "hunter2" not in out[6]["exception.message"] and R in out[6]["exception.message"]
+    if record_content:
+        assert OPENAI not in out[4]["gen_ai.event.content"] and R in out[4]["gen_ai.event.content"]
+        assert all(out[i] is dicts[i] for i in (0, 1, 2, 3, 5))
+        # The clean values are now known: a second batch keeps their dicts by set operations alone.
+        assert all(d in r._clean for d in (dicts[0]["gen_ai.event.content"], "openai"))
+    else:
+        assert all(out[i] == {"gen_ai.system": "openai"} for i in range(6))
+    assert OPENAI in dicts[4]["gen_ai.event.content"]  # the input is never modified
+    again_attrs, again = r.batch(spans, names, dicts)
+    assert again == out and again_attrs == attrs
+
+
+def test_check_skips_what_it_cannot_hash_or_has_seen():
     r = Redactor(Policy(record_content=True))
-    events = _message_events(6, secret_at=4)
-    pending: list[str] = []
-    results = [r.event_attributes(name, attrs, pending) for name, attrs in events]
-    # Nothing was scanned yet: every dict comes back as it was, its new value pending.
-    assert all(out is attrs for out, (_, attrs) in zip(results, events))
-    assert {attrs["gen_ai.event.content"] for _, attrs in events} <= set(pending)
-    flagged = r.settle(pending)
-    assert flagged == {events[4][1]["gen_ai.event.content"]}
-    # Built again without deferring, the flagged one is redacted; the clean ones are now known.
-    again = [r.event_attributes(name, attrs) for name, attrs in events]
-    assert OPENAI not in again[4]["gen_ai.event.content"] and R in again[4]["gen_ai.event.content"]
-    assert all(again[i] is events[i][1] for i in (0, 1, 2, 3, 5))
-    assert OPENAI in events[4][1]["gen_ai.event.content"]  # the input is never modified
-    pending2: list[str] = []
-    r.event_attributes(*events[0], pending2)
-    assert pending2 == []
+    r.check([{"a": ["a list"], "b": "text"}])  # unhashable: left to the per-value path
+    assert "text" not in r._clean
+    r.check([{"a": "text", "n": 3, "f": 0.5, "long": "é" * 10}])
+    assert {"text", 3, 0.5} <= r._clean and "é" * 10 not in r._clean
+    assert r.batch([], ["e"], [{"a": ["a list", "sk-" + "a1" * 20]}])[1][0]["a"][1] == R
 
 
 def test_exporter_batch_redacts_a_secret_among_many_new_messages():

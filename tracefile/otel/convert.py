@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
@@ -154,22 +156,28 @@ def _summary(name: str, attrs: dict[str, Any]) -> tuple[int, int, int, str]:
     return cat, t_in, t_out, m
 
 
-def _sdk_events(dq: Any, start: int, redactor: Redactor | None, pending: list[str] | None = None) -> list[tuple]:
-    """The events of an SDK span (Events holding BoundedAttributes, as ``add_event`` makes them);
-    AttributeError for anything else, which the caller then converts through `_event`."""
-    if redactor is None:
-        return [(e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped) for e in dq]
-    ev = redactor.event_attributes
-    return [
-        (e._timestamp - start, e._name, ev(e._name, e._attributes._dict, pending), e._attributes.dropped) for e in dq
-    ]
-
-
-def _span_events(span_events: Any, start: int, redactor: Redactor | None, pending: list[str] | None = None) -> list:
+def _span_events(span_events: Any, start: int) -> list[tuple]:
+    """A span's events as the format's Event arrays, attributes not yet redacted."""
     try:
-        return _sdk_events(span_events, start, redactor, pending)
+        # SDK Events holding BoundedAttributes, as ``add_event`` makes them.
+        return [(e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped) for e in span_events]
     except AttributeError:
-        return [_event(e, start, redactor) for e in span_events]
+        return [_event(e, start, None) for e in span_events]
+
+
+def _redact(redactor: Redactor, attributes: list[Any], events: list[list[tuple]]) -> list[Any]:
+    """Apply ``redactor`` to a batch's span and event attributes (``events`` is updated in place)."""
+    flat = [e for evs in events for e in evs]
+    event_attrs = [e[2] for e in flat]
+    attributes, redacted = redactor.batch(attributes, [e[1] for e in flat], event_attrs)
+    changed = [k for k, (a, b) in enumerate(zip(event_attrs, redacted)) if a is not b]
+    if changed:
+        starts = [0, *accumulate(map(len, events))]
+        for k in changed:
+            i = bisect_right(starts, k) - 1
+            t, name, _, dropped = events[i][k - starts[i]]
+            events[i][k - starts[i]] = (t, name, redacted[k], dropped)
+    return attributes
 
 
 def _link(lk: Any, redactor: Redactor | None) -> tuple:
@@ -231,11 +239,6 @@ def convert(
     dropped: dict[int, tuple[int, int, int]] = {}
 
     # Loop invariants bound to locals: this loop runs once per span the app makes.
-    redact_attrs = None if redactor is None else redactor.attributes
-    # New string values are checked for secrets all at once after the loop (Redactor.settle);
-    # spans holding one that needs redacting are then redone without deferring.
-    pending: list[str] | None = None if redactor is None else []
-    deferred: list[tuple[int, int, Any, Any, int]] = []
     summary = _summary
     ENUM = _ENUM_INT
     fast = _FAST
@@ -358,25 +361,13 @@ def convert(
             model_col.append(k + 1)
         else:
             model_col.append(0)
-        if redact_attrs is None:
-            attributes.append(plain)
-            events.append(_span_events(span_events, start, None) if span_events else [])
-        else:
-            mark = len(pending)  # type: ignore[arg-type]
-            attributes.append(redact_attrs(plain, pending))
-            events.append(_span_events(span_events, start, redactor, pending) if span_events else [])
-            if len(pending) != mark:  # type: ignore[arg-type]
-                deferred.append((i, mark, plain, span_events, start))
+        attributes.append(plain)
+        events.append(_span_events(span_events, start) if span_events else [])
         links.append([_link(lk, redactor) for lk in span_links] if span_links else [])
 
-    if pending:
-        flagged = redactor.settle(pending)  # type: ignore[union-attr]
-        if flagged:
-            bounds = [d[1] for d in deferred[1:]] + [len(pending)]
-            for (i, mark, plain, span_events, start), stop in zip(deferred, bounds):
-                if not flagged.isdisjoint(pending[mark:stop]):
-                    attributes[i] = redactor.attributes(plain)  # type: ignore[union-attr]
-                    events[i] = _span_events(span_events, start, redactor)
+    if redactor is not None:
+        # All at once, after the loop: the batch's new values are checked for secrets in one pass.
+        attributes = _redact(redactor, attributes, events)
 
     base = min(starts) if starts else 0
     count = len(name_col)
