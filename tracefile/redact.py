@@ -572,9 +572,14 @@ class Redactor:
             if cache is None:
                 cache = self._event_cache(name)
             d = out_events[k]
-            if cache.safe.issuperset(d):
-                continue
-            if cache.simple.issuperset(d):  # only safe keys and content that is dropped
+            if cache.keep.issuperset(d):
+                try:
+                    # Message events repeat the conversation so far: all their values are usually known.
+                    if clean.issuperset(d.values()):
+                        continue
+                except TypeError:  # an unhashable value (a list in a plain dict)
+                    pass
+            elif cache.simple.issuperset(d):  # only safe keys and content that is dropped
                 drop = cache.drop
                 out_events[k] = {a: v for a, v in d.items() if a not in drop}
                 continue
@@ -587,7 +592,6 @@ class Redactor:
                     cache = self._event_cache(event_names[k])
                 d = out_events[k]
                 try:
-                    # Message events repeat the conversation so far: all their values are usually known.
                     if cache.keep.issuperset(d) and clean.issuperset(d.values()):
                         continue
                 except TypeError:

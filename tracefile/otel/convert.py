@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 from array import array
-from bisect import bisect_right
 from itertools import accumulate
+from operator import is_not
 from typing import Any, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
@@ -165,19 +165,16 @@ def _span_events(span_events: Any, start: int) -> list[tuple]:
         return [_event(e, start, None) for e in span_events]
 
 
-def _redact(redactor: Redactor, attributes: list[Any], events: list[list[tuple]]) -> list[Any]:
-    """Apply ``redactor`` to a batch's span and event attributes (``events`` is updated in place)."""
+def _redact(redactor: Redactor, attributes: list[Any], events: list[list[tuple]]) -> tuple[list[Any], list[list[tuple]]]:
+    """Apply ``redactor`` to a batch's span and event attributes."""
     flat = [e for evs in events for e in evs]
     event_attrs = [e[2] for e in flat]
     attributes, redacted = redactor.batch(attributes, [e[1] for e in flat], event_attrs)
-    changed = [k for k, (a, b) in enumerate(zip(event_attrs, redacted)) if a is not b]
-    if changed:
+    if any(map(is_not, event_attrs, redacted)):
+        flat = [e if a is e[2] else (e[0], e[1], a, e[3]) for e, a in zip(flat, redacted)]
         starts = [0, *accumulate(map(len, events))]
-        for k in changed:
-            i = bisect_right(starts, k) - 1
-            t, name, _, dropped = events[i][k - starts[i]]
-            events[i][k - starts[i]] = (t, name, redacted[k], dropped)
-    return attributes
+        events = [flat[a:b] for a, b in zip(starts, starts[1:])]
+    return attributes, events
 
 
 def _link(lk: Any, redactor: Redactor | None) -> tuple:
@@ -367,7 +364,7 @@ def convert(
 
     if redactor is not None:
         # All at once, after the loop: the batch's new values are checked for secrets in one pass.
-        attributes = _redact(redactor, attributes, events)
+        attributes, events = _redact(redactor, attributes, events)
 
     base = min(starts) if starts else 0
     count = len(name_col)
