@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QStyledItemDelegate,
@@ -186,6 +187,9 @@ class SpanInspector(QWidget):
             button.setObjectName(f"mode_{mode}")
             button.setProperty("toggle", "first" if mode == MODES[0] else "last" if mode == MODES[-1] else "middle")
             button.setToolTip(_MODE_TIPS[mode])
+            # Fixed: a cut "M…n" says nothing; the title on the left elides instead.
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(MODE_LABELS[mode]) + 24)  # + the style's padding
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button
             segment.addWidget(button)
