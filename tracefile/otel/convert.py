@@ -132,30 +132,6 @@ _RESPONSE_MODEL, _REQUEST_MODEL = genai.MODEL_KEYS
 _OPERATION_CATEGORY = genai._OPERATIONS
 
 
-def _summary(name: str, attrs: dict[str, Any]) -> tuple[int, int, int, str]:
-    """``genai.category``, input and output ``genai.tokens`` and ``genai.model`` in one call,
-    with the common lookups inlined: the same values, for a fraction of the cost."""
-    get = attrs.get
-    op = get(_OPERATION)
-    cat = _OPERATION_CATEGORY.get(op) if op is not None else None
-    if cat is None:
-        cat = genai.category(name, attrs)
-    t = get(_INPUT)
-    if type(t) is int and 0 <= t <= 0xFFFFFFFF:
-        t_in = t
-    else:
-        t_in = genai.tokens(attrs, genai.INPUT_TOKEN_KEYS) if t is not None or _PROMPT in attrs else 0
-    t = get(_OUTPUT)
-    if type(t) is int and 0 <= t <= 0xFFFFFFFF:
-        t_out = t
-    else:
-        t_out = genai.tokens(attrs, genai.OUTPUT_TOKEN_KEYS) if t is not None or _COMPLETION in attrs else 0
-    m = get(_RESPONSE_MODEL)
-    if type(m) is not str or not m:
-        m = genai.model(attrs) if m is not None or _REQUEST_MODEL in attrs else ""
-    return cat, t_in, t_out, m
-
-
 def _span_events(span_events: Any, start: int) -> list[tuple]:
     """A span's events as the format's Event arrays, attributes not yet redacted."""
     try:
@@ -236,7 +212,7 @@ def convert(
     dropped: dict[int, tuple[int, int, int]] = {}
 
     # Loop invariants bound to locals: this loop runs once per span the app makes.
-    summary = _summary
+    OPCAT = _OPERATION_CATEGORY
     ENUM = _ENUM_INT
     fast = _FAST
     last_res = last_sc = _UNSET
@@ -342,7 +318,21 @@ def convert(
                 scopes.append(_scope(sc))
         scope_col.append(s)
 
-        cat, t_in, t_out, m = summary(name, plain)
+        # genai.category, genai.tokens and genai.model with their common lookups inlined: same values.
+        get = plain.get
+        op = get(_OPERATION)
+        cat = OPCAT.get(op) if op is not None else None
+        if cat is None:
+            cat = genai.category(name, plain)
+        t_in = get(_INPUT)
+        if type(t_in) is not int or not 0 <= t_in <= 0xFFFFFFFF:
+            t_in = genai.tokens(plain, genai.INPUT_TOKEN_KEYS) if t_in is not None or _PROMPT in plain else 0
+        t_out = get(_OUTPUT)
+        if type(t_out) is not int or not 0 <= t_out <= 0xFFFFFFFF:
+            t_out = genai.tokens(plain, genai.OUTPUT_TOKEN_KEYS) if t_out is not None or _COMPLETION in plain else 0
+        m = get(_RESPONSE_MODEL)
+        if type(m) is not str or not m:
+            m = genai.model(plain) if m is not None or _REQUEST_MODEL in plain else ""
         cat_col.append(cat)
         in_tok.append(t_in)
         out_tok.append(t_out)
