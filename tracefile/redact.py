@@ -246,15 +246,17 @@ _NAME_TRIGGER = re.compile(
     r"[=:]\s*[\"'\\]{0,3}(?:" + _REVERSED_NAMES[3:-1]
     + r"|eikooc|htua|redaeh|sas|gnirts|rts)"
 )
-#: Everything `Redactor._may_hold_secret` looks for, as one RE2 pattern over ASCII text: RE2
-#: runs it in a single pass, where Python's re or ``in`` take one pass per literal (15 us for a
-#: 500-character message, against 1-2 us). ``[\t-\r\x1c-\x20]`` is what Python's ``\s`` matches
-#: in ASCII.
+#: Everything `Redactor._may_hold_secret` looks for, as one RE2 pattern (UTF-8): RE2 runs it
+#: in a single pass, where Python's re or ``in`` take one pass per literal (15 us for a
+#: 500-character message, against 1-2 us). It matches wherever the Python checks do, and may
+#: match more: RE2's case folding covers what ``str.lower()`` maps to ASCII (the Kelvin sign),
+#: and _SPACE is every character Python's ``\s`` matches.
+_SPACE = r"[\t-\r\x1c-\x20\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _PREFILTER_PATTERN = "|".join(
     [re.escape(t) for t in ("\\u", *_LITERAL_TRIGGERS)]
     + ["(?i:" + "|".join(re.escape(t) for t in _LOWER_TRIGGERS) + ")"]
     + ["(?i:" + "|".join(n[::-1] for n in _NAME_TRIGGER.pattern.split("(?:", 1)[1][:-1].split("|"))
-       + r")[\"'\\]{0,3}[\t-\r\x1c-\x20]*[=:]"]
+       + r")[\"'\\]{0,3}" + _SPACE + "*[=:]"]
 )
 
 
@@ -616,7 +618,7 @@ class Redactor:
         for v in new:
             t = type(v)
             if t is str:
-                if len(v) <= dmax and v not in self._values and v.isascii():
+                if len(v) <= dmax and v not in self._values:
                     texts.append(v)
             elif t is int or t is float or t is bool:
                 clean.add(v)  # never changed by a scan
@@ -861,12 +863,15 @@ class Redactor:
         ordinary prose and JSON skip the regexes and JSON decoding."""
         if not self._triggers:  # custom patterns: scan everything
             return True
-        if _PREFILTER is not None and s.isascii():
-            return _PREFILTER.search(s) is not None
+        if _PREFILTER is not None:
+            try:
+                return _PREFILTER.search(s) is not None
+            except UnicodeEncodeError:  # lone surrogates have no UTF-8
+                pass
         return self._may_hold_secret_py(s)
 
     def _may_hold_secret_py(self, s: str) -> bool:
-        """`_may_hold_secret` in Python: for text that is not ASCII, or without google-re2."""
+        """`_may_hold_secret` in Python: without google-re2, or for text that has no UTF-8."""
         if not self._triggers or "\\u" in s:  # custom patterns; JSON escapes could spell a trigger
             return True
         for t in _LITERAL_TRIGGERS:
@@ -1009,14 +1014,22 @@ class Redactor:
 
 
 def _bulk_search(prefilter: Any, texts: list[str]) -> set[str]:
-    """The ASCII ``texts`` in which ``prefilter`` (an RE2 pattern without NUL) finds a match:
-    one search over their NUL-joined concatenation, so no match spans two of them."""
-    blob = "\0".join(texts).encode("ascii")
+    """The ``texts`` in which ``prefilter`` (an RE2 pattern without NUL) finds a match, and those
+    that have no UTF-8: one search over their NUL-joined concatenation, so no match spans two."""
+    flagged = set()
+    try:
+        blob = "\0".join(texts).encode()
+    except UnicodeEncodeError:  # lone surrogates: checked one by one, in Python
+        flagged = {t for t in texts if not _encodes(t)}
+        texts = [t for t in texts if t not in flagged]
+        blob = "\0".join(texts).encode()
     m = prefilter.search(blob)
     if m is None:
-        return set()
-    starts = [0, *accumulate(len(t) + 1 for t in texts)]
-    flagged = set()
+        return flagged
+    if len(blob) == len(texts) - 1 + sum(map(len, texts)):  # all ASCII: characters are bytes
+        starts = [0, *accumulate(len(t) + 1 for t in texts)]
+    else:
+        starts = [0, *accumulate(len(t.encode()) + 1 for t in texts)]
     while m is not None:
         k = bisect_right(starts, m.start()) - 1
         flagged.add(texts[k])
@@ -1024,6 +1037,14 @@ def _bulk_search(prefilter: Any, texts: list[str]) -> set[str]:
             break
         m = prefilter.search(blob, starts[k + 1])
     return flagged
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _KeyCache:

@@ -664,6 +664,24 @@ def test_one_pass_prefilter_agrees_with_the_python_checks(s):
     assert r._may_hold_secret(s) == r._may_hold_secret_py(s)
 
 
+UNICODE_TEXTS = st.lists(
+    st.one_of(ASCII_TEXTS, st.sampled_from(["\u212a", "\u212aey", "\u0130", "\u017f", "\xa0", "\u2003", "\u3000", "\x85", "é", "ß", "😀",
+                                            "PASSWORD", "pass\u017fword", "\u212aEY"])),
+    max_size=6,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(UNICODE_TEXTS)
+def test_one_pass_prefilter_finds_whatever_the_python_checks_find(s):
+    from tracefile.redact import _PREFILTER, _bulk_search
+
+    r = Redactor(Policy(record_content=True))
+    if r._may_hold_secret_py(s):
+        assert r._may_hold_secret(s)
+        assert s in _bulk_search(_PREFILTER, ["before é", s, "after"])
+
+
 def test_batch_check_finds_each_text_that_may_hold_a_secret():
     from tracefile.redact import _PREFILTER, _bulk_search
 
@@ -672,6 +690,11 @@ def test_batch_check_finds_each_text_that_may_hold_a_secret():
     assert _bulk_search(_PREFILTER, ["a", "b"]) == set()
     # A match never spans two texts: "sk" and "-" come from neighbours.
     assert _bulk_search(_PREFILTER, ["ends with sk", "-starts with a dash"]) == set()
+    # Offsets are bytes: a match after multi-byte characters still names its own text.
+    texts = ["😀 é ß " * 20, "naïve: password=hunter2", "ünïcödé"]
+    assert _bulk_search(_PREFILTER, texts) == {texts[1]}
+    # Text without UTF-8 (a lone surrogate) is left to the per-value path.
+    assert _bulk_search(_PREFILTER, ["a\ud800b", "clean"]) == {"a\ud800b"}
 
 
 def _message_events(n: int, secret_at: int) -> list[tuple[str, dict]]:
@@ -715,8 +738,9 @@ def test_check_skips_what_it_cannot_hash_or_has_seen():
     r = Redactor(Policy(record_content=True))
     r.check([{"a": ["a list"], "b": "text"}])  # unhashable: left to the per-value path
     assert "text" not in r._clean
-    r.check([{"a": "text", "n": 3, "f": 0.5, "long": "é" * 10}])
-    assert {"text", 3, 0.5} <= r._clean and "é" * 10 not in r._clean
+    r.check([{"a": "text", "n": 3, "f": 0.5, "u": "é" * 10, "s": "a\ud800b", "k": "password=x"}])
+    assert {"text", 3, 0.5, "é" * 10} <= r._clean
+    assert "a\ud800b" not in r._clean and "password=x" not in r._clean
     assert r.batch([], ["e"], [{"a": ["a list", "sk-" + "a1" * 20]}])[1][0]["a"][1] == R
 
 
