@@ -566,6 +566,8 @@ class Redactor:
                 pass
             append(apply(d, attrs_cache, False))
         out_events = list(event_attributes)
+        if self._batch_events(out_events):
+            return out_attrs, out_events
         caches = self._event_caches
         message_cache = self._message_attrs
         todo = []
@@ -606,28 +608,66 @@ class Redactor:
         ones are remembered (and then cost a set lookup), the others are redacted when met."""
         if self._defer_max < 0:
             return  # custom patterns, or no redaction: nothing to check in bulk
-        clean = self._clean
         try:
-            new = set(chain.from_iterable(map(dict.values, dicts))).difference(clean)
+            new = set(chain.from_iterable(map(dict.values, dicts))).difference(self._clean)
         except TypeError:  # not all dicts, or unhashable values: each is scanned when met
             return
-        if not new:
-            return
+        if new:
+            self._verify(new)
+
+    def _verify(self, new: set[Any]) -> set[Any]:
+        """Of values not in _clean, remember those a scan leaves unchanged; return the others."""
+        clean = self._clean
+        values = self._values
         dmax = self._defer_max
         texts = []
+        bad = set()
         for v in new:
             t = type(v)
             if t is str:
-                if len(v) <= dmax and v not in self._values:
+                r = values.get(v, _MISS) if len(v) <= dmax else v
+                if r is _MISS:
                     texts.append(v)
+                elif r is None:
+                    clean.add(v)
+                else:  # changes, or too long to check here
+                    bad.add(v)
             elif t is int or t is float or t is bool:
                 clean.add(v)  # never changed by a scan
-        self._settle(texts)
+            else:
+                bad.add(v)
+        if texts:
+            bad.update(self._settle(texts))
+        return bad
 
-    def _settle(self, texts: list[str]) -> None:
-        """Check distinct new ASCII ``texts`` (none longer than max_length) in one pass; remember the clean ones."""
-        if not texts:
-            return
+    def _batch_events(self, dicts: list[Mapping[str, Any]]) -> bool:
+        """Redact event attributes in place when they all share the span attributes' key cache
+        (content recorded): one set of their keys and one of their values settle most batches
+        without a loop over the events. False when this does not apply."""
+        if self._drop_content or self._defer_max < 0:
+            return False
+        cache = self._attrs
+        try:
+            keys = set(chain.from_iterable(dicts))
+            vals = set(chain.from_iterable(map(dict.values, dicts)))
+        except TypeError:  # not all dicts, or unhashable values
+            return False
+        for k in keys.difference(cache.actions):
+            self._classify(k, cache, False)
+        if not cache.keep.issuperset(keys):
+            return False  # a secret key somewhere: the per-dict path handles it
+        new = vals.difference(self._clean)
+        bad = self._verify(new) if new else None
+        if bad:
+            apply = self._apply
+            for k, d in enumerate(dicts):
+                if not bad.isdisjoint(d.values()):
+                    dicts[k] = apply(d, cache, False)
+        return True
+
+    def _settle(self, texts: list[str]) -> set[str]:
+        """Check distinct new ``texts`` (none longer than max_length) in one pass; remember the
+        clean ones and return the others."""
         if _PREFILTER is None:
             flagged = {v for v in texts if self._may_hold_secret_py(v)}
         else:
@@ -645,6 +685,7 @@ class Redactor:
         if len(self._clean) > 4 * _CACHE_ENTRIES:  # numbers are added as they come, not counted in _values
             self._clean.clear()
         self._clean.update(texts)
+        return flagged
 
     def _apply(self, attrs: Mapping[str, Any], cache: _KeyCache, message: bool) -> Mapping[str, Any]:
         # The common cases are tested with set operations, which run in C: only safe

@@ -742,6 +742,12 @@ def test_check_skips_what_it_cannot_hash_or_has_seen():
     assert {"text", 3, 0.5, "é" * 10} <= r._clean
     assert "a\ud800b" not in r._clean and "password=x" not in r._clean
     assert r.batch([], ["e"], [{"a": ["a list", "sk-" + "a1" * 20]}])[1][0]["a"][1] == R
+    # A secret key among the events, or a value too long to keep whole: those dicts change, no other.
+    r = Redactor(Policy(record_content=True, max_length=16))
+    dicts = [{"a": "fine"}, {"api_key": "abc"}, {"a": "x" * 40}, {"a": "fine", "n": 2}]
+    _, out = r.batch([], ["e"] * 4, dicts)
+    assert out[0] is dicts[0] and out[3] is dicts[3]
+    assert out[1] == {"api_key": R} and out[2]["a"].startswith("x" * 16 + "…[truncated")
 
 
 def test_exporter_batch_redacts_a_secret_among_many_new_messages():
