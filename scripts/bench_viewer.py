@@ -129,7 +129,8 @@ open_rss = rss_mb()
 session = view.session
 ix = session.index
 t0 = time.perf_counter()
-while session.text.rows < ix.n:  # the UI keeps running while the worker thread indexes
+indexer = view._indexer
+while session.text.rows < ix.n or indexer.busy:  # the UI keeps running while the worker thread indexes
     app.processEvents()
     time.sleep(0.002)
 index_s = time.perf_counter() - t0
@@ -287,11 +288,11 @@ def _print_search(results: dict[str, dict]) -> None:
               f"{s['rss_after_index_mb']:>15.0f} {s['rss_mb']:>8.0f}")  # fmt: skip
     print()
     labels = list(searched)
-    print(f"{'query':<40} {'matches':>10} " + " ".join(f"{l + ' ms':>13}" for l in labels) + "   (search box / evaluation)")
+    print(f"{'query':<48} {'matches':>10} " + " ".join(f"{l + ' ms':>13}" for l in labels) + "   (search box / evaluation)")
     for i, q in enumerate(next(iter(searched.values()))["queries"]):
         cells = " ".join(f"{s['queries'][i]['apply_ms']:>6.1f}/{s['queries'][i]['evaluate_ms']:<6.1f}" for s in searched.values())
         last = searched[labels[-1]]["queries"][i]
-        print(f"{q['label'] + ': ' + q['query']:<40} {last['matches']:>10,} {cells}")
+        print(f"{q['label'] + ': ' + q['query']:<48} {last['matches']:>10,} {cells}")
 
 
 if __name__ == "__main__":

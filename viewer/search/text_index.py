@@ -6,16 +6,15 @@ What is indexed, per span, as *entries* ``(key, value)``:
 * each event: its name as a key with no value, and each event attribute as ``(key, value)``;
 * the status message, under the key ``otel.status_description``.
 
-Values are stored once per distinct value (a conversation repeats its system prompt and
-earlier messages in every model call), lower-cased, in a few large byte strings separated by
-``\\x1e``. A value holding JSON (message content, ``input.value``, tool arguments) is stored
+The text of each distinct (key, value) pair is stored once (a conversation repeats its system
+prompt and earlier messages in every model call), lower-cased, in a few large byte strings
+separated by ``\\x1e``. A value holding JSON (message content, ``input.value``, tool arguments) is stored
 as its unescaped keys and strings, one ``key: value`` per line, so ``"Paris"`` inside content
 matches ``paris`` and phrases match across JSON escapes. Values longer than `MAX_VALUE_CHARS`
 are indexed up to that length only.
 
-A query term is a substring search (``bytes.find``, C speed) over the distinct values; the
-(key, value) *pairs* of the values found lead to rows through an inverted index (the rows of
-each pair, ascending). Keys (``key:``, and free text found in a key or an event name) lead to
+A query term is a substring search (``bytes.find``, C speed) over that text; the pairs found
+lead to rows through an inverted index (the rows of each pair, ascending). Keys (``key:``, and free text found in a key or an event name) lead to
 rows through each row's *shape*, its set of keys, which all spans of one kind share. Nothing
 per span runs in Python. ``feedback:`` is answered by the file's
 `viewer.feedback.logic.FeedbackIndex`.
@@ -28,6 +27,7 @@ stay undecided, so results only ever refine.
 
 from __future__ import annotations
 
+import ctypes
 import json
 from itertools import compress, repeat
 from operator import is_
@@ -54,6 +54,10 @@ _SEP = b"\x1e"
 _SEP_STR = "\x1e"
 #: A chunk of value text is not merged with its neighbour past this size (bounds the copy).
 _CHUNK_LIMIT = 32 << 20
+#: Pairs remembered for finding repeats. Past this many the table starts over, which bounds its
+#: memory (about 100 bytes a pair) when most values are unique, like ids; a value repeated
+#: after that is stored once more.
+_DEDUP_PAIRS = 1 << 20
 _JSON_DEPTH = 4
 
 
@@ -141,10 +145,9 @@ class _Snapshot:
 
     rows: int
     chunks: tuple[tuple[int, bytes], ...]  # (offset of the chunk's first byte, its bytes)
-    value_start: np.ndarray  # int64 (values + 1): value v is text[value_start[v] : value_start[v + 1] - 1]
+    value_start: np.ndarray  # int64 (pairs + 1): pair p's value is text[value_start[p] : value_start[p + 1] - 1]
     keys: tuple[str, ...]  # lower-cased keys and event names
     pair_key: np.ndarray  # uint32 (pairs,)
-    pair_value: np.ndarray  # uint32 (pairs,)
     # Entries (row, pair), as an inverted index: the rows of pair p are main_rows[main_ptr[p] : main_ptr[p + 1]],
     # ascending, plus those in the tail of entries added since the last compaction.
     main_rows: np.ndarray  # uint32
@@ -169,9 +172,9 @@ class TextIndex:
         self.damaged = 0  # batches whose details could not be read (their rows have no text)
         self._keys: list[str] = []
         self._key_id: dict[str, int] = {}
-        self._value_id: dict[int, int] = {}  # hash of the raw value -> value id
-        self._pair_id: dict[int, int] = {}  # key id << 32 | value id -> pair id
-        self._pair_by_hash: dict[int, int] = {}  # hash of (key, raw value) -> pair id
+        # hash of (key, raw value) -> pair id. Keyed by the hash, not the pair: holding the pairs
+        # would keep a second copy of every distinct value alive. 64-bit collisions are not a concern.
+        self._pair_by_hash: dict[int, int] = {}
         self._shape_id: dict[bytes, int] = {}  # sorted key ids (uint32 bytes) -> shape id
         self._chunks: list[tuple[int, bytes]] = []
         self._text_len = 0
@@ -179,7 +182,6 @@ class TextIndex:
         self._value_start = _Column(np.int64)
         self._value_start.extend([0])
         self._pair_key = _Column(np.uint32)
-        self._pair_value = _Column(np.uint32)
         self._main_rows = np.zeros(0, np.uint32)
         self._main_ptr = np.zeros(1, np.int64)
         self._tail_pair = _Column(np.uint32)
@@ -189,7 +191,6 @@ class TextIndex:
         self._shape_ptr.extend([0])
         self._shape_keys = _Column(np.uint32)
         self._rows = 0
-        self._empty_value = self._value("")
         self._shape(b"")  # shape 0: no keys
         self._snap = self._publish()
 
@@ -230,9 +231,9 @@ class TextIndex:
             # Keyed by hash alone, (k, 1), (k, 1.0) and (k, True) are one pair: the first one's text
             # stands for all three. Rare enough, and exact equality would cost a Python call per item.
             pairs = list(map(self._pair_by_hash.get, hashes))
-            slow = self._pair_slow
+            new = self._new_pair
             for j in list(compress(range(len(pairs)), map(is_, pairs, repeat(None)))):
-                pairs[j] = slow(items[j])
+                pairs[j] = new(items[j], hashes[j])
         pair_arr = np.asarray(pairs, np.uint32)
         rows = np.repeat(np.arange(first_row, first_row + count, dtype=np.uint32), counts)
         self._row_shape.extend(self._shapes(pair_arr, rows - np.uint32(first_row), counts))
@@ -242,13 +243,17 @@ class TextIndex:
         self.batches += 1
         if self._tail_pair.n >= max(self.COMPACT_ENTRIES, len(self._main_rows)):
             self._compact()
-        self._snap = self._publish()
+            self._snap = self._publish()
+            _release_freed_memory()  # the arrays the merge replaced, and the decoded batches
+        else:
+            self._snap = self._publish()
 
     def finish(self) -> None:
         """Merge what was added into the inverted index (when the writer has caught up with the file)."""
         if self._tail_pair.n >= 65_536:
             self._compact()
             self._snap = self._publish()
+            _release_freed_memory()
 
     def _shapes(self, pairs: np.ndarray, local_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The shape id of each row of a batch."""
@@ -309,39 +314,24 @@ class TextIndex:
             self._keys.append(key.lower())
         return k
 
-    def _value(self, value: Any) -> int:
-        # Keyed by hash, not by the string: a dict of the strings would hold a second copy of every
-        # distinct value. Two distinct values colliding in 64 bits is not a practical concern.
-        h = hash(value) if isinstance(value, str) else hash(("\x00", repr(value)))
-        v = self._value_id.get(h)
-        if v is None:
-            text = value_text(value) if value is not None else ""
-            text = text[: self.max_value_chars].lower()
-            if _SEP_STR in text:
-                text = text.replace(_SEP_STR, " ")
-            data = text.encode("utf-8", "replace") + _SEP
-            self._pending += data
-            v = self._value_id[h] = self._value_start.n - 1
-            self._value_start.extend([self._value_start.data[self._value_start.n - 1] + len(data)])
-        return v
-
-    def _pair_slow(self, kv: tuple[str, Any]) -> int:
-        p = self._pair(*kv)
-        try:
-            self._pair_by_hash[hash(kv)] = p
-        except TypeError:
-            pass
-        return p
-
-    def _pair(self, key: str, value: Any) -> int:
-        k = self._key(key)
-        v = self._empty_value if value is None else self._value(value)
-        code = k << 32 | v
-        p = self._pair_id.get(code)
-        if p is None:
-            p = self._pair_id[code] = self._pair_key.n
-            self._pair_key.extend([k])
-            self._pair_value.extend([v])
+    def _new_pair(self, kv: tuple[str, Any], h: int | None) -> int:
+        if h is not None:
+            p = self._pair_by_hash.get(h)  # seen earlier in this batch
+            if p is not None:
+                return p
+        key, value = kv
+        text = value_text(value)[: self.max_value_chars].lower() if value is not None else ""
+        if _SEP_STR in text:
+            text = text.replace(_SEP_STR, " ")
+        data = text.encode("utf-8", "replace") + _SEP
+        self._pending += data
+        p = self._pair_key.n
+        self._pair_key.extend([self._key(key)])
+        self._value_start.extend([self._value_start.data[p] + len(data)])
+        if h is not None:
+            if len(self._pair_by_hash) >= _DEDUP_PAIRS:
+                self._pair_by_hash.clear()
+            self._pair_by_hash[h] = p
         return p
 
     def _add_chunk(self, data: bytes) -> None:
@@ -361,7 +351,7 @@ class TextIndex:
             self._pending = bytearray()
         return _Snapshot(
             rows=self._rows, chunks=tuple(self._chunks), value_start=self._value_start.view(),
-            keys=tuple(self._keys), pair_key=self._pair_key.view(), pair_value=self._pair_value.view(),
+            keys=tuple(self._keys), pair_key=self._pair_key.view(),
             main_rows=self._main_rows, main_ptr=self._main_ptr,
             tail_pair=self._tail_pair.view(), tail_row=self._tail_row.view(),
             row_shape=self._row_shape.view(), shape_ptr=self._shape_ptr.view(), shape_keys=self._shape_keys.view(),
@@ -371,19 +361,19 @@ class TextIndex:
 
     @property
     def text_bytes(self) -> int:
-        """Bytes of distinct value text held."""
+        """Bytes of value text held."""
         return int(self._snap.value_start[-1])
 
     @property
     def memory_bytes(self) -> int:
         """Approximate memory of the index (text and arrays; not the writer's lookup tables)."""
         s = self._snap
-        arrays = (s.value_start, s.pair_key, s.pair_value, s.main_rows, s.main_ptr, s.tail_pair, s.tail_row,
+        arrays = (s.value_start, s.pair_key, s.main_rows, s.main_ptr, s.tail_pair, s.tail_row,
                   s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
         return sum(len(c) for _, c in s.chunks) + sum(a.nbytes for a in arrays)
 
     def _value_hits(self, s: _Snapshot, needle: bytes) -> np.ndarray:
-        """Bool per distinct value: does its text contain ``needle`` (lower-cased UTF-8)?"""
+        """Bool per pair: does its value's text contain ``needle`` (lower-cased UTF-8)?"""
         nvalues = len(s.value_start) - 1
         hit = np.zeros(nvalues, bool)
         if not needle:
@@ -443,7 +433,7 @@ class TextIndex:
         self._rows_of_keys(s, np.fromiter((needle in k for k in s.keys), bool, count=len(s.keys)), mask)
         value_hit = self._value_hits(s, needle.encode("utf-8"))
         if value_hit.any():
-            self._rows_of_pairs(s, value_hit[s.pair_value], mask)
+            self._rows_of_pairs(s, value_hit, mask)
         return mask
 
     def field_rows(self, key: str, value: str | None) -> np.ndarray:
@@ -457,7 +447,7 @@ class TextIndex:
             self._rows_of_keys(s, key_hit, mask)
         elif key_hit.any():
             pair_hit = key_hit[s.pair_key]
-            pair_hit &= self._value_hits(s, value.lower().encode("utf-8"))[s.pair_value]
+            pair_hit &= self._value_hits(s, value.lower().encode("utf-8"))
             self._rows_of_pairs(s, pair_hit, mask)
         return mask
 
@@ -519,6 +509,15 @@ def index_batches(
     else:
         text.finish()
     return done
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed by decoded batches and merged arrays back to the system: glibc keeps it
+    in the indexing thread's malloc arena otherwise (at 1M spans, 250 MB more than the index holds)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 _Value = Union[str, int, float, bool, None, tuple]
