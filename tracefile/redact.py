@@ -8,10 +8,13 @@ every attribute of every span, event and link, so it is written for speed:
   all known to be safe is recognised by one set operation and returned as is;
 * integers, floats and booleans are never looked at, nor are the enum, id and
   number attributes of the GenAI and HTTP semantic conventions;
-* every secret pattern starts with a literal, which Python's re finds fast; the
-  case-insensitive ``password=...`` family runs only when a cheap trigger finds
-  such a name before a separator; results are cached by value, because agents
-  resend the same system prompt and history on every call;
+* a value is run through the secret patterns only if a prefilter finds one of
+  their literals or a secret's name before a separator; the prefilter is one
+  RE2 pattern (google-re2), run once over all of a batch's new values
+  (`Redactor.batch`), with the same checks in Python as a fallback;
+* results are cached by value, because agents resend the same system prompt
+  and history on every call, and a dict whose values are all known to be clean
+  is recognised by set operations;
 * values longer than ``max_length`` are cut *before* scanning, so a 50 MB
   string costs the same as a 32 KB one.
 

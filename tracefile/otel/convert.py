@@ -5,6 +5,8 @@ written for speed: SDK spans are read through their private fields (public
 properties copy events and links into new tuples and wrap attributes in
 proxies), and attribute dictionaries are handed to msgspec as they are.
 Objects that are not SDK spans go through the public ReadableSpan API.
+Redaction runs once per batch, after conversion (`Redactor.batch`), so that
+the batch's new values are checked for secrets in one pass.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from ..redact import Redactor
 from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
-_ZERO8 = bytes(8)
 _NO_DROPS = (0, 0, 0)
 _UNSET = object()
 _REMOTE_PARENT = OTLP_FLAG_HAS_IS_REMOTE | OTLP_FLAG_IS_REMOTE
