@@ -431,6 +431,7 @@ _SCAN, _SECRET, _DROP, _SAFE = 0, 1, 2, 3
 _MISS = object()
 _CACHE_ENTRIES = 8192
 _CACHE_CHARS = 4_000_000
+_BULK_CHARS = 4_000_000
 
 
 class Redactor:
@@ -674,7 +675,18 @@ class Redactor:
         if _PREFILTER is None:
             flagged = {v for v in texts if self._may_hold_secret_py(v)}
         else:
-            flagged = _bulk_search(_PREFILTER, texts)
+            # A few MB per search, so that a batch of huge values never doubles in memory at once.
+            flagged = set()
+            chunk: list[str] = []
+            size = 0
+            for v in texts:
+                chunk.append(v)
+                size += len(v)
+                if size >= _BULK_CHARS:
+                    flagged |= _bulk_search(_PREFILTER, chunk)
+                    chunk, size = [], 0
+            if chunk:
+                flagged |= _bulk_search(_PREFILTER, chunk)
         if flagged:
             texts = [v for v in texts if v not in flagged]
         values = self._values

@@ -777,3 +777,15 @@ def test_exporter_batch_redacts_a_secret_among_many_new_messages():
     assert dumped.count("nothing secret in here") == 59
     # The SDK's own attribute dicts are untouched.
     assert any(OPENAI in e.attributes["gen_ai.event.content"] for s in spans for e in s.events)
+
+
+def test_batch_check_of_many_large_values_finds_the_one_secret(monkeypatch):
+    import tracefile.redact as redact
+
+    monkeypatch.setattr(redact, "_BULK_CHARS", 1000)  # many searches of a few values each
+    r = Redactor(Policy(record_content=True))
+    dicts = [{"a": f"{i} " + "words " * 60} for i in range(50)]
+    dicts[37] = {"a": "words " * 60 + "token=" + "x9" * 10}
+    _, out = r.batch([], ["e"] * 50, dicts)
+    assert [k for k, (a, b) in enumerate(zip(dicts, out)) if a is not b] == [37]
+    assert R in out[37]["a"]
