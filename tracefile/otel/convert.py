@@ -131,6 +131,7 @@ _INPUT, _PROMPT = genai.INPUT_TOKEN_KEYS
 _OUTPUT, _COMPLETION = genai.OUTPUT_TOKEN_KEYS
 _RESPONSE_MODEL, _REQUEST_MODEL = genai.MODEL_KEYS
 _OPERATION_CATEGORY = genai._OPERATIONS
+_PART_TOKEN_KEYS = frozenset(genai.CACHE_READ_TOKEN_KEYS + genai.REASONING_TOKEN_KEYS)
 
 
 def _span_events(span_events: Any, start: int) -> list[tuple]:
@@ -337,7 +338,7 @@ def convert(
         cat_col.append(cat)
         in_tok.append(t_in)
         out_tok.append(t_out)
-        if t_in or t_out:
+        if (t_in or t_out) and not _PART_TOKEN_KEYS.isdisjoint(plain):
             if t := genai.tokens(plain, genai.CACHE_READ_TOKEN_KEYS):
                 cache_read[i] = t
             if t := genai.tokens(plain, genai.REASONING_TOKEN_KEYS):
