@@ -116,3 +116,23 @@ def test_malformed_feedback_and_has_queries_explain_themselves(qtbot, window, ch
     qtbot.waitUntil(lambda: view.search_label.text().startswith("⚠"))
     assert "has: at column 5 needs a key" in view.search_label.text()
     assert "feedback:positive" in view.search_field.toolTip()
+
+
+def test_spans_appended_to_a_followed_file_are_searched(qtbot, window, make_tracy):
+    from tests.viewer.conftest import _Recorder
+
+    path = make_tracy("live.tracy", lambda rec: _chat(rec, "first question about Lisbon"))
+    view = open_file(qtbot, window, path)
+    view.search_field.setText("porto")
+    qtbot.waitUntil(lambda: view.search_label.text() == "0 matches")
+    rec = _Recorder(path)  # the app goes on writing to the file the viewer follows
+    _chat(rec, "second question about Porto")
+    rec.close()
+    qtbot.waitUntil(lambda: view.search_label.text() == "1 match", timeout=10000)
+    (row,) = np.flatnonzero(view.matches)
+    assert view.session.span(int(row)).attributes["tracy.test.question"] == "second question about Porto"
+
+
+def _chat(rec, question: str) -> None:
+    with rec.span("chat gpt-4o", 0, 10, tracy__test__question=question):
+        pass
