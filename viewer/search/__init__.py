@@ -1,4 +1,4 @@
-"""Search: the query language (`query`) and its evaluation over timeline columns (`columns`). No Qt."""
+"""Search: the query language (`query`), evaluation over timeline columns (`columns`) and span details (`text_index`)."""
 
 from .columns import Evaluation, evaluate_columns, match_positions, matching_rows, next_match
 from .query import And, Compare, Field, Not, Or, Query, QueryError, Term, describe, parse

@@ -6,18 +6,18 @@ What is indexed, per span, as *entries* ``(key, value)``:
 * each event: its name as a key with no value, and each event attribute as ``(key, value)``;
 * the status message, under the key ``otel.status_description``.
 
-The text of each distinct (key, value) pair is stored once (a conversation repeats its system
-prompt and earlier messages in every model call), lower-cased, in a few large byte strings
-separated by ``\\x1e``. A value holding JSON (message content, ``input.value``, tool arguments) is stored
-as its unescaped keys and strings, one ``key: value`` per line, so ``"Paris"`` inside content
-matches ``paris`` and phrases match across JSON escapes. Values longer than `MAX_VALUE_CHARS`
-are indexed up to that length only.
+The text of each distinct (key, value) pair is stored once (a conversation repeats its
+system prompt and earlier messages in every model call), lower-cased, in a few large byte
+strings separated by ``\\x1e``. A value holding JSON (message content, ``input.value``, tool
+arguments) is stored as its unescaped keys and strings, one ``key: value`` per line, so
+``"Paris"`` inside content matches ``paris`` and phrases match across JSON escapes. Values
+longer than `MAX_VALUE_CHARS` are indexed up to that length only.
 
 A query term is a substring search (``bytes.find``, C speed) over that text; the pairs found
-lead to rows through an inverted index (the rows of each pair, ascending). Keys (``key:``, and free text found in a key or an event name) lead to
-rows through each row's *shape*, its set of keys, which all spans of one kind share. Nothing
-per span runs in Python. ``feedback:`` is answered by the file's
-`viewer.feedback.logic.FeedbackIndex`.
+lead to rows through an inverted index (the rows of each pair, ascending). Keys (``key:``,
+and free text found in a key or an event name) lead to rows through each row's *shape*, its
+set of keys, which all spans of one kind share. Nothing per span runs in Python.
+``feedback:`` is answered by the file's `viewer.feedback.logic.FeedbackIndex`.
 
 Rows are indexed as a prefix ``0 .. rows``, batch by batch, by one writer thread
 (`add_batch`, `index_batches`); any thread may query meanwhile and sees a consistent
