@@ -19,6 +19,7 @@ import tracefile
 from tests.helpers import e2e
 from tracefile.reader import open_buffer
 from viewer.search import Term, parse
+from viewer.search import text_index
 from viewer.search.text_index import STATUS_MESSAGE_KEY, TextIndex, evaluate, index_batches, value_text
 from viewer.session import FileSession
 
@@ -198,11 +199,13 @@ def _span_texts(path: Path) -> dict[int, str]:
     return out
 
 
-@pytest.mark.parametrize("compact_every", [1 << 20, 7])
-def test_results_agree_with_scanning_every_span(chat_file, tmp_path, compact_every):
+@pytest.mark.parametrize(("compact_every", "dedup_pairs"), [(1 << 20, 1 << 20), (7, 1 << 20), (7, 5)])
+def test_results_agree_with_scanning_every_span(chat_file, monkeypatch, compact_every, dedup_pairs):
     """Words from the file, and parts of them, match exactly the spans a scan of the text finds,
-    whether entries sit in the inverted index or in the tail not yet merged into it."""
+    whether entries sit in the inverted index or in the tail not yet merged into it, and when the
+    table that finds repeated values starts over."""
     path, _ = chat_file
+    monkeypatch.setattr(text_index, "_DEDUP_PAIRS", dedup_pairs)
     text = TextIndex()
     text.COMPACT_ENTRIES = compact_every  # small: merge after almost every batch
     f = Opened(path, text=text)
