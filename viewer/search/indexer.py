@@ -7,6 +7,8 @@ import time
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from .. import activity
+
 #: Progress is reported at most this often (seconds); each report makes the view search again.
 PROGRESS_INTERVAL = 0.25
 
@@ -28,6 +30,7 @@ class _Worker(QObject):
             self.finished.emit()
 
     def _report(self, rows: int) -> None:
+        activity.wait_until_quiet(self._cancel.is_set)  # a paint waiting for the GIL takes twice as long
         now = time.monotonic()
         if now - self._last >= PROGRESS_INTERVAL:
             self._last = now

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 
 from tracefile.schema import STATUS_ERROR
 
-from .. import theme
+from .. import activity, theme
 from ..cost import logic as cost
 from ..cost.store import prices
 from ..feedback.widget import paint_badge
@@ -534,6 +534,7 @@ class TraceWaterfall(QWidget):
     # -- painting ---------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        activity.note()
         p = QPainter(self)
         try:
             self._paint(p)
