@@ -15,7 +15,10 @@ in a fresh process for each measurement (so peak memory is that of one job):
   `QUERIES` applied to the window as typing does (evaluation, count, marks; median of 5),
   and the evaluation alone.
 
-    python scripts/bench_viewer.py [--sizes 10000,100000,1000000] [--json] [--no-prompty-1m]
+With --unique-text the files carry a token of their copy of the seed in every text value
+(scripts/bigtrace.py --unique-text), so the text index cannot share text between copies.
+
+    python scripts/bench_viewer.py [--sizes 10000,100000,1000000] [--json] [--no-prompty-1m] [--unique-text]
 """
 
 from __future__ import annotations
@@ -207,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     p.add_argument("--repeat", type=int, default=3, help="viewer runs per size, each in a fresh process (best open)")
     p.add_argument("--no-search", action="store_true", help="skip the search measurements")
+    p.add_argument("--unique-text", action="store_true",
+                   help="files whose copies of the seed share no text value (bigtrace.py --unique-text)")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT / "scripts"))
     import bigtrace
@@ -220,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}m"
             path = folder / f"bench-{label}.tracy"
             t = time.perf_counter()
-            spans = bigtrace.write_big(path, n)
+            spans = bigtrace.write_big(path, n, unique_text=args.unique_text)
             gen_s = time.perf_counter() - t
             os.sync()  # the generator's writes must not still be flushing while the viewer reads
             runs = [_job(_VIEWER_JOB, str(path)) for _ in range(args.repeat)]

@@ -3,9 +3,11 @@
 A seed corpus of real SDK spans (tracefile.synthetic) is converted to frames
 once; copies of its batches are then written with fresh trace and span ids
 (and shifted times), so a million-span file takes seconds instead of the
-minutes the SDK would need to create a million spans.
+minutes the SDK would need to create a million spans. Such a file repeats the
+seed's text; with ``--unique-text`` each copy also gets its own token (``c00042``)
+in every string value of the span details, so no text value repeats.
 
-    python scripts/bigtrace.py OUT.tracy --spans 1000000 [--prompty OUT.json]
+    python scripts/bigtrace.py OUT.tracy --spans 1000000 [--unique-text] [--prompty OUT.json]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+import msgspec
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracefile import synthetic  # noqa: E402
 from tracefile.otel.convert import spans_to_frames  # noqa: E402
-from tracefile.schema import SpanColumns, SpanDetails  # noqa: E402
+from tracefile.schema import Event, SpanColumns, SpanDetails  # noqa: E402
 from tracefile.writer import TraceWriter, new_batch_id  # noqa: E402
 
 SEED_SPANS = 20_480
@@ -32,6 +35,75 @@ BATCH = 512
 def _seed_batches(seed: int = 0) -> list[tuple[SpanColumns, SpanDetails]]:
     spans = synthetic.make_spans(SEED_SPANS, seed=seed)
     return [spans_to_frames(spans[i : i + BATCH], new_batch_id()) for i in range(0, len(spans), BATCH)]
+
+
+#: Width of a copy's token (``c00042``) and what stands for it in the encoded seed details: the
+#: same number of bytes, so each copy is a byte replacement with no msgpack length to fix. No
+#: prefix of the placeholder is also its suffix, so a length byte just before it cannot make a
+#: match that starts early.
+_TOKEN_WIDTH = 6
+_PLACEHOLDER = "\x1b" + "\x1a" * (_TOKEN_WIDTH - 1)
+
+
+def _mark(value: str) -> str:
+    """``value`` with the placeholder put in: inside JSON (so it still parses), else in front."""
+    if value[:1] in ("{", "["):
+        at = value.find('": "')
+        at = at + 4 if at >= 0 else value.find('"') + 1
+        if at > 0:
+            return value[:at] + _PLACEHOLDER + " " + value[at:]
+    return _PLACEHOLDER + " " + value
+
+
+def _marked(value):
+    if isinstance(value, str):
+        return _mark(value)
+    if isinstance(value, (list, tuple)):
+        return [_mark(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+class _UniqueText:
+    """Each seed batch's details, encoded once with a placeholder in every text value (attribute
+    values, event attribute values, status messages), to be copied with a copy's own token."""
+
+    def __init__(self, batches: list[tuple[SpanColumns, SpanDetails]]) -> None:
+        self._encoded: list[bytes] = []
+        enc = msgspec.msgpack.Encoder()
+        for _, d in batches:
+            attributes = [{k: _marked(v) for k, v in a.items()} for a in d.attributes]
+            # An event is an Event or, as spans_to_frames makes them, its fields as a tuple.
+            events = [[Event(t, name, {k: _marked(v) for k, v in attrs.items()}, dropped)
+                       for t, name, attrs, dropped in map(_event_fields, evs)] for evs in d.events]  # fmt: skip
+            status = {i: _mark(m) for i, m in d.status_message.items()}
+            data = enc.encode(SpanDetails(d.batch_id, d.count, attributes, events, d.links, status, d.trace_state,
+                                          d.dropped))  # fmt: skip
+            marks = data.count(_PLACEHOLDER.encode())
+            # Every placeholder in the bytes is one put in above: none in the seed, none made by a length byte.
+            assert marks == _count_marks(attributes, events, status), "placeholder found in the seed"
+            self._encoded.append(data)
+        self._decoder = msgspec.msgpack.Decoder(SpanDetails)
+
+    def details(self, i: int, copy: int, batch_id: int) -> SpanDetails:
+        token = f"c{copy:0{_TOKEN_WIDTH - 1}d}"
+        assert len(token) == _TOKEN_WIDTH, f"more than {10 ** (_TOKEN_WIDTH - 1):,} copies"
+        d = self._decoder.decode(self._encoded[i].replace(_PLACEHOLDER.encode(), token.encode()))
+        d.batch_id = batch_id
+        return d
+
+
+def _event_fields(e) -> tuple:
+    return tuple(e) if isinstance(e, tuple) else (e.time_unix_nano, e.name, e.attributes, e.dropped_attributes)
+
+
+def _count_marks(attributes, events, status) -> int:
+    def n(v) -> int:
+        if isinstance(v, str):
+            return v.count(_PLACEHOLDER)
+        return sum(x.count(_PLACEHOLDER) for x in v if isinstance(x, str)) if isinstance(v, list) else 0
+
+    return (sum(n(v) for a in attributes for v in a.values()) + sum(n(m) for m in status.values())
+            + sum(n(v) for evs in events for e in evs for v in e.attributes.values()))  # fmt: skip
 
 
 def _shifted(cols: SpanColumns, copy: int, span_of: float) -> SpanColumns:
@@ -52,9 +124,12 @@ def _shifted(cols: SpanColumns, copy: int, span_of: float) -> SpanColumns:
     )  # fmt: skip
 
 
-def write_big(path: Path, n_spans: int, seed: int = 0) -> int:
-    """Write about ``n_spans`` spans (a whole number of batches) to ``path``. Returns the count."""
+def write_big(path: Path, n_spans: int, seed: int = 0, unique_text: bool = False) -> int:
+    """Write about ``n_spans`` spans (a whole number of batches) to ``path``. Returns the count.
+
+    With ``unique_text``, every text value of the span details carries its copy's token."""
     batches = _seed_batches(seed)
+    unique = _UniqueText(batches) if unique_text else None
     first = min(c.base_time for c, _ in batches)
     last = max(c.base_time + int(np.frombuffer(c.start_time, "<u8").max()) for c, _ in batches)
     span_of = (last - first) * 1.05
@@ -63,12 +138,15 @@ def write_big(path: Path, n_spans: int, seed: int = 0) -> int:
     with TraceWriter(path, writer="bigtrace") as w:
         copy = 0
         while written < n_spans:
-            for cols, details in batches:
+            for i, (cols, details) in enumerate(batches):
                 if written >= n_spans:
                     break
                 c = _shifted(cols, copy, span_of)
-                d = SpanDetails(c.batch_id, details.count, details.attributes, details.events, details.links,
-                                details.status_message, details.trace_state, details.dropped)  # fmt: skip
+                if unique:
+                    d = unique.details(i, copy, c.batch_id)
+                else:
+                    d = SpanDetails(c.batch_id, details.count, details.attributes, details.events, details.links,
+                                    details.status_message, details.trace_state, details.dropped)  # fmt: skip
                 w.write_spans(c, d)
                 written += c.count
             copy += 1
@@ -107,9 +185,10 @@ def main() -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--spans", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--unique-text", action="store_true", help="make every text value of the span details distinct")
     p.add_argument("--prompty", type=Path, help="also write the same content as Prompty JSON here")
     args = p.parse_args()
-    n = write_big(args.out, args.spans, args.seed)
+    n = write_big(args.out, args.spans, args.seed, args.unique_text)
     print(f"wrote {n:,} spans to {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
     if args.prompty:
         write_prompty(args.prompty, args.out)
