@@ -9,8 +9,10 @@ wait for it takes about twice as long, so workers pause between steps while the 
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 #: The window counts as busy this long after its last paint or input (seconds).
 QUIET_S = 0.15
@@ -18,6 +20,7 @@ QUIET_S = 0.15
 MAX_WAIT_S = 1.0
 
 _last = 0.0
+_hurry = threading.Event()
 
 
 def note() -> None:
@@ -25,10 +28,20 @@ def note() -> None:
     _last = time.monotonic()
 
 
+@contextmanager
+def hurry() -> Iterator[None]:
+    """While the window itself waits for a worker, the worker must not wait for the window."""
+    _hurry.set()
+    try:
+        yield
+    finally:
+        _hurry.clear()
+
+
 def wait_until_quiet(stop: Callable[[], bool] | None = None) -> float:
     """Sleep while the window is busy; returns the seconds waited."""
     start = time.monotonic()
-    while time.monotonic() - _last < QUIET_S and time.monotonic() - start < MAX_WAIT_S:
+    while not _hurry.is_set() and time.monotonic() - _last < QUIET_S and time.monotonic() - start < MAX_WAIT_S:
         if stop is not None and stop():
             break
         time.sleep(0.02)

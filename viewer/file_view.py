@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from tracefile.genai import CATEGORY_TOOL
 from tracefile.schema import STATUS_ERROR
 
-from . import theme
+from . import activity, theme
 from .chat.widget import ChatView
 from .cost import file_summary_text, prices
 from .feedback.logic import span_id_key
@@ -385,10 +385,11 @@ class FileView(QWidget):
             self._show_trace(None)
             self.timeline_placeholder.setText("No spans in this file (yet).")
             return
-        trace = self._trace_number(selected) if selected is not None else None
+        trace = self.trace_number(selected) if selected is not None else None
         self.select_trace(self.trace_model.row_of(trace) if trace is not None else 0)
 
-    def _trace_number(self, trace_id: bytes) -> int | None:
+    def trace_number(self, trace_id: bytes) -> int | None:
+        """The number of the trace with this 16-byte id in the current index, or None."""
         ix = self.session.index
         if ix is None or ix.n == 0:
             return None
@@ -613,7 +614,8 @@ class FileView(QWidget):
         ev = evaluate(query, ix, details_index, self.session.feedback)
         if not ev.exact and self._indexer is not None and ix.n - details_index.rows <= SMALL_INDEX_WAIT:
             # A few spans left to index: waiting a moment beats showing a partial count.
-            self._indexer.wait(250)
+            with activity.hurry():  # the indexer would otherwise pause for the paint that just happened
+                self._indexer.wait(250)
             ev = evaluate(query, ix, details_index, self.session.feedback)
         self._search_exact = ev.exact
         self.matches = ev.certain
@@ -663,7 +665,7 @@ class FileView(QWidget):
     def _reselect(self) -> None:
         """After the list changed, keep the selected trace if it is still listed, else take the first."""
         self._update_trace_caption()
-        trace = self._trace_number(self._selected_trace_id) if self._selected_trace_id else None
+        trace = self.trace_number(self._selected_trace_id) if self._selected_trace_id else None
         row = self.trace_model.row_of(trace) if trace is not None else -1
         self.select_trace(row if row >= 0 else 0)
         if self.trace_model.rowCount() == 0:

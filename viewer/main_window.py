@@ -48,8 +48,7 @@ class Marked:
     """The span (and its trace) the user marked for comparison."""
 
     path: str
-    span: object
-    trace: int
+    span: object  # tracefile.Span, with every field decoded
     title: str
 
 
@@ -249,11 +248,10 @@ class MainWindow(QMainWindow):
 
     def mark_for_comparison(self, view: FileView) -> bool:
         span = view.selected_span()
-        trace = view.current_trace()
-        if span is None or trace is None:
+        if span is None:
             view.flash("Select a span first", error=True)
             return False
-        self.marked = Marked(view.path, span, trace, _title(view, span))
+        self.marked = Marked(view.path, span, _title(view, span))
         view.flash(f"Marked “{span.name}”: select another span or trace, then Ctrl+D or Ctrl+Shift+D")
         return True
 
@@ -282,7 +280,12 @@ class MainWindow(QMainWindow):
         if source is None:
             view.flash("The marked span's file is no longer open", error=True)
             return None
-        left = source.trace_spans(marked.trace)
+        # By trace id: trace numbers change when the marked file is read again (F5).
+        trace = source.trace_number(bytes.fromhex(marked.span.trace_id))
+        if trace is None:
+            view.flash("The marked span's trace is no longer in its file", error=True)
+            return None
+        left = source.trace_spans(trace)
         right = view.trace_spans()
         if left is None or right is None:
             view.flash("Not compared: traces over 20,000 spans are too large to compare here", error=True)

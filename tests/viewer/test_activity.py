@@ -54,3 +54,10 @@ def test_a_window_that_never_rests_cannot_starve_a_worker(clock: Clock, monkeypa
 def test_a_cancelled_worker_stops_waiting(clock: Clock) -> None:
     activity.note()
     assert activity.wait_until_quiet(lambda: True) == 0
+
+
+def test_workers_do_not_wait_while_the_window_waits_for_them(clock: Clock) -> None:
+    activity.note()
+    with activity.hurry():
+        assert activity.wait_until_quiet() == 0
+    assert activity.wait_until_quiet() > 0

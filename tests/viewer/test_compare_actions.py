@@ -76,6 +76,8 @@ def test_compare_runs_lists_the_changed_steps(qtbot, window, runs, screenshot_di
     view_a.select_trace(view_a.trace_model.row_of(tools_trace))
     view_a.waterfall.select_row(int(ix.traces.root[tools_trace]))
     assert window.mark_for_comparison(view_a)
+    view_a.reload()  # the marked file is read again: its trace is found by id, not by number
+    qtbot.waitUntil(lambda: view_a.state == "loaded" and view_a.session.index is not None)
     view_b = open_view(qtbot, window, b)
     ixb = view_b.session.index
     (tools_b,) = [t for t in range(len(ixb.traces)) if int(ixb.traces.spans[t]) > 2]
