@@ -50,6 +50,14 @@ from .timeline import TraceOverview, TraceWaterfall, link
 from .trace_table_model import TraceTableModel
 from .traces import format_size, plural
 
+def _has_tool_parts(span) -> bool:
+    """Whether the span's conversation has tool calls or results (which link to tool spans)."""
+    from .chat.logic import TOOL_CALL, TOOL_RESULT, conversation
+
+    conv = conversation(span)
+    return any(p.kind in (TOOL_CALL, TOOL_RESULT) for m in (*conv.input, *conv.output) for p in m.parts)
+
+
 #: The most spans a trace may have to be copied as Markdown or saved from the window.
 MAX_EXPORT_SPANS = 20_000
 
@@ -470,7 +478,7 @@ class FileView(QWidget):
             return
         self._chat_row = row
         span = self.session.span(row) if row >= 0 else None
-        self.chat.set_span(span, self._tool_spans(row) if span is not None else None)
+        self.chat.set_span(span, self._tool_spans(row) if span is not None and _has_tool_parts(span) else None)
 
     def _tool_spans(self, row: int, limit: int = 200):
         """The tool spans of ``row``'s trace that tool calls may link to: the nearest in time, at most ``limit``."""
@@ -483,7 +491,7 @@ class FileView(QWidget):
             start = ix.timeline.start
             distance = np.abs(start[tools].astype(np.int64) - np.int64(start[row]))
             tools = tools[np.argsort(distance, kind="stable")[:limit]]
-        return [s for s in (self.session.span(int(r)) for r in tools) if s is not None]
+        return self.session.spans(tools)
 
     # -- export -----------------------------------------------------------------
 
@@ -505,7 +513,7 @@ class FileView(QWidget):
         rows = ix.trace_rows(trace)
         if len(rows) > limit:
             return None
-        return [s for s in (self.session.span(int(r)) for r in rows) if s is not None]
+        return self.session.spans(rows)
 
     def span_markdown(self) -> str:
         """The selected span as Markdown (key attributes and its conversation), or "" when none is selected."""
@@ -515,7 +523,7 @@ class FileView(QWidget):
         if span is None:
             return ""
         row = self.waterfall.selected_row()
-        return span_markdown(span, self._tool_spans(row))
+        return span_markdown(span, self._tool_spans(row) if _has_tool_parts(span) else None)
 
     def trace_markdown(self) -> str:
         """The selected trace as Markdown: an outline, then each LLM call's conversation."""

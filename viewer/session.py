@@ -11,6 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from tracefile import Span, TraceFileError
 from tracefile.reader import open_buffer
 from tracefile.columns import TimelineReader
@@ -19,8 +21,6 @@ from .feedback.logic import FeedbackIndex
 from .search.text_index import TextIndex, index_batches
 from .tracedata import TraceIndex, build_index
 
-#: Spans whose details were decoded, kept for quick re-selection.
-DETAIL_CACHE = 256
 #: Decoded batches kept, so that the spans of one trace (often written together) decode once.
 BATCH_CACHE = 8
 
@@ -53,7 +53,6 @@ class FileSession:
         self.index: TraceIndex | None = None
         self.feedback = FeedbackIndex()
         self.size = 0
-        self._details: OrderedDict[int, Span] = OrderedDict()
         #: Search's text index of span details, filled by `index_details` (a second worker thread).
         self.text = TextIndex()
         self._batches: OrderedDict[int, list[Span]] = OrderedDict()
@@ -120,34 +119,46 @@ class FileSession:
 
     def span(self, row: int) -> Span | None:
         """Every field of the span at ``row``, decoded on demand; None if it cannot be read."""
-        cached = self._details.get(row)
-        if cached is not None:
-            self._details.move_to_end(row)
-            cached.feedback = self.feedback.for_row(row)
-            return cached
         try:
             batch = int(self.reader.timeline.batch[row])
-            spans = self._batches.get(batch)
-            if spans is None:
-                spans = self._batches[batch] = self.reader.batch_spans(batch)
-                if len(self._batches) > BATCH_CACHE:
-                    self._batches.popitem(last=False)
-            else:
-                self._batches.move_to_end(batch)
-            span = spans[row - self.reader.timeline.batches[batch].first_row]
-        except (TraceFileError, IndexError, OSError, ValueError):
+            span = self._batch_spans(batch)[row - self.reader.timeline.batches[batch].first_row]
+        except (IndexError, ValueError):
             return None
         span.feedback = self.feedback.for_row(row)
-        self._details[row] = span
-        if len(self._details) > DETAIL_CACHE:
-            self._details.popitem(last=False)
         return span
 
+    def spans(self, rows) -> list[Span]:
+        """The spans at ``rows`` (in that order), decoding each batch they fall in once."""
+        rows = np.asarray(rows, np.int64)
+        if len(rows) == 0:
+            return []
+        tl = self.reader.timeline
+        batch_of = tl.batch[rows]
+        found: dict[int, Span] = {}
+        for batch in np.unique(batch_of).tolist():
+            spans = self._batch_spans(batch)
+            first = tl.batches[batch].first_row
+            for row in rows[batch_of == batch].tolist():
+                if 0 <= row - first < len(spans):
+                    span = spans[row - first]
+                    span.feedback = self.feedback.for_row(row)
+                    found[row] = span
+        return [found[r] for r in rows.tolist() if r in found]
+
     def _batch_spans(self, batch: int) -> list[Span]:
+        """Every span of one batch, decoded once and kept while it is among the last few used."""
+        spans = self._batches.get(batch)
+        if spans is not None:
+            self._batches.move_to_end(batch)
+            return spans
         try:
-            return self.reader.batch_spans(batch)
+            spans = self.reader.batch_spans(batch)
         except (TraceFileError, IndexError, OSError, ValueError):
             return []
+        self._batches[batch] = spans
+        if len(self._batches) > BATCH_CACHE:
+            self._batches.popitem(last=False)
+        return spans
 
 
 def _size(path: str) -> int:
