@@ -683,14 +683,19 @@ class FileView(QWidget):
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_field.selectAll()
 
+    def closeEvent(self, event) -> None:
+        # A view closed on its own (not as a tab of the main window, which stops its views)
+        # must not leave its worker threads running: Qt aborts when a running QThread is destroyed.
+        self.stop()
+        super().closeEvent(event)
+
     def stop(self) -> None:
         """Stop following the file and wait for any read in progress (before the tab closes)."""
         if self.follower is not None:
             self.follower.stop()
         if self._indexer is not None:
             self._indexer.stop()
-        self.loader.cancel()
-        self.loader.wait()
+        self.loader.stop()
 
 
 #: When at most this many spans are left to index, a search waits for them (up to 250 ms).

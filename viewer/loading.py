@@ -18,16 +18,18 @@ class _Worker(QObject):
     progress = Signal(int, int)
     finished = Signal(object)  # LoadOutcome, or None when cancelled
 
-    def __init__(self, session: FileSession, cancel: threading.Event) -> None:
+    def __init__(self, session: FileSession, cancel: threading.Event, done: threading.Event) -> None:
         super().__init__()
         self._session = session
         self._cancel = cancel
+        self._done = done
 
     def run(self) -> None:
         try:
             outcome = self._session.load(self._report, self._cancel.is_set)
         except Cancelled:
             outcome = None
+        self._done.set()
         self.finished.emit(outcome)
 
     def _report(self, done: int, total: int) -> None:
@@ -47,6 +49,8 @@ class Loader(QObject):
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._cancel = threading.Event()
+        self._work_done = threading.Event()
+        self._stopped = False
 
     @property
     def busy(self) -> bool:
@@ -54,11 +58,12 @@ class Loader(QObject):
 
     def start(self) -> bool:
         """Start reading (the whole file, or what was appended since). False if already busy."""
-        if self._thread is not None:
+        if self._thread is not None or self._stopped:
             return False
         self._cancel.clear()
+        self._work_done = threading.Event()
         thread = QThread(self)
-        worker = _Worker(self.session, self._cancel)
+        worker = _Worker(self.session, self._cancel, self._work_done)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self.progress)
@@ -74,10 +79,24 @@ class Loader(QObject):
 
     def wait(self, ms: int = 30000) -> bool:
         """Block until the worker is done (for tests and shutdown)."""
+        # The worker's end, not the thread's: the thread quits through a signal queued to this
+        # (GUI) thread, which cannot run while it waits here. Call sendPostedEvents() after.
+        return True if self._thread is None else self._work_done.wait(ms / 1000)
+
+    def stop(self) -> None:
+        """Cancel, and end the worker thread before returning (before the tab closes); nothing is emitted after."""
+        self._stopped = True
+        self._cancel.set()
         thread = self._thread
-        return True if thread is None else thread.wait(ms)
+        if thread is not None:
+            thread.quit()  # the event loop ends as soon as the worker's run returns
+            thread.wait()
+        self._thread = None
+        self._worker = None
 
     def _done(self, outcome: LoadOutcome | None) -> None:
+        if self._stopped:
+            return
         thread = self._thread
         if thread is not None:
             # Let the thread finish before it is dropped: destroying a running QThread aborts the process.

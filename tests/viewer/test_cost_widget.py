@@ -359,6 +359,7 @@ def test_screenshots(qtbot, qapp, agent_file, screenshot_dir, name) -> None:
         path = screenshot_dir / f"trace-list-cost-{name}.png"
         assert view.grab().save(str(path))
         assert view.trace_model.index(0, COST).data() == "$0.0047"
+        view.stop()
     finally:
         theme.apply_theme(qapp, "system")
 

@@ -17,16 +17,18 @@ class _Worker(QObject):
     progress = Signal(int, int)
     finished = Signal()
 
-    def __init__(self, session, cancel: threading.Event) -> None:
+    def __init__(self, session, cancel: threading.Event, done: threading.Event) -> None:
         super().__init__()
         self._session = session
         self._cancel = cancel
+        self._done = done
         self._last = 0.0
 
     def run(self) -> None:
         try:
             self._session.index_details(self._report, self._cancel.is_set)
         finally:
+            self._done.set()
             self.finished.emit()
 
     def _report(self, rows: int) -> None:
@@ -50,6 +52,7 @@ class DetailsIndexer(QObject):
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._cancel = threading.Event()
+        self._work_done = threading.Event()
         self._again = False
 
     @property
@@ -68,8 +71,9 @@ class DetailsIndexer(QObject):
             return
         self._again = False
         self._cancel.clear()
+        self._work_done = threading.Event()
         thread = QThread(self)
-        worker = _Worker(self.session, self._cancel)
+        worker = _Worker(self.session, self._cancel, self._work_done)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self.progress)
@@ -83,13 +87,13 @@ class DetailsIndexer(QObject):
         """Cancel and wait for the worker (before the file's tab closes or the file is re-read)."""
         self._again = False
         self._cancel.set()
-        self.wait()
         self._finish_thread()
 
     def wait(self, ms: int = 30000) -> bool:
         """Block until the worker is done; True if it was (for tests, and small files)."""
-        thread = self._thread
-        return True if thread is None else thread.wait(ms)
+        # The worker's end, not the thread's: the thread quits through a signal queued to this
+        # (GUI) thread, which cannot run while it waits here.
+        return True if self._thread is None else self._work_done.wait(ms / 1000)
 
     def _finish_thread(self) -> None:
         thread = self._thread
