@@ -737,11 +737,6 @@ class RunComparison:
         return f"{n} LLM step{'s' if n != 1 else ''}: " + ", ".join(f"{c} {t}" for c, t in parts if c)
 
 
-def _step_changes(a: Span, b: Span) -> Changes:
-    """`span_diff`'s change flags, without its word-level diffs."""
-    return span_diff(a, b).changed
-
-
 def _label(path: SpanPath, paths_a: dict[SpanPath, Span], paths_b: dict[SpanPath, Span]) -> str:
     """Span names along the path (A's where it has the span), ``#n`` for the n-th same-named sibling."""
     names = []
@@ -790,7 +785,7 @@ def compare_runs(spans_a: Sequence[Span], spans_b: Sequence[Span]) -> RunCompari
         elif b is None:
             step.status = ONLY_A
         else:
-            changes = _step_changes(a, b)
+            changes = step.diff.changed  # kept on the step: opening it shows this diff
             step.status = CHANGED if changes else SAME
             step.what = changes.what
         steps.append(step)
