@@ -120,6 +120,14 @@ def record_feedback(
     return fb
 
 
+def redacted(fb: Feedback) -> Feedback:
+    """``fb`` with its comment and metadata redacted as spans are: by the running recording's
+    policy, else the one the environment configures (``TRACY_REDACT`` ...)."""
+    from .recording import active
+
+    return _scrubbed(fb, active())
+
+
 def _scrubbed(fb: Feedback, recording) -> Feedback:
     """Comments and metadata are free text from users: they get the same redaction as spans."""
     try:

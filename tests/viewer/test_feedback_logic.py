@@ -132,3 +132,16 @@ def test_no_index_and_no_records() -> None:
     assert logic.span_id_key("zz") is None and logic.span_id_key("00ff") is None
     assert logic.span_id_key("0100000000000000") == 1
     assert NONE == 0
+
+
+def test_feedback_given_in_the_viewer_is_redacted_like_spans(recorded: Recorded) -> None:
+    from viewer.feedback.logic import new_feedback
+
+    session = _session(recorded.path)
+    (chat,) = [r for r in range(session.index.n) if session.index.name(r).startswith("chat")]
+    span = session.span(chat)
+    key = "sk-proj-abc123DEF456ghi789JKL012mno345PQR"
+    fb = new_feedback(span, score=0, label="leaked_key", comment=f"  It printed my key {key}  ")
+    assert key not in fb.comment and fb.comment.startswith("It printed my key ") and "REDACTED" in fb.comment
+    assert (fb.span_id, fb.trace_id, fb.evaluator, fb.label) == (span.span_id, span.trace_id, "user", "leaked_key")
+    assert fb.response_id == span.attributes["gen_ai.response.id"]

@@ -271,12 +271,12 @@ REVIEWER = "user"
 def new_feedback(span: Span, *, score: float | None, label: str = "", comment: str = "", time_ns: int | None = None) -> Feedback:
     """A feedback record judging ``span``: by span id and trace id, and by response id when the span has one.
 
-    The comment gets the same secret redaction as recorded spans (the configured policy from the
-    environment, as ``tracefile.record_feedback`` does).
+    The comment gets the same secret redaction as recorded spans (``tracefile.feedback.redacted``,
+    which ``tracefile.record_feedback`` uses too).
     """
     import time
 
-    from tracefile.redact import Policy, Redactor
+    from tracefile.feedback import redacted
 
     rid = span.attributes.get("gen_ai.response.id")
     fb = Feedback(
@@ -290,10 +290,7 @@ def new_feedback(span: Span, *, score: float | None, label: str = "", comment: s
         evaluator=REVIEWER,
         metadata={"source": "tracy-view"},
     )
-    policy = Policy.from_env()
-    if policy is not None and fb.comment:
-        fb.comment = Redactor(policy).text(fb.comment)
-    return fb
+    return redacted(fb)
 
 
 def append_feedback(path: str, fb: Feedback) -> None:
