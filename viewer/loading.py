@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import os
-import threading
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from .background import BackgroundJob
 from .session import Cancelled, FileSession, LoadOutcome
 
 #: How often a growing file is checked when the file watcher says nothing (some file
 #: systems, and writers holding the file open, do not notify on every append).
 POLL_MS = 500
-
-
-class _Worker(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)  # LoadOutcome, or None when cancelled
-
-    def __init__(self, session: FileSession, cancel: threading.Event, done: threading.Event) -> None:
-        super().__init__()
-        self._session = session
-        self._cancel = cancel
-        self._done = done
-
-    def run(self) -> None:
-        try:
-            outcome = self._session.load(self._report, self._cancel.is_set)
-        except Cancelled:
-            outcome = None
-        self._done.set()
-        self.finished.emit(outcome)
-
-    def _report(self, done: int, total: int) -> None:
-        self.progress.emit(done, total)
 
 
 class Loader(QObject):
@@ -46,64 +24,39 @@ class Loader(QObject):
     def __init__(self, session: FileSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._thread: QThread | None = None
-        self._worker: _Worker | None = None
-        self._cancel = threading.Event()
-        self._work_done = threading.Event()
+        self._job = BackgroundJob(self)
+        self._job.done.connect(self._done)
         self._stopped = False
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._job.busy
 
     def start(self) -> bool:
-        """Start reading (the whole file, or what was appended since). False if already busy."""
-        if self._thread is not None or self._stopped:
+        """Start reading (the whole file, or what was appended since). False if already busy or stopped."""
+        if self._stopped:
             return False
-        self._cancel.clear()
-        self._work_done = threading.Event()
-        thread = QThread(self)
-        worker = _Worker(self.session, self._cancel, self._work_done)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self.progress)
-        worker.finished.connect(self._done)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(thread.deleteLater)
-        self._thread, self._worker = thread, worker
-        thread.start()
-        return True
+        return self._job.start(self._work)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._job.cancel()
 
     def wait(self, ms: int = 30000) -> bool:
-        """Block until the worker is done (for tests and shutdown)."""
-        # The worker's end, not the thread's: the thread quits through a signal queued to this
-        # (GUI) thread, which cannot run while it waits here. Call sendPostedEvents() after.
-        return True if self._thread is None else self._work_done.wait(ms / 1000)
+        """Block until the read is done (for tests and shutdown); call sendPostedEvents() after."""
+        return self._job.wait(ms)
 
     def stop(self) -> None:
         """Cancel, and end the worker thread before returning (before the tab closes); nothing is emitted after."""
         self._stopped = True
-        self._cancel.set()
-        thread = self._thread
-        if thread is not None:
-            thread.quit()  # the event loop ends as soon as the worker's run returns
-            thread.wait()
-        self._thread = None
-        self._worker = None
+        self._job.stop()
+
+    def _work(self, cancelled) -> LoadOutcome | None:  # on the worker thread
+        try:
+            return self.session.load(self.progress.emit, cancelled)
+        except Cancelled:
+            return None
 
     def _done(self, outcome: LoadOutcome | None) -> None:
-        if self._stopped:
-            return
-        thread = self._thread
-        if thread is not None:
-            # Let the thread finish before it is dropped: destroying a running QThread aborts the process.
-            thread.quit()
-            thread.wait()
-        self._thread = None
-        self._worker = None
         if outcome is None:
             self.cancelled.emit()
         else:
