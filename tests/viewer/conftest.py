@@ -169,19 +169,26 @@ def record_app(tmp_path_factory) -> Callable[..., tuple[Path, dict]]:
 
 
 @pytest.fixture
-def light_window(qtbot, qapp):
-    """A 1280×800 main window in the light palette (restored to the system palette after)."""
+def light_theme(qapp):
+    """The light palette for the test (screenshots and colour checks), the system one after."""
     from viewer import theme
-    from viewer.main_window import MainWindow
 
     theme.apply_theme(qapp, "light")
+    yield
+    theme.apply_theme(qapp, "system")
+
+
+@pytest.fixture
+def light_window(qtbot, light_theme):
+    """A 1280×800 main window in the light palette."""
+    from viewer.main_window import MainWindow
+
     window = MainWindow()
     qtbot.addWidget(window)
     window.resize(1280, 800)
     yield window
     for diff in list(window.diff_windows):
         diff.close()
-    theme.apply_theme(qapp, "system")
 
 
 def open_view(qtbot, window, path):

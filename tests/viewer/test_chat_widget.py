@@ -119,10 +119,8 @@ def long_chat(tmp_path_factory) -> tracefile.Span:
 
 
 @pytest.fixture(autouse=True)
-def _light_theme(qapp):
-    theme.apply_theme(qapp, "light")
-    yield
-    theme.apply_theme(qapp, "system")
+def _light_theme(light_theme):
+    """Every test here runs in the light palette."""
 
 
 @pytest.fixture

@@ -24,10 +24,8 @@ from .test_diff_logic import Run, _chats, record_run, write_semconv_run
 
 
 @pytest.fixture(autouse=True)
-def _light_theme(qapp):
-    theme.apply_theme(qapp, "light")
-    yield
-    theme.apply_theme(qapp, "system")
+def _light_theme(light_theme):
+    """Every test here runs in the light palette."""
 
 
 @pytest.fixture
