@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 from . import theme
@@ -67,6 +67,21 @@ def toggle_style(pal: QPalette) -> str:
         "QToolButton[toggle=\"single\"] { border-radius: 4px; }"
     )
     return base
+
+
+def pane_action(
+    pane: QWidget, text: str, shortcut: QKeySequence, tip: str, slot, *,
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut, add: bool = True,
+) -> QAction:
+    """An action of a pane (copy this, copy that) whose shortcut works while the pane has focus."""
+    action = QAction(text, pane)
+    action.setShortcut(shortcut)
+    action.setShortcutContext(context)
+    action.setToolTip(tip)
+    action.triggered.connect(slot)
+    if add:
+        pane.addAction(action)
+    return action
 
 
 def placeholder(parent: QWidget, text: str, name: str) -> QLabel:

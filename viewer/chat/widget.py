@@ -6,7 +6,6 @@ from typing import Iterable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QAction,
     QBrush,
     QColor,
     QFont,
@@ -30,7 +29,7 @@ from tracefile import Span
 
 from .. import theme
 from ..export.logic import span_markdown
-from ..panes import DetailBrowser, ElidedLabel, placeholder, title_label, toggle_style
+from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
 from . import logic
 from .logic import BLOB, FILE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
@@ -71,13 +70,11 @@ class ChatView(QWidget):
         self._expanded: set[tuple[int, int]] = set()
         self._palette_pending = False
 
-        self.copy_action = QAction("Copy as Markdown", self)
+        self.copy_action = pane_action(
+            self, "Copy as Markdown", QKeySequence("Ctrl+Shift+M"),
+            "Copy this span as Markdown: its key attributes and the conversation (Ctrl+Shift+M)", self.copy_markdown,
+        )  # fmt: skip
         self.copy_action.setIconText("Copy")  # the button's label; menus and the tooltip say the rest
-        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.copy_action.setToolTip("Copy this span as Markdown: its key attributes and the conversation (Ctrl+Shift+M)")
-        self.copy_action.triggered.connect(self.copy_markdown)
-        self.addAction(self.copy_action)
 
         self.placeholder = placeholder(self, PLACEHOLDER, "chatPlaceholder")
 

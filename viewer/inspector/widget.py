@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -28,7 +28,7 @@ from tracefile import Span
 from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
-from ..panes import DetailBrowser, ElidedLabel, placeholder, title_label, toggle_style
+from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
 from ..traces import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
@@ -58,17 +58,15 @@ class SpanInspector(QWidget):
         self._fitting = False
         self.model = InspectorModel(self)
 
-        self.copy_value_action = QAction("Copy value", self)
-        self.copy_value_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
-        self.copy_value_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.copy_value_action.setToolTip("Copy the selected value, exactly as recorded")
-        self.copy_value_action.triggered.connect(self.copy_value)
-        self.copy_span_action = QAction("Copy span as JSON", self)
-        self.copy_span_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        self.copy_span_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.copy_span_action.setToolTip("Copy every field of this span as a JSON document (Ctrl+Shift+C)")
-        self.copy_span_action.triggered.connect(self.copy_span)
-        self.addAction(self.copy_span_action)
+        self.copy_value_action = pane_action(
+            self, "Copy value", QKeySequence(QKeySequence.StandardKey.Copy),
+            "Copy the selected value, exactly as recorded", self.copy_value,
+            context=Qt.ShortcutContext.WidgetShortcut, add=False,
+        )  # fmt: skip
+        self.copy_span_action = pane_action(
+            self, "Copy span as JSON", QKeySequence("Ctrl+Shift+C"),
+            "Copy every field of this span as a JSON document (Ctrl+Shift+C)", self.copy_span,
+        )  # fmt: skip
 
         self.empty_label = placeholder(self, EMPTY_TEXT, "inspectorEmpty")
 
