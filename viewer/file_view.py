@@ -140,7 +140,7 @@ class FileView(QWidget):
             {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k", 6: "$0.00012"},
             name_share=0.3,
             shrink_first=(6, 5, 4, 3, 1),
-            hide_first=(1, 3, 4),
+            hide_first=(1, 3, 4, 6),
         )  # fmt: skip
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
