@@ -35,7 +35,9 @@ import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, chain
+from operator import is_not, methodcaller
 from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
@@ -557,18 +559,22 @@ class Redactor:
         """
         clean = self._clean
         attrs_cache = self._attrs
-        safe, keep, scan = attrs_cache.safe, attrs_cache.keep, attrs_cache.scan
         apply = self._apply
-        out_attrs = []
-        append = out_attrs.append
-        for d in attributes:
-            try:
-                if safe.issuperset(d) or keep.issuperset(d) and clean.issuperset(map(d.__getitem__, scan.intersection(d))):
-                    append(d)
-                    continue
-            except TypeError:  # an unhashable value (a list in a plain dict)
-                pass
-            append(apply(d, attrs_cache, False))
+        out_attrs = self._batch_attributes(attributes)
+        if out_attrs is None:
+            safe, keep, scan = attrs_cache.safe, attrs_cache.keep, attrs_cache.scan
+            out_attrs = []
+            append = out_attrs.append
+            for d in attributes:
+                try:
+                    if safe.issuperset(d) or keep.issuperset(d) and clean.issuperset(
+                        map(d.__getitem__, scan.intersection(d))
+                    ):
+                        append(d)
+                        continue
+                except TypeError:  # an unhashable value (a list in a plain dict)
+                    pass
+                append(apply(d, attrs_cache, False))
         out_events = list(event_attributes)
         if self._batch_events(out_events):
             return out_attrs, out_events
@@ -643,6 +649,45 @@ class Redactor:
         if texts:
             bad.update(self._settle(texts))
         return bad
+
+    def _batch_attributes(self, dicts: list[Mapping[str, Any]]) -> list[Mapping[str, Any]] | None:
+        """Span attributes of a whole batch at once, when every key is known to be kept (safe or
+        scanned): one set of all keys, then only the scanned keys' values are checked, together.
+        The dicts whose values are all clean are kept as they are. None when this does not apply
+        (a secret or dropped key somewhere, or custom patterns): then each dict is checked."""
+        if self._defer_max < 0:
+            return None
+        cache = self._attrs
+        try:
+            keys = set(chain.from_iterable(dicts))
+        except TypeError:  # not all dicts
+            return None
+        for k in keys.difference(cache.actions):
+            self._classify(k, cache, False)
+        if not cache.keep.issuperset(keys):
+            return None
+        out = list(dicts)
+        scanned = cache.scan.intersection(keys)
+        if not scanned:
+            return out
+        values: list[Any] = []
+        for k in scanned:
+            values.extend(filter(partial(is_not, _MISS), map(methodcaller("get", k, _MISS), dicts)))
+        try:
+            new = set(values).difference(self._clean)
+        except TypeError:  # an unhashable value (a list in a plain dict)
+            return None
+        bad = self._verify(new) if new else None
+        if bad:
+            apply = self._apply
+            for i, d in enumerate(out):
+                try:
+                    if bad.isdisjoint(d.values()):
+                        continue
+                except TypeError:
+                    pass
+                out[i] = apply(d, cache, False)
+        return out
 
     def _batch_events(self, dicts: list[Mapping[str, Any]]) -> bool:
         """Redact event attributes in place when they all share the span attributes' key cache

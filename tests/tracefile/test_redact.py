@@ -734,6 +734,24 @@ def test_batch_checks_new_values_together_and_redacts_what_needs_it(monkeypatch,
     assert again == out and again_attrs == attrs
 
 
+def test_batch_settles_span_attributes_together_and_changes_only_what_needs_it():
+    r = Redactor(Policy(record_content=True, max_length=64))
+    clean = {"gen_ai.operation.name": "chat", "url.full": "https://example.com/v1/chat", "n": 3}
+    secret = {"url.full": "https://example.com/?key=abc123secret"}
+    long = {"exception.message": "y" * 80}
+    listed = {"note": ["a list", "sk-" + "a1" * 20]}  # unhashable in a plain dict: checked per dict
+    attrs, _ = r.batch([clean, secret, long, dict(clean)], [], [])
+    assert attrs[0] is clean and attrs[3] == clean
+    assert "abc123secret" not in attrs[1]["url.full"] and R in attrs[1]["url.full"]
+    assert attrs[2]["exception.message"].startswith("y" * 64 + "…[truncated")
+    assert "https://example.com/v1/chat" in r._clean  # known now: the next batch costs set operations
+    assert r.batch([clean, listed], [], [])[0][1]["note"][1] == R
+    # A secret key anywhere in the batch: each dict is handled on its own, the others kept as they are.
+    keyed = {"api_key": "abc", "n": 1}
+    attrs, _ = r.batch([clean, keyed], [], [])
+    assert attrs[0] is clean and attrs[1] == {"api_key": R, "n": 1}
+
+
 def test_check_skips_what_it_cannot_hash_or_has_seen():
     r = Redactor(Policy(record_content=True))
     r.check([{"a": ["a list"], "b": "text"}])  # unhashable: left to the per-value path
