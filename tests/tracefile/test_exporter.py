@@ -294,3 +294,36 @@ def test_uncompressed_files_read_back_identically(tmp_path, monkeypatch):
     assert b"under-remote-parent" in raw.read_bytes()
     assert b"under-remote-parent" in env_raw.read_bytes()
     assert raw.stat().st_size > zst.stat().st_size
+
+
+class _PublicOnly:
+    """A span that is not the SDK's object: only the public ReadableSpan API, and events whose
+    attributes are plain dicts (as events built by hand hold them)."""
+
+    def __init__(self, span) -> None:
+        from opentelemetry.sdk.trace import Event
+
+        self._span = span
+        # A plain dict cannot say how many attributes were dropped: keep the SDK's where any were.
+        self.events = tuple(
+            Event(e.name, e.attributes if e.dropped_attributes else dict(e.attributes or {}), e.timestamp)
+            for e in span.events
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._span, name)
+
+
+def test_spans_read_through_the_public_api_convert_like_sdk_spans(tmp_path):
+    from tracefile.otel.convert import spans_to_frames
+
+    spans = rich_spans()
+    path = tmp_path / "public.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export([_PublicOnly(s) for s in spans]) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    assert dicts(tracefile.load(path).spans) == [sdk_span_dict(s) for s in spans]
+    fast_columns, fast_details = spans_to_frames(spans, 7)
+    public_columns, public_details = spans_to_frames([_PublicOnly(s) for s in spans], 7)
+    assert public_columns == fast_columns
+    assert public_details.events == fast_details.events and public_details.attributes == fast_details.attributes

@@ -134,25 +134,41 @@ _OPERATION_CATEGORY = genai._OPERATIONS
 _PART_TOKEN_KEYS = frozenset(genai.CACHE_READ_TOKEN_KEYS + genai.REASONING_TOKEN_KEYS)
 
 
-def _span_events(span_events: Any, start: int) -> list[tuple]:
-    """A span's events as the format's Event arrays, attributes not yet redacted."""
+def _events(queues: list[Any], starts: list[int]) -> tuple[list[tuple], list[int]]:
+    """All events of a batch as the format's Event arrays (times relative to their span's start),
+    in one flat list, and how many belong to each span. Attributes are not yet redacted."""
+    counts = list(map(len, queues))
     try:
         # SDK Events holding BoundedAttributes, as ``add_event`` makes them.
-        return [(e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped) for e in span_events]
+        flat = [
+            (e._timestamp - start, e._name, e._attributes._dict, e._attributes.dropped)
+            for q, start in zip(queues, starts)
+            if q
+            for e in q
+        ]
     except AttributeError:
-        return [_event(e, start, None) for e in span_events]
+        flat = [_event(e, start, None) for q, start in zip(queues, starts) if q for e in q]
+    return flat, counts
 
 
-def _redact(redactor: Redactor, attributes: list[Any], events: list[list[tuple]]) -> tuple[list[Any], list[list[tuple]]]:
-    """Apply ``redactor`` to a batch's span and event attributes."""
-    flat = [e for evs in events for e in evs]
-    event_attrs = [e[2] for e in flat]
-    attributes, redacted = redactor.batch(attributes, [e[1] for e in flat], event_attrs)
+def _per_span(flat: list[tuple], counts: list[int]) -> list[list[tuple]]:
+    """Cut a batch's flat event list back into one list per span."""
+    if not flat:
+        return [[] for _ in counts]
+    bounds = [0, *accumulate(counts)]
+    return [flat[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _redact(redactor: Redactor, attributes: list[Any], flat: list[tuple]) -> tuple[list[Any], list[tuple]]:
+    """Apply ``redactor`` to a batch's span attributes and (flat) event attributes."""
+    if flat:
+        _, names, event_attrs, _ = zip(*flat)
+    else:
+        names = event_attrs = ()
+    attributes, redacted = redactor.batch(attributes, list(names), list(event_attrs))
     if any(map(is_not, event_attrs, redacted)):
         flat = [e if a is e[2] else (e[0], e[1], a, e[3]) for e, a in zip(flat, redacted)]
-        starts = [0, *accumulate(map(len, events))]
-        events = [flat[a:b] for a, b in zip(starts, starts[1:])]
-    return attributes, events
+    return attributes, flat
 
 
 def _link(lk: Any, redactor: Redactor | None) -> tuple:
@@ -207,7 +223,7 @@ def convert(
     reasoning: dict[int, int] = {}
 
     attributes: list[Any] = []
-    events: list[list[Any]] = []
+    queues: list[Any] = []  # each span's events, as the span holds them
     links: list[list[Any]] = []
     status_message: dict[int, str] = {}
     trace_state: dict[int, str] = {}
@@ -351,12 +367,14 @@ def convert(
         else:
             model_col.append(0)
         attributes.append(plain)
-        events.append(_span_events(span_events, start) if span_events else [])
+        queues.append(span_events or ())
         links.append([_link(lk, redactor) for lk in span_links] if span_links else [])
 
+    flat, event_counts = _events(queues, starts)
     if redactor is not None:
         # All at once, after the loop: the batch's new values are checked for secrets in one pass.
-        attributes, events = _redact(redactor, attributes, events)
+        attributes, flat = _redact(redactor, attributes, flat)
+    events = _per_span(flat, event_counts)
 
     base = min(starts) if starts else 0
     count = len(name_col)
