@@ -79,7 +79,9 @@ class FileSession:
             if added or self.index is None:
                 self.index = build_index(self.reader.timeline)
             if added or len(self.reader.feedback) != len(self.feedback):
-                self.feedback = FeedbackIndex.build(self.reader.feedback, self.index, self._batch_spans)
+                self.feedback = FeedbackIndex.build(
+                    self.reader.feedback, self.index, self._batch_spans, previous=self.feedback
+                )
             return LoadOutcome(
                 spans=len(self.reader.timeline),
                 new_spans=added,

@@ -145,3 +145,47 @@ def test_feedback_given_in_the_viewer_is_redacted_like_spans(recorded: Recorded)
     assert key not in fb.comment and fb.comment.startswith("It printed my key ") and "REDACTED" in fb.comment
     assert (fb.span_id, fb.trace_id, fb.evaluator, fb.label) == (span.span_id, span.trace_id, "user", "leaked_key")
     assert fb.response_id == span.attributes["gen_ai.response.id"]
+
+
+def _chat_batch(tracer, first: int, count: int) -> None:
+    for k in range(first, first + count):
+        with tracer.start_as_current_span(
+            f"chat step-{k}", attributes={"gen_ai.operation.name": "chat", "gen_ai.response.id": f"resp-{k}"}
+        ):
+            pass
+
+
+def test_a_growing_file_is_not_searched_again_for_feedback_already_joined(tmp_path: Path) -> None:
+    from tests.helpers.spans import provider
+    from tracefile.otel.exporter import TracyFileExporter
+
+    path = tmp_path / "live.tracy"
+    exporter = TracyFileExporter(path)
+    tp, col = provider({"service.name": "live"})
+    tracer = tp.get_tracer("t")
+    for first in (0, 10):  # two batches already written
+        _chat_batch(tracer, first, 10)
+        exporter.export(col.take())
+    tracefile.record_feedback(response_id="resp-3", score=1, path=path)
+    tracefile.record_feedback(response_id="resp-25", score=0, path=path)  # its span is not written yet
+    tracefile.record_feedback(response_id="resp-never", score=1, path=path)
+
+    session = FileSession(path)
+    opened: list[int] = []
+    spans_of_batch = session._batch_spans
+    session._batch_spans = lambda b: opened.append(b) or spans_of_batch(b)
+    assert session.load().ok
+    fbi = session.feedback
+    assert fbi.rows[0] == _row_named(session, "chat step-3") and fbi.rows[1:].tolist() == [-1, -1]
+    assert sorted(set(opened)) == [0, 1]
+
+    opened.clear()
+    _chat_batch(tracer, 20, 10)  # the app goes on: resp-25 arrives in a third batch
+    exporter.export(col.take())
+    assert session.load().ok and session.index.n == 30
+    fbi = session.feedback
+    assert fbi.rows[0] == _row_named(session, "chat step-3")
+    assert fbi.rows[1] == _row_named(session, "chat step-25") and fbi.rows[2] == -1
+    assert fbi.marks[fbi.rows[1]] == NEGATIVE
+    assert sorted(set(opened)) == [2]  # the batches searched before are not opened again
+    exporter.shutdown()

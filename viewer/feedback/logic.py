@@ -96,17 +96,32 @@ class FeedbackIndex:
     marks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _by_row: dict[int, list[int]] = field(default_factory=dict)
 
+    #: Per record: True when it was joined by span id or response id, which never changes once
+    #: found (a trace-level join names the trace's root, which a later batch may still bring).
+    exact: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: Timeline rows and batches there were when the index was built.
+    seen_rows: int = 0
+    seen_batches: int = 0
+
     @classmethod
     def build(
         cls,
         records: Sequence[Feedback],
         index: TraceIndex | None,
         spans_of_batch: Callable[[int], Sequence[Span]] | None = None,
+        previous: "FeedbackIndex | None" = None,
     ) -> "FeedbackIndex":
+        """Join ``records`` to rows. With ``previous`` (the index of an earlier read of the same,
+        growing file), records it joined exactly keep their rows, and the others are only looked
+        for among the rows and batches added since: a live file is not searched again and again."""
         n = index.n if index is not None else 0
         rows = np.full(len(records), -1, np.int64)
+        exact = np.zeros(len(records), bool)
+        seen_batches = len(index.timeline.batches) if index is not None else 0
         if index is not None and records:
-            rows = _resolve(records, index, spans_of_batch)
+            if previous is not None and not _extends(previous, records, n):
+                previous = None
+            _resolve(records, index, spans_of_batch, rows, exact, previous)
         by_row: dict[int, list[int]] = {}
         for i, row in enumerate(rows.tolist()):
             if row >= 0:
@@ -114,7 +129,7 @@ class FeedbackIndex:
         marks = np.zeros(n, np.int8)
         for row, ids in by_row.items():
             marks[row] = _combine(sentiment(records[i]) for i in ids)
-        return cls(list(records), rows, marks, by_row)
+        return cls(list(records), rows, marks, by_row, exact, n, seen_batches)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -205,17 +220,43 @@ def span_id_key(hex_id: str) -> int | None:
     return int.from_bytes(raw, "little") if len(raw) == 8 else None
 
 
-def _resolve(records: Sequence[Feedback], index: TraceIndex, spans_of_batch) -> np.ndarray:
+def _extends(previous: FeedbackIndex, records: Sequence[Feedback], rows: int) -> bool:
+    """True when ``records`` and ``rows`` only add to what ``previous`` was built from."""
+    k = len(previous.records)
+    return k <= len(records) and previous.seen_rows <= rows and (k == 0 or records[k - 1] is previous.records[k - 1])
+
+
+def _resolve(
+    records: Sequence[Feedback],
+    index: TraceIndex,
+    spans_of_batch,
+    rows: np.ndarray,
+    exact: np.ndarray,
+    previous: FeedbackIndex | None,
+) -> None:
+    """Fill ``rows`` (and ``exact``) for ``records``; see `FeedbackIndex.build`."""
     tl = index.timeline
-    rows = np.full(len(records), -1, np.int64)
+    old = 0  # records of the previous build: exact ones are kept, the others only see what is new
+    old_rows = old_batches = 0
+    if previous is not None:
+        old = len(previous.records)
+        old_rows, old_batches = previous.seen_rows, previous.seen_batches
+        rows[:old] = np.where(previous.exact, previous.rows, -1)
+        exact[:old] = previous.exact
     # By span id: one vectorised lookup for all records.
-    keys = {i: k for i, fb in enumerate(records) if fb.span_id and (k := span_id_key(fb.span_id)) is not None}
+    keys = {
+        i: k
+        for i, fb in enumerate(records)
+        if not exact[i] and fb.span_id and (k := span_id_key(fb.span_id)) is not None
+    }  # fmt: skip
     if keys:
+        lo = 0 if any(i >= old for i in keys) else old_rows  # old records: only new rows can match
         wanted = np.fromiter(keys.values(), np.uint64, len(keys))
-        hits = np.nonzero(np.isin(tl.span_id, wanted))[0]
+        hits = np.nonzero(np.isin(tl.span_id[lo:], wanted))[0] + lo
         where = {int(tl.span_id[r]): int(r) for r in hits}
         for i, k in keys.items():
             rows[i] = where.get(k, -1)
+            exact[i] = rows[i] >= 0
     # By response id: LLM spans that ended before the feedback, newest first, batch by batch.
     pending = [i for i in range(len(records)) if rows[i] < 0 and records[i].response_id]
     if pending and spans_of_batch is not None:
@@ -227,12 +268,15 @@ def _resolve(records: Sequence[Feedback], index: TraceIndex, spans_of_batch) -> 
             fb = records[i]
             if fb.response_id in found:
                 rows[i] = found[fb.response_id]
+                exact[i] = True
                 continue
+            # An earlier build already looked through the batches it had, for its own records.
+            first_batch = old_batches if i < old else 0
             cutoff = np.searchsorted(tl.end[llm], np.uint64(max(fb.time_unix_nano, 0) + SKEW_NS), side="right")
             budget = MAX_BATCHES_PER_RECORD
             for row in llm[:cutoff][::-1].tolist():
                 b = int(tl.batch[row])
-                if b in opened:
+                if b in opened or b < first_batch:
                     continue
                 opened.add(b)
                 first = tl.batches[b].first_row
@@ -246,6 +290,7 @@ def _resolve(records: Sequence[Feedback], index: TraceIndex, spans_of_batch) -> 
                 if budget == 0:
                     break
             rows[i] = found.get(fb.response_id, -1)
+            exact[i] = rows[i] >= 0
     # By trace id, when nothing more precise was found: the trace's root.
     for i, fb in enumerate(records):
         if rows[i] >= 0 or not fb.trace_id:
@@ -259,7 +304,6 @@ def _resolve(records: Sequence[Feedback], index: TraceIndex, spans_of_batch) -> 
         hits = np.nonzero((tl.trace_id == tid).all(axis=1))[0]
         if len(hits):
             rows[i] = int(index.traces.root[int(index.trace[hits[0]])])
-    return rows
 
 
 # -- feedback given in the viewer ------------------------------------------------------
