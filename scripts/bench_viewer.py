@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-prompty-1m", action="store_true", help="skip the 1.7 GB Prompty JSON baseline")
     p.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    p.add_argument("--reuse", action="store_true", help="with --keep: use the files already there instead of writing them again")
     p.add_argument("--repeat", type=int, default=3, help="viewer runs per size, each in a fresh process (best open)")
     p.add_argument("--no-search", action="store_true", help="skip the search measurements")
     p.add_argument("--unique-text", action="store_true",
@@ -223,11 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for n in sizes:
             label = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}m"
-            path = folder / f"bench-{label}.tracy"
+            path = folder / f"bench-{label}{'-unique' if args.unique_text else ''}.tracy"
             t = time.perf_counter()
-            spans = bigtrace.write_big(path, n, unique_text=args.unique_text)
+            if args.reuse and args.keep and path.exists():
+                spans = _span_count(path)
+            else:
+                spans = bigtrace.write_big(path, n, unique_text=args.unique_text)
+                os.sync()  # the generator's writes must not still be flushing while the viewer reads
             gen_s = time.perf_counter() - t
-            os.sync()  # the generator's writes must not still be flushing while the viewer reads
             runs = [_job(_VIEWER_JOB, str(path)) for _ in range(args.repeat)]
             viewer = min(runs, key=lambda r: r["open_s"])
             viewer["open_s_runs"] = [round(r["open_s"], 3) for r in runs]
@@ -260,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print_table(results)
     return 0
+
+
+def _span_count(path: Path) -> int:
+    from tracefile.columns import TimelineReader
+
+    reader = TimelineReader(str(path))
+    reader.read()
+    return len(reader.timeline)
 
 
 def _ms(value: float | None) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import mmap
 from itertools import compress, repeat
 from operator import is_
 from dataclasses import dataclass
@@ -36,12 +37,14 @@ from typing import Any, Callable, Sequence, Union
 
 import msgspec
 import numpy as np
+import zstandard
 
 from tracefile.errors import TraceFileError
 from tracefile.framing import ScanReport, frame_payload, scan_frames
 from tracefile.reader import decode_frame
 from tracefile.schema import KIND_SPAN_DETAILS, SpanDetails
 
+from . import words
 from .columns import Evaluation, evaluate_columns
 from .query import Field, Node, Query, Term
 
@@ -52,13 +55,13 @@ STATUS_MESSAGE_KEY = "otel.status_description"
 
 _SEP = b"\x1e"
 _SEP_STR = "\x1e"
-#: A chunk of value text is not merged with its neighbour past this size (bounds the copy).
-_CHUNK_LIMIT = 32 << 20
 #: Pairs remembered for finding repeats. Past this many the table starts over, which bounds its
 #: memory (about 100 bytes a pair) when most values are unique, like ids; a value repeated
 #: after that is stored once more.
 _DEDUP_PAIRS = 1 << 20
 _JSON_DEPTH = 4
+#: A phrase's next word may be any of this many words for its signatures to narrow the candidates.
+_MAX_FOLLOWERS = 48
 
 
 
@@ -144,27 +147,50 @@ class _Snapshot:
     """What a query sees: everything indexed up to one moment."""
 
     rows: int
-    chunks: tuple[tuple[int, bytes], ...]  # (offset of the chunk's first byte, its bytes)
-    value_start: np.ndarray  # int64 (pairs + 1): pair p's value is text[value_start[p] : value_start[p + 1] - 1]
+    value_start: np.ndarray  # int64 (pairs + 1): pair p's text is text[value_start[p] : value_start[p + 1] - 1]
     keys: tuple[str, ...]  # lower-cased keys and event names
     pair_key: np.ndarray  # uint32 (pairs,)
+    # Value text of pairs 0 .. sealed: zstd chunks (first pair, offset of its first byte, compressed bytes),
+    # searched through the word index; of pairs sealed .. pairs: `open_text`, from `open_base`, scanned.
+    sealed: int
+    chunks: tuple[tuple[int, int, bytes], ...]
+    chunk_first: np.ndarray  # int64 (chunks,): the first pair of each chunk
+    open_text: bytes
+    open_base: int
+    # Words of the sealed text: the vocabulary, and postings word -> pairs (segments, then a tail).
+    vocabulary: tuple[tuple[int, bytes, np.ndarray], ...]
+    word_count: int
+    segments: tuple[words.Segment, ...]
+    tail_word: np.ndarray  # uint32
+    tail_pair: np.ndarray  # uint32
+    tail_follower: np.ndarray  # uint8
     # Entries (row, pair), as an inverted index: the rows of pair p are main_rows[main_ptr[p] : main_ptr[p + 1]],
     # ascending, plus those in the tail of entries added since the last compaction.
     main_rows: np.ndarray  # uint32
     main_ptr: np.ndarray  # int64 (pairs at compaction + 1,)
-    tail_pair: np.ndarray  # uint32
-    tail_row: np.ndarray  # uint32
+    entry_pair: np.ndarray  # uint32
+    entry_row: np.ndarray  # uint32
     # Each row's set of keys ("shape"): spans of one kind share it, so key queries touch shapes, not entries.
     row_shape: np.ndarray  # uint32 (rows,)
     shape_ptr: np.ndarray  # int64 (shapes + 1,): shape s has keys shape_keys[shape_ptr[s] : shape_ptr[s + 1]]
     shape_keys: np.ndarray  # uint32
 
+    @property
+    def pairs(self) -> int:
+        return len(self.value_start) - 1
+
 
 class TextIndex:
     """Searchable text of the span details of rows ``0 .. rows``. One writer, many readers."""
 
-    #: The tail of unsorted entries is merged into the inverted index when it is this big, or as big as it.
+    #: The tail of unsorted entries is merged into the inverted index when it is this big, or a quarter of it.
     COMPACT_ENTRIES = 1 << 20
+    #: New value text is sealed (split into words) about this many bytes at a time, at most
+    #: `SEAL_PAIRS` values, and compressed in chunks of about `CHUNK_BYTES`: the unit the
+    #: candidates of a phrase are checked in.
+    SEAL_BYTES = 256 << 10
+    SEAL_PAIRS = 1 << 14
+    CHUNK_BYTES = 16 << 10
 
     def __init__(self, max_value_chars: int = MAX_VALUE_CHARS) -> None:
         self.max_value_chars = max_value_chars
@@ -176,16 +202,24 @@ class TextIndex:
         # would keep a second copy of every distinct value alive. 64-bit collisions are not a concern.
         self._pair_by_hash: dict[int, int] = {}
         self._shape_id: dict[bytes, int] = {}  # sorted key ids (uint32 bytes) -> shape id
-        self._chunks: list[tuple[int, bytes]] = []
-        self._text_len = 0
-        self._pending = bytearray()
+        self._pending = bytearray()  # value text of pairs not sealed yet
+        self._sealed = 0
+        self._chunks: list[tuple[int, int, bytes]] = []
+        self._chunk_first = _Column(np.int64)
+        self._compressor = zstandard.ZstdCompressor(level=1)
+        self._vocabulary = words.Vocabulary()
+        self._segments: list[words.Segment] = []
+        self._tail_first = 0  # the first pair of the postings' tail
+        self._tail_word = _Column(np.uint32)
+        self._tail_pair = _Column(np.uint32)
+        self._tail_follower = _Column(np.uint8)
         self._value_start = _Column(np.int64)
         self._value_start.extend([0])
         self._pair_key = _Column(np.uint32)
         self._main_rows = np.zeros(0, np.uint32)
         self._main_ptr = np.zeros(1, np.int64)
-        self._tail_pair = _Column(np.uint32)
-        self._tail_row = _Column(np.uint32)
+        self._entry_pair = _Column(np.uint32)
+        self._entry_row = _Column(np.uint32)
         self._row_shape = _Column(np.uint32)
         self._shape_ptr = _Column(np.int64)
         self._shape_ptr.extend([0])
@@ -237,23 +271,31 @@ class TextIndex:
         pair_arr = np.asarray(pairs, np.uint32)
         rows = np.repeat(np.arange(first_row, first_row + count, dtype=np.uint32), counts)
         self._row_shape.extend(self._shapes(pair_arr, rows - np.uint32(first_row), counts))
-        self._tail_pair.extend(pair_arr)
-        self._tail_row.extend(rows)
+        self._entry_pair.extend(pair_arr)
+        self._entry_row.extend(rows)
         self._rows = first_row + count
         self.batches += 1
-        if self._tail_pair.n >= max(self.COMPACT_ENTRIES, len(self._main_rows)):
+        self._seal(everything=False)
+        # A quarter of the index at most, so merging does not double the memory it takes.
+        if self._entry_pair.n >= max(self.COMPACT_ENTRIES, len(self._main_rows) // 4):
             self._compact()
             self._snap = self._publish()
             _release_freed_memory()  # the arrays the merge replaced, and the decoded batches
         else:
             self._snap = self._publish()
+            if self.batches % 64 == 0:
+                _release_freed_memory()
 
     def finish(self) -> None:
-        """Merge what was added into the inverted index (when the writer has caught up with the file)."""
-        if self._tail_pair.n >= 65_536:
+        """Seal the text added and merge the entries into the inverted index (when the writer has
+        caught up with the file)."""
+        self._seal(everything=True)
+        if self._entry_pair.n >= 65_536:
             self._compact()
             self._snap = self._publish()
             _release_freed_memory()
+        else:
+            self._snap = self._publish()
 
     def _shapes(self, pairs: np.ndarray, local_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The shape id of each row of a batch."""
@@ -287,7 +329,7 @@ class TextIndex:
     def _compact(self) -> None:
         """Merge the tail of entries into the inverted index (a stable counting sort by pair)."""
         npairs = self._pair_key.n
-        tail_pair, tail_row = self._tail_pair.view(), self._tail_row.view()
+        tail_pair, tail_row = self._entry_pair.view(), self._entry_row.view()
         old_ptr, old_rows = self._main_ptr, self._main_rows
         old_counts = np.zeros(npairs, np.int64)
         old_counts[: len(old_ptr) - 1] = np.diff(old_ptr)
@@ -305,7 +347,7 @@ class TextIndex:
         # Tail rows are newer, so they follow the old ones of their pair.
         rows[_ranges(ptr[:-1] + old_counts - tail_start, tail_counts, len(order))] = tail_row[order]
         self._main_rows, self._main_ptr = rows, ptr
-        self._tail_pair, self._tail_row = _Column(np.uint32), _Column(np.uint32)
+        self._entry_pair, self._entry_row = _Column(np.uint32), _Column(np.uint32)
 
     def _key(self, key: str) -> int:
         k = self._key_id.get(key)
@@ -334,26 +376,64 @@ class TextIndex:
             self._pair_by_hash[h] = p
         return p
 
-    def _add_chunk(self, data: bytes) -> None:
-        if data:
-            self._chunks.append((self._text_len, data))
-            self._text_len += len(data)
-        # Merge small neighbours so a query searches a few large chunks, at amortized linear copying.
-        while len(self._chunks) >= 2:
-            (a0, a), (_, b) = self._chunks[-2], self._chunks[-1]
-            if len(a) > len(b) * 2 or len(a) + len(b) > _CHUNK_LIMIT:
+    def _seal(self, everything: bool) -> None:
+        """Move the pending text into sealed chunks: its words into the word index, the text itself
+        compressed. Only a full `SEAL_BYTES` or `SEAL_PAIRS` at a time, unless ``everything``."""
+        value_start = self._value_start.view()
+        while self._sealed < self._pair_key.n:
+            first = self._sealed
+            base = int(value_start[first])
+            last = min(self._pair_key.n, first + self.SEAL_PAIRS)
+            # Up to the value that reaches SEAL_BYTES, or SEAL_PAIRS values.
+            k = int(np.searchsorted(value_start[first + 1 : last + 1], base + self.SEAL_BYTES))
+            if k < last - first:
+                cut = first + k + 1
+            elif last - first >= self.SEAL_PAIRS or everything:
+                cut = last
+            else:
                 break
-            self._chunks[-2:] = [(a0, a + b)]
+            size = int(value_start[cut]) - base
+            text = bytes(self._pending[:size])
+            del self._pending[:size]
+            local_start = value_start[first:cut] - base
+            self._add_words(first, cut, text, local_start)
+            # Chunks start at a value: at the first value past each CHUNK_BYTES.
+            at = np.unique(np.searchsorted(local_start, np.arange(0, size, self.CHUNK_BYTES), side="left"))
+            at = at[at < cut - first]
+            compress_ = self._compressor.compress
+            for i, j in zip(at.tolist(), at[1:].tolist() + [cut - first]):
+                begin, end = int(local_start[i]), int(local_start[j]) if j < cut - first else size
+                # A copy: zstandard's result keeps the allocation of the worst case, 3 times the size here.
+                packed = bytes(memoryview(compress_(text[begin:end])))
+                self._chunks.append((first + i, base + begin, packed))
+            self._chunk_first.extend(at + first)
+            self._sealed = cut
+
+    def _add_words(self, first: int, cut: int, text: bytes, local_start: np.ndarray) -> None:
+        """Postings of the words of values ``first .. cut`` (``text``, starting at ``local_start``)."""
+        starts, ends, hashes, gaps = words.split_words(text)
+        ids = self._vocabulary.ids(text, starts, ends, hashes)
+        pair = np.searchsorted(local_start, starts, side="right") + (first - 1)
+        followers = words.follower_signature(gaps, np.append(ids[1:], np.uint32(0)))
+        if cut - self._tail_first > words.SEGMENT_VALUES:
+            self._segments.append(words.Segment(self._tail_first, self._tail_word.view(), self._tail_pair.view(),
+                                                self._tail_follower.view()))  # fmt: skip
+            self._tail_first = first
+            self._tail_word, self._tail_pair, self._tail_follower = _Column(np.uint32), _Column(np.uint32), _Column(np.uint8)
+        self._tail_word.extend(ids)
+        self._tail_pair.extend(pair)
+        self._tail_follower.extend(followers)
 
     def _publish(self) -> _Snapshot:
-        if self._pending:
-            self._add_chunk(bytes(self._pending))
-            self._pending = bytearray()
+        vocab_count, vocabulary = self._vocabulary.snapshot()
         return _Snapshot(
-            rows=self._rows, chunks=tuple(self._chunks), value_start=self._value_start.view(),
-            keys=tuple(self._keys), pair_key=self._pair_key.view(),
+            rows=self._rows, value_start=self._value_start.view(), keys=tuple(self._keys), pair_key=self._pair_key.view(),
+            sealed=self._sealed, chunks=tuple(self._chunks), chunk_first=self._chunk_first.view(),
+            open_text=bytes(self._pending), open_base=int(self._value_start.data[self._sealed]),
+            vocabulary=vocabulary, word_count=vocab_count, segments=tuple(self._segments),
+            tail_word=self._tail_word.view(), tail_pair=self._tail_pair.view(), tail_follower=self._tail_follower.view(),
             main_rows=self._main_rows, main_ptr=self._main_ptr,
-            tail_pair=self._tail_pair.view(), tail_row=self._tail_row.view(),
+            entry_pair=self._entry_pair.view(), entry_row=self._entry_row.view(),
             row_shape=self._row_shape.view(), shape_ptr=self._shape_ptr.view(), shape_keys=self._shape_keys.view(),
         )  # fmt: skip
 
@@ -361,40 +441,100 @@ class TextIndex:
 
     @property
     def text_bytes(self) -> int:
-        """Bytes of value text held."""
+        """Bytes of value text indexed (before compression)."""
         return int(self._snap.value_start[-1])
 
     @property
     def memory_bytes(self) -> int:
-        """Approximate memory of the index (text and arrays; not the writer's lookup tables)."""
+        """Approximate memory of the index (text, words and arrays; not the writer's lookup tables)."""
         s = self._snap
-        arrays = (s.value_start, s.pair_key, s.main_rows, s.main_ptr, s.tail_pair, s.tail_row,
-                  s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
-        return sum(len(c) for _, c in s.chunks) + sum(a.nbytes for a in arrays)
+        arrays = (s.value_start, s.pair_key, s.chunk_first, s.tail_word, s.tail_pair, s.tail_follower, s.main_rows, s.main_ptr,
+                  s.entry_pair, s.entry_row, s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
+        return (sum(len(c) for _, _, c in s.chunks) + len(s.open_text) + sum(a.nbytes for a in arrays)
+                + sum(len(b) + st.nbytes for _, b, st in s.vocabulary) + sum(g.nbytes for g in s.segments))  # fmt: skip
 
-    def _value_hits(self, s: _Snapshot, needle: bytes) -> np.ndarray:
-        """Bool per pair: does its value's text contain ``needle`` (lower-cased UTF-8)?"""
-        nvalues = len(s.value_start) - 1
-        hit = np.zeros(nvalues, bool)
+    def _value_hits(self, s: _Snapshot, needle: bytes, within: np.ndarray | None = None) -> np.ndarray:
+        """Bool per pair: does its value's text contain ``needle`` (lower-cased UTF-8)? Pairs not in
+        ``within`` (bool per pair) may be left out."""
+        hit = np.zeros(s.pairs, bool)
         if not needle:
             hit[:] = True
             return hit
-        found: list[int] = []
-        add = found.append
-        for base, chunk in s.chunks:
-            find = chunk.find
-            pos = find(needle)
-            while pos >= 0:
-                add(base + pos)
-                # One hit per value is enough: go on after this value's separator.
-                end = find(_SEP, pos + len(needle))
-                if end < 0:
-                    break
-                pos = find(needle, end + 1)
-        if found:
-            ids = np.searchsorted(s.value_start, np.asarray(found, np.int64), side="right") - 1
-            hit[ids[ids < nvalues]] = True
+        if s.open_text:
+            self._scan(s, s.open_text, s.open_base, needle, hit)
+        if not s.sealed:
+            return hit
+        if words.is_one_word(needle):
+            # Inside one word wherever it occurs: the words that contain it are the answer.
+            self._mark_words(s, words.matching_words(s.vocabulary, needle, False, False), hit)
+            return hit
+        # Across words or punctuation: the values holding all its words, each followed by the next
+        # one with the separator between them (as far as 8-bit signatures tell), then their text.
+        candidates = np.ones(s.sealed, bool) if within is None else within[: s.sealed].copy()
+        parts, gaps = words.pieces(needle)
+        matches = [words.matching_words(s.vocabulary, *part) for part in parts]
+        for i, ids in enumerate(matches):
+            if not len(ids):
+                return hit
+            followed = None
+            if i + 1 < len(matches) and len(matches[i + 1]) <= _MAX_FOLLOWERS:
+                followed = np.zeros(256, bool)
+                gap = np.full(len(matches[i + 1]), words.hash_bytes(gaps[i]), np.uint64)
+                followed[words.follower_signature(gap, matches[i + 1])] = True
+            found = np.zeros(s.pairs, bool)
+            self._mark_words(s, ids, found, followed)
+            candidates &= found[: s.sealed]
+            if not candidates.any():
+                return hit
+        self._verify(s, needle, candidates, hit)
         return hit
+
+    @staticmethod
+    def _scan(s: _Snapshot, text: bytes, base: int, needle: bytes, hit: np.ndarray, wanted: np.ndarray | None = None) -> None:
+        """Set ``hit`` for the pairs whose text (in ``text``, from offset ``base``) holds ``needle``."""
+        found: list[int] = []
+        add, find = found.append, text.find
+        pos = find(needle)
+        while pos >= 0:
+            add(pos)
+            # One hit per value is enough: go on after this value's separator.
+            end = find(_SEP, pos + len(needle))
+            if end < 0:
+                break
+            pos = find(needle, end + 1)
+        if found:
+            ids = np.searchsorted(s.value_start, np.asarray(found, np.int64) + base, side="right") - 1
+            if wanted is not None:
+                ids = ids[wanted[ids]]
+            hit[ids] = True
+
+    def _verify(self, s: _Snapshot, needle: bytes, candidates: np.ndarray, hit: np.ndarray) -> None:
+        """Set ``hit`` for the ``candidates`` (bool per sealed pair) whose text holds ``needle``,
+        decompressing only the chunks that hold candidates."""
+        which = np.unique(np.searchsorted(s.chunk_first, np.flatnonzero(candidates), side="right") - 1)
+        unpack = zstandard.ZstdDecompressor().decompress  # per call: a decompressor is not for two threads
+        for c in which.tolist():
+            _, base, packed = s.chunks[c]
+            self._scan(s, unpack(packed), base, needle, hit, candidates)
+
+    @staticmethod
+    def _mark_words(s: _Snapshot, ids: np.ndarray, out: np.ndarray, followed: np.ndarray | None = None) -> None:
+        """Set ``out`` for the sealed pairs holding any of the words ``ids``, followed by what
+        ``followed`` accepts (bool per `words.follower_signature`; None: anything)."""
+        if not len(ids):
+            return
+        many = len(ids) > 64
+        id_hit = None
+        if many or len(s.tail_word):
+            id_hit = np.zeros(s.word_count, bool)
+            id_hit[ids] = True
+        for segment in s.segments:
+            segment.mark(ids, id_hit if many else None, out, followed)
+        if len(s.tail_word):
+            entries = id_hit[s.tail_word]
+            if followed is not None:
+                entries &= followed[s.tail_follower]
+            out[s.tail_pair[entries]] = True
 
     def _rows_of_pairs(self, s: _Snapshot, pair_hit: np.ndarray, mask: np.ndarray) -> None:
         """Set ``mask`` for the rows holding any pair in ``pair_hit`` (bool per pair)."""
@@ -411,8 +551,8 @@ class TextIndex:
                 mask[s.main_rows[np.arange(total, dtype=np.int64) + offsets]] = True
             elif total:
                 mask[s.main_rows[np.repeat(pair_hit[:indexed], np.diff(s.main_ptr))]] = True
-        if len(s.tail_pair):
-            mask[s.tail_row[pair_hit[s.tail_pair]]] = True
+        if len(s.entry_pair):
+            mask[s.entry_row[pair_hit[s.entry_pair]]] = True
 
     def _rows_of_keys(self, s: _Snapshot, key_hit: np.ndarray, mask: np.ndarray) -> None:
         """Set ``mask`` for the rows having any key in ``key_hit`` (bool per key)."""
@@ -431,7 +571,7 @@ class TextIndex:
         needle = text.lower()
         mask = np.zeros(s.rows, bool)
         self._rows_of_keys(s, np.fromiter((needle in k for k in s.keys), bool, count=len(s.keys)), mask)
-        value_hit = self._value_hits(s, needle.encode("utf-8"))
+        value_hit = self._value_hits(s, needle.encode("utf-8", "replace"))
         if value_hit.any():
             self._rows_of_pairs(s, value_hit, mask)
         return mask
@@ -447,9 +587,10 @@ class TextIndex:
             self._rows_of_keys(s, key_hit, mask)
         elif key_hit.any():
             pair_hit = key_hit[s.pair_key]
-            pair_hit &= self._value_hits(s, value.lower().encode("utf-8"))
+            pair_hit &= self._value_hits(s, value.lower().encode("utf-8", "replace"), pair_hit)
             self._rows_of_pairs(s, pair_hit, mask)
         return mask
+
 
 def _hash_item(kv: tuple[str, Any]) -> int | None:
     try:
@@ -504,11 +645,25 @@ def index_batches(
             details, text.damaged = None, text.damaged + 1
         text.add_batch(ref.first_row, ref.count, details)
         done += 1
+        if done % 64 == 0 and ref.details_offset is not None:
+            _drop_pages(data, ref.details_offset)
         if progress is not None:
             progress(text.rows)
     else:
         text.finish()
     return done
+
+
+def _drop_pages(data, end: int) -> None:
+    """Unmap the pages of a mapped file before ``end`` (read already): they would otherwise count in
+    the process's memory until the map is closed, the whole file's size at the end."""
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        length = end - end % mmap.PAGESIZE
+        if length > 0:
+            try:
+                data.madvise(mmap.MADV_DONTNEED, 0, length)
+            except (OSError, ValueError):
+                pass
 
 
 def _release_freed_memory() -> None:
