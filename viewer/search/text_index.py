@@ -30,8 +30,6 @@ from __future__ import annotations
 import ctypes
 import json
 import mmap
-from itertools import compress, repeat
-from operator import is_
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
@@ -56,10 +54,12 @@ STATUS_MESSAGE_KEY = "otel.status_description"
 _SEP = b"\x1e"
 _SEP_STR = "\x1e"
 #: Pairs remembered for finding repeats. Past this many the table starts over, which bounds its
-#: memory (about 100 bytes a pair) when most values are unique, like ids; a value repeated
-#: after that is stored once more.
+#: memory (32 MB) when most values are unique, like ids; a value repeated after that is stored
+#: once more.
 _DEDUP_PAIRS = 1 << 20
 _JSON_DEPTH = 4
+#: Entries moved at a time when the inverted index is merged.
+_MOVE_ENTRIES = 1 << 22
 #: A phrase's next word may be any of this many words for its signatures to narrow the candidates.
 _MAX_FOLLOWERS = 48
 
@@ -200,7 +200,7 @@ class TextIndex:
         self._key_id: dict[str, int] = {}
         # hash of (key, raw value) -> pair id. Keyed by the hash, not the pair: holding the pairs
         # would keep a second copy of every distinct value alive. 64-bit collisions are not a concern.
-        self._pair_by_hash: dict[int, int] = {}
+        self._pair_by_hash = words.HashTable()
         self._shape_id: dict[bytes, int] = {}  # sorted key ids (uint32 bytes) -> shape id
         self._pending = bytearray()  # value text of pairs not sealed yet
         self._sealed = 0
@@ -264,10 +264,20 @@ class TextIndex:
                 hashes = list(map(_hash_item, items))
             # Keyed by hash alone, (k, 1), (k, 1.0) and (k, True) are one pair: the first one's text
             # stands for all three. Rare enough, and exact equality would cost a Python call per item.
-            pairs = list(map(self._pair_by_hash.get, hashes))
-            new = self._new_pair
-            for j in list(compress(range(len(pairs)), map(is_, pairs, repeat(None)))):
-                pairs[j] = new(items[j], hashes[j])
+            h = np.array(hashes, np.int64).view(np.uint64)
+            found = self._pair_by_hash.get(h)
+            missing = np.flatnonzero(found < 0)
+            if len(missing):
+                distinct, first, inverse = np.unique(h[missing], return_index=True, return_inverse=True)
+                # New pairs are numbered in the order they first occur.
+                rank = np.empty(len(first), np.int64)
+                rank[np.argsort(first)] = np.arange(len(first))
+                p0 = self._new_pairs([items[j] for j in np.sort(missing[first]).tolist()])
+                found[missing] = p0 + rank[inverse.reshape(-1)]
+                if len(self._pair_by_hash) + len(distinct) > _DEDUP_PAIRS:
+                    self._pair_by_hash = words.HashTable()
+                self._pair_by_hash.add(distinct, p0 + rank)
+            pairs = found
         pair_arr = np.asarray(pairs, np.uint32)
         rows = np.repeat(np.arange(first_row, first_row + count, dtype=np.uint32), counts)
         self._row_shape.extend(self._shapes(pair_arr, rows - np.uint32(first_row), counts))
@@ -290,7 +300,7 @@ class TextIndex:
         """Seal the text added and merge the entries into the inverted index (when the writer has
         caught up with the file)."""
         self._seal(everything=True)
-        if self._entry_pair.n >= 65_536:
+        if self._entry_pair.n >= max(65_536, len(self._main_rows) // 4):
             self._compact()
             self._snap = self._publish()
             _release_freed_memory()
@@ -331,17 +341,22 @@ class TextIndex:
         npairs = self._pair_key.n
         tail_pair, tail_row = self._entry_pair.view(), self._entry_row.view()
         old_ptr, old_rows = self._main_ptr, self._main_rows
-        old_counts = np.zeros(npairs, np.int64)
+        old_counts = np.zeros(npairs, np.int32)
         old_counts[: len(old_ptr) - 1] = np.diff(old_ptr)
-        tail_counts = np.bincount(tail_pair, minlength=npairs)
+        tail_counts = np.bincount(tail_pair, minlength=npairs).astype(np.int32)
         ptr = np.zeros(npairs + 1, np.int64)
         np.cumsum(old_counts + tail_counts, out=ptr[1:])
         rows = np.empty(int(ptr[-1]), np.uint32)
         if len(old_rows):
-            # Each pair's old rows move right by the rows of pairs before it in the tail.
+            # Each pair's old rows move right by the rows of pairs before it in the tail; a few
+            # million entries at a time, which bounds the index arrays this takes.
             old = len(old_ptr) - 1
             shift = ptr[:old] - old_ptr[:-1]
-            rows[_ranges(shift, old_counts[:old], len(old_rows))] = old_rows
+            cuts = np.unique(np.searchsorted(old_ptr, np.arange(0, len(old_rows), _MOVE_ENTRIES), side="right") - 1)
+            for a, b in zip(cuts.tolist(), cuts[1:].tolist() + [old]):
+                e0, e1 = int(old_ptr[a]), int(old_ptr[b])
+                rows[_ranges(shift[a:b] + e0, old_counts[a:b], e1 - e0)] = old_rows[e0:e1]
+            del shift
         order = _stable_order(tail_pair)
         tail_start = np.concatenate([[0], np.cumsum(tail_counts)[:-1]])
         # Tail rows are newer, so they follow the old ones of their pair.
@@ -356,25 +371,23 @@ class TextIndex:
             self._keys.append(key.lower())
         return k
 
-    def _new_pair(self, kv: tuple[str, Any], h: int | None) -> int:
-        if h is not None:
-            p = self._pair_by_hash.get(h)  # seen earlier in this batch
-            if p is not None:
-                return p
-        key, value = kv
-        text = value_text(value)[: self.max_value_chars].lower() if value is not None else ""
-        if _SEP_STR in text:
-            text = text.replace(_SEP_STR, " ")
-        data = text.encode("utf-8", "replace") + _SEP
-        self._pending += data
-        p = self._pair_key.n
-        self._pair_key.extend([self._key(key)])
-        self._value_start.extend([self._value_start.data[p] + len(data)])
-        if h is not None:
-            if len(self._pair_by_hash) >= _DEDUP_PAIRS:
-                self._pair_by_hash.clear()
-            self._pair_by_hash[h] = p
-        return p
+    def _new_pairs(self, items: list[tuple[str, Any]]) -> int:
+        """Add pairs (their value text pending); returns the id of the first, the others follow."""
+        key_ids: list[int] = []
+        lengths: list[int] = []
+        pending, key, cap = self._pending, self._key, self.max_value_chars
+        for k, value in items:
+            text = value_text(value)[:cap].lower() if value is not None else ""
+            if _SEP_STR in text:
+                text = text.replace(_SEP_STR, " ")
+            data = text.encode("utf-8", "replace") + _SEP
+            pending += data
+            key_ids.append(key(k))
+            lengths.append(len(data))
+        p0 = self._pair_key.n
+        self._pair_key.extend(key_ids)
+        self._value_start.extend(np.cumsum(lengths) + self._value_start.data[p0])
+        return p0
 
     def _seal(self, everything: bool) -> None:
         """Move the pending text into sealed chunks: its words into the word index, the text itself
@@ -592,11 +605,19 @@ class TextIndex:
         return mask
 
 
-def _hash_item(kv: tuple[str, Any]) -> int | None:
+def _hash_item(kv: tuple[str, Any]) -> int:
     try:
         return hash(kv)
     except TypeError:
-        return None
+        return hash((kv[0], _frozen(kv[1])))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(map(_frozen, value))
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    return value
 
 
 def _ranges(shift: np.ndarray, counts: np.ndarray, total: int) -> np.ndarray:

@@ -126,7 +126,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self.count = 0
         self._chunks: list[tuple[int, bytes, np.ndarray]] = []  # (first id, blob, start of each word)
-        self._table = _HashTable()
+        self._table = HashTable()
 
     def ids(self, text: bytes, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray) -> np.ndarray:
         """The word id of each word of ``text`` (from `split_words`), adding the new words."""
@@ -165,15 +165,18 @@ class Vocabulary:
         return sum(len(b) + s.nbytes for _, b, s in self._chunks) + self._table.nbytes
 
 
-class _HashTable:
+class HashTable:
     """64-bit hash -> id, open addressing in two numpy arrays: looked up and filled for whole
-    arrays of words at once, with no Python object per word."""
+    arrays at once, with no Python object per entry (16 to 32 bytes an entry)."""
 
     def __init__(self, bits: int = 12) -> None:
         self._bits = bits
         self._keys = np.zeros(1 << bits, np.uint64)  # 0: empty (a word hashing to 0 is stored as 1)
         self._values = np.zeros(1 << bits, np.int64)
         self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
 
     @property
     def nbytes(self) -> int:
@@ -313,11 +316,17 @@ class Segment:
             index = np.repeat(begin - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
             if followed is not None:
                 index = index[followed[self.followers[index]]]
-            out[self.offsets[index].astype(np.int64) + self.first] = True
+            offsets = self.offsets[index]
         else:
             hit = id_hit[self.words]
-            if hit.any():
-                entries = np.repeat(hit, np.diff(self.ptr))
-                if followed is not None:
-                    entries &= followed[self.followers]
-                out[self.offsets[entries].astype(np.int64) + self.first] = True
+            if not hit.any():
+                return
+            entries = np.repeat(hit, np.diff(self.ptr))
+            if followed is not None:
+                entries &= followed[self.followers]
+            offsets = self.offsets[entries]
+        # Through a bool per value of the segment: no 64-bit index per posting.
+        local = np.zeros(SEGMENT_VALUES, bool)
+        local[offsets] = True
+        view = out[self.first : self.first + SEGMENT_VALUES]
+        view |= local[: len(view)]
