@@ -20,6 +20,7 @@ from tests.helpers import e2e
 from tracefile.reader import open_buffer
 from viewer.search import Term, parse
 from viewer.search import text_index
+from viewer.search import words as search_words
 from viewer.search.text_index import STATUS_MESSAGE_KEY, TextIndex, evaluate, index_batches, value_text
 from viewer.session import FileSession
 
@@ -74,12 +75,17 @@ def _semconv_file(path: Path, spans: int = 1, start: int = 0) -> None:
 class Opened:
     """A file read as the viewer reads it, with its details indexed (``batches`` of them)."""
 
-    def __init__(self, path: Path, batches: int | None = None, text: TextIndex | None = None) -> None:
+    def __init__(self, path: Path, batches: int | None = None, text: TextIndex | None = None, finish: bool = True) -> None:
         self.session = FileSession(path)
         assert self.session.load().ok
         self.index = self.session.index
         self.text = text or TextIndex()
         refs = self.session.reader.timeline.batches
+        if not finish:  # as while the file is still being indexed: the last text added is not sealed yet
+            with open_buffer(path) as data:
+                for ref in refs:
+                    self.text.add_batch(ref.first_row, ref.count, text_index._decode_details(data, ref.details_offset))
+            return
         with open_buffer(path) as data:
             index_batches(self.text, data, refs if batches is None else refs[:batches])
 
@@ -199,21 +205,37 @@ def _span_texts(path: Path) -> dict[int, str]:
     return out
 
 
-@pytest.mark.parametrize(("compact_every", "dedup_pairs"), [(1 << 20, 1 << 20), (7, 1 << 20), (7, 5)])
-def test_results_agree_with_scanning_every_span(chat_file, monkeypatch, compact_every, dedup_pairs):
-    """Words from the file, and parts of them, match exactly the spans a scan of the text finds,
-    whether entries sit in the inverted index or in the tail not yet merged into it, and when the
-    table that finds repeated values starts over."""
+@pytest.mark.parametrize(
+    ("compact_every", "dedup_pairs", "seal", "finished"),
+    [(1 << 20, 1 << 20, None, True), (7, 1 << 20, None, True), (7, 5, None, True),
+     (7, 1 << 20, (300, 8), True), (1 << 20, 5, (1500, 12), False)],
+    ids=["defaults", "merged-often", "repeats-forgotten", "small-chunks-and-segments", "text-not-sealed-yet"],
+)  # fmt: skip
+def test_results_agree_with_scanning_every_span(chat_file, monkeypatch, compact_every, dedup_pairs, seal, finished):
+    """Words from the file, parts of them and phrases across punctuation match exactly the spans a
+    scan of the text finds: whether entries sit in the inverted index or in the tail not yet
+    merged into it, when the table that finds repeated values starts over, when the text is
+    sealed in many small chunks whose words sit in many segments, and when part of it is not
+    sealed yet (searched as text)."""
     path, _ = chat_file
     monkeypatch.setattr(text_index, "_DEDUP_PAIRS", dedup_pairs)
+    monkeypatch.setattr(text_index, "_MOVE_ENTRIES", 16)  # the merge moves entries a few at a time
     text = TextIndex()
     text.COMPACT_ENTRIES = compact_every  # small: merge after almost every batch
-    f = Opened(path, text=text)
+    if seal:
+        monkeypatch.setattr(search_words, "SEGMENT_VALUES", max(12, seal[1]))
+        (text.SEAL_BYTES, text.SEAL_PAIRS), text.CHUNK_BYTES = seal, 100
+    f = Opened(path, text=text, finish=finished)
+    snap = f.text._snap
+    if seal:
+        assert len(snap.segments) >= 2 and len(snap.chunks) > 10, (len(snap.segments), len(snap.chunks), snap.pairs)
+    if not finished:
+        assert snap.open_text and 0 < snap.sealed < snap.pairs
     by_id = _span_texts(path)
     texts = [by_id[int.from_bytes(int(sid).to_bytes(8, "little"), "big")] for sid in f.index.timeline.span_id]
     words = sorted({w for t in texts for w in t.replace("\x1e", " ").split() if len(w) > 2})
     assert len(words) > 100
-    for word in words[:: max(1, len(words) // 150)] + ["ai.", "err", "POST", "0.7", "12"]:
+    for word in words[:: max(1, len(words) // 150)] + ["ai.", "err", "POST", "0.7", "12", "rld", "-4o-", ": ", '"']:
         want = [word.lower() in t for t in texts]
         got = evaluate(Term(word), f.index, f.text)
         assert got.exact and got.mask.tolist() == want, word
