@@ -6,18 +6,28 @@ What is indexed, per span, as *entries* ``(key, value)``:
 * each event: its name as a key with no value, and each event attribute as ``(key, value)``;
 * the status message, under the key ``otel.status_description``.
 
-The text of each distinct (key, value) pair is stored once (a conversation repeats its
-system prompt and earlier messages in every model call), lower-cased, in a few large byte
-strings separated by ``\\x1e``. A value holding JSON (message content, ``input.value``, tool
-arguments) is stored as its unescaped keys and strings, one ``key: value`` per line, so
-``"Paris"`` inside content matches ``paris`` and phrases match across JSON escapes. Values
-longer than `MAX_VALUE_CHARS` are indexed up to that length only.
+The text of each distinct (key, value) pair is indexed once (a conversation repeats its system
+prompt and earlier messages in every model call), lower-cased. A value holding JSON (message
+content, ``input.value``, tool arguments) is indexed as its unescaped keys and strings, one
+``key: value`` per line, so ``"Paris"`` inside content matches ``paris`` and phrases match
+across JSON escapes. Values longer than `MAX_VALUE_CHARS` are indexed up to that length only.
 
-A query term is a substring search (``bytes.find``, C speed) over that text; the pairs found
-lead to rows through an inverted index (the rows of each pair, ascending). Keys (``key:``,
-and free text found in a key or an event name) lead to rows through each row's *shape*, its
-set of keys, which all spans of one kind share. Nothing per span runs in Python.
-``feedback:`` is answered by the file's `viewer.feedback.logic.FeedbackIndex`.
+New value text is *sealed* a few hundred KB at a time: split into words (`words`: runs of
+letters, digits, ``_`` and non-ASCII characters) and kept zstd-compressed in 16 KB chunks. A
+query term is a substring of a value when:
+
+* it is one word's worth of characters: it lies inside one word, so the words of the
+  vocabulary that contain it (``bytes.find`` over the vocabulary, far smaller than the text)
+  lead to the pairs through the postings word -> pairs. Exact, no text read;
+* it spans words or punctuation (``az.ai``, ``"overdue invoice"``): the pairs holding all its
+  words, each followed by the next with the term's separator (an 8-bit signature per posting),
+  are candidates; only the chunks holding candidates are decompressed and searched.
+
+Text not sealed yet is searched as it is. Pairs lead to rows through an inverted index (the
+rows of each pair, ascending). Keys (``key:``, and free text found in a key or an event name)
+lead to rows through each row's *shape*, its set of keys, which all spans of one kind share.
+Nothing per span or per word runs in Python. ``feedback:`` is answered by the file's
+`viewer.feedback.logic.FeedbackIndex`.
 
 Rows are indexed as a prefix ``0 .. rows``, batch by batch, by one writer thread
 (`add_batch`, `index_batches`); any thread may query meanwhile and sees a consistent
@@ -54,8 +64,8 @@ STATUS_MESSAGE_KEY = "otel.status_description"
 _SEP = b"\x1e"
 _SEP_STR = "\x1e"
 #: Pairs remembered for finding repeats. Past this many the table starts over, which bounds its
-#: memory (32 MB) when most values are unique, like ids; a value repeated after that is stored
-#: once more.
+#: memory (at most 64 MB) when most values are unique, like ids; a value repeated after that is
+#: stored once more.
 _DEDUP_PAIRS = 1 << 20
 _JSON_DEPTH = 4
 #: Entries moved at a time when the inverted index is merged.

@@ -6,9 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-#: Separates words in the vocabulary (and values in the text): never part of a word.
-SEP = 0x1E
-_SEP_BYTE = b"\x1e"
+_SEP_BYTE = b"\x1e"  # separates words in the vocabulary (and values in the text): never part of a word
 
 #: Bytes that make up words: ASCII letters, digits and ``_`` (as regex ``\w``), and every byte of a
 #: multi-byte UTF-8 character, so ``zürich`` and ``東京`` are words. A term made only of word bytes
@@ -24,21 +22,22 @@ SEGMENT_VALUES = 1 << 16
 
 _P = 0x100000001B3  # the multiplier of the words' polynomial hash (odd, so invertible mod 2**64)
 _MASK64 = (1 << 64) - 1
-_powers = np.ones(1, np.uint64)
-_inverse_powers = np.ones(1, np.uint64)
+_tables = (np.ones(1, np.uint64), np.ones(1, np.uint64))
 
 
 def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P**i`` and ``P**-i`` mod 2**64 for ``i <= n`` (grown on demand, shared)."""
-    global _powers, _inverse_powers
-    if len(_powers) <= n:
-        size = max(n + 1, 2 * len(_powers), 1 << 16)
+    """``P**i`` and ``P**-i`` mod 2**64 for ``i <= n``: grown on demand, shared by the indexing
+    threads of several files (replaced as one tuple, so a thread never sees one table grown)."""
+    global _tables
+    tables = _tables
+    if len(tables[0]) <= n:
+        size = max(n + 1, 2 * len(tables[0]), 1 << 16)
         p = np.full(size, _P, np.uint64)
         p[0] = 1
         q = np.full(size, pow(_P, -1, 1 << 64), np.uint64)
         q[0] = 1
-        _powers, _inverse_powers = np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64)
-    return _powers, _inverse_powers
+        tables = _tables = (np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64))
+    return tables
 
 
 def split_words(text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -80,7 +79,7 @@ def hash_bytes(data: bytes) -> int:
     return h ^ (len(data) << 48)
 
 
-def follower_signature(gaps: np.ndarray | int, next_ids: np.ndarray | int) -> np.ndarray:
+def follower_signature(gaps: np.ndarray, next_ids: np.ndarray) -> np.ndarray:
     """8 bits of what follows a word: the bytes up to the next word and that word's id. A phrase's
     candidates are the values where its words follow each other with its separators, give or take
     one chance in 256 per pair of words."""
@@ -121,7 +120,7 @@ def is_one_word(needle: bytes) -> bool:
 class Vocabulary:
     """The distinct words, in a few byte strings (``\\x1e`` before and after each word) that a term is
     searched in with ``bytes.find``: a vocabulary is far smaller than the text it comes from.
-    Word ids count up from 0 in order of arrival. One writer; readers use `snapshot`."""
+    Word ids count up from 0 as words arrive. One writer; readers use `snapshot`."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -167,7 +166,7 @@ class Vocabulary:
 
 class HashTable:
     """64-bit hash -> id, open addressing in two numpy arrays: looked up and filled for whole
-    arrays at once, with no Python object per entry (16 to 32 bytes an entry)."""
+    arrays at once, with no Python object per entry (kept at most half full: 32 to 64 bytes an entry)."""
 
     def __init__(self, bits: int = 12) -> None:
         self._bits = bits
