@@ -170,9 +170,10 @@ class HashTable:
 
     def __init__(self, bits: int = 12) -> None:
         self._bits = bits
-        self._keys = np.zeros(1 << bits, np.uint64)  # 0: empty (a word hashing to 0 is stored as 1)
+        self._keys = np.zeros(1 << bits, np.uint64)  # 0: an empty slot
         self._values = np.zeros(1 << bits, np.int64)
         self._count = 0
+        self._zero = -1  # the value of the hash 0, which has no slot
 
     def __len__(self) -> int:
         return self._count
@@ -186,10 +187,12 @@ class HashTable:
 
     def get(self, hashes: np.ndarray) -> np.ndarray:
         """The id of each hash, -1 for those not in the table."""
-        keys = np.where(hashes == 0, np.uint64(1), hashes)
+        keys = hashes
         out = np.full(len(keys), -1, np.int64)
-        slot = self._slots(keys)
-        todo = np.arange(len(keys))
+        zero = keys == 0
+        out[zero] = self._zero
+        todo = np.flatnonzero(~zero)
+        slot = self._slots(keys[todo])
         mask = (1 << self._bits) - 1
         while len(todo):
             k = self._keys.take(slot)
@@ -207,9 +210,14 @@ class HashTable:
             while (self._count + len(hashes)) * 2 > 1 << self._bits:
                 self._bits += 1
             self._keys, self._values = np.zeros(1 << self._bits, np.uint64), np.zeros(1 << self._bits, np.int64)
-            self._count = 0
+            self._count = int(self._zero >= 0)
             self._put(keys, vals)
-        self._put(np.where(hashes == 0, np.uint64(1), hashes), values)
+        zero = hashes == 0
+        if zero.any():
+            self._zero = int(values[zero][0])
+            self._count += 1
+            hashes, values = hashes[~zero], values[~zero]
+        self._put(hashes, values)
 
     def _put(self, keys: np.ndarray, values: np.ndarray) -> None:
         slot = self._slots(keys)
