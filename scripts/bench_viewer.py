@@ -19,6 +19,10 @@ With --unique-text the files carry a token of their copy of the seed in every te
 (scripts/bigtrace.py --unique-text), so the text index cannot share text between copies.
 
     python scripts/bench_viewer.py [--sizes 10000,100000,1000000] [--json] [--no-prompty-1m] [--unique-text]
+                                   [--keep DIR [--reuse]]
+
+``--keep DIR --reuse`` measures the files a previous run kept in DIR (``bench-1m.tracy``,
+``bench-1m-unique.tracy``) instead of writing them again.
 """
 
 from __future__ import annotations
