@@ -274,3 +274,17 @@ def test_queries_see_a_consistent_snapshot_while_the_index_grows(tmp_path, make_
         writer.join()
     assert not errors
     assert max(seen) == len(names) == 120 and len(seen) >= 2, sorted(seen)
+
+
+def test_a_short_part_of_many_words_is_found_in_all_of_them():
+    """More hits than a loop over them should take: the vocabulary is compared at once."""
+    vocab = words.Vocabulary()
+    text = " ".join(f"w{i}x{'ab' if i % 3 else 'ba'}" for i in range(5000)).encode()
+    starts, ends, hashes, _ = words.split_words(text)
+    ids = vocab.ids(text, starts, ends, hashes)
+    by_id = {int(i): text[a:b] for a, b, i in zip(starts.tolist(), ends.tolist(), ids.tolist())}
+    _, chunks = vocab.snapshot()
+    for part, after, before in ((b"xab", False, False), (b"ab", False, True), (b"w1", True, False), (b"x", False, False)):
+        got = {by_id[int(i)] for i in words.matching_words(chunks, part, after, before)}
+        want = {w for w in by_id.values() if (w.startswith(part) if after else True) and (w.endswith(part) if before else part in w)}
+        assert got == want and len(want) > 1000, part
