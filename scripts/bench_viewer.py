@@ -112,6 +112,7 @@ QUERIES = [
     ("negation", "-warehouse"),
     ("columns and text", "chat warehouse -status:error"),
     ("word in keys (broad)", "model"),
+    ("one letter, as typing starts", "e"),
 ]
 
 _SEARCH_JOB = r"""

@@ -197,6 +197,7 @@ def test_every_term_agrees_with_a_scan_of_the_recording(recorded):
         for w in re.split(r"[\x1e\s]+", t):
             terms.update({w, w[1:], w[:-1], w[1:-1]})
     terms.update({"s, t", "e o", ". ", ", ", "ai.i", "ü", "\u30bf\u30ef"})
+    terms.update("".join(truth.values()).replace("\x1e", ""))  # every single character, from its bits
     for term in sorted(t for t in terms if t):
         got = evaluate(Term(term), session.index, text)
         want = [term in truth[n] for n in names]

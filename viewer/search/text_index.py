@@ -174,6 +174,7 @@ class _Snapshot:
     tail_word: np.ndarray  # uint32
     tail_pair: np.ndarray  # uint32
     tail_follower: np.ndarray  # uint8
+    pair_chars: np.ndarray  # uint64 (sealed,): `words.CHAR_BITS` of the bytes each sealed value holds
     # Entries (row, pair), as an inverted index: the rows of pair p are main_rows[main_ptr[p] : main_ptr[p + 1]],
     # ascending, plus those in the tail of entries added since the last compaction.
     main_rows: np.ndarray  # uint32
@@ -223,6 +224,7 @@ class TextIndex:
         self._tail_word = _Column(np.uint32)
         self._tail_pair = _Column(np.uint32)
         self._tail_follower = _Column(np.uint8)
+        self._pair_chars = _Column(np.uint64)  # one per sealed value: which of words.CHAR_BITS it holds
         self._value_start = _Column(np.int64)
         self._value_start.extend([0])
         self._pair_key = _Column(np.uint32)
@@ -446,6 +448,7 @@ class TextIndex:
         self._tail_word.extend(ids)
         self._tail_pair.extend(pair)
         self._tail_follower.extend(followers)
+        self._pair_chars.extend(words.char_masks(text, local_start))
 
     def _publish(self) -> _Snapshot:
         vocab_count, vocabulary = self._vocabulary.snapshot()
@@ -455,6 +458,7 @@ class TextIndex:
             open_text=bytes(self._pending), open_base=int(self._value_start.data[self._sealed]),
             vocabulary=vocabulary, word_count=vocab_count, segments=tuple(self._segments),
             tail_word=self._tail_word.view(), tail_pair=self._tail_pair.view(), tail_follower=self._tail_follower.view(),
+            pair_chars=self._pair_chars.view(),
             main_rows=self._main_rows, main_ptr=self._main_ptr,
             entry_pair=self._entry_pair.view(), entry_row=self._entry_row.view(),
             row_shape=self._row_shape.view(), shape_ptr=self._shape_ptr.view(), shape_keys=self._shape_keys.view(),
@@ -471,7 +475,8 @@ class TextIndex:
     def memory_bytes(self) -> int:
         """Approximate memory of the index (text, words and arrays; not the writer's lookup tables)."""
         s = self._snap
-        arrays = (s.value_start, s.pair_key, s.chunk_first, s.tail_word, s.tail_pair, s.tail_follower, s.main_rows, s.main_ptr,
+        arrays = (s.value_start, s.pair_key, s.chunk_first, s.tail_word, s.tail_pair, s.tail_follower, s.pair_chars,
+                  s.main_rows, s.main_ptr,
                   s.entry_pair, s.entry_row, s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
         return (sum(len(c) for _, _, c in s.chunks) + len(s.open_text) + sum(a.nbytes for a in arrays)
                 + sum(len(b) + st.nbytes for _, b, st in s.vocabulary) + sum(g.nbytes for g in s.segments))  # fmt: skip
@@ -486,6 +491,10 @@ class TextIndex:
         if s.open_text:
             self._scan(s, s.open_text, s.open_base, needle, hit)
         if not s.sealed:
+            return hit
+        bit = words.char_bit(needle)
+        if bit is not None:
+            hit[: s.sealed] |= (s.pair_chars[: s.sealed] & np.uint64(bit)) != 0
             return hit
         if words.is_one_word(needle):
             # Inside one word wherever it occurs: the words that contain it are the answer.
@@ -509,6 +518,9 @@ class TextIndex:
             candidates &= found[: s.sealed]
             if not candidates.any():
                 return hit
+        # Only values holding every character of the term (as far as their bits tell) can hold it.
+        need = np.bitwise_or.reduce(words.CHAR_BITS[np.frombuffer(needle, np.uint8)])
+        candidates &= (s.pair_chars[: s.sealed] & need) == need
         self._verify(s, needle, candidates, hit)
         return hit
 

@@ -114,6 +114,35 @@ def is_one_word(needle: bytes) -> bool:
     return bool(needle) and all(c in _WORD_SET for c in needle)
 
 
+# --- characters of each value ------------------------------------------------------------------
+
+#: The 64 bytes whose presence each value records in a bit: ASCII letters (lower-cased text) and
+#: digits, ``_``, common punctuation, and bit 63 for any byte of a multi-byte character. A
+#: one-byte term among them is answered from these bits alone: a single letter occurs in nearly
+#: every word, so the postings of those words would be most of the index.
+_CHAR_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789_.,:;-/@#$%&*+=?!'\"()[]{}<>"
+CHAR_BITS = np.zeros(256, np.uint64)
+CHAR_BITS[np.frombuffer(_CHAR_BYTES, np.uint8)] = np.left_shift(np.uint64(1), np.arange(len(_CHAR_BYTES), dtype=np.uint64))
+CHAR_BITS[0x80:] = np.uint64(1) << np.uint64(63)
+assert len(_CHAR_BYTES) == 63
+
+
+def char_masks(text: bytes, starts: np.ndarray) -> np.ndarray:
+    """One uint64 per value of ``text`` (values starting at ``starts``, each ending with a
+    separator): the `CHAR_BITS` of the bytes it holds."""
+    if not len(starts):
+        return np.zeros(0, np.uint64)
+    return np.bitwise_or.reduceat(CHAR_BITS[np.frombuffer(text, np.uint8)], starts)
+
+
+def char_bit(needle: bytes) -> int | None:
+    """The bit that answers a one-byte term, or None."""
+    if len(needle) == 1 and needle[0] < 0x80:
+        bit = int(CHAR_BITS[needle[0]])
+        return bit or None
+    return None
+
+
 # --- vocabulary --------------------------------------------------------------------------------
 
 
