@@ -6,11 +6,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from datetime import datetime, timezone
 
 from . import __version__
 from .errors import TraceFileError
+from .otlp_json import replace_file, write_otlp_json
 from .framing import ScanReport, check_file_header, scan_frames
 from .reader import load, open_buffer
 from .stats import summarize
@@ -72,35 +72,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
     imported = read_any(args.input)
     for w in imported.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    folder = os.path.dirname(os.path.abspath(out))
-    fd, tmp = tempfile.mkstemp(prefix=".tracy-convert-", dir=folder)
-    os.close(fd)
-    try:
-        if out.endswith(".tracy"):
-            os.unlink(tmp)
-            from .encode import write_spans
+    if out.endswith(".tracy"):
+        from .encode import write_spans
 
-            write_spans(tmp, imported.spans, imported.feedback)
-        else:
-            _write_otlp(tmp, imported, lines=out.endswith(".jsonl"))
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        replace_file(out, lambda tmp: write_spans(tmp, imported.spans, imported.feedback), ".tracy-convert-")
+    else:
+        lines = out.endswith(".jsonl")
+        replace_file(out, lambda tmp: write_otlp_json(tmp, imported.spans, lines=lines), ".tracy-convert-")
     print(f"wrote {len(imported.spans):,} spans from {imported.format} to {out}")
     return 0
-
-
-def _write_otlp(path: str, imported, *, lines: bool) -> None:
-    from .otlp_json import spans_to_otlp
-
-    with open(path, "w", encoding="utf-8") as f:
-        if not lines:
-            f.write(json.dumps(spans_to_otlp(imported.spans), separators=(",", ":")) + "\n")
-            return
-        step = 512
-        for i in range(0, len(imported.spans), step):
-            f.write(json.dumps(spans_to_otlp(imported.spans[i : i + step]), separators=(",", ":")) + "\n")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

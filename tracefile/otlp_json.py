@@ -8,8 +8,11 @@ fields left out when they hold their default value.
 from __future__ import annotations
 
 import base64
+import json
 import math
-from typing import Any, Iterable
+import os
+import tempfile
+from typing import Any, Callable, Iterable, Sequence
 
 from .errors import TraceFileError
 from .model import Span, SpanEvent, SpanLink
@@ -153,6 +156,32 @@ def spans_to_otlp(spans: Iterable[Span], *, with_feedback: bool = True) -> dict[
     out: dict[str, Any] = {}
     _put(out, "resourceSpans", resource_spans)
     return out
+
+
+def write_otlp_json(path: str | os.PathLike[str], spans: Sequence[Span], *, lines: bool = False) -> None:
+    """Write ``spans`` to ``path`` as OTLP/JSON, the way ``opentelemetry-exporter-otlp-json-file``
+    does: one ExportTraceServiceRequest, or with ``lines`` one request per 512 spans per line."""
+    with open(path, "w", encoding="utf-8") as f:
+        if not lines:
+            f.write(json.dumps(spans_to_otlp(spans), separators=(",", ":")) + "\n")
+            return
+        for i in range(0, len(spans), 512):
+            f.write(json.dumps(spans_to_otlp(spans[i : i + 512]), separators=(",", ":")) + "\n")
+
+
+def replace_file(path: str | os.PathLike[str], write: Callable[[str], None], prefix: str = ".tracy-") -> None:
+    """Have ``write(tmp)`` create a new file beside ``path``, then put it in ``path``'s place in one
+    step: a reader never sees half a file, and a failed write leaves ``path`` as it was."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=folder)
+    os.close(fd)
+    os.unlink(tmp)  # `write` creates it (a .tracy writer wants a new file)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 # --- reading OTLP/JSON -----------------------------------------------------------------

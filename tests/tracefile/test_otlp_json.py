@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from opentelemetry.exporter.otlp.json.common.trace_encoder import encode_spans
@@ -136,3 +137,22 @@ def test_otlp_import_accepts_enum_names_and_base64_ids():
 def test_otlp_import_reports_malformed_input():
     with pytest.raises(tracefile.TraceFileError, match="not a valid OTLP/JSON"):
         otlp_to_spans({"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "soon"}]}]}]}, "x.json")
+
+
+def test_replace_file_puts_a_whole_new_file_in_place_or_leaves_the_old_one(tmp_path):
+    from tracefile.otlp_json import replace_file
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def fails(tmp: str) -> None:
+        with open(tmp, "w") as f:
+            f.write("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        replace_file(target, fails)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]  # no temporary file left
+    replace_file(target, lambda tmp: Path(tmp).write_text("new"))
+    assert target.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]

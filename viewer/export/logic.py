@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from typing import Any, Iterable, Sequence
 
 from tracefile import genai
 from tracefile.model import Span
-from tracefile.otlp_json import spans_to_otlp
+from tracefile.otlp_json import replace_file, write_otlp_json
 from tracefile.schema import Feedback
 
 from ..chat import logic as chat
@@ -343,14 +342,5 @@ def save_otlp_json(path: str | os.PathLike[str], spans: Iterable[Span], feedback
     ``opentelemetry-exporter-otlp-json-file`` and ``tracy convert`` write it; feedback goes along as
     GenAI evaluation events. The file is replaced in one step. Returns the number of spans written."""
     spans = _with_feedback(list(spans), feedback)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tracy-export-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(spans_to_otlp(spans), separators=(",", ":")) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    replace_file(path, lambda tmp: write_otlp_json(tmp, spans), ".tracy-export-")
     return len(spans)
