@@ -73,6 +73,16 @@ class Timeline:
         return int(value).to_bytes(8, "little").hex()
 
     @staticmethod
+    def span_id_key(hex_id: str) -> int | None:
+        """The `span_id` column's integer for a hex span id (its 8 bytes read little-endian);
+        None when ``hex_id`` is not 16 hex digits. The inverse of `span_id_hex`."""
+        try:
+            raw = bytes.fromhex(hex_id)
+        except ValueError:
+            return None
+        return int.from_bytes(raw, "little") if len(raw) == 8 else None
+
+    @staticmethod
     def trace_id_hex(value: np.ndarray) -> str:
         return value.tobytes().hex()
 

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracefile.columns import Timeline
 from tracefile.genai import CATEGORY_TOOL
 from tracefile.schema import STATUS_ERROR
 
 from . import activity, theme
 from .chat.widget import ChatView
 from .cost import file_summary_text, prices
-from .feedback.logic import span_id_key
 from .inspector.widget import SpanInspector
 from .loader import LoadResult, strip_path
 from .loading import Follower, Loader
@@ -550,7 +550,7 @@ class FileView(QWidget):
     def select_span_id(self, span_id: str) -> bool:
         """Select the span with this hex id in the current trace's timeline."""
         ix = self.session.index
-        key = span_id_key(span_id)
+        key = Timeline.span_id_key(span_id)
         if ix is None or key is None:
             return False
         hits = np.nonzero(ix.timeline.span_id == np.uint64(key))[0]

@@ -13,6 +13,7 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
+from tracefile.columns import Timeline
 from tracefile.schema import Feedback
 from viewer.feedback import logic
 from viewer.feedback.logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, FeedbackIndex, describe, sentiment
@@ -129,8 +130,9 @@ def test_sentiment_from_labels_and_scores() -> None:
 def test_no_index_and_no_records() -> None:
     empty = FeedbackIndex.build([], None)
     assert len(empty) == 0 and empty.summary() == "" and empty.for_row(3) == []
-    assert logic.span_id_key("zz") is None and logic.span_id_key("00ff") is None
-    assert logic.span_id_key("0100000000000000") == 1
+    assert Timeline.span_id_key("zz") is None and Timeline.span_id_key("00ff") is None
+    assert Timeline.span_id_key("0100000000000000") == 1
+    assert Timeline.span_id_hex(Timeline.span_id_key("0123456789abcdef")) == "0123456789abcdef"
     assert NONE == 0
 
 

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from tracefile import genai
+from tracefile.columns import Timeline
 from tracefile.feedback import is_user_feedback
 from tracefile.model import Span
 from tracefile.schema import Feedback
@@ -211,15 +212,6 @@ def _combine(marks: Iterable[int]) -> int:
     return EVALUATED if seen else NONE
 
 
-def span_id_key(hex_id: str) -> int | None:
-    """The timeline's integer for a hex span id (its 8 bytes read little-endian)."""
-    try:
-        raw = bytes.fromhex(hex_id)
-    except ValueError:
-        return None
-    return int.from_bytes(raw, "little") if len(raw) == 8 else None
-
-
 def _extends(previous: FeedbackIndex, records: Sequence[Feedback], rows: int) -> bool:
     """True when ``records`` and ``rows`` only add to what ``previous`` was built from."""
     k = len(previous.records)
@@ -247,7 +239,7 @@ def _resolve(
     keys = {
         i: k
         for i, fb in enumerate(records)
-        if not exact[i] and fb.span_id and (k := span_id_key(fb.span_id)) is not None
+        if not exact[i] and fb.span_id and (k := Timeline.span_id_key(fb.span_id)) is not None
     }  # fmt: skip
     if keys:
         lo = 0 if any(i >= old for i in keys) else old_rows  # old records: only new rows can match
