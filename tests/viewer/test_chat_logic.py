@@ -393,3 +393,12 @@ def _span(name: str, attributes: dict, *, events: list | None = None, span_id: s
         attributes=attributes,
         events=[SpanEvent(time_unix_nano=start + i, name=n, attributes=a) for i, (n, a) in enumerate(events or [])],
     )  # fmt: skip
+
+
+def test_inline_code_fences_any_backticks_inside():
+    from viewer.chat.logic import inline_code
+
+    assert inline_code("get_weather") == "`get_weather`"
+    assert inline_code("a`b") == "``a`b``"
+    assert inline_code("a``b") == "```a``b```"  # a run of two inside needs three outside
+    assert inline_code("`x`") == "`` `x` ``"

@@ -561,8 +561,10 @@ def _looks_json(text: str) -> bool:
         return False
 
 
-def _code(text: str) -> str:
-    ticks = "``" if "`" in text else "`"
+def inline_code(text: str) -> str:
+    """Markdown inline code whose backtick run is longer than any inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
@@ -573,16 +575,16 @@ def _part_markdown(part: Part) -> str:
     if part.kind == REASONING:
         return "\n".join(["> **Reasoning**", ">"] + [f"> {line}" if line else ">" for line in part.text.splitlines()])
     if part.kind == TOOL_CALL:
-        head = f"**Tool call** {_code(part.tool_name or '?')}"
+        head = f"**Tool call** {inline_code(part.tool_name or '?')}"
         if part.tool_call_id:
-            head += f" ({_code(part.tool_call_id)})"
+            head += f" ({inline_code(part.tool_call_id)})"
         return f"{head}\n\n{fenced(part.arguments or '', 'json')}"
     if part.kind == TOOL_RESULT:
         head = "**Tool result**"
         if part.tool_name:
-            head += f" of {_code(part.tool_name)}"
+            head += f" of {inline_code(part.tool_name)}"
         if part.tool_call_id:
-            head += f" ({_code(part.tool_call_id)})"
+            head += f" ({inline_code(part.tool_call_id)})"
         return f"{head}\n\n{fenced(part.text, 'json' if _looks_json(part.text) else '')}"
     if part.kind == URI:
         return f"<{part.uri}>" if part.uri else "*(link)*"

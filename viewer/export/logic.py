@@ -73,14 +73,6 @@ def _status_text(span: Span) -> str:
     return {0: "Unset", 1: "OK"}.get(span.status_code, span.status_name)
 
 
-def _code(text: str) -> str:
-    """Inline code whose backtick run is longer than any inside."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
 def _one_line(text: str, limit: int = CELL_LIMIT) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -127,7 +119,7 @@ def _facts(span: Span) -> str:
     facts = []
     model = genai.model(span.attributes)
     if model:
-        facts.append(f"**Model:** {_code(model)}")
+        facts.append(f"**Model:** {chat.inline_code(model)}")
     facts.append(f"**Duration:** {format_duration(span.duration_ns)}")
     tokens = _tokens_text(*_tokens(span))
     if tokens:
@@ -152,7 +144,7 @@ def _attribute_table(span: Span) -> str:
     if not rows:
         return ""
     lines = ["| Attribute | Value |", "|---|---|"]
-    lines += [f"| {_code(k)} | {_cell(v)} |" for k, v in rows]
+    lines += [f"| {chat.inline_code(k)} | {_cell(v)} |" for k, v in rows]
     return "\n".join(lines)
 
 
@@ -166,7 +158,7 @@ def _tool_spans_list(conv: chat.Conversation, trace_spans: Iterable[Span]) -> st
     for call_id, span_id in links.items():
         tool = by_id[span_id]
         error = f" · {_status_text(tool)}" if tool.status_code == 2 else ""
-        lines.append(f"- {_code(call_id)} → {_code(tool.name)} ({format_duration(tool.duration_ns)}){error}")
+        lines.append(f"- {chat.inline_code(call_id)} → {chat.inline_code(tool.name)} ({format_duration(tool.duration_ns)}){error}")
     return "\n".join(lines)
 
 
@@ -298,7 +290,7 @@ def trace_markdown(spans: Iterable[Span]) -> str:
     errors = sum(1 for s in spans if s.status_code == 2)
     tokens_in, tokens_out = _trace_tokens(spans)
     trace_ids = sorted({s.trace_id for s in spans})
-    facts = [f"**Trace:** {', '.join(_code(t) for t in trace_ids)}", f"**Duration:** {format_duration(end - start)}",
+    facts = [f"**Trace:** {', '.join(chat.inline_code(t) for t in trace_ids)}", f"**Duration:** {format_duration(end - start)}",
              f"**Spans:** {len(spans):,}", f"**Errors:** {errors:,}"]  # fmt: skip
     tokens = _tokens_text(tokens_in, tokens_out)
     if tokens:
