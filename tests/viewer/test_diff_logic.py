@@ -26,9 +26,6 @@ from .conftest import BASE_NS, MS
 
 # -- recordings ---------------------------------------------------------------------------
 
-_RECORDINGS: dict[tuple[str, ...], tracefile.TraceFile] = {}
-
-
 class Run:
     """One chat_app run: what the app saw, and the file it wrote."""
 
@@ -46,41 +43,35 @@ class Run:
         return self.trace_of(agent)
 
 
-_RUNS: dict[tuple[str, ...], Run] = {}
+_LOADED: dict[Path, tracefile.TraceFile] = {}
 
 
-def record_run(tmp_path_factory, *flags: str) -> Run:
-    """chat_app.py --steps sync,tools with `flags`, recorded once per test session."""
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
-
-    if flags not in _RUNS:
-        path = tmp_path_factory.mktemp("diff-run") / ("run-" + "-".join(f.strip("-") for f in flags) + ".tracy")
-        with ChatServer() as server:
-            done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools",
-                               "--path", str(path), *flags)  # fmt: skip
-        _RUNS[flags] = Run(e2e.last_json(done.stdout), tracefile.load(path), path)
-    return _RUNS[flags]
+def record_run(record_app, *flags: str) -> Run:
+    """chat_app.py --steps sync,tools with `flags`, recorded (and loaded) once per test session."""
+    path, out = record_app("chat_app.py", "--steps", "sync,tools", *flags)
+    if path not in _LOADED:
+        _LOADED[path] = tracefile.load(path)
+    return Run(out, _LOADED[path], path)
 
 
 @pytest.fixture
-def run_a(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--content")
+def run_a(record_app) -> Run:
+    return record_run(record_app, "--content")
 
 
 @pytest.fixture
-def run_a_again(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--content", "--variant", "a")
+def run_a_again(record_app) -> Run:
+    return record_run(record_app, "--content", "--variant", "a")
 
 
 @pytest.fixture
-def run_b(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--content", "--variant", "b")
+def run_b(record_app) -> Run:
+    return record_run(record_app, "--content", "--variant", "b")
 
 
 @pytest.fixture
-def run_off(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--no-content")
+def run_off(record_app) -> Run:
+    return record_run(record_app, "--no-content")
 
 
 def _app():

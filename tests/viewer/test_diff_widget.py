@@ -20,27 +20,13 @@ from viewer.diff.widget import (
     open_span_diff,
 )  # fmt: skip
 
-from .test_diff_logic import Run, _chats, record_run, write_semconv_run
+# run_a, run_b and run_off are the logic tests' recordings, shared as fixtures.
+from .test_diff_logic import Run, _chats, run_a, run_b, run_off, write_semconv_run  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
 def _light_theme(light_theme):
     """Every test here runs in the light palette."""
-
-
-@pytest.fixture
-def run_a(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--content")
-
-
-@pytest.fixture
-def run_b(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--content", "--variant", "b")
-
-
-@pytest.fixture
-def run_off(tmp_path_factory) -> Run:
-    return record_run(tmp_path_factory, "--no-content")
 
 
 @pytest.fixture(scope="module")
