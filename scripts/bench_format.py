@@ -38,6 +38,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 import tracefile
 from tracefile.columns import read_timeline
 from tracefile import synthetic
+from tracefile.otel import convert as convert_module
 from tracefile.otel.convert import spans_to_frames
 from tracefile.otel.exporter import TracyFileExporter
 from tracefile.framing import ScanReport, check_file_header
@@ -278,6 +279,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "spans": n, "batch": args.batch, "repeat": args.repeat, "seed": args.seed, "gc": args.gc,
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+        "compiled_scanner": convert_module.NATIVE,
     }  # fmt: skip
 
     t0 = time.perf_counter()
@@ -398,7 +400,8 @@ def print_report(out: dict[str, Any]) -> None:
     n = out["spans"]
     print(f"Tracy format benchmark: {n} spans in {out['batches']} batches of {out['batch']}, "
           f"{out['events_per_span']:.2f} events/span, best of {out['repeat']}, gc {'on' if out['gc'] else 'paused'}, "
-          f"Python {out['python']} on {out['cpus']} CPUs")  # fmt: skip
+          f"Python {out['python']} on {out['cpus']} CPUs, "
+          f"span scanner {'compiled' if out['compiled_scanner'] else 'in Python (not compiled here)'}")  # fmt: skip
     print(f"SDK span creation (start_span + attributes + events + end, no-op processor): "
           f"{out['sdk_create_us_per_span']:.1f} us/span")  # fmt: skip
     print()

@@ -55,20 +55,26 @@ MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
 _U32_MAX = 0xFFFFFFFF
 
 
+#: Attributes that make a span an HTTP call, a database call, or a traced function.
+HTTP_KEYS = ("http.request.method", "http.method")
+DATABASE_KEYS = ("db.system", "db.system.name")
+FUNCTION_KEY = "code.function.name"
+
+
 def category(name: str, attrs: Mapping[str, Any]) -> int:
     op = attrs.get("gen_ai.operation.name")
     if op is not None:
         cat = _OPERATIONS.get(op)
         if cat is not None:
             return cat
-    if "http.request.method" in attrs or "http.method" in attrs:
+    if HTTP_KEYS[0] in attrs or HTTP_KEYS[1] in attrs:
         return CATEGORY_HTTP
-    if "db.system" in attrs or "db.system.name" in attrs:
+    if DATABASE_KEYS[0] in attrs or DATABASE_KEYS[1] in attrs:
         return CATEGORY_DATABASE
     for prefix, cat in _NAME_PREFIXES:
         if name.startswith(prefix):
             return cat
-    if "code.function.name" in attrs:
+    if FUNCTION_KEY in attrs:
         return CATEGORY_FUNCTION
     return CATEGORY_OTHER
 

@@ -15,7 +15,7 @@ import sys
 from array import array
 from itertools import accumulate
 from operator import is_not
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
@@ -194,16 +194,166 @@ def spans_to_frames(
     return columns, details
 
 
+class _Scanned(NamedTuple):
+    """What one pass over a batch's spans gives, before redaction: the timeline columns
+    packed, the details as the spans hold them. Both scanners (`_scan_python` and the
+    compiled `_scan.scan`) return exactly this."""
+
+    trace_id: bytes
+    span_id: bytes
+    parent_span_id: bytes
+    start_time: bytes  # relative to base
+    duration: bytes
+    name: bytes
+    kind: bytes
+    status_code: bytes
+    flags: bytes
+    resource: bytes
+    scope: bytes
+    category: bytes
+    model: bytes
+    input_tokens: bytes
+    output_tokens: bytes
+    cache_read: dict[int, int]  # sparse: span index -> tokens
+    reasoning: dict[int, int]
+    attributes: list[Any]
+    events: list[tuple]  # every event of the batch, flat, times relative to their span's start
+    event_counts: list[int]
+    links: list[list[Any]]  # an empty list per span; raw_links fills some
+    raw_links: dict[int, Any]  # span index -> the span's links as it holds them
+    status_message: dict[int, str]
+    trace_state: dict[int, Any]  # span index -> a non-empty TraceState
+    dropped: dict[int, tuple[int, int, int]]
+    base_time: int
+    max_end: int
+
+
+class _Tables:
+    """A batch's resource and scope tables, filled as spans point at new ones."""
+
+    def __init__(self, redactor: Redactor | None) -> None:
+        self.redactor = redactor
+        self.resources: list[Resource] = []
+        self.scopes: list[Scope] = []
+        self._res: dict[int, int] = {}
+        self._scopes: dict[int, int] = {}
+
+    def resource(self, res: Any) -> int:
+        r = self._res.get(id(res))
+        if r is None:
+            r = self._res[id(res)] = len(self.resources)
+            self.resources.append(_resource(res, self.redactor))
+        return r
+
+    def scope(self, sc: Any) -> int:
+        s = self._scopes.get(id(sc))
+        if s is None:
+            s = self._scopes[id(sc)] = len(self.scopes)
+            self.scopes.append(_scope(sc))
+        return s
+
+
+def _members(enum: Any) -> tuple:
+    """An enum's members in value order, if their values are 0, 1, 2, ... (what `_scan` expects)."""
+    members = tuple(sorted(enum, key=lambda m: m.value))
+    return members if [m.value for m in members] == list(range(len(members))) else ()
+
+
+try:  # the compiled scanner, built at install time when a C compiler is there
+    from . import _scan as _compiled
+except ImportError:  # pragma: no cover - depends on the installation
+    _compiled = None
+_KINDS = _members(SpanKind)
+_CODES = _members(StatusCode)
+#: Whether the compiled scanner can run here (it packs columns in the host's byte order).
+NATIVE = _compiled is not None and _FAST and not _BIG_ENDIAN_HOST and bool(_KINDS) and bool(_CODES)
+
+
+def _scan_compiled(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -> _Scanned | None:
+    """The compiled scanner's result, or None when it does not take this batch."""
+    try:
+        got = _compiled.scan(  # type: ignore[union-attr]
+            spans if type(spans) is list else list(spans), names, ReadableSpan, BoundedAttributes, BoundedList,
+            TraceState, _KINDS, _CODES, tables.resource, tables.scope, OTLP_FLAG_HAS_IS_REMOTE, _REMOTE_PARENT,
+        )  # fmt: skip
+    except Exception:  # the Python scanner meets the same value and says what is wrong
+        return None
+    return None if got is None else _Scanned(*got)
+
+
 def convert(
     spans: Sequence[Any], batch_id: int, redactor: Redactor | None = None
 ) -> tuple[SpanColumns, SpanDetails, int]:
     """`spans_to_frames`, plus the latest end time in the batch (for the writer's index)."""
-    names: dict[str, int] = {}
-    res_index: dict[int, int] = {}
-    scope_index: dict[int, int] = {}
-    resources: list[Resource] = []
-    scopes: list[Scope] = []
+    scanned = None
+    if NATIVE:
+        names: dict[str, int] = {}
+        tables = _Tables(redactor)
+        scanned = _scan_compiled(spans, names, tables)
+    if scanned is None:
+        names = {}
+        tables = _Tables(redactor)
+        scanned = _scan_python(spans, names, tables)
+    return _frames(scanned, batch_id, names, tables, redactor)
 
+
+def _frames(
+    scanned: _Scanned, batch_id: int, names: dict[str, int], tables: _Tables, redactor: Redactor | None
+) -> tuple[SpanColumns, SpanDetails, int]:
+    """The two payloads of a scanned batch, with ``redactor`` applied to every recorded value."""
+    flat = scanned.events
+    attributes = scanned.attributes
+    status_message = scanned.status_message
+    links = scanned.links
+    if redactor is not None:
+        # All at once, after the scan: the batch's new values are checked for secrets in one pass.
+        attributes, flat = _redact(redactor, attributes, flat)
+        if status_message:
+            status_message = {i: redactor.text(d) for i, d in status_message.items()}
+    for i, span_links in scanned.raw_links.items():
+        links[i] = [_link(lk, redactor) for lk in span_links]
+    count = len(attributes)
+    columns = SpanColumns(
+        batch_id=batch_id,
+        count=count,
+        base_time=scanned.base_time,
+        strings=list(names),
+        resources=tables.resources,
+        scopes=tables.scopes,
+        trace_id=scanned.trace_id,
+        span_id=scanned.span_id,
+        parent_span_id=scanned.parent_span_id,
+        start_time=scanned.start_time,
+        duration=scanned.duration,
+        name=scanned.name,
+        kind=scanned.kind,
+        status_code=scanned.status_code,
+        flags=scanned.flags,
+        resource=scanned.resource,
+        scope=scanned.scope,
+        category=scanned.category,
+        model=scanned.model,
+        input_tokens=scanned.input_tokens,
+        output_tokens=scanned.output_tokens,
+        cache_read_tokens=_sparse_column(scanned.cache_read, count),
+        reasoning_tokens=_sparse_column(scanned.reasoning, count),
+    )
+    details = SpanDetails(
+        batch_id=batch_id,
+        count=count,
+        attributes=attributes,
+        events=_per_span(flat, scanned.event_counts),  # type: ignore[arg-type]
+        links=links,  # type: ignore[arg-type]
+        status_message=status_message,
+        trace_state={i: _trace_state(ts) for i, ts in scanned.trace_state.items()},
+        dropped=scanned.dropped,
+    )
+    return columns, details, scanned.max_end
+
+
+def _scan_python(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -> _Scanned:
+    """One pass over a batch's spans, in Python: SDK spans through their private fields,
+    anything else through the public ReadableSpan API. The reference for `_scan.scan`."""
     trace_ids: list[int] = []
     span_ids: list[int] = []
     parent_ids: list[int] = []
@@ -225,14 +375,17 @@ def convert(
     attributes: list[Any] = []
     queues: list[Any] = []  # each span's events, as the span holds them
     links: list[list[Any]] = []
+    raw_links: dict[int, Any] = {}
     status_message: dict[int, str] = {}
-    trace_state: dict[int, str] = {}
+    trace_state: dict[int, Any] = {}
     dropped: dict[int, tuple[int, int, int]] = {}
 
     # Loop invariants bound to locals: this loop runs once per span the app makes.
     OPCAT = _OPERATION_CATEGORY
     ENUM = _ENUM_INT
     fast = _FAST
+    resource_index = tables.resource
+    scope_index = tables.scope
     last_res = last_sc = _UNSET
     r = s = 0
     for i, span in enumerate(spans):
@@ -317,23 +470,17 @@ def convert(
         kind_col.append(kind)
         status_col.append(code)
         if description:
-            status_message[i] = description if redactor is None else redactor.text(description)
+            status_message[i] = description
         if ts:
-            trace_state[i] = _trace_state(ts)
+            trace_state[i] = ts
 
         if res is not last_res:
             last_res = res
-            r = res_index.get(id(res))
-            if r is None:
-                r = res_index[id(res)] = len(resources)
-                resources.append(_resource(res, redactor))
+            r = resource_index(res)
         res_col.append(r)
         if sc is not last_sc:
             last_sc = sc
-            s = scope_index.get(id(sc))
-            if s is None:
-                s = scope_index[id(sc)] = len(scopes)
-                scopes.append(_scope(sc))
+            s = scope_index(sc)
         scope_col.append(s)
 
         # genai.category, genai.tokens and genai.model with their common lookups inlined: same values.
@@ -368,28 +515,17 @@ def convert(
             model_col.append(0)
         attributes.append(plain)
         queues.append(span_events or ())
-        links.append([_link(lk, redactor) for lk in span_links] if span_links else [])
+        links.append([])
+        if span_links:
+            raw_links[i] = span_links
+
 
     flat, event_counts = _events(queues, starts)
-    if redactor is not None:
-        # All at once, after the loop: the batch's new values are checked for secrets in one pass.
-        attributes, flat = _redact(redactor, attributes, flat)
-    events = _per_span(flat, event_counts)
-
     base = min(starts) if starts else 0
-    count = len(name_col)
     # One join over a comprehension costs less than a to_bytes call and an append per span.
-    trace_id = b"".join([t.to_bytes(16, "big") for t in trace_ids])
-    span_id = b"".join([t.to_bytes(8, "big") for t in span_ids])
-    columns = SpanColumns(
-        batch_id=batch_id,
-        count=count,
-        base_time=base,
-        strings=list(names),
-        resources=resources,
-        scopes=scopes,
-        trace_id=trace_id,
-        span_id=span_id,
+    return _Scanned(
+        trace_id=b"".join([t.to_bytes(16, "big") for t in trace_ids]),
+        span_id=b"".join([t.to_bytes(8, "big") for t in span_ids]),
         parent_span_id=b"".join([t.to_bytes(8, "big") for t in parent_ids]),
         start_time=packed("Q", [t - base for t in starts]),
         duration=packed("Q", [e - t for t, e in zip(starts, ends)]),
@@ -403,17 +539,16 @@ def convert(
         model=packed("I", model_col),
         input_tokens=packed("I", in_tok),
         output_tokens=packed("I", out_tok),
-        cache_read_tokens=_sparse_column(cache_read, count),
-        reasoning_tokens=_sparse_column(reasoning, count),
-    )
-    details = SpanDetails(
-        batch_id=batch_id,
-        count=count,
+        cache_read=cache_read,
+        reasoning=reasoning,
         attributes=attributes,
-        events=events,  # type: ignore[arg-type]
-        links=links,  # type: ignore[arg-type]
+        events=flat,
+        event_counts=event_counts,
+        links=links,
+        raw_links=raw_links,
         status_message=status_message,
         trace_state=trace_state,
         dropped=dropped,
+        base_time=base,
+        max_end=max(ends) if ends else 0,
     )
-    return columns, details, max(ends) if ends else 0
