@@ -97,7 +97,9 @@ REDACTORS = {
 @needs_compiled
 @pytest.mark.parametrize("redaction", sorted(REDACTORS))
 @pytest.mark.parametrize(
-    "make", [rich_spans, _genai_spans, lambda: synthetic.make_spans(600, seed=3)], ids=["rich", "genai", "synthetic"]
+    "make",
+    [rich_spans, _genai_spans, lambda: synthetic.make_spans(600, seed=3), lambda: rich_spans()[:1], lambda: []],
+    ids=["rich", "genai", "synthetic", "one-span", "empty"],
 )
 def test_the_compiled_scanner_gives_the_python_scanners_frames(make, redaction):
     spans = make()

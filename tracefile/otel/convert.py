@@ -1,12 +1,19 @@
 """Pure conversion of OpenTelemetry ReadableSpans into one spans frame and one span-details frame.
 
 This runs on the exporter's thread for every span the app makes, so it is
-written for speed: SDK spans are read through their private fields (public
-properties copy events and links into new tuples and wrap attributes in
-proxies), and attribute dictionaries are handed to msgspec as they are.
-Objects that are not SDK spans go through the public ReadableSpan API.
-Redaction runs once per batch, after conversion (`Redactor.batch`), so that
-the batch's new values are checked for secrets in one pass.
+written for speed. A batch is converted in two steps:
+
+* a scan reads every span once and packs the timeline columns. SDK spans are
+  read through their private fields (public properties copy events and links
+  into new tuples and wrap attributes in proxies), and attribute dictionaries
+  are handed on as they are. Objects that are not SDK spans go through the
+  public ReadableSpan API. The scan is `_scan_python` below, or the same loop
+  compiled (`_scan.pyx`) where the package was built with a C compiler; the
+  compiled one declines batches of any other shape, and the Python one is the
+  reference that tests hold it to;
+* `_frames` then applies redaction once per batch (`Redactor.batch`), so that
+  the batch's new values are checked for secrets in one pass, and builds the
+  two payloads.
 """
 
 from __future__ import annotations
