@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the .tracy format against OTLP exporters on one synthetic GenAI corpus.
 
-    python scripts/bench_format.py [--spans 20000] [--batch 512] [--repeat 5] [--json]
+    python scripts/bench_format.py [--spans 20000] [--batch 512] [--repeat 9] [--json]
 
 Every exporter gets the same batches of finished SDK spans (the corpus split
 like BatchSpanProcessor splits it) and writes a real file in a temporary
@@ -301,21 +301,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     decoders: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="tracy-bench-") as tmp:
         best: dict[str, float] = {}
+        rounds: dict[str, list[float]] = {}
         files: dict[str, Path] = {}
         once = Timer(1, args.gc)
         for round_ in range(args.repeat):
             t, _ = once.best(make_spans)
             best["sdk"] = min(best.get("sdk", t), t)
+            rounds.setdefault("sdk", []).append(t)
             for name, _desc, fn in chosen:
                 path = Path(tmp) / f"{name}.{round_}.out"
                 t, _ = once.best(lambda i: fn(batches, path))
                 best[name] = min(best.get(name, t), t)
+                rounds.setdefault(name, []).append(t)
                 if name in files:
                     path.unlink()
                 else:
                     files[name] = path
             _progress(args, f"round {round_ + 1} of {args.repeat} done")
         out["sdk_create_us_per_span"] = best["sdk"] / n * 1e6
+        out["rounds_us_per_span"] = {k: [t / n * 1e6 for t in v] for k, v in rounds.items()}
         del plans
         for name, desc, _fn in chosen:
             t = best[name]
@@ -427,6 +431,18 @@ def print_report(out: dict[str, Any]) -> None:
               f"msgpack encode {st['encode_us_per_span']:.1f}, zstd {st['compress_us_per_span']:.1f}; "
               f"columns {st['columns_raw_bytes'] / n:.0f} -> {st['columns_zstd_bytes'] / n:.0f} B/span, "
               f"details {st['details_raw_bytes'] / n:.0f} -> {st['details_zstd_bytes'] / n:.0f} B/span")  # fmt: skip
+    rounds = out.get("rounds_us_per_span", {})
+    if "tracy" in rounds and "sdk" in rounds:
+        print()
+        print("round by round (us/span; each round runs the SDK and every exporter once, in this order):")
+        for name in ("sdk", "tracy", BASELINE_SPEED):
+            if name in rounds:
+                print(f"  {name:<16}" + "".join(f"{v:>8.1f}" for v in rounds[name]))
+        paired = [t / s for t, s in zip(rounds["tracy"], rounds["sdk"])]
+        print(f"  {'tracy / sdk':<16}" + "".join(f"{v:>8.3f}" for v in paired))
+        if BASELINE_SPEED in rounds:
+            speed = [j / t for j, t in zip(rounds[BASELINE_SPEED], rounds["tracy"])]
+            print(f"  {'json-file / tracy':<16}" + "".join(f"{v:>8.2f}" for v in speed))
     print()
     print("targets")
     for t in out["targets"]:
@@ -444,7 +460,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--spans", type=int, default=20000, help="corpus size (default 20000)")
     ap.add_argument("--batch", type=int, default=512, help="spans per export() call (default 512, as BatchSpanProcessor)")
-    ap.add_argument("--repeat", type=int, default=5, help="rounds (exporters) and runs (decoders) per timing; the best counts (default 5)")
+    # 9: on the shared 2-core machine one round can take 1.8x another (the round-by-round table shows it),
+    # and 5 rounds sometimes held no quiet moment for the SDK or for an exporter.
+    ap.add_argument("--repeat", type=int, default=9, help="rounds (exporters) and runs (decoders) per timing; the best counts (default 9)")
     ap.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     ap.add_argument("--gc", action="store_true", help="leave the garbage collector on while timing")
     ap.add_argument("--only", nargs="*", metavar="EXPORTER", help="run only these exporters (and their decoders)")

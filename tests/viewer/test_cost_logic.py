@@ -210,7 +210,7 @@ def test_old_file_without_cache_columns_is_priced_from_input_and_output() -> Non
     assert tl.cache_read_tokens.tolist() == [0] * len(tl) and tl.reasoning_tokens.tolist() == [0] * len(tl)
     costs = price_spans(tl, default_table())
     assert costs.cost.sum() == pytest.approx(120 * 2.5 / 1e6) and costs.unpriced_models == []
-    assert file_summary_text(file_totals(tl, costs)) == "120 tokens · $0.0003"
+    assert file_summary_text(file_totals(tl, costs)) == "120 tokens · $0.00030"
 
 
 def test_attribute_totals_read_every_kind_from_a_span() -> None:
@@ -232,7 +232,8 @@ def test_attribute_totals_read_every_kind_from_a_span() -> None:
 
 @pytest.mark.parametrize(
     "amount, text",
-    [(0, "$0"), (4e-7, "<$0.000001"), (0.00001995, "$0.00002"), (0.00034, "$0.00034"), (0.0003, "$0.0003"), (0.0034, "$0.0034"), (0.00999, "$0.01"),
+    [(0, "$0"), (4e-7, "<$0.000001"), (0.00001995, "$0.000020"), (0.00002, "$0.000020"), (0.000028, "$0.000028"),
+     (0.0000996, "$0.00010"), (0.00034, "$0.00034"), (0.0003, "$0.00030"), (0.0034, "$0.0034"), (0.00999, "$0.01"),
      (0.42, "$0.42"), (12.3, "$12.30"), (999.999, "$1,000"), (1234.5, "$1,234")],
 )  # fmt: skip
 def test_format_cost(amount: float, text: str) -> None:

@@ -419,7 +419,7 @@ def attribute_totals(attributes: dict[str, Any], table: PriceTable) -> Totals:
 
 
 def format_cost(amount: float, currency: str = "USD") -> str:
-    """``$0.0034``, ``$0.42``, ``$12.30``, ``$1,234``; other currencies as ``0.42 EUR``."""
+    """``$0.000020``, ``$0.0034``, ``$0.42``, ``$12.30``, ``$1,234``; other currencies as ``0.42 EUR``."""
     if not math.isfinite(amount):
         return "–"
     a = abs(amount)
@@ -427,8 +427,13 @@ def format_cost(amount: float, currency: str = "USD") -> str:
         text = "0"
     elif a < 0.000001:
         text = "<0.000001"
-    elif round(a, -math.floor(math.log10(a)) + 1) < 0.01:  # two significant digits
-        text = f"{a:.{-math.floor(math.log10(a)) + 1}f}".rstrip("0")
+    elif round(a, -math.floor(math.log10(a)) + 1) < 0.01:
+        # Two significant digits, trailing zero kept, so that a column reads evenly: $0.000020 over $0.000028.
+        exponent = math.floor(math.log10(a))
+        digits = 1 - exponent
+        if round(a, digits) >= 10.0 ** (exponent + 1):  # rounding carried into the next digit (0.0000996)
+            digits -= 1
+        text = f"{a:.{digits}f}"
     elif round(a, 2) < 1000:
         text = f"{a:.2f}"
     else:
