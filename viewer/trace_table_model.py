@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QFont
 
 from . import theme
 from .cost import logic as cost
+from .cost import span_prices
 from .cost.store import prices
 from .tracedata import TraceIndex
 from .traces import format_duration, format_tokens
@@ -178,8 +179,7 @@ class TraceTableModel(QAbstractTableModel):
                 self._usage = cost.Usage(*(np.zeros(0, np.int64),) * 4, np.zeros(0), np.zeros(0, np.int64))
             else:
                 tl = ix.timeline
-                costs = cost.price_spans(tl, table.table)
-                self._usage = cost.rollup(tl, costs, ix.trace, len(ix.traces), ix.counted)
+                self._usage = cost.rollup(tl, span_prices(tl), ix.trace, len(ix.traces), ix.counted)
             self._usage_key = key
         return self._usage
 

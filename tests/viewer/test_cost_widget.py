@@ -16,7 +16,7 @@ from PySide6.QtGui import QKeySequence
 import tracefile
 from tests.helpers import e2e
 from viewer import theme
-from viewer.cost import file_summary_text, prices
+from viewer.cost import file_summary_text, prices, span_prices
 from viewer.cost.logic import default_table, format_cost
 from viewer.cost.model import CACHED, INPUT, MODEL, OUTPUT, REASONING, PriceTableModel
 from viewer.cost.store import PriceStore
@@ -260,6 +260,21 @@ def test_waterfall_tooltip_and_inspector_header_show_tokens_by_kind_and_cost(qtb
     tool = next(r for r in ix.trace_rows(0) if ix.name(int(r)) == "execute_tool get_weather")
     inspector.set_span(session.span(int(tool)))
     assert inspector.usage_label.isHidden()
+
+
+def test_the_status_line_and_the_trace_list_price_the_spans_once(agent_file, qtbot) -> None:
+    session, model = _table_model(agent_file)
+    tl = session.index.timeline
+    first = span_prices(tl)
+    model.usage()
+    file_summary_text(session.index)
+    assert span_prices(tl) is first  # asked three times, priced once
+    table = prices().table.copy()
+    table.entries[0] = type(table.entries[0])("gpt-4o*", 2.5, 20.0, 1.25)
+    with qtbot.waitSignal(prices().changed):
+        prices().set_table(table)
+    again = span_prices(tl)
+    assert again is not first and again.cost.sum() > first.cost.sum()  # new prices, new costs
 
 
 def test_file_summary_for_the_status_line(agent_file) -> None:

@@ -12,14 +12,19 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Qt is imported only when these are used, so `viewer.cost.logic` stays Qt-free
     from tracefile.columns import Timeline
 
     from ..tracedata import TraceIndex
+    from .logic import SpanCosts
     from .store import PriceStore
     from .widget import PriceTableDialog
+
+# The last timeline priced: (the timeline, its length, the price table's version, the costs).
+_last: tuple[weakref.ref, int, int, SpanCosts] | None = None
 
 
 def prices() -> PriceStore:
@@ -40,8 +45,23 @@ def file_summary_text(index: TraceIndex | Timeline | None) -> str:
     if index is None:
         return ""
     timeline, counted = (index, None) if isinstance(index, Timeline) else (index.timeline, index.counted)
-    costs = logic.price_spans(timeline, prices().table)
-    return logic.file_summary_text(logic.file_totals(timeline, costs, counted))
+    return logic.file_summary_text(logic.file_totals(timeline, span_prices(timeline), counted))
+
+
+def span_prices(timeline: Timeline) -> SpanCosts:
+    """Every span of ``timeline`` priced at the current prices. The status line and the trace
+    list both ask after each load and each price change: the spans are priced once for both."""
+    from . import logic
+
+    global _last
+    table = prices()
+    if _last is not None:
+        ref, length, version, costs = _last
+        if ref() is timeline and length == len(timeline) and version == table.version:
+            return costs
+    costs = logic.price_spans(timeline, table.table)
+    _last = (weakref.ref(timeline), len(timeline), table.version, costs)
+    return costs
 
 
 def open_price_table(parent=None) -> PriceTableDialog:

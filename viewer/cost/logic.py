@@ -245,10 +245,21 @@ def price_spans(tl: Timeline, table: PriceTable) -> SpanCosts:
     """Cost every span: each distinct model name is resolved once, the rest is array arithmetic
     over the spans that report tokens."""
     n = len(tl)
-    tin, tout = tl.input_tokens, tl.output_tokens
-    n_ids = len(tl.names) + 1
-    rows = np.flatnonzero((tin | tout) != 0)
+    rows = np.flatnonzero((tl.input_tokens | tl.output_tokens) != 0)
+    part, bad, prices, missing = _price_rows(tl, rows, table)
+    cost = np.zeros(n)
+    cost[rows] = part
+    unpriced = np.zeros(n, bool)
+    unpriced[rows[bad]] = True
+    return SpanCosts(cost, unpriced, missing, prices, table.currency)
+
+
+def _price_rows(tl: Timeline, rows: np.ndarray, table: PriceTable) -> tuple[np.ndarray, np.ndarray, dict[int, Price], list[str]]:
+    """Cost of each of ``rows``, which of them have no price, the price row of each model id
+    that has one, and the sorted names of those that have none."""
+    tin, tout = tl.input_tokens[rows], tl.output_tokens[rows]
     model = tl.model[rows]
+    n_ids = len(tl.names) + 1
     used = np.flatnonzero(np.bincount(model, minlength=n_ids))
     # Per model id: price of input, cached input, output and reasoning; NaN for "no price".
     rates = np.full((4, max(n_ids, int(model.max(initial=0)) + 1)), np.nan)
@@ -262,22 +273,17 @@ def price_spans(tl: Timeline, table: PriceTable) -> SpanCosts:
             continue
         prices[mid] = price
         rates[:, mid] = (price.input, _or(price.cached_input, price.input), price.output, _or(price.reasoning, price.output))
-    fin, fout = tin[rows], tout[rows]
-    cached = np.minimum(tl.cache_read_tokens[rows], fin)
-    reasoning = np.minimum(tl.reasoning_tokens[rows], fout)
+    cached = np.minimum(tl.cache_read_tokens[rows], tin)
+    reasoning = np.minimum(tl.reasoning_tokens[rows], tout)
     # np.take from a small table is several times faster than fancy-indexing a 2-D one.
-    part = (fin - cached) * np.take(rates[0], model)
+    part = (tin - cached) * np.take(rates[0], model)
     part += cached * np.take(rates[1], model)
-    part += (fout - reasoning) * np.take(rates[2], model)
+    part += (tout - reasoning) * np.take(rates[2], model)
     part += reasoning * np.take(rates[3], model)
     part /= PER
     bad = np.isnan(part)
     part[bad] = 0.0
-    cost = np.zeros(n)
-    cost[rows] = part
-    unpriced = np.zeros(n, bool)
-    unpriced[rows[bad]] = True
-    return SpanCosts(cost, unpriced, sorted(set(missing)), prices, table.currency)
+    return part, bad, prices, sorted(set(missing))
 
 
 def span_costs(tl: Timeline, table: PriceTable) -> np.ndarray:
@@ -353,48 +359,35 @@ class Totals:
 def file_totals(tl: Timeline, costs: SpanCosts, counted: np.ndarray | None = None) -> Totals:
     """Totals over the counted spans of the file (see `rollup`)."""
     rows = _counted_rows(tl, counted)
-    tin, tout = tl.input_tokens[rows], tl.output_tokens[rows]
-    unpriced = costs.unpriced[rows]
-    model = tl.model[rows]
-    # Names and price rows of the counted spans only, so a total never names a model it left out.
-    missing = {tl.names[m - 1] if m else NO_MODEL for m in np.unique(model[unpriced]).tolist()}
-    labels = {costs.prices[m].label for m in np.unique(model[~unpriced]).tolist() if m in costs.prices}
-    return Totals(
-        int(tin.sum(dtype=np.uint64)), int(tout.sum(dtype=np.uint64)),
-        int(np.minimum(tl.cache_read_tokens[rows], tin).sum(dtype=np.uint64)),
-        int(np.minimum(tl.reasoning_tokens[rows], tout).sum(dtype=np.uint64)),
-        float(costs.cost[rows].sum()), int(unpriced.sum()), tuple(sorted(missing)), tuple(sorted(labels)), costs.currency,
-    )  # fmt: skip
+    return _totals(tl, rows, costs.cost[rows], costs.unpriced[rows], costs.prices, costs.currency)
 
 
 def rows_totals(tl: Timeline, rows: np.ndarray, table: PriceTable) -> Totals:
     """Totals over some rows (one trace, one span), with the price rows and unpriced models they used."""
     rows = np.asarray(rows, np.int64)
+    with_tokens = np.flatnonzero((tl.input_tokens[rows] | tl.output_tokens[rows]) != 0)
+    part, bad, prices, _ = _price_rows(tl, rows[with_tokens], table)
+    cost = np.zeros(len(rows))
+    cost[with_tokens] = part
+    unpriced = np.zeros(len(rows), bool)
+    unpriced[with_tokens[bad]] = True
+    return _totals(tl, rows, cost, unpriced, prices, table.currency)
+
+
+def _totals(
+    tl: Timeline, rows: np.ndarray, cost: np.ndarray, unpriced: np.ndarray, prices: dict[int, Price], currency: str
+) -> Totals:
+    """Totals over ``rows``, given each one's cost and whether it went unpriced."""
     tin, tout = tl.input_tokens[rows], tl.output_tokens[rows]
-    models = tl.model[rows]
-    ins = (tin > 0) | (tout > 0)
-    cost = 0.0
-    unpriced = 0
-    missing: set[str] = set()
-    labels: set[str] = set()
-    cached = np.minimum(tl.cache_read_tokens[rows], tin)
-    reasoning = np.minimum(tl.reasoning_tokens[rows], tout)
-    resolved: dict[int, Price | None] = {}
-    for i in np.nonzero(ins)[0].tolist():
-        mid = int(models[i])
-        name = tl.names[mid - 1] if 0 < mid <= len(tl.names) else ""
-        if mid not in resolved:
-            resolved[mid] = table.resolve(name)
-        price = resolved[mid]
-        if price is None:
-            unpriced += 1
-            missing.add(name or NO_MODEL)
-            continue
-        labels.add(price.label)
-        cost += price.cost(int(tin[i]), int(tout[i]), int(cached[i]), int(reasoning[i]))
+    model = tl.model[rows]
+    # Names and price rows of these spans only, so a total never names a model it left out.
+    missing = {tl.names[m - 1] if 0 < m <= len(tl.names) else NO_MODEL for m in np.unique(model[unpriced]).tolist()}
+    labels = {prices[m].label for m in np.unique(model[~unpriced]).tolist() if m in prices}
     return Totals(
-        int(tin.sum(dtype=np.uint64)), int(tout.sum(dtype=np.uint64)), int(cached.sum(dtype=np.uint64)),
-        int(reasoning.sum(dtype=np.uint64)), cost, unpriced, tuple(sorted(missing)), tuple(sorted(labels)), table.currency,
+        int(tin.sum(dtype=np.uint64)), int(tout.sum(dtype=np.uint64)),
+        int(np.minimum(tl.cache_read_tokens[rows], tin).sum(dtype=np.uint64)),
+        int(np.minimum(tl.reasoning_tokens[rows], tout).sum(dtype=np.uint64)),
+        float(cost.sum()), int(unpriced.sum()), tuple(sorted(missing)), tuple(sorted(labels)), currency,
     )  # fmt: skip
 
 
