@@ -279,8 +279,10 @@ NATIVE = _compiled is not None and _FAST and not _BIG_ENDIAN_HOST and bool(_KIND
 def _scan_compiled(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -> _Scanned | None:
     """The compiled scanner's result, or None when it does not take this batch."""
     try:
+        # A list of its own: the scanner indexes it without bounds checks, and the Python it calls
+        # (resources, rare token shapes) must not be able to shrink it meanwhile.
         got = _compiled.scan(  # type: ignore[union-attr]
-            spans if type(spans) is list else list(spans), names, ReadableSpan, BoundedAttributes, BoundedList,
+            list(spans), names, ReadableSpan, BoundedAttributes, BoundedList,
             TraceState, _KINDS, _CODES, tables.resource, tables.scope, OTLP_FLAG_HAS_IS_REMOTE, _REMOTE_PARENT,
         )  # fmt: skip
     except Exception:  # the Python scanner meets the same value and says what is wrong
