@@ -137,7 +137,7 @@ class FileView(QWidget):
         self.trace_view.header().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.trace_columns = ColumnFitter(
             self.trace_view,
-            {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k", 6: "$0.00012"},
+            {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k", 6: "$0.000012"},
             name_share=0.3,
             shrink_first=(6, 5, 4, 3, 1),
             hide_first=(1, 3, 4, 6),
