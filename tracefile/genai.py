@@ -7,6 +7,7 @@ decoding their attributes.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 CATEGORY_OTHER = 0
@@ -63,7 +64,7 @@ FUNCTION_KEY = "code.function.name"
 
 def category(name: str, attrs: Mapping[str, Any]) -> int:
     op = attrs.get("gen_ai.operation.name")
-    if op is not None:
+    if type(op) is str:  # not a list from a plain-dict attribute: unhashable
         cat = _OPERATIONS.get(op)
         if cat is not None:
             return cat
@@ -80,10 +81,12 @@ def category(name: str, attrs: Mapping[str, Any]) -> int:
 
 
 def tokens(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int:
-    """A token count as a u32 column value (0 when absent or not a number)."""
+    """A token count as a u32 column value (0 when absent or not a number, NaN and infinities included)."""
     for k in keys:
         v = attrs.get(k)
         if v is not None and type(v) is not bool and isinstance(v, (int, float)):
+            if isinstance(v, float) and not math.isfinite(v):
+                continue
             return min(max(int(v), 0), _U32_MAX)
     return 0
 

@@ -327,3 +327,44 @@ def test_spans_read_through_the_public_api_convert_like_sdk_spans(tmp_path):
     public_columns, public_details = spans_to_frames([_PublicOnly(s) for s in spans], 7)
     assert public_columns == fast_columns
     assert public_details.events == fast_details.events and public_details.attributes == fast_details.attributes
+
+
+def test_a_value_messagepack_cannot_hold_is_stored_as_text_and_the_batch_kept(tmp_path, caplog):
+    """OpenTelemetry lets an attribute hold any Python int; one beyond 64 bits must not cost the
+    batch its other spans."""
+    caplog.set_level(logging.WARNING, logger="tracefile")
+    tp, col = provider({"service.name": "big-ints"})
+    tracer = tp.get_tracer("tests.big")
+    big = tracer.start_span("big", attributes={"n": 2**70, "m": -(2**70), "ok": 5, "l": [2**80, 1]})
+    big.add_event("e", {"big": 2**65, "text": "kept"})
+    big.end()
+    numbered_spans(tracer, 0, 3)
+    spans = col.take()
+    path = tmp_path / "big.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    assert exporter.export(spans[1:]) is SpanExportResult.SUCCESS  # a batch without them is untouched
+    exporter.shutdown()
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    names = [s.name for s in tf.spans]
+    assert names == [s.name for s in spans] + [s.name for s in spans[1:]]
+    first = tf.spans[0]
+    assert first.attributes == {"n": str(2**70), "m": str(-(2**70)), "ok": 5, "l": [str(2**80), 1]}
+    assert first.events[0].attributes == {"big": str(2**65), "text": "kept"}
+    # The other spans are exactly what the SDK made, in the batch that needed text and the one that did not.
+    assert dicts(tf.spans[1:4]) == dicts(tf.spans[4:]) == [sdk_span_dict(s) for s in spans[1:]]
+    warns = _warnings(caplog)
+    assert len(warns) == 1 and "written as text" in warns[0].getMessage()
+
+
+def test_a_resource_value_messagepack_cannot_hold_is_stored_as_text(tmp_path):
+    tp, col = provider({"service.name": "big-resource", "build.number": 2**70})
+    numbered_spans(tp.get_tracer("tests.big"), 0, 2)
+    path = tmp_path / "big.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(col.take()) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    tf = tracefile.load(path)
+    assert [s.name for s in tf.spans] == ["span-0", "span-1"]
+    assert tf.spans[0].resource.attributes == {"service.name": "big-resource", "build.number": str(2**70)}

@@ -124,3 +124,23 @@ def test_a_wrong_length_column_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(tracefile.TraceFileError, match="column reasoning_tokens has the wrong length"):
         _check_batch(bad, ref)
+
+
+def test_token_counts_that_are_not_numbers_never_lose_a_batch(tmp_path: Path) -> None:
+    """NaN or infinite token counts (a buggy instrumentation) read as absent; the batch is written."""
+    path = tmp_path / "run.tracy"
+    provider = TracerProvider(resource=Resource.create({"service.name": "columns"}))
+    provider.add_span_processor(SimpleSpanProcessor(tracefile.TracyFileExporter(str(path))))
+    tracer = provider.get_tracer("tests.genai_columns")
+    nan = {"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": float("nan"),
+           "gen_ai.usage.output_tokens": float("inf"), "gen_ai.usage.prompt_tokens": 7}  # fmt: skip
+    with tracer.start_as_current_span("chat not-numbers", attributes=nan):
+        pass
+    provider.shutdown()
+    reader = TimelineReader(path)
+    reader.read()
+    tl = reader.timeline
+    assert len(tl) == 1
+    # input: NaN is skipped and the older name's 7 counts; output: infinity is no count.
+    assert (int(tl.input_tokens[0]), int(tl.output_tokens[0])) == (7, 0)
+    assert tracefile.load(path).spans[0].attributes["gen_ai.usage.prompt_tokens"] == 7

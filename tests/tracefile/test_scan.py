@@ -53,6 +53,8 @@ def _genai_spans() -> list:
         ("chat huge", {"gen_ai.usage.input_tokens": 2**40, "gen_ai.usage.output_tokens": -3,
                        "gen_ai.usage.cache_read.input_tokens": 2**33, "gen_ai.response.model": 17}),
         ("chat strings", {"gen_ai.usage.input_tokens": "12", "gen_ai.usage.reasoning.output_tokens": 4}),
+        ("chat not numbers", {"gen_ai.usage.input_tokens": float("nan"), "gen_ai.usage.output_tokens": float("inf"),
+                              "gen_ai.usage.prompt_tokens": 3}),
         ("POST /v1/chat", {"http.request.method": "POST", "url.full": "https://example.com/v1/chat"}),
         ("GET old", {"http.method": "GET"}),
         ("select", {"db.system.name": "postgresql"}),

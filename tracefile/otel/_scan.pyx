@@ -94,7 +94,7 @@ cdef int _category_of(object name, dict plain) except -1:
     """`genai.category` (same rules, same order), without its Python call."""
     cdef object found
     op = plain.get(_OPERATION)
-    if op is not None:
+    if type(op) is str:
         found = _OPCAT.get(op)
         if found is not None:
             return found

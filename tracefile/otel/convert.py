@@ -22,7 +22,9 @@ import sys
 from array import array
 from itertools import accumulate
 from operator import is_not
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
+
+import msgspec
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
@@ -190,6 +192,52 @@ def _link(lk: Any, redactor: Redactor | None) -> tuple:
         _dropped(lk.attributes),
         _flags(ctx),
     )
+
+
+_I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
+#: What encoding raises for a value MessagePack cannot hold (an int beyond 64 bits, an object).
+ENCODE_ERRORS = (OverflowError, TypeError, msgspec.EncodeError)
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with everything MessagePack cannot hold written as text: ints beyond 64 bits,
+    objects that are not attribute values. Containers are copied only as needed."""
+    t = type(value)
+    if t is str or t is float or t is bool or value is None:
+        return value
+    if t is int:
+        return value if _I64_MIN <= value <= _U64_MAX else str(value)
+    if t is list or t is tuple:
+        return [_storable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):  # an IntEnum, say
+        return _storable(int(value))
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def storable_frames(columns: SpanColumns, details: SpanDetails) -> tuple[SpanColumns, SpanDetails]:
+    """The two payloads of a batch that failed to encode, with every recorded value made storable
+    (`_storable`), so that one odd attribute value never costs the batch its other spans."""
+    columns = msgspec.structs.replace(
+        columns,
+        strings=[str(x) for x in columns.strings],
+        resources=[msgspec.structs.replace(r, attributes=_storable(r.attributes)) for r in columns.resources],
+        scopes=[msgspec.structs.replace(sc, attributes=_storable(sc.attributes)) for sc in columns.scopes],
+    )
+    details = msgspec.structs.replace(
+        details,
+        attributes=[_storable(a) for a in details.attributes],
+        events=[[(e[0], str(e[1]), _storable(e[2]), e[3]) for e in span_events] for span_events in details.events],
+        links=[[(*lk[:3], _storable(lk[3]), *lk[4:]) for lk in span_links] for span_links in details.links],
+        status_message={i: str(m) for i, m in details.status_message.items()},
+        trace_state={i: str(ts) for i, ts in details.trace_state.items()},
+    )
+    return columns, details
 
 
 def spans_to_frames(
@@ -495,7 +543,7 @@ def _scan_python(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -
         # genai.category, genai.tokens and genai.model with their common lookups inlined: same values.
         get = plain.get
         op = get(_OPERATION)
-        cat = OPCAT.get(op) if op is not None else None
+        cat = OPCAT.get(op) if type(op) is str else None
         if cat is None:
             cat = genai.category(name, plain)
         t_in = get(_INPUT)

@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ..redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
 from ..writer import TraceWriter, new_batch_id
-from .convert import convert
+from .convert import ENCODE_ERRORS, convert, storable_frames
 
 _logger = logging.getLogger("tracefile")
 
@@ -147,7 +147,16 @@ class TracyFileExporter(SpanExporter):
         try:
             writer = self._get_writer(spans)
             columns, details, max_end = convert(spans, new_batch_id(), self._redactor)
-            writer.write_spans(columns, details, columns.base_time, max_end)
+            try:
+                writer.write_spans(columns, details, columns.base_time, max_end)
+            except ENCODE_ERRORS:  # raised before anything is written
+                self._warn_once(
+                    "storable",
+                    "TracyFileExporter: some values could not be stored as they are "
+                    "(such as integers beyond 64 bits); they are written as text",
+                )
+                columns, details = storable_frames(columns, details)
+                writer.write_spans(columns, details, columns.base_time, max_end)
         except Exception as exc:  # never raise into the host application
             self._warn_once(
                 type(exc).__name__,
