@@ -368,3 +368,26 @@ def test_a_resource_value_messagepack_cannot_hold_is_stored_as_text(tmp_path):
     tf = tracefile.load(path)
     assert [s.name for s in tf.spans] == ["span-0", "span-1"]
     assert tf.spans[0].resource.attributes == {"service.name": "big-resource", "build.number": str(2**70)}
+
+
+def test_span_and_event_names_that_are_not_strings_are_stored_as_text(tmp_path):
+    """The SDK takes any object as a span or event name; such a span must not cost its batch."""
+    tp, col = provider()
+    tracer = tp.get_tracer("tests.names")
+    tracer.start_span(123).end()
+    tracer.start_span(None).end()
+    span = tracer.start_span("events")
+    span.add_event(None)
+    span.add_event(7.5)
+    span.end()
+    numbered_spans(tracer, 0, 1)
+    spans = col.take()
+    path = tmp_path / "names.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    assert [s.name for s in tf.spans] == ["123", "", "events", "span-0"]
+    assert [e.name for e in tf.spans[2].events] == ["", "7.5"]
+    assert dicts(tf.spans[3:]) == [sdk_span_dict(spans[3])]

@@ -151,3 +151,18 @@ def test_the_compiled_scanner_is_built_where_a_compiler_is():
     """The project's setup compiles it; a silent fallback would cost every user a third of the exporter's speed."""
     assert conv._compiled is not None
     assert conv.NATIVE
+
+
+@needs_compiled
+def test_names_that_are_not_strings_are_left_to_the_python_scanner():
+    tp, col = provider()
+    tracer = tp.get_tracer("tests.names")
+    tracer.start_span(123).end()
+    span = tracer.start_span("events")
+    span.add_event(None)
+    span.end()
+    for batch in ([col.spans[0]], [col.spans[1]]):
+        assert conv._scan_compiled(batch, {}, conv._Tables(None)) is None
+        columns, details, _ = conv.convert(batch, 3)
+        assert columns.strings[0] in ("123", "events")
+        assert all(type(e[1]) is str for events in details.events for e in events)

@@ -56,7 +56,6 @@ cdef str _REQUEST_MODEL = genai.MODEL_KEYS[1]
 cdef dict _OPCAT = genai._OPERATIONS
 cdef frozenset _PART_TOKEN_KEYS = frozenset(genai.CACHE_READ_TOKEN_KEYS + genai.REASONING_TOKEN_KEYS)
 cdef object _tokens = genai.tokens
-cdef object _category = genai.category
 cdef object _model = genai.model
 cdef tuple _CACHE_KEYS = genai.CACHE_READ_TOKEN_KEYS
 cdef tuple _REASONING_KEYS = genai.REASONING_TOKEN_KEYS
@@ -90,7 +89,7 @@ cdef tuple _DATABASE_KEYS = genai.DATABASE_KEYS
 cdef str _FUNCTION_KEY = genai.FUNCTION_KEY
 
 
-cdef int _category_of(object name, dict plain) except -1:
+cdef int _category_of(str name, dict plain) except -1:
     """`genai.category` (same rules, same order), without its Python call."""
     cdef object found
     op = plain.get(_OPERATION)
@@ -104,10 +103,8 @@ cdef int _category_of(object name, dict plain) except -1:
     for key in _DATABASE_KEYS:
         if key in plain:
             return genai.CATEGORY_DATABASE
-    if type(name) is not str:
-        return _category(name, plain)
     for prefix, found in _NAME_PREFIXES:
-        if (<str>name).startswith(prefix):
+        if name.startswith(prefix):
             return found
     if _FUNCTION_KEY in plain:
         return genai.CATEGORY_FUNCTION
@@ -266,6 +263,8 @@ def scan(
             max_end = end
 
         name = span._name
+        if type(name) is not str:
+            return None  # the Python loop makes it text
         name_p[i] = _index(names, name)
         kind = _member(span._kind, kinds)
         status = span._status
@@ -331,7 +330,10 @@ def scan(
                 ea = e._attributes
                 if type(ea) is not attributes_type:
                     return None
-                events.append((e._timestamp - start_obj, e._name, ea._dict, ea.dropped))
+                name = e._name
+                if type(name) is not str:
+                    return None
+                events.append((e._timestamp - start_obj, name, ea._dict, ea.dropped))
         q = span_links._dq
         links.append([])
         if q:

@@ -157,7 +157,14 @@ def _events(queues: list[Any], starts: list[int]) -> tuple[list[tuple], list[int
         ]
     except AttributeError:
         flat = [_event(e, start, None) for q, start in zip(queues, starts) if q for e in q]
+    if flat and not all(type(e[1]) is str for e in flat):  # the SDK takes any object as an event name
+        flat = [e if type(e[1]) is str else (e[0], text_name(e[1]), *e[2:]) for e in flat]
     return flat, counts
+
+
+def text_name(name: Any) -> str:
+    """A span or event name that is not a string (the SDK takes any object), as the format keeps it."""
+    return "" if name is None else str(name)
 
 
 def _per_span(flat: list[tuple], counts: list[int]) -> list[list[tuple]]:
@@ -512,6 +519,8 @@ def _scan_python(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -
             d = (span.dropped_attributes, span.dropped_events, span.dropped_links)
             if d != _NO_DROPS:
                 dropped[i] = d
+        if type(name) is not str:
+            name = text_name(name)
         if kind is None:
             kind = int(getattr(span.kind, "value", span.kind))
         if code is None:
