@@ -391,3 +391,49 @@ def test_span_and_event_names_that_are_not_strings_are_stored_as_text(tmp_path):
     assert [s.name for s in tf.spans] == ["123", "", "events", "span-0"]
     assert [e.name for e in tf.spans[2].events] == ["", "7.5"]
     assert dicts(tf.spans[3:]) == [sdk_span_dict(spans[3])]
+
+
+class _Secretive:
+    def __str__(self) -> str:
+        return "Authorization: Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def test_values_made_storable_are_redacted_and_keep_their_bytes(tmp_path):
+    """The batch that needs its values made storable still has every text redacted, and values
+    that were fine (bytes) stay as they were."""
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.trace import SpanContext, TraceFlags
+
+    tp, col = provider()
+    tracer = tp.get_tracer("tests.storable")
+    tracer.start_span("fine", attributes={"blob": b"\x00\x01", "big": 2**70, "path": os.fsdecode(b"caf\xff")}).end()
+    spans = col.take()
+    ctx = SpanContext(0x1234, 0x5678, False, TraceFlags(1))
+    odd = ReadableSpan("built by hand", ctx, attributes={"x": _Secretive(), "y": "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"},
+                       start_time=spans[0].start_time, end_time=spans[0].end_time)  # fmt: skip
+    path = tmp_path / "storable.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export([*spans, odd]) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    tf = tracefile.load(path)
+    fine, hand = tf.spans
+    assert fine.attributes["blob"] == b"\x00\x01" and fine.attributes["big"] == str(2**70)
+    assert fine.attributes["path"] == "caf?"
+    assert "sk-proj" not in hand.attributes["x"] and "[REDACTED]" in hand.attributes["x"]
+    assert "sk-proj" not in hand.attributes["y"]
+
+
+def test_a_lone_surrogate_alone_does_not_lose_the_batch(tmp_path):
+    tp, col = provider()
+    tracer = tp.get_tracer("tests.storable")
+    tracer.start_span(os.fsdecode(b"name\xfe"), attributes={"path": os.fsdecode(b"\xff")}).end()
+    numbered_spans(tracer, 0, 2)
+    spans = col.take()
+    path = tmp_path / "surrogate.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    tf = tracefile.load(path)
+    assert [s.name for s in tf.spans] == ["name?", "span-0", "span-1"]
+    assert tf.spans[0].attributes == {"path": "?"}
+    assert dicts(tf.spans[1:]) == [sdk_span_dict(s) for s in spans[1:]]

@@ -202,47 +202,78 @@ def _link(lk: Any, redactor: Redactor | None) -> tuple:
 
 
 _I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
-#: What encoding raises for a value MessagePack cannot hold (an int beyond 64 bits, an object).
-ENCODE_ERRORS = (OverflowError, TypeError, msgspec.EncodeError)
+#: What encoding raises for a value MessagePack cannot hold: an int beyond 64 bits, an object,
+#: a string with a lone surrogate (UnicodeEncodeError, a ValueError).
+ENCODE_ERRORS = (OverflowError, TypeError, ValueError, msgspec.EncodeError)
 
 
-def _storable(value: Any) -> Any:
-    """``value`` with everything MessagePack cannot hold written as text: ints beyond 64 bits,
-    objects that are not attribute values. Containers are copied only as needed."""
-    t = type(value)
-    if t is str or t is float or t is bool or value is None:
-        return value
-    if t is int:
-        return value if _I64_MIN <= value <= _U64_MAX else str(value)
-    if t is list or t is tuple:
-        return [_storable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _storable(v) for k, v in value.items()}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):  # an IntEnum, say
-        return _storable(int(value))
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
+def _text(s: str) -> str:
+    """``s`` as valid UTF-8 can hold it: lone surrogates (from ``os.fsdecode``, say) become ``?``."""
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "replace").decode()
+    return s
 
 
-def storable_frames(columns: SpanColumns, details: SpanDetails) -> tuple[SpanColumns, SpanDetails]:
+class _Storable:
+    """Makes recorded values storable: ints beyond 64 bits and objects that are not attribute
+    values become text, run through ``redactor`` (they were not text when it saw them), bytes
+    stay bytes, strings lose lone surrogates."""
+
+    def __init__(self, redactor: Redactor | None) -> None:
+        self.redactor = redactor
+
+    def as_text(self, value: Any) -> str:
+        text = _text(value if type(value) is str else str(value))
+        return text if self.redactor is None else self.redactor.text(text)
+
+    def __call__(self, value: Any) -> Any:
+        t = type(value)
+        if t is str:
+            return _text(value)
+        if t is float or t is bool or value is None:
+            return value
+        if t is int:
+            return value if _I64_MIN <= value <= _U64_MAX else str(value)
+        if t is list or t is tuple:
+            return [self(v) for v in value]
+        if isinstance(value, Mapping):
+            return {_text(str(k)): self(v) for k, v in value.items()}
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):  # an IntEnum, say
+            return self(int(value))
+        if isinstance(value, float):
+            return float(value)
+        return self.as_text(value)
+
+
+def storable_frames(
+    columns: SpanColumns, details: SpanDetails, redactor: Redactor | None = None
+) -> tuple[SpanColumns, SpanDetails]:
     """The two payloads of a batch that failed to encode, with every recorded value made storable
-    (`_storable`), so that one odd attribute value never costs the batch its other spans."""
+    (`_Storable`), so that one odd attribute value never costs the batch its other spans."""
+    value = _Storable(redactor)
+    text = value.as_text
     columns = msgspec.structs.replace(
         columns,
-        strings=[str(x) for x in columns.strings],
-        resources=[msgspec.structs.replace(r, attributes=_storable(r.attributes)) for r in columns.resources],
-        scopes=[msgspec.structs.replace(sc, attributes=_storable(sc.attributes)) for sc in columns.scopes],
+        strings=[text(x) for x in columns.strings],
+        resources=[msgspec.structs.replace(r, attributes=value(r.attributes)) for r in columns.resources],
+        scopes=[
+            msgspec.structs.replace(sc, name=text(sc.name), version=text(sc.version), attributes=value(sc.attributes))
+            for sc in columns.scopes
+        ],
     )
     details = msgspec.structs.replace(
         details,
-        attributes=[_storable(a) for a in details.attributes],
-        events=[[(e[0], str(e[1]), _storable(e[2]), e[3]) for e in span_events] for span_events in details.events],
-        links=[[(*lk[:3], _storable(lk[3]), *lk[4:]) for lk in span_links] for span_links in details.links],
-        status_message={i: str(m) for i, m in details.status_message.items()},
-        trace_state={i: str(ts) for i, ts in details.trace_state.items()},
+        attributes=[value(a) for a in details.attributes],
+        events=[[(e[0], text(e[1]), value(e[2]), e[3]) for e in span_events] for span_events in details.events],
+        links=[[(lk[0], lk[1], text(lk[2]), value(lk[3]), *lk[4:]) for lk in span_links] for span_links in details.links],
+        status_message={i: text(m) for i, m in details.status_message.items()},
+        trace_state={i: text(ts) for i, ts in details.trace_state.items()},
     )
     return columns, details
 

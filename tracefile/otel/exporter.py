@@ -150,12 +150,14 @@ class TracyFileExporter(SpanExporter):
             try:
                 writer.write_spans(columns, details, columns.base_time, max_end)
             except ENCODE_ERRORS:  # raised before anything is written
+                if writer.closed:
+                    raise
                 self._warn_once(
                     "storable",
                     "TracyFileExporter: some values could not be stored as they are "
                     "(such as integers beyond 64 bits); they are written as text",
                 )
-                columns, details = storable_frames(columns, details)
+                columns, details = storable_frames(columns, details, self._redactor)
                 writer.write_spans(columns, details, columns.base_time, max_end)
         except Exception as exc:  # never raise into the host application
             self._warn_once(
