@@ -8,6 +8,8 @@ import re
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
 import tracefile
@@ -437,3 +439,50 @@ def test_a_lone_surrogate_alone_does_not_lose_the_batch(tmp_path):
     assert [s.name for s in tf.spans] == ["name?", "span-0", "span-1"]
     assert tf.spans[0].attributes == {"path": "?"}
     assert dicts(tf.spans[1:]) == [sdk_span_dict(s) for s in spans[1:]]
+
+
+_odd_scalars = st.one_of(
+    st.text(alphabet=st.characters(codec=None), max_size=20),  # lone surrogates included
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.binary(max_size=8),
+    st.none(),
+)
+_odd_values = st.one_of(_odd_scalars, st.lists(_odd_scalars, max_size=4), st.builds(_Secretive))
+_token_keys = st.sampled_from(["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.operation.name",
+                               "gen_ai.request.model", "gen_ai.response.model", "plain"])  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    spans=st.lists(
+        st.tuples(
+            st.one_of(st.text(max_size=10), st.integers(), st.none()),
+            st.dictionaries(st.one_of(_token_keys, st.text(max_size=8)), _odd_values, max_size=5),
+            st.lists(st.tuples(st.one_of(st.text(max_size=6), st.none()),
+                               st.dictionaries(st.text(max_size=6), _odd_values, max_size=3)), max_size=2),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)  # fmt: skip
+def test_no_attribute_value_name_or_event_costs_a_batch(tmp_path_factory, spans):
+    """Whatever a hand-built span holds, export succeeds and every span reads back, named by text."""
+    from opentelemetry.sdk.trace import Event, ReadableSpan
+    from opentelemetry.trace import SpanContext, TraceFlags
+
+    built = [
+        ReadableSpan(name, SpanContext(0xABC, 0x100 + i, False, TraceFlags(1)), attributes=attrs,
+                     events=[Event(en, ea, 1_000 + k) for k, (en, ea) in enumerate(events)], start_time=1_000, end_time=2_000)
+        for i, (name, attrs, events) in enumerate(spans)
+    ]  # fmt: skip
+    path = tmp_path_factory.mktemp("odd") / "odd.tracy"
+    exporter = TracyFileExporter(path)
+    assert exporter.export(built) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    tf = tracefile.load(path, strict=True)
+    assert len(tf.spans) == len(spans)
+    assert all(type(s.name) is str and all(type(e.name) is str for e in s.events) for s in tf.spans)
+    assert [len(s.events) for s in tf.spans] == [len(e) for _, _, e in spans]
+    assert all("sk-proj" not in str(s.attributes) for s in tf.spans)
