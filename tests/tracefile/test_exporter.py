@@ -331,6 +331,14 @@ def test_spans_read_through_the_public_api_convert_like_sdk_spans(tmp_path):
     assert public_details.events == fast_details.events and public_details.attributes == fast_details.attributes
 
 
+def _export_and_load(path, spans) -> tracefile.TraceFile:
+    """Export ``spans`` as one batch, which must succeed, and read the file back strictly."""
+    exporter = TracyFileExporter(path)
+    assert exporter.export(spans) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    return tracefile.load(path, strict=True)
+
+
 def test_a_value_messagepack_cannot_hold_is_stored_as_text_and_the_batch_kept(tmp_path, caplog):
     """OpenTelemetry lets an attribute hold any Python int; one beyond 64 bits must not cost the
     batch its other spans."""
@@ -363,11 +371,7 @@ def test_a_value_messagepack_cannot_hold_is_stored_as_text_and_the_batch_kept(tm
 def test_a_resource_value_messagepack_cannot_hold_is_stored_as_text(tmp_path):
     tp, col = provider({"service.name": "big-resource", "build.number": 2**70})
     numbered_spans(tp.get_tracer("tests.big"), 0, 2)
-    path = tmp_path / "big.tracy"
-    exporter = TracyFileExporter(path)
-    assert exporter.export(col.take()) is SpanExportResult.SUCCESS
-    exporter.shutdown()
-    tf = tracefile.load(path)
+    tf = _export_and_load(tmp_path / "big.tracy", col.take())
     assert [s.name for s in tf.spans] == ["span-0", "span-1"]
     assert tf.spans[0].resource.attributes == {"service.name": "big-resource", "build.number": str(2**70)}
 
@@ -384,11 +388,7 @@ def test_span_and_event_names_that_are_not_strings_are_stored_as_text(tmp_path):
     span.end()
     numbered_spans(tracer, 0, 1)
     spans = col.take()
-    path = tmp_path / "names.tracy"
-    exporter = TracyFileExporter(path)
-    assert exporter.export(spans) is SpanExportResult.SUCCESS
-    exporter.shutdown()
-    tf = tracefile.load(path)
+    tf = _export_and_load(tmp_path / "names.tracy", spans)
     assert tf.warnings == []
     assert [s.name for s in tf.spans] == ["123", "", "events", "span-0"]
     assert [e.name for e in tf.spans[2].events] == ["", "7.5"]
@@ -413,11 +413,7 @@ def test_values_made_storable_are_redacted_and_keep_their_bytes(tmp_path):
     ctx = SpanContext(0x1234, 0x5678, False, TraceFlags(1))
     odd = ReadableSpan("built by hand", ctx, attributes={"x": _Secretive(), "y": "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"},
                        start_time=spans[0].start_time, end_time=spans[0].end_time)  # fmt: skip
-    path = tmp_path / "storable.tracy"
-    exporter = TracyFileExporter(path)
-    assert exporter.export([*spans, odd]) is SpanExportResult.SUCCESS
-    exporter.shutdown()
-    tf = tracefile.load(path)
+    tf = _export_and_load(tmp_path / "storable.tracy", [*spans, odd])
     fine, hand = tf.spans
     assert fine.attributes["blob"] == b"\x00\x01" and fine.attributes["big"] == str(2**70)
     assert fine.attributes["path"] == "caf?"
@@ -431,11 +427,7 @@ def test_a_lone_surrogate_alone_does_not_lose_the_batch(tmp_path):
     tracer.start_span(os.fsdecode(b"name\xfe"), attributes={"path": os.fsdecode(b"\xff")}).end()
     numbered_spans(tracer, 0, 2)
     spans = col.take()
-    path = tmp_path / "surrogate.tracy"
-    exporter = TracyFileExporter(path)
-    assert exporter.export(spans) is SpanExportResult.SUCCESS
-    exporter.shutdown()
-    tf = tracefile.load(path)
+    tf = _export_and_load(tmp_path / "surrogate.tracy", spans)
     assert [s.name for s in tf.spans] == ["name?", "span-0", "span-1"]
     assert tf.spans[0].attributes == {"path": "?"}
     assert dicts(tf.spans[1:]) == [sdk_span_dict(s) for s in spans[1:]]
@@ -477,11 +469,7 @@ def test_no_attribute_value_name_or_event_costs_a_batch(tmp_path_factory, spans)
                      events=[Event(en, ea, 1_000 + k) for k, (en, ea) in enumerate(events)], start_time=1_000, end_time=2_000)
         for i, (name, attrs, events) in enumerate(spans)
     ]  # fmt: skip
-    path = tmp_path_factory.mktemp("odd") / "odd.tracy"
-    exporter = TracyFileExporter(path)
-    assert exporter.export(built) is SpanExportResult.SUCCESS
-    exporter.shutdown()
-    tf = tracefile.load(path, strict=True)
+    tf = _export_and_load(tmp_path_factory.mktemp("odd") / "odd.tracy", built)
     assert len(tf.spans) == len(spans)
     assert all(type(s.name) is str and all(type(e.name) is str for e in s.events) for s in tf.spans)
     assert [len(s.events) for s in tf.spans] == [len(e) for _, _, e in spans]
