@@ -188,8 +188,12 @@ def test_unicode_and_words_split_by_json_escapes(recorded):
     assert [session.index.name(int(r)) for r in np.flatnonzero(quote.mask)] == ["chat json"]
 
 
-def test_every_term_agrees_with_a_scan_of_the_recording(recorded):
+@pytest.mark.parametrize("segment_values", [words.SEGMENT_VALUES, 3], ids=["tail", "segments"])
+def test_every_term_agrees_with_a_scan_of_the_recording(recorded, monkeypatch, segment_values):
+    # With 3 values a segment, the postings go through sealed Segments as a big file's do.
+    monkeypatch.setattr(words, "SEGMENT_VALUES", segment_values)
     session, text = _opened(recorded, SEAL_BYTES=40, SEAL_PAIRS=2, CHUNK_BYTES=16)
+    assert bool(text._snap.segments) == (segment_values == 3)
     truth = _truth(recorded)
     names = [session.index.name(r) for r in range(session.index.n)]
     terms = set()

@@ -174,6 +174,7 @@ class _Snapshot:
     tail_word: np.ndarray  # uint32
     tail_pair: np.ndarray  # uint32
     tail_follower: np.ndarray  # uint8
+    tail_gap: np.ndarray  # uint8: `words.gap_classes` of the word
     pair_chars: np.ndarray  # uint64 (sealed,): `words.CHAR_BITS` of the bytes each sealed value holds
     # Entries (row, pair), as an inverted index: the rows of pair p are main_rows[main_ptr[p] : main_ptr[p + 1]],
     # ascending, plus those in the tail of entries added since the last compaction.
@@ -224,6 +225,7 @@ class TextIndex:
         self._tail_word = _Column(np.uint32)
         self._tail_pair = _Column(np.uint32)
         self._tail_follower = _Column(np.uint8)
+        self._tail_gap = _Column(np.uint8)
         self._pair_chars = _Column(np.uint64)  # one per sealed value: which of words.CHAR_BITS it holds
         self._value_start = _Column(np.int64)
         self._value_start.extend([0])
@@ -442,12 +444,14 @@ class TextIndex:
         followers = words.follower_signature(gaps, np.append(ids[1:], np.uint32(0)))
         if cut - self._tail_first > words.SEGMENT_VALUES:
             self._segments.append(words.Segment(self._tail_first, self._tail_word.view(), self._tail_pair.view(),
-                                                self._tail_follower.view()))  # fmt: skip
+                                                self._tail_follower.view(), self._tail_gap.view()))  # fmt: skip
             self._tail_first = first
-            self._tail_word, self._tail_pair, self._tail_follower = _Column(np.uint32), _Column(np.uint32), _Column(np.uint8)
+            self._tail_word, self._tail_pair = _Column(np.uint32), _Column(np.uint32)
+            self._tail_follower, self._tail_gap = _Column(np.uint8), _Column(np.uint8)
         self._tail_word.extend(ids)
         self._tail_pair.extend(pair)
         self._tail_follower.extend(followers)
+        self._tail_gap.extend(words.gap_classes(text, starts, ends))
         self._pair_chars.extend(words.char_masks(text, local_start))
 
     def _publish(self) -> _Snapshot:
@@ -458,6 +462,7 @@ class TextIndex:
             open_text=bytes(self._pending), open_base=int(self._value_start.data[self._sealed]),
             vocabulary=vocabulary, word_count=vocab_count, segments=tuple(self._segments),
             tail_word=self._tail_word.view(), tail_pair=self._tail_pair.view(), tail_follower=self._tail_follower.view(),
+            tail_gap=self._tail_gap.view(),
             pair_chars=self._pair_chars.view(),
             main_rows=self._main_rows, main_ptr=self._main_ptr,
             entry_pair=self._entry_pair.view(), entry_row=self._entry_row.view(),
@@ -475,7 +480,7 @@ class TextIndex:
     def memory_bytes(self) -> int:
         """Approximate memory of the index (text, words and arrays; not the writer's lookup tables)."""
         s = self._snap
-        arrays = (s.value_start, s.pair_key, s.chunk_first, s.tail_word, s.tail_pair, s.tail_follower, s.pair_chars,
+        arrays = (s.value_start, s.pair_key, s.chunk_first, s.tail_word, s.tail_pair, s.tail_follower, s.tail_gap, s.pair_chars,
                   s.main_rows, s.main_ptr,
                   s.entry_pair, s.entry_row, s.row_shape, s.shape_ptr, s.shape_keys)  # fmt: skip
         return (sum(len(c) for _, _, c in s.chunks) + len(s.open_text) + sum(a.nbytes for a in arrays)
@@ -505,6 +510,8 @@ class TextIndex:
         candidates = np.ones(s.sealed, bool) if within is None else within[: s.sealed].copy()
         parts, gaps = words.pieces(needle)
         matches = [words.matching_words(s.vocabulary, *part) for part in parts]
+        # A term that starts or ends with punctuation next to a word: that word has its class there.
+        first_gap, last_gap = words.leading_gap_class(needle), words.trailing_gap_class(needle)
         for i, ids in enumerate(matches):
             if not len(ids):
                 return hit
@@ -514,7 +521,8 @@ class TextIndex:
                 gap = np.full(len(matches[i + 1]), words.hash_bytes(gaps[i]), np.uint64)
                 followed[words.follower_signature(gap, matches[i + 1])] = True
             found = np.zeros(s.pairs, bool)
-            self._mark_words(s, ids, found, followed)
+            gaps_ok = words.gaps_wanted(first_gap if i == 0 else None, last_gap if i + 1 == len(matches) else None)
+            self._mark_words(s, ids, found, followed, gaps_ok)
             candidates &= found[: s.sealed]
             if not candidates.any():
                 return hit
@@ -553,9 +561,12 @@ class TextIndex:
             self._scan(s, unpack(packed), base, needle, hit, candidates)
 
     @staticmethod
-    def _mark_words(s: _Snapshot, ids: np.ndarray, out: np.ndarray, followed: np.ndarray | None = None) -> None:
+    def _mark_words(
+        s: _Snapshot, ids: np.ndarray, out: np.ndarray, followed: np.ndarray | None = None, gaps: np.ndarray | None = None
+    ) -> None:
         """Set ``out`` for the sealed pairs holding any of the words ``ids``, followed by what
-        ``followed`` accepts (bool per `words.follower_signature`; None: anything)."""
+        ``followed`` accepts (bool per `words.follower_signature`; None: anything), with the
+        `words.gap_classes` that ``gaps`` accepts (see `words.gaps_wanted`; None: any)."""
         if not len(ids):
             return
         many = len(ids) > 64
@@ -564,11 +575,13 @@ class TextIndex:
             id_hit = np.zeros(s.word_count, bool)
             id_hit[ids] = True
         for segment in s.segments:
-            segment.mark(ids, id_hit if many else None, out, followed)
+            segment.mark(ids, id_hit if many else None, out, followed, gaps)
         if len(s.tail_word):
             entries = id_hit[s.tail_word]
             if followed is not None:
                 entries &= followed[s.tail_follower]
+            if gaps is not None:
+                entries &= gaps[s.tail_gap]
             out[s.tail_pair[entries]] = True
 
     def _rows_of_pairs(self, s: _Snapshot, pair_hit: np.ndarray, mask: np.ndarray) -> None:

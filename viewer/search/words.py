@@ -109,6 +109,56 @@ def pieces(needle: bytes) -> tuple[list[tuple[bytes, bool, bool]], list[bytes]]:
     return out, gaps
 
 
+#: What the bytes right before and right after a word are, in 2 bits each, kept per posting: a
+#: term that ends or starts with punctuation (``ai.`` or ``.inf``, typed on the way to
+#: ``az.ai.inference``) then matches only the words next to its class, where the follower
+#: signature (whole gap and next word) cannot tell.
+GAP_END, GAP_DOT, GAP_SPACE, GAP_OTHER = 0, 1, 2, 3
+GAP_CLASS = np.full(256, GAP_OTHER, np.uint8)
+GAP_CLASS[ord(".")] = GAP_DOT
+GAP_CLASS[np.frombuffer(b" \t\n\r", np.uint8)] = GAP_SPACE
+GAP_CLASS[_SEP_BYTE[0]] = GAP_END
+
+
+def gap_classes(text: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each word of ``text`` (from `split_words`): the `GAP_CLASS` of the byte before it times
+    4 plus that of the byte after it (`GAP_END` at either end of ``text``)."""
+    padded = np.frombuffer(_SEP_BYTE + text + _SEP_BYTE, np.uint8)
+    return (GAP_CLASS[padded[starts]] << np.uint8(2)) | GAP_CLASS[padded[ends + 1]]
+
+
+def trailing_gap_class(needle: bytes) -> int | None:
+    """The `GAP_CLASS` of the byte after the last word of a term that goes on past it
+    (``b"ai."`` -> `GAP_DOT`), or None when the term ends with a word or has none."""
+    end = len(needle)
+    while end and needle[end - 1] not in _WORD_SET:
+        end -= 1
+    return int(GAP_CLASS[needle[end]]) if 0 < end < len(needle) else None
+
+
+def leading_gap_class(needle: bytes) -> int | None:
+    """The `GAP_CLASS` of the byte before the first word of a term that starts before it
+    (``b".inf"`` -> `GAP_DOT`), or None when the term starts with a word or has none."""
+    start = 0
+    while start < len(needle) and needle[start] not in _WORD_SET:
+        start += 1
+    return int(GAP_CLASS[needle[start - 1]]) if 0 < start < len(needle) else None
+
+
+def gaps_wanted(before: int | None, after: int | None) -> np.ndarray | None:
+    """The `gap_classes` values (bool per 4-bit value) a word needs to have ``before`` and
+    ``after`` on its sides (None: any class there); None when both are None."""
+    if before is None and after is None:
+        return None
+    values = np.arange(16)
+    wanted = np.ones(16, bool)
+    if before is not None:
+        wanted &= (values >> 2) == before
+    if after is not None:
+        wanted &= (values & 3) == after
+    return wanted
+
+
 def is_one_word(needle: bytes) -> bool:
     """True when every byte of ``needle`` is a word byte: it can only occur inside one word."""
     return bool(needle) and all(c in _WORD_SET for c in needle)
@@ -310,35 +360,48 @@ def matching_words(chunks: Sequence[tuple[int, bytes, np.ndarray]], word: bytes,
 class Segment:
     """Postings of values ``first .. first + SEGMENT_VALUES``: the values of word ``words[i]`` are
     ``first + offsets[ptr[i] : ptr[i + 1]]``, ascending, each with the `follower_signature` of
-    the word there (a word followed by several others in one value is listed once for each)."""
+    the word there and the `gap_classes` around it, 4 bits a posting (a word followed by
+    several others in one value is listed once for each)."""
 
-    __slots__ = ("first", "words", "ptr", "offsets", "followers")
+    __slots__ = ("first", "words", "ptr", "offsets", "followers", "gaps", "count")
 
-    def __init__(self, first: int, word_ids: np.ndarray, values: np.ndarray, followers: np.ndarray) -> None:
-        key = (word_ids.astype(np.uint64) << np.uint64(24)) | ((values - first).astype(np.uint64) << np.uint64(8))
+    def __init__(self, first: int, word_ids: np.ndarray, values: np.ndarray, followers: np.ndarray, gaps: np.ndarray) -> None:
+        key = (word_ids.astype(np.uint64) << np.uint64(28)) | ((values - first).astype(np.uint64) << np.uint64(12))
+        key |= gaps.astype(np.uint64) << np.uint64(8)
         key |= followers
         key.sort()
         keep = np.ones(len(key), bool)
         keep[1:] = key[1:] != key[:-1]
         key = key[keep]
-        w = (key >> np.uint64(24)).astype(np.uint32)
+        w = (key >> np.uint64(28)).astype(np.uint32)
         starts = np.ones(len(w), bool)
         starts[1:] = w[1:] != w[:-1]
         at = np.flatnonzero(starts)
         self.first = first
+        self.count = len(key)
         self.words = w[at]
         self.ptr = np.append(at, len(w)).astype(np.uint32)
-        self.offsets = (key >> np.uint64(8)).astype(np.uint16)
+        self.offsets = (key >> np.uint64(12)).astype(np.uint16)
         self.followers = key.astype(np.uint8)
+        classes = np.zeros(len(key) + len(key) % 2, np.uint8)
+        classes[: len(key)] = (key >> np.uint64(8)).astype(np.uint8) & 15
+        self.gaps = classes[0::2] | (classes[1::2] << 4)
 
     @property
     def nbytes(self) -> int:
-        return self.words.nbytes + self.ptr.nbytes + self.offsets.nbytes + self.followers.nbytes
+        return self.words.nbytes + self.ptr.nbytes + self.offsets.nbytes + self.followers.nbytes + self.gaps.nbytes
 
-    def mark(self, ids: np.ndarray, id_hit: np.ndarray | None, out: np.ndarray, followed: np.ndarray | None = None) -> None:
+    def _gaps_of(self, index: np.ndarray) -> np.ndarray:
+        return (self.gaps[index >> 1] >> ((index & 1) * 4).astype(np.uint8)) & 15
+
+    def mark(
+        self, ids: np.ndarray, id_hit: np.ndarray | None, out: np.ndarray, followed: np.ndarray | None = None,
+        gaps: np.ndarray | None = None,
+    ) -> None:
         """Set ``out[value]`` for the values holding any of the words ``ids`` (sorted; ``id_hit``
         the same as a bool per word id, or None when there are few), followed by what
-        ``followed`` (bool per signature; None: anything) accepts."""
+        ``followed`` (bool per signature; None: anything) accepts, with `gap_classes` that
+        ``gaps`` (bool per 4-bit value; None: any) accepts."""
         if not len(self.words):
             return
         if id_hit is None:
@@ -352,6 +415,8 @@ class Segment:
             index = np.repeat(begin - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
             if followed is not None:
                 index = index[followed[self.followers[index]]]
+            if gaps is not None:
+                index = index[gaps[self._gaps_of(index)]]
             offsets = self.offsets[index]
         else:
             hit = id_hit[self.words]
@@ -360,6 +425,8 @@ class Segment:
             entries = np.repeat(hit, np.diff(self.ptr))
             if followed is not None:
                 entries &= followed[self.followers]
+            if gaps is not None:
+                entries &= gaps[self._gaps_of(np.arange(self.count))]
             offsets = self.offsets[entries]
         # Through a bool per value of the segment: no 64-bit index per posting.
         local = np.zeros(SEGMENT_VALUES, bool)
