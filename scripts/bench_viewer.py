@@ -113,6 +113,8 @@ QUERIES = [
     ("columns and text", "chat warehouse -status:error"),
     ("word in keys (broad)", "model"),
     ("one letter, as typing starts", "e"),
+    ("punctuation after a word, as typing goes on", "ai."),
+    ("punctuation before a word", ".inf"),
 ]
 
 _SEARCH_JOB = r"""
