@@ -21,7 +21,10 @@ query term is a substring of a value when:
   lead to the pairs through the postings word -> pairs. Exact, no text read;
 * it spans words or punctuation (``az.ai``, ``"overdue invoice"``): the pairs holding all its
   words, each followed by the next with the term's separator (an 8-bit signature per posting),
-  are candidates; only the chunks holding candidates are decompressed and searched.
+  and, when the term starts or ends with punctuation (``.inf``, ``ai.``), with that class of
+  byte before its first word or after its last (2 bits each per posting: end of value, ``.``,
+  whitespace, other), are candidates; only the chunks holding candidates are decompressed and
+  searched.
 
 Text not sealed yet is searched as it is. Pairs lead to rows through an inverted index (the
 rows of each pair, ascending). Keys (``key:``, and free text found in a key or an event name)
