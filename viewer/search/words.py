@@ -394,6 +394,10 @@ class Segment:
     def _gaps_of(self, index: np.ndarray) -> np.ndarray:
         return (self.gaps[index >> 1] >> ((index & 1) * 4).astype(np.uint8)) & 15
 
+    def _all_gaps(self) -> np.ndarray:
+        """Every posting's gap classes, unpacked (two nibbles a byte)."""
+        return np.column_stack((self.gaps & 15, self.gaps >> 4)).ravel()[: self.count]
+
     def mark(
         self, ids: np.ndarray, id_hit: np.ndarray | None, out: np.ndarray, followed: np.ndarray | None = None,
         gaps: np.ndarray | None = None,
@@ -426,7 +430,7 @@ class Segment:
             if followed is not None:
                 entries &= followed[self.followers]
             if gaps is not None:
-                entries &= gaps[self._gaps_of(np.arange(self.count))]
+                entries &= gaps[self._all_gaps()]
             offsets = self.offsets[entries]
         # Through a bool per value of the segment: no 64-bit index per posting.
         local = np.zeros(SEGMENT_VALUES, bool)
