@@ -81,7 +81,7 @@ def main() -> int:
         endpoint = os.environ.get("AZURE_AI_CHAT_ENDPOINT")
         key = os.environ.get("AZURE_AI_CHAT_KEY", "")
         if not endpoint:
-            from tracefile.loopback import ChatServer
+            from tracefile.testing.loopback import ChatServer
 
             server = stack.enter_context(ChatServer(latency_s=0.05))
             endpoint, key = server.endpoint, "loopback-key"

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tracefile.model import Span  # noqa: E402
+from tracefile.format.model import Span  # noqa: E402
 from viewer.chat.widget import MARKDOWN, RAW, ChatView  # noqa: E402
 from viewer.export.logic import span_markdown  # noqa: E402
 

@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracefile.columns import Timeline  # noqa: E402
+from tracefile.format.columns import Timeline  # noqa: E402
 from viewer.cost.logic import default_table, file_totals, price_spans, rollup  # noqa: E402
 
 

@@ -36,16 +36,16 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
 import tracefile
-from tracefile.columns import read_timeline
-from tracefile import synthetic
-from tracefile.otel import convert as convert_module
-from tracefile.otel.convert import spans_to_frames
-from tracefile.otel.exporter import TracyFileExporter
-from tracefile.framing import ScanReport, check_file_header
-from tracefile.reader import Batch, iter_records, open_buffer
-from tracefile.otel.exporter import default_policy
-from tracefile.redact import Policy, Redactor
-from tracefile.writer import _ENCODER, DEFAULT_ZSTD_LEVEL
+from tracefile.format.columns import read_timeline
+from tracefile.testing import synthetic
+from tracefile.record import convert as convert_module
+from tracefile.record.convert import spans_to_frames
+from tracefile.record.exporter import TracyFileExporter
+from tracefile.format.framing import ScanReport, check_file_header
+from tracefile.format.reader import Batch, iter_records, open_buffer
+from tracefile.record.exporter import default_policy
+from tracefile.record.redact import Policy, Redactor
+from tracefile.format.writer import _ENCODER, DEFAULT_ZSTD_LEVEL
 
 _U32 = struct.Struct("<I")
 BASELINE_SIZE = "otlp-proto+zstd"
@@ -164,7 +164,7 @@ def decode_tracy_full(path: Path) -> tuple[int, Any]:
 
 
 def decode_tracy_timeline(path: Path) -> tuple[int, Any]:
-    """What a timeline needs: tracefile.columns reads the packed columns into numpy arrays
+    """What a timeline needs: tracefile.format.columns reads the packed columns into numpy arrays
     and skips span-details frames without decompressing them."""
     timeline = read_timeline(path)
     return len(timeline), timeline

@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracefile.columns import Timeline  # noqa: E402
+from tracefile.format.columns import Timeline  # noqa: E402
 from viewer.search import evaluate_columns, next_match, parse  # noqa: E402
 from viewer.tracedata import TraceIndex, TraceTable  # noqa: E402
 

@@ -20,7 +20,7 @@ import numpy as np
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracefile.columns import Timeline  # noqa: E402
+from tracefile.format.columns import Timeline  # noqa: E402
 from viewer.tracedata import build_index  # noqa: E402
 
 W, H = 1600, 900

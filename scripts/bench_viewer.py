@@ -102,7 +102,7 @@ print(json.dumps(out))
 """
 
 #: Search queries timed at each size: (what it stands for, query). The words occur in the corpus's
-#: message content (tracefile.synthetic's vocabulary).
+#: message content (tracefile.testing.synthetic's vocabulary).
 QUERIES = [
     ("word in message content", "warehouse"),
     ("absent word", "zqxjvw"),
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _span_count(path: Path) -> int:
-    from tracefile.columns import TimelineReader
+    from tracefile.format.columns import TimelineReader
 
     reader = TimelineReader(str(path))
     reader.read()

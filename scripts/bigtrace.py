@@ -1,6 +1,6 @@
 """Make large, realistic .tracy files quickly, and the same content as Prompty's JSON trace format.
 
-A seed corpus of real SDK spans (tracefile.synthetic) is converted to frames
+A seed corpus of real SDK spans (tracefile.testing.synthetic) is converted to frames
 once; copies of its batches are then written with fresh trace and span ids
 (and shifted times), so a million-span file takes seconds instead of the
 minutes the SDK would need to create a million spans. Such a file repeats the
@@ -23,10 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracefile import synthetic  # noqa: E402
-from tracefile.otel.convert import spans_to_frames  # noqa: E402
-from tracefile.schema import Event, SpanColumns, SpanDetails  # noqa: E402
-from tracefile.writer import TraceWriter, new_batch_id  # noqa: E402
+from tracefile.testing import synthetic  # noqa: E402
+from tracefile.record.convert import spans_to_frames  # noqa: E402
+from tracefile.format.schema import Event, SpanColumns, SpanDetails  # noqa: E402
+from tracefile.format.writer import TraceWriter, new_batch_id  # noqa: E402
 
 SEED_SPANS = 20_480
 BATCH = 512

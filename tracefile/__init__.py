@@ -15,25 +15,25 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import TraceFileError
-from .model import Span, SpanEvent, SpanLink, TraceFile
-from .reader import iter_spans, load
-from .schema import Feedback, Resource, Scope
+from .format.errors import TraceFileError
+from .format.model import Span, SpanEvent, SpanLink, TraceFile
+from .format.reader import iter_spans, load
+from .format.schema import Feedback, Resource, Scope
 
 
 _LAZY = {
     # These pull in the OpenTelemetry SDK or API; import them only when asked for,
     # so reading files stays light.
-    "TracyFileExporter": "otel.exporter",
-    "configure": "recording",
-    "Recording": "recording",
-    "record_feedback": "feedback",
-    "trace": "decorator",
-    "log": "decorator",
-    "set_value_policy": "decorator",
-    "to_json": "values",
-    "to_attribute": "values",
-    "truncate": "values",
+    "TracyFileExporter": "record.exporter",
+    "configure": "record.recording",
+    "Recording": "record.recording",
+    "record_feedback": "record.feedback",
+    "trace": "record.decorator",
+    "log": "record.decorator",
+    "set_value_policy": "record.decorator",
+    "to_json": "record.values",
+    "to_attribute": "record.values",
+    "truncate": "record.values",
 }
 
 

@@ -9,11 +9,11 @@ import sys
 from datetime import datetime, timezone
 
 from . import __version__
-from .errors import TraceFileError
-from .otlp_json import replace_file, write_otlp_json
-from .framing import ScanReport, check_file_header, scan_frames
-from .reader import load, open_buffer
-from .stats import summarize
+from .format.errors import TraceFileError
+from .interop.otlp_json import replace_file, write_otlp_json
+from .format.framing import ScanReport, check_file_header, scan_frames
+from .format.reader import load, open_buffer
+from .format.stats import summarize
 
 
 def _iso(ns: int) -> str:
@@ -62,7 +62,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from .importers import read_any
+    from .interop import read_any
 
     out = args.output
     if not out.endswith((".json", ".jsonl", ".tracy")):
@@ -73,7 +73,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     for w in imported.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if out.endswith(".tracy"):
-        from .encode import write_spans
+        from .format.encode import write_spans
 
         replace_file(out, lambda tmp: write_spans(tmp, imported.spans, imported.feedback), ".tracy-convert-")
     else:
@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a Python script with recording on, configured from the command line and environment."""
     import runpy
 
-    from .recording import configure
+    from .record.recording import configure
 
     if args.content:
         os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracefile.columns import Timeline
+from tracefile.format.columns import Timeline
 from tracefile.genai import CATEGORY_TOOL
-from tracefile.schema import STATUS_ERROR
+from tracefile.format.schema import STATUS_ERROR
 
 from . import activity, theme
 from .chat.widget import ChatView

@@ -1,7 +1,7 @@
 """The indexes every view needs, computed from a file's timeline columns with numpy.
 
 Nothing here imports Qt and nothing holds a Python object per span: a
-million-span file is a few dozen arrays. From `tracefile.columns.Timeline`
+million-span file is a few dozen arrays. From `tracefile.format.columns.Timeline`
 it derives, for each span row, its trace, its parent row and its depth, a
 depth-first order of each trace's spans (children by start time, as a
 waterfall shows them), subtree sizes, and one summary row per trace.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracefile.columns import Timeline
-from tracefile.schema import STATUS_ERROR
+from tracefile.format.columns import Timeline
+from tracefile.format.schema import STATUS_ERROR
 
 
 @dataclass

@@ -33,9 +33,9 @@ from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, T
 from opentelemetry.trace.status import Status, StatusCode  # noqa: E402
 
 import tracefile  # noqa: E402
-from tracefile import writer as writer_module  # noqa: E402
-from tracefile.otel.convert import spans_to_frames  # noqa: E402
-from tracefile.schema import Feedback, FileInfo, Index  # noqa: E402
+from tracefile.format import writer as writer_module  # noqa: E402
+from tracefile.record.convert import spans_to_frames  # noqa: E402
+from tracefile.format.schema import Feedback, FileInfo, Index  # noqa: E402
 from tests.helpers.golden import dump, feedback_dict, to_json  # noqa: E402
 from tests.helpers.spans import sdk_span_dict  # noqa: E402
 

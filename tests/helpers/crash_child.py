@@ -22,7 +22,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
-from tracefile.otel.exporter import TracyFileExporter
+from tracefile.record.exporter import TracyFileExporter
 
 
 class _Collect(SpanProcessor):

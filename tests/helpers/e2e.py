@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import tracefile
-from tracefile.framing import ScanReport, check_file_header, scan_frames, frame_payload
+from tracefile.format.framing import ScanReport, check_file_header, scan_frames, frame_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"

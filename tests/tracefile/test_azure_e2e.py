@@ -19,7 +19,7 @@ import tracefile
 from tests.helpers import e2e
 from examples import travel_agent
 from tests.helpers.apps import chat_app as app
-from tracefile.loopback import ChatServer
+from tracefile.testing.loopback import ChatServer
 
 ALL_STEPS = "sync,stream,tools,stream_tools,aio,errors,secrets"
 # Text that only ever travels in chat messages: never in a file recorded with content off.

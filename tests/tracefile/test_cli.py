@@ -14,8 +14,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import tracefile
 from tracefile.cli import main as tracy
-from tracefile.schema import Feedback
-from tracefile.writer import TraceWriter
+from tracefile.format.schema import Feedback
+from tracefile.format.writer import TraceWriter
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ pytest.importorskip("azure.ai.inference")
 import tracefile
 from tests.helpers import e2e
 from tests.helpers.apps import configure_app
-from tracefile.loopback import ChatServer
+from tracefile.testing.loopback import ChatServer
 
 MARKER = re.compile(r"…\[truncated ([0-9,]+) chars\]")
 

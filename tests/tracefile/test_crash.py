@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import tracefile
-from tracefile.framing import ScanReport, scan_frames
-from tracefile.otel.convert import spans_to_frames
-from tracefile.schema import FRAME_HEADER_SIZE, KIND_SPANS
-from tracefile.writer import TraceWriter
+from tracefile.format.framing import ScanReport, scan_frames
+from tracefile.record.convert import spans_to_frames
+from tracefile.format.schema import FRAME_HEADER_SIZE, KIND_SPANS
+from tracefile.format.writer import TraceWriter
 from tests.helpers.spans import dicts, numbered_spans, provider, sdk_span_dict, seq_of
 
 CHILD = Path(__file__).resolve().parents[1] / "helpers" / "crash_child.py"

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tracefile
-from tracefile.errors import TraceFileError
-from tracefile.framing import FrameRef, ScanReport, encode_frame, file_header, scan_frames
-from tracefile.otel.convert import spans_to_frames
-from tracefile.schema import (
+from tracefile.format.errors import TraceFileError
+from tracefile.format.framing import FrameRef, ScanReport, encode_frame, file_header, scan_frames
+from tracefile.record.convert import spans_to_frames
+from tracefile.format.schema import (
     FILE_HEADER_SIZE,
     FILE_MAGIC,
     KIND_FEEDBACK,
@@ -27,7 +27,7 @@ from tracefile.schema import (
     KIND_SPANS,
     Feedback,
 )
-from tracefile.writer import TraceWriter
+from tracefile.format.writer import TraceWriter
 from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, without_details
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -381,8 +381,8 @@ def test_zstd_frame_declaring_a_huge_size_is_damage_not_a_crash(tmp_path):
     import struct
     import zlib
 
-    from tracefile.framing import _FRAME_HEAD, _U32
-    from tracefile.schema import FLAG_ZSTD, FRAME_SYNC
+    from tracefile.format.framing import _FRAME_HEAD, _U32
+    from tracefile.format.schema import FLAG_ZSTD, FRAME_SYNC
 
     rle_block = (1 | 2 | (1 << 3)).to_bytes(3, "little") + b"\x00"  # last block, RLE, 1 byte
     zst = b"\x28\xb5\x2f\xfd" + bytes([0xE0]) + struct.pack("<Q", 1 << 40) + rle_block
@@ -399,7 +399,7 @@ def test_zstd_frame_declaring_a_huge_size_is_damage_not_a_crash(tmp_path):
 
 
 def test_out_of_range_indices_are_damage(tmp_path):
-    from tracefile.schema import SpanColumns, SpanDetails
+    from tracefile.format.schema import SpanColumns, SpanDetails
 
     enc = msgspec.msgpack.encode
     one = dict(trace_id=bytes(16), span_id=bytes(8), parent_span_id=bytes(8), start_time=bytes(8), duration=bytes(8),
@@ -453,8 +453,8 @@ def test_large_damaged_file_reads_quickly(tmp_path):
     (pytest's faulthandler_timeout catches a hang)."""
     import zlib
 
-    from tracefile.framing import _FRAME_HEAD, _U32
-    from tracefile.schema import FRAME_SYNC
+    from tracefile.format.framing import _FRAME_HEAD, _U32
+    from tracefile.format.schema import FRAME_SYNC
 
     head = _FRAME_HEAD.pack(FRAME_SYNC, KIND_SPANS, 0, 0, 1 << 30, 1 << 30, 0)
     liar = head + _U32.pack(zlib.crc32(head))

@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-import tracefile.decorator as decorator
-from tracefile.decorator import log, set_value_policy, trace
+import tracefile.record.decorator as decorator
+from tracefile.record.decorator import log, set_value_policy, trace
 
 
 class Recorder:

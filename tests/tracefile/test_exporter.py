@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
 import tracefile
-from tracefile.errors import TraceFileError
-from tracefile.otel.exporter import ENV_PATH, TracyFileExporter
+from tracefile.format.errors import TraceFileError
+from tracefile.record.exporter import ENV_PATH, TracyFileExporter
 from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, seq_of
 
 FILE_NAME = re.compile(r"^(?P<service>.+)\.(?P<date>\d{8})\.(?P<time>\d{6})\.(?P<us>\d{6})\.(?P<pid>\d+)\.tracy$")
@@ -317,7 +317,7 @@ class _PublicOnly:
 
 
 def test_spans_read_through_the_public_api_convert_like_sdk_spans(tmp_path):
-    from tracefile.otel.convert import spans_to_frames
+    from tracefile.record.convert import spans_to_frames
 
     spans = rich_spans()
     path = tmp_path / "public.tracy"

@@ -17,7 +17,7 @@ import tracefile
 from tests.helpers import e2e
 from tests.helpers.apps import feedback_app
 from tracefile import cli
-from tracefile.loopback import ChatServer
+from tracefile.testing.loopback import ChatServer
 
 LATER = """
 import json, sys, tracefile

@@ -16,12 +16,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 import tracefile
 from tracefile import genai
-from tracefile.columns import TimelineReader
-from tracefile.encode import write_spans
-from tracefile.framing import ScanReport, scan_frames
-from tracefile.reader import decode_frame, open_buffer
-from tracefile.schema import KIND_SPANS, SpanColumns
-from tracefile.stats import summarize
+from tracefile.format.columns import TimelineReader
+from tracefile.format.encode import write_spans
+from tracefile.format.framing import ScanReport, scan_frames
+from tracefile.format.reader import decode_frame, open_buffer
+from tracefile.format.schema import KIND_SPANS, SpanColumns
+from tracefile.format.stats import summarize
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden-v1.tracy"
 
@@ -120,7 +120,7 @@ def test_a_wrong_length_column_is_a_clear_error(tmp_path: Path) -> None:
         ref = next(ref for ref in scan_frames(data, ScanReport()) if ref.kind == KIND_SPANS)
         cols = decode_frame(data, ref)
     bad = msgspec.structs.replace(cols, reasoning_tokens=b"\x01\x00")
-    from tracefile.reader import _check_batch
+    from tracefile.format.reader import _check_batch
 
     with pytest.raises(tracefile.TraceFileError, match="column reasoning_tokens has the wrong length"):
         _check_batch(bad, ref)

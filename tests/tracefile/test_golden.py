@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import tracefile
-from tracefile.framing import ScanReport, frame_payload, scan_frames
-from tracefile.reader import decode_frame
-from tracefile.schema import (
+from tracefile.format.framing import ScanReport, frame_payload, scan_frames
+from tracefile.format.reader import decode_frame
+from tracefile.format.schema import (
     FILE_MAGIC,
     FLAG_ZSTD,
     KIND_FEEDBACK,

@@ -22,7 +22,7 @@ from azure.ai.inference.models import SystemMessage, ToolMessage, UserMessage
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from tracefile.loopback import ChatServer, Reply, ToolCall, error_body, scripted_reply
+from tracefile.testing.loopback import ChatServer, Reply, ToolCall, error_body, scripted_reply
 
 QUESTION = "What is the capital of France?"
 WEATHER_TOOL = {
@@ -472,7 +472,7 @@ def test_close_is_idempotent_and_frees_the_port():
 def test_command_line_serves_in_the_foreground():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracefile.loopback", "--port", "0", "--quiet"],
+        [sys.executable, "-m", "tracefile.testing.loopback", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,7 +17,7 @@ from opentelemetry.trace import set_span_in_context
 
 import tracefile
 from tracefile.cli import main as tracy
-from tracefile.otlp_json import otlp_to_spans, spans_to_otlp
+from tracefile.interop.otlp_json import otlp_to_spans, spans_to_otlp
 
 
 def _record(path, provider_resource):
@@ -140,7 +140,7 @@ def test_otlp_import_reports_malformed_input():
 
 
 def test_replace_file_puts_a_whole_new_file_in_place_or_leaves_the_old_one(tmp_path):
-    from tracefile.otlp_json import replace_file
+    from tracefile.interop.otlp_json import replace_file
 
     target = tmp_path / "out.json"
     target.write_text("old")

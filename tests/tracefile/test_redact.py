@@ -1,11 +1,11 @@
-"""Secret redaction, content filtering and value-size limits (tracefile.redact).
+"""Secret redaction, content filtering and value-size limits (tracefile.record.redact).
 
 Micro-benchmark (not a test; timings vary with the machine). Run from the repo root::
 
     .venv/bin/python - <<'EOF'
     import time
-    from tracefile.redact import Policy, Redactor
-    from tracefile.synthetic import make_spans
+    from tracefile.record.redact import Policy, Redactor
+    from tracefile.testing.synthetic import make_spans
     spans = make_spans(2000)
     items = [(s._attributes._dict, [(e.name, e.attributes._dict) for e in s._events]) for s in spans]
     for policy in (Policy(), Policy(record_content=True)):
@@ -32,7 +32,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracefile.redact import (
+from tracefile.record.redact import (
     DEFAULT_KEY_PATTERNS,
     DEFAULT_VALUE_PATTERNS,
     TRUNCATION_MARKER_FORMAT,
@@ -489,7 +489,7 @@ def test_redaction_off_keeps_secrets_but_still_drops_content_and_truncates():
 
 
 def test_synthetic_spans_content_off():
-    from tracefile.synthetic import make_spans
+    from tracefile.testing.synthetic import make_spans
 
     r = Redactor(Policy())
     for span in make_spans(200):
@@ -503,7 +503,7 @@ def test_synthetic_spans_content_off():
 
 
 def test_synthetic_spans_content_on_keeps_every_message():
-    from tracefile.synthetic import make_spans
+    from tracefile.testing.synthetic import make_spans
 
     r = Redactor(Policy(record_content=True))
     for span in make_spans(200):
@@ -657,7 +657,7 @@ ASCII_TEXTS = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(ASCII_TEXTS)
 def test_one_pass_prefilter_agrees_with_the_python_checks(s):
-    from tracefile.redact import _PREFILTER
+    from tracefile.record.redact import _PREFILTER
 
     r = Redactor(Policy(record_content=True))
     assert _PREFILTER is not None, "google-re2 is a dependency"
@@ -674,7 +674,7 @@ UNICODE_TEXTS = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(UNICODE_TEXTS)
 def test_one_pass_prefilter_finds_whatever_the_python_checks_find(s):
-    from tracefile.redact import _PREFILTER, _bulk_search
+    from tracefile.record.redact import _PREFILTER, _bulk_search
 
     r = Redactor(Policy(record_content=True))
     if r._may_hold_secret_py(s):
@@ -683,7 +683,7 @@ def test_one_pass_prefilter_finds_whatever_the_python_checks_find(s):
 
 
 def test_batch_check_finds_each_text_that_may_hold_a_secret():
-    from tracefile.redact import _PREFILTER, _bulk_search
+    from tracefile.record.redact import _PREFILTER, _bulk_search
 
     texts = ["plain prose, nothing here"] * 3 + ["the key is " + OPENAI, "clean", "password=hunter2", "x" * 50, "Bearer " + JWT]
     assert _bulk_search(_PREFILTER, texts) == {texts[3], texts[5], texts[7]}
@@ -710,7 +710,7 @@ def _message_events(n: int, secret_at: int) -> list[tuple[str, dict]]:
 @pytest.mark.parametrize("prefilter", ["re2", "python"])
 @pytest.mark.parametrize("record_content", [True, False])
 def test_batch_checks_new_values_together_and_redacts_what_needs_it(monkeypatch, prefilter, record_content):
-    import tracefile.redact as redact
+    import tracefile.record.redact as redact
 
     if prefilter == "python":
         monkeypatch.setattr(redact, "_PREFILTER", None)
@@ -771,7 +771,7 @@ def test_check_skips_what_it_cannot_hash_or_has_seen():
 def test_exporter_batch_redacts_a_secret_among_many_new_messages():
     from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
-    from tracefile.otel.convert import spans_to_frames
+    from tracefile.record.convert import spans_to_frames
 
     spans = []
 
@@ -798,7 +798,7 @@ def test_exporter_batch_redacts_a_secret_among_many_new_messages():
 
 
 def test_batch_check_of_many_large_values_finds_the_one_secret(monkeypatch):
-    import tracefile.redact as redact
+    import tracefile.record.redact as redact
 
     monkeypatch.setattr(redact, "_BULK_CHARS", 1000)  # many searches of a few values each
     r = Redactor(Policy(record_content=True))

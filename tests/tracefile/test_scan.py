@@ -1,6 +1,6 @@
 """The compiled scanner (`tracefile/otel/_scan.pyx`) against the Python one it speeds up.
 
-The Python loop in `tracefile.otel.convert` is the reference: for every batch the
+The Python loop in `tracefile.record.convert` is the reference: for every batch the
 compiled scanner takes, the two payloads must be identical; for the batches it
 declines, `convert` must still give the reference result.
 """
@@ -14,10 +14,10 @@ from opentelemetry.sdk.trace import Event, SpanLimits
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
 from tests.helpers.spans import BASE_TIME, provider, rich_spans
-from tracefile import synthetic
-from tracefile.otel import convert as conv
-from tracefile.otel.exporter import default_policy
-from tracefile.redact import Policy, Redactor
+from tracefile.testing import synthetic
+from tracefile.record import convert as conv
+from tracefile.record.exporter import default_policy
+from tracefile.record.redact import Policy, Redactor
 
 needs_compiled = pytest.mark.skipif(conv._compiled is None, reason="the compiled scanner is not built here")
 

@@ -20,8 +20,8 @@ from opentelemetry.trace import SpanKind
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.otlp_json import otlp_to_spans, spans_to_otlp
-from tracefile.redact import Policy
+from tracefile.interop.otlp_json import otlp_to_spans, spans_to_otlp
+from tracefile.record.redact import Policy
 
 CALL_ID = "call_VSPygqKTWdrhaFErNvMV18Yl"
 # As the semantic conventions' examples write them (json.dumps' default separators, non-ASCII

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from tracefile.values import (
+from tracefile.record.values import (
     MAX_DEPTH,
     MAX_ITEMS,
     to_attribute,

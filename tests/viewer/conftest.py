@@ -152,7 +152,7 @@ def record_app(tmp_path_factory) -> Callable[..., tuple[Path, dict]]:
     recorded once per test session and shared (tests that write to the file copy it first)."""
     pytest.importorskip("azure.ai.inference")
     from tests.helpers import e2e
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     done: dict[tuple[str, ...], tuple[Path, dict]] = {}
 

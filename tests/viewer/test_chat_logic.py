@@ -15,7 +15,7 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.model import Span, SpanEvent
+from tracefile.format.model import Span, SpanEvent
 from viewer.chat import logic
 from viewer.chat.logic import Part, conversation, link_tool_spans, to_markdown, tool_calls_by_id
 
@@ -38,7 +38,7 @@ class Run:
 
 def _record(tmp: Path, flag: str) -> Run:
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp / "run.tracy"
     with ChatServer() as server:
@@ -223,7 +223,7 @@ def _semconv_file(path: Path, *, on_event: bool = False, content: bool = True) -
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.trace import SpanKind
 
-    from tracefile.redact import Policy
+    from tracefile.record.redact import Policy
 
     provider = TracerProvider()
     provider.add_span_processor(

@@ -63,7 +63,7 @@ def _record_semconv(path: Path, messages: list[dict], output: list[dict], system
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    from tracefile.redact import Policy
+    from tracefile.record.redact import Policy
 
     provider = TracerProvider(resource=Resource.create({"service.name": "travel-agent"}))
     exporter = tracefile.TracyFileExporter(str(path), redaction=Policy(record_content=True, redact=False, max_length=None))

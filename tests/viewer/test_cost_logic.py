@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracefile.columns import Timeline, TimelineReader
+from tracefile.format.columns import Timeline, TimelineReader
 from viewer.cost.logic import (
     NO_MODEL,
     Price,

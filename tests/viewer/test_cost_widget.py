@@ -310,7 +310,7 @@ def test_an_agent_span_with_its_calls_totals_is_not_counted_twice(make_tracy) ->
 @pytest.fixture(scope="module")
 def chat_run(tmp_path_factory):
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp_path_factory.mktemp("cost-chat") / "run.tracy"
     with ChatServer() as server:

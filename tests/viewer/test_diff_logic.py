@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.model import Span
+from tracefile.format.model import Span
 from viewer.diff import logic
 from viewer.diff.logic import (
     CHANGED, DELETE, EQUAL, INSERT, ONLY_B, ONLY_RIGHT, SAME, compare_runs, span_diff, word_diff,
@@ -109,7 +109,7 @@ def write_semconv_run(path: Path, variant: str, *, content: bool = True) -> Path
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    from tracefile.redact import Policy
+    from tracefile.record.redact import Policy
 
     provider = TracerProvider(resource=Resource.create({"service.name": "travel-agent"}))
     exporter = tracefile.TracyFileExporter(str(path), redaction=Policy(record_content=content))

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 import tracefile
-from tracefile.model import Span
+from tracefile.format.model import Span
 from viewer import theme
 from viewer.diff import logic
 from viewer.diff.model import ITEM_ROLE, FieldDiffModel, StepModel

@@ -17,7 +17,7 @@ import pytest
 import tracefile
 from tracefile import genai
 from tests.helpers import e2e
-from tracefile.importers import read_any
+from tracefile.interop import read_any
 from viewer.chat import logic as chat
 from viewer.export import logic
 from viewer.export.logic import save_otlp_json, shift_headings, span_markdown, trace_markdown
@@ -43,7 +43,7 @@ def semconv(tmp_path_factory) -> tracefile.TraceFile:
 @pytest.fixture(scope="module")
 def with_feedback(tmp_path_factory) -> tuple[dict, tracefile.TraceFile]:
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp_path_factory.mktemp("export-feedback") / "run.tracy"
     with ChatServer() as server:

@@ -13,8 +13,8 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.columns import Timeline
-from tracefile.schema import Feedback
+from tracefile.format.columns import Timeline
+from tracefile.format.schema import Feedback
 from viewer.feedback import logic
 from viewer.feedback.logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, FeedbackIndex, describe, sentiment
 from viewer.session import FileSession
@@ -29,7 +29,7 @@ class Recorded:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> Recorded:
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp_path_factory.mktemp("feedback") / "run.tracy"
     with ChatServer() as server:
@@ -159,7 +159,7 @@ def _chat_batch(tracer, first: int, count: int) -> None:
 
 def test_a_growing_file_is_not_searched_again_for_feedback_already_joined(tmp_path: Path) -> None:
     from tests.helpers.spans import provider
-    from tracefile.otel.exporter import TracyFileExporter
+    from tracefile.record.exporter import TracyFileExporter
 
     path = tmp_path / "live.tracy"
     exporter = TracyFileExporter(path)

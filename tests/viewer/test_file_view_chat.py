@@ -79,7 +79,7 @@ def test_copy_span_and_trace_as_markdown_and_save_otlp(qtbot, window, recorded, 
     from PySide6.QtGui import QGuiApplication
 
     from tests.helpers.apps import chat_app
-    from tracefile.otlp_json import otlp_to_spans
+    from tracefile.interop.otlp_json import otlp_to_spans
 
     view = open_view(qtbot, window, path)
     second = _row_of_response(view, out["tools"]["second_id"])

@@ -51,7 +51,7 @@ def record_chat(path: Path) -> tracefile.TraceFile:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    from tracefile.redact import Policy
+    from tracefile.record.redact import Policy
 
     provider = TracerProvider(resource=Resource.create({"service.name": "travel-agent", "deployment.environment": "dev"}))
     exporter = tracefile.TracyFileExporter(str(path), redaction=Policy(record_content=True, max_length=MAX_LENGTH))

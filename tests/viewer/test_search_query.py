@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import tracefile
-from tracefile.columns import read_timeline
+from tracefile.format.columns import read_timeline
 from viewer.search import (
     And, Compare, Field, Not, Or, Query, QueryError, Term, describe, evaluate_columns, match_positions,
     matching_rows, next_match, parse,

@@ -17,7 +17,7 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.reader import open_buffer
+from tracefile.format.reader import open_buffer
 from viewer.search import Term, parse
 from viewer.search import text_index
 from viewer.search import words as search_words
@@ -31,7 +31,7 @@ from viewer.session import FileSession
 def chat_file(tmp_path_factory) -> tuple[Path, dict]:
     """chat_app.py with content on: a plain call, an agent with a tool call, failing calls."""
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp_path_factory.mktemp("search-chat") / "run.tracy"
     with ChatServer() as server:
@@ -55,7 +55,7 @@ def _semconv_file(path: Path, spans: int = 1, start: int = 0) -> None:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.trace import SpanKind
 
-    from tracefile.redact import Policy
+    from tracefile.record.redact import Policy
 
     provider = TracerProvider()
     exporter = tracefile.TracyFileExporter(path, redaction=Policy(record_content=True, redact=False))

@@ -21,7 +21,7 @@ MARKER = "USER-MARKER-91c2"  # chat_app.py's user message: only in gen_ai.event.
 @pytest.fixture(scope="module")
 def chat_file(tmp_path_factory) -> tuple[Path, dict]:
     pytest.importorskip("azure.ai.inference")
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     path = tmp_path_factory.mktemp("search-widget") / "run.tracy"
     with ChatServer() as server:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import tracefile
 from tests.helpers import e2e
-from tracefile.reader import open_buffer
+from tracefile.format.reader import open_buffer
 from viewer.search import Term, parse, words
 from viewer.search.text_index import TextIndex, evaluate, index_batches, value_text
 from viewer.session import FileSession

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import tracefile
-from tracefile.columns import Timeline, read_timeline
+from tracefile.format.columns import Timeline, read_timeline
 from viewer.tracedata import build_index
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from tests.viewer.conftest import MS
-from tracefile.columns import read_timeline
+from tracefile.format.columns import read_timeline
 from viewer import theme
 from viewer.timeline import TraceOverview, TraceWaterfall, link
 from viewer.timeline.waterfall import HEADER_HEIGHT, ROW_HEIGHT

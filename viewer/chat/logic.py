@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from tracefile.model import Span
+from tracefile.format.model import Span
 
 # -- attribute and event names ------------------------------------------------------
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from tracefile import genai
-from tracefile.model import Span
+from tracefile.format.model import Span
 
 from ..traces import format_duration, format_tokens
 from . import logic

@@ -38,7 +38,7 @@ from functools import cached_property
 from typing import Any, Iterable, Sequence
 
 from tracefile import genai
-from tracefile.model import Span
+from tracefile.format.model import Span
 from viewer.chat import logic as chat
 from viewer.chat.logic import Conversation, Message
 from viewer.traces import format_duration, format_offset

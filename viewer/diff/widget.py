@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QTextBrowser, QToolButton, QVBoxLayout, QWidget,
 )  # fmt: skip
 
-from tracefile.model import Span
+from tracefile.format.model import Span
 
 from .. import theme
 from ..traces import format_duration, format_timestamp

@@ -15,9 +15,9 @@ import re
 from typing import Any, Iterable, Sequence
 
 from tracefile import genai
-from tracefile.model import Span
-from tracefile.otlp_json import replace_file, write_otlp_json
-from tracefile.schema import Feedback
+from tracefile.format.model import Span
+from tracefile.interop.otlp_json import replace_file, write_otlp_json
+from tracefile.format.schema import Feedback
 
 from ..chat import logic as chat
 from ..traces import format_duration
@@ -317,7 +317,7 @@ def _with_feedback(spans: list[Span], feedback: Iterable[Feedback]) -> list[Span
         return spans
     import msgspec
 
-    from tracefile.reader import join_feedback
+    from tracefile.format.reader import join_feedback
 
     copies = [msgspec.structs.replace(s, feedback=[]) for s in spans]
     join_feedback(copies, extra)

@@ -21,10 +21,10 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from tracefile import genai
-from tracefile.columns import Timeline
-from tracefile.feedback import is_user_feedback
-from tracefile.model import Span
-from tracefile.schema import Feedback
+from tracefile.format.columns import Timeline
+from tracefile.record.feedback import is_user_feedback
+from tracefile.format.model import Span
+from tracefile.format.schema import Feedback
 
 from ..tracedata import TraceIndex
 
@@ -312,7 +312,7 @@ def new_feedback(span: Span, *, score: float | None, label: str = "", comment: s
     """
     import time
 
-    from tracefile.feedback import redacted
+    from tracefile.record.feedback import redacted
 
     rid = span.attributes.get("gen_ai.response.id")
     fb = Feedback(
@@ -334,7 +334,7 @@ def append_feedback(path: str, fb: Feedback) -> None:
 
     Raises OSError (with the reason, e.g. a read-only file) when it cannot be written.
     """
-    from tracefile.writer import TraceWriter
+    from tracefile.format.writer import TraceWriter
 
     with TraceWriter(path, writer="tracy-view") as writer:
         writer.write_feedback([fb])

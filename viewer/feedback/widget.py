@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracefile.model import Span
-from tracefile.schema import Feedback
+from tracefile.format.model import Span
+from tracefile.format.schema import Feedback
 
 from .. import theme
 from .logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, append_feedback, new_feedback

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from tracefile import Span
-from tracefile.schema import Feedback
+from tracefile.format.schema import Feedback
 
 from ..traces import format_duration, format_timestamp
 

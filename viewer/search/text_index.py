@@ -50,10 +50,10 @@ import msgspec
 import numpy as np
 import zstandard
 
-from tracefile.errors import TraceFileError
-from tracefile.framing import ScanReport, frame_payload, scan_frames
-from tracefile.reader import decode_frame
-from tracefile.schema import KIND_SPAN_DETAILS, SpanDetails
+from tracefile.format.errors import TraceFileError
+from tracefile.format.framing import ScanReport, frame_payload, scan_frames
+from tracefile.format.reader import decode_frame
+from tracefile.format.schema import KIND_SPAN_DETAILS, SpanDetails
 
 from . import words
 from .columns import Evaluation, evaluate_columns
@@ -686,7 +686,7 @@ def index_batches(
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Index ``batches`` (`tracefile.columns.BatchRef`, in row order) from the file bytes ``data``,
+    """Index ``batches`` (`tracefile.format.columns.BatchRef`, in row order) from the file bytes ``data``,
     starting at ``text.batches``. ``progress(rows)`` is called after each batch. Returns the
     number of batches indexed. A details frame that cannot be read leaves its rows without text.
     """

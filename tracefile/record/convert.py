@@ -19,7 +19,6 @@ written for speed. A batch is converted in two steps:
 from __future__ import annotations
 
 import sys
-from array import array
 from itertools import accumulate
 from operator import is_not
 from typing import Any, Mapping, NamedTuple, Sequence
@@ -32,8 +31,9 @@ from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 
 from .. import genai
-from ..redact import Redactor
-from ..schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
+from .redact import Redactor
+from ..format.packing import optional_column, packed
+from ..format.schema import OTLP_FLAG_HAS_IS_REMOTE, OTLP_FLAG_IS_REMOTE, Resource, Scope, SpanColumns, SpanDetails
 
 _BIG_ENDIAN_HOST = sys.byteorder == "big"
 _NO_DROPS = (0, 0, 0)
@@ -57,20 +57,6 @@ def _sdk_layout_is_known() -> bool:
 
 
 _FAST = _sdk_layout_is_known()
-assert array("I").itemsize == 4 and array("H").itemsize == 2 and array("Q").itemsize == 8
-
-
-def packed(typecode: str, values: list[int]) -> bytes:
-    """Pack integers as a little-endian array (the format's column encoding)."""
-    arr = array(typecode, values)
-    if _BIG_ENDIAN_HOST:
-        arr.byteswap()
-    return arr.tobytes()
-
-
-def optional_column(values: list[int]) -> bytes:
-    """A u32 column that the format lets writers leave empty when every value is zero."""
-    return packed("I", values) if any(values) else b""
 
 
 def _sparse_column(values: dict[int, int], count: int) -> bytes:

@@ -2,14 +2,14 @@
 
     from azure.ai.inference import ChatCompletionsClient
     from azure.core.credentials import AzureKeyCredential
-    from tracefile.loopback import ChatServer
+    from tracefile.testing.loopback import ChatServer
 
     with ChatServer() as server:
         client = ChatCompletionsClient(endpoint=server.endpoint, credential=AzureKeyCredential("test-key"))
         response = client.complete(messages=[{"role": "user", "content": "Hi"}], model="gpt-4o-mini")
         server.requests[-1].body["model"]          # "gpt-4o-mini"
 
-Or in the foreground: ``python -m tracefile.loopback [--port N]`` prints the endpoint.
+Or in the foreground: ``python -m tracefile.testing.loopback [--port N]`` prints the endpoint.
 
 What the SDK sends (azure-ai-inference 1.0.0b9)
 -----------------------------------------------
@@ -769,7 +769,7 @@ class ChatServer:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tracefile.loopback",
+        prog="python -m tracefile.testing.loopback",
         description="Serve the Azure AI model inference chat API on 127.0.0.1 with a scripted model. "
         "Prints the endpoint on stdout, one line per request on stderr.",
     )

@@ -7,9 +7,9 @@ from typing import Iterable, Sequence
 
 import msgspec
 
-from . import genai
+from .. import genai
 from .model import Span
-from .otel.convert import optional_column, packed
+from .packing import optional_column, packed
 from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
 from .writer import TraceWriter, new_batch_id
 

@@ -39,7 +39,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace as otel_trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import __version__
+from .. import __version__
 from .values import DEFAULT_MAX_LENGTH, MAX_ITEMS, Scrub, TextHook, to_attribute, to_json
 
 _logger = logging.getLogger("tracefile")

@@ -25,7 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from .otel.exporter import DEFAULT_FOLDER, ENV_PATH, TracyFileExporter, default_file_name
+from .exporter import DEFAULT_FOLDER, ENV_PATH, TracyFileExporter, default_file_name
 
 _logger = logging.getLogger("tracefile")
 
@@ -189,7 +189,7 @@ def configure(
     (default off, or ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` /
     ``AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED``). ``instrument``: which
     libraries to instrument (default ``("azure-ai-inference",)``, or ``TRACY_INSTRUMENT``
-    as a comma-separated list). ``redaction``: a `tracefile.redact.Policy`
+    as a comma-separated list). ``redaction``: a `tracefile.record.redact.Policy`
     overriding the one built from these settings and the environment.
 
     A second call while a recording is open returns that recording (and logs a

@@ -11,8 +11,6 @@ from __future__ import annotations
 import gc
 import mmap
 import os
-import sys
-from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -22,6 +20,7 @@ import msgspec
 from .errors import TraceFileError
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
 from .model import Span, SpanLink, TraceFile
+from .packing import unpack
 from .schema import (
     FILE_HEADER_SIZE,
     KIND_FEEDBACK,
@@ -44,7 +43,6 @@ _DECODERS = {
     KIND_FILE_INFO: msgspec.msgpack.Decoder(FileInfo),
     KIND_INDEX: msgspec.msgpack.Decoder(Index),
 }
-_BIG_ENDIAN_HOST = sys.byteorder == "big"
 
 
 @contextmanager
@@ -87,15 +85,6 @@ def open_buffer(path: str | os.PathLike[str]):
                 except BufferError:
                     # A caller still holds a view into the map; the OS frees it with the last reference.
                     pass
-
-
-def unpack(typecode: str, data: bytes) -> list[int]:
-    """Unpack a little-endian packed column into a list of ints."""
-    arr = array(typecode)
-    arr.frombytes(data)
-    if _BIG_ENDIAN_HOST:
-        arr.byteswap()
-    return arr.tolist()
 
 
 def decode_frame(data, ref: FrameRef) -> Any:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..reader import load
-from ..schema import FILE_MAGIC
+from ..format.reader import load
+from ..format.schema import FILE_MAGIC
 from . import Imported
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
-from .genai import CACHE_READ_TOKEN_KEYS, INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS, REASONING_TOKEN_KEYS
-from .genai import model as _model
-from .genai import tokens as first_int
+from ..genai import CACHE_READ_TOKEN_KEYS, INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS, REASONING_TOKEN_KEYS
+from ..genai import model as _model
+from ..genai import tokens as first_int
 from .model import Span
 from .schema import STATUS_ERROR
 

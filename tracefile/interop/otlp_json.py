@@ -14,9 +14,10 @@ import os
 import tempfile
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import TraceFileError
-from .model import Span, SpanEvent, SpanLink
-from .schema import OTLP_FLAG_HAS_IS_REMOTE, Feedback, Resource, Scope
+from ..format.errors import TraceFileError
+from ..format.model import Span, SpanEvent, SpanLink
+from ..format.schema import OTLP_FLAG_HAS_IS_REMOTE, Feedback, Resource, Scope
+from . import Imported
 
 
 def _value(v: Any) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def _link(lk: SpanLink) -> dict[str, Any]:
 
 def feedback_event(fb: Feedback) -> SpanEvent:
     """Feedback as the GenAI evaluation span event other OpenTelemetry backends understand."""
-    from .feedback import event_for
+    from ..record.feedback import event_for
 
     name, attrs = event_for(fb)
     return SpanEvent(fb.time_unix_nano, name, attrs)
@@ -279,3 +280,31 @@ def _enum(value: Any, names: dict[str, int]) -> int:
             raise ValueError(f"unknown enum value {value!r}")
         return names[value]
     return int(value)
+
+
+def read(path: str, head: bytes) -> Imported | None:
+    """An OTLP/JSON file (one request, or JSON Lines) as the trace model; None if it is not one."""
+    if not head.lstrip().startswith(b"{"):
+        return None
+    spans = []
+    warnings = []
+    with open(path, "rb") as f:
+        text = f.read()
+    try:
+        docs = [json.loads(text)]
+    except json.JSONDecodeError:
+        docs = []
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                docs.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                warnings.append(f"{path}: line {lineno} is not JSON ({exc.msg} at column {exc.colno}); skipped")
+    if not docs or not all(isinstance(d, dict) and "resourceSpans" in d for d in docs):
+        if any(isinstance(d, dict) and "resourceSpans" in d for d in docs):
+            raise TraceFileError(f"{path}: some lines are not OTLP/JSON trace requests")
+        return None
+    for i, doc in enumerate(docs, 1):
+        spans.extend(otlp_to_spans(doc, f"{path}: request {i}"))
+    return Imported("otlp-json", spans, [], warnings)

@@ -27,8 +27,8 @@ from typing import Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from ..redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
-from ..writer import TraceWriter, new_batch_id
+from .redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
+from ..format.writer import TraceWriter, new_batch_id
 from .convert import ENCODE_ERRORS, convert, storable_frames
 
 _logger = logging.getLogger("tracefile")
@@ -74,7 +74,7 @@ class TracyFileExporter(SpanExporter):
     ``compression`` is ``"zstd"`` (default) or ``"none"``
     (``OTEL_EXPORTER_TRACY_COMPRESSION``); ``fsync=True`` forces every batch to
     disk before ``export()`` returns (``OTEL_EXPORTER_TRACY_FSYNC``).
-    ``redaction`` is a `tracefile.redact.Policy`: secrets are redacted and long
+    ``redaction`` is a `tracefile.record.redact.Policy`: secrets are redacted and long
     values cut by default (see "What gets recorded" in the README).
     """
 

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .schema import Feedback
-from .writer import TraceWriter
+from ..format.schema import Feedback
+from ..format.writer import TraceWriter
 
 _logger = logging.getLogger("tracefile")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import msgspec
 import zstandard
 
-from . import __version__
+from .. import __version__
 from .errors import TraceFileError
 from .framing import check_file_header, encode_frame, file_header
 from .schema import (

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..errors import TraceFileError
-from ..model import Span
-from ..schema import Feedback
+from ..format.errors import TraceFileError
+from ..format.model import Span
+from ..format.schema import Feedback
 
 
 @dataclass

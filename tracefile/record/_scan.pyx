@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Compiled form of the exporter's per-span loop (`tracefile.otel.convert`).
+"""Compiled form of the exporter's per-span loop (`tracefile.record.convert`).
 
 `scan` reads a batch of OpenTelemetry SDK spans through the same private
 fields as the Python loop and returns the same values, with the timeline

@@ -1,1 +1,0 @@
-"""OpenTelemetry integration: the span exporter and ReadableSpan conversion."""
