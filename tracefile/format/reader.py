@@ -318,7 +318,8 @@ def join_feedback(spans: list[Span], feedback: list) -> None:
 def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Span]:
     """Stream the spans of a file batch by batch, without holding them all in memory.
 
-    Warnings are not returned; use `load()` or `scan()` when they matter.
+    Damaged frames are skipped silently (``strict=True`` raises at the first one instead);
+    use `load()`, whose ``warnings`` list them, or `tracy validate` when they matter.
     """
     p = os.fspath(path)
     report = ScanReport()
