@@ -262,7 +262,7 @@ def _semconv_message(item: Any, default_role: str) -> Message:
     parts = item.get("parts")
     if isinstance(parts, list):
         got = [_semconv_part(p) for p in parts]
-    elif "content" in item:  # an OpenAI-style message in the new attribute
+    elif "content" in item or "tool_calls" in item:  # an OpenAI-style message in the new attribute
         got = _content_parts(item.get("content"))
         got += [_openai_tool_call(c) for c in item.get("tool_calls") or [] if c is not None]
     else:
