@@ -2,7 +2,8 @@
 
 These are computed once when spans are written and stored as timeline
 columns, so a viewer can colour, total and filter a million spans without
-decoding their attributes.
+decoding their attributes. The names these rules read are in `tracefile.genai.names`, and the
+parser of recorded messages in `tracefile.genai.messages`.
 """
 
 from __future__ import annotations
