@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import msgspec
 
+from ..genai import names
 from .errors import TraceFileError
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
 from .model import Span, SpanLink, TraceFile
@@ -302,7 +303,7 @@ def join_feedback(spans: list[Span], feedback: list) -> None:
     by_response: dict[str, Span] = {}
     roots: dict[str, Span] = {}
     for s in spans:
-        rid = s.attributes.get("gen_ai.response.id")
+        rid = s.attributes.get(names.GEN_AI_RESPONSE_ID)
         if isinstance(rid, str):
             by_response.setdefault(rid, s)
         if not s.parent_span_id:

@@ -2,13 +2,30 @@
 
 These are computed once when spans are written and stored as timeline
 columns, so a viewer can colour, total and filter a million spans without
-decoding their attributes.
+decoding their attributes. The names these rules read are in `tracefile.genai.names`, and the
+parser of recorded messages in `tracefile.genai.messages`.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any, Mapping
+
+from .names import (
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS_OLD,
+    GEN_AI_USAGE_COMPLETION_TOKENS,
+    GEN_AI_USAGE_INPUT_TOKENS,
+    GEN_AI_USAGE_INPUT_TOKENS_CACHED,
+    GEN_AI_USAGE_OUTPUT_TOKENS,
+    GEN_AI_USAGE_OUTPUT_TOKENS_REASONING,
+    GEN_AI_USAGE_PROMPT_TOKENS,
+    GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+    OperationName as Op,
+)
 
 CATEGORY_OTHER = 0
 CATEGORY_LLM = 1
@@ -22,37 +39,38 @@ CATEGORY_NAMES = ("other", "llm", "tool", "agent", "http", "embeddings", "databa
 
 #: gen_ai.operation.name values (current and older semantic conventions) -> category.
 _OPERATIONS = {
-    "chat": CATEGORY_LLM,
-    "text_completion": CATEGORY_LLM,
-    "generate_content": CATEGORY_LLM,
-    "completion": CATEGORY_LLM,
-    "execute_tool": CATEGORY_TOOL,
-    "invoke_agent": CATEGORY_AGENT,
-    "create_agent": CATEGORY_AGENT,
-    "invoke_workflow": CATEGORY_AGENT,
-    "embeddings": CATEGORY_EMBEDDINGS,
+    Op.CHAT: CATEGORY_LLM,
+    Op.TEXT_COMPLETION: CATEGORY_LLM,
+    Op.GENERATE_CONTENT: CATEGORY_LLM,
+    Op.COMPLETION: CATEGORY_LLM,
+    Op.EXECUTE_TOOL: CATEGORY_TOOL,
+    Op.INVOKE_AGENT: CATEGORY_AGENT,
+    Op.CREATE_AGENT: CATEGORY_AGENT,
+    Op.INVOKE_WORKFLOW: CATEGORY_AGENT,
+    Op.EMBEDDINGS: CATEGORY_EMBEDDINGS,
 }
+#: Span names the conventions prescribe ("{operation} {model or tool}"), for spans without the attribute.
 _NAME_PREFIXES = (
-    ("chat ", CATEGORY_LLM),
-    ("text_completion ", CATEGORY_LLM),
-    ("generate_content ", CATEGORY_LLM),
-    ("execute_tool ", CATEGORY_TOOL),
-    ("invoke_agent ", CATEGORY_AGENT),
-    ("create_agent ", CATEGORY_AGENT),
-    ("embeddings ", CATEGORY_EMBEDDINGS),
+    (Op.CHAT + " ", CATEGORY_LLM),
+    (Op.TEXT_COMPLETION + " ", CATEGORY_LLM),
+    (Op.GENERATE_CONTENT + " ", CATEGORY_LLM),
+    (Op.EXECUTE_TOOL + " ", CATEGORY_TOOL),
+    (Op.INVOKE_AGENT + " ", CATEGORY_AGENT),
+    (Op.CREATE_AGENT + " ", CATEGORY_AGENT),
+    (Op.EMBEDDINGS + " ", CATEGORY_EMBEDDINGS),
 )
 
-INPUT_TOKEN_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
-OUTPUT_TOKEN_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
+INPUT_TOKEN_KEYS = (GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_PROMPT_TOKENS)
+OUTPUT_TOKEN_KEYS = (GEN_AI_USAGE_OUTPUT_TOKENS, GEN_AI_USAGE_COMPLETION_TOKENS)
 #: Input tokens read from the provider's prompt cache (a part of the input tokens), and output
 #: tokens spent on reasoning (a part of the output tokens): current names first, then older ones.
 CACHE_READ_TOKEN_KEYS = (
-    "gen_ai.usage.cache_read.input_tokens",
-    "gen_ai.usage.cache_read_input_tokens",
-    "gen_ai.usage.input_tokens.cached",
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS_OLD,
+    GEN_AI_USAGE_INPUT_TOKENS_CACHED,
 )
-REASONING_TOKEN_KEYS = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.output_tokens.reasoning")
-MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model")
+REASONING_TOKEN_KEYS = (GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS_REASONING)
+MODEL_KEYS = (GEN_AI_RESPONSE_MODEL, GEN_AI_REQUEST_MODEL)
 _U32_MAX = 0xFFFFFFFF
 
 
@@ -63,7 +81,9 @@ FUNCTION_KEY = "code.function.name"
 
 
 def category(name: str, attrs: Mapping[str, Any]) -> int:
-    op = attrs.get("gen_ai.operation.name")
+    """The span's `CATEGORY_*`: by its operation, else HTTP or database attributes, else its name, else
+    a traced function. The exporter's per-span loop inlines this (`record/convert.py`, `_scan.pyx`)."""
+    op = attrs.get(GEN_AI_OPERATION_NAME)
     if type(op) is str:  # not a list from a plain-dict attribute: unhashable
         cat = _OPERATIONS.get(op)
         if cat is not None:
@@ -78,6 +98,17 @@ def category(name: str, attrs: Mapping[str, Any]) -> int:
     if FUNCTION_KEY in attrs:
         return CATEGORY_FUNCTION
     return CATEGORY_OTHER
+
+
+def is_llm_call(name: str, attrs: Mapping[str, Any]) -> bool:
+    """A call to a model that answers (chat, text completion, generate content): what chat, export,
+    diff and the trace list count as an LLM call."""
+    return category(name, attrs) == CATEGORY_LLM
+
+
+def is_tool_call(name: str, attrs: Mapping[str, Any]) -> bool:
+    """A tool run (``execute_tool``)."""
+    return category(name, attrs) == CATEGORY_TOOL
 
 
 def tokens(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int:

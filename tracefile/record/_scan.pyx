@@ -46,7 +46,7 @@ cdef extern from *:
     int tracy_u128_be(object v, unsigned char *out) except -1
     void tracy_u64_be(unsigned long long v, unsigned char *out)
 
-cdef str _OPERATION = "gen_ai.operation.name"
+cdef str _OPERATION = genai.names.GEN_AI_OPERATION_NAME
 cdef str _INPUT = genai.INPUT_TOKEN_KEYS[0]
 cdef str _PROMPT = genai.INPUT_TOKEN_KEYS[1]
 cdef str _OUTPUT = genai.OUTPUT_TOKEN_KEYS[0]

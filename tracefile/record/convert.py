@@ -121,7 +121,7 @@ def _event(e: Any, start: int, redactor: Redactor | None) -> tuple:
     return (e.timestamp - start, e.name, d, dropped)
 
 
-_OPERATION = "gen_ai.operation.name"
+_OPERATION = genai.names.GEN_AI_OPERATION_NAME
 _INPUT, _PROMPT = genai.INPUT_TOKEN_KEYS
 _OUTPUT, _COMPLETION = genai.OUTPUT_TOKEN_KEYS
 _RESPONSE_MODEL, _REQUEST_MODEL = genai.MODEL_KEYS

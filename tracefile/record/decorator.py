@@ -40,16 +40,13 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import __version__
+from ..genai.names import INPUT_MIME_TYPE, INPUT_VALUE, OUTPUT_MIME_TYPE, OUTPUT_VALUE
 from .values import DEFAULT_MAX_LENGTH, MAX_ITEMS, Scrub, TextHook, to_attribute, to_json
 
 _logger = logging.getLogger("tracefile")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-INPUT_VALUE = "input.value"
-INPUT_MIME_TYPE = "input.mime_type"
-OUTPUT_VALUE = "output.value"
-OUTPUT_MIME_TYPE = "output.mime_type"
 CODE_FUNCTION = "code.function.name"
 CODE_FILE = "code.file.path"
 CODE_LINE = "code.line.number"

@@ -19,11 +19,12 @@ from typing import Any
 
 from ..format.schema import Feedback
 from ..format.writer import TraceWriter
+from ..genai import names
 
 _logger = logging.getLogger("tracefile")
 
-USER_FEEDBACK_EVENT = "gen_ai.evaluation.user_feedback"
-EVALUATION_EVENT = "gen_ai.evaluation.result"
+USER_FEEDBACK_EVENT = names.GEN_AI_EVALUATION_USER_FEEDBACK
+EVALUATION_EVENT = names.GEN_AI_EVALUATION_RESULT
 #: Evaluator names that mean "a person using the app".
 USER_EVALUATORS = ("", "user", "end_user", "human")
 
@@ -50,16 +51,16 @@ def event_for(fb: Feedback) -> tuple[str, dict[str, Any]]:
     user = is_user_feedback(fb)
     attrs: dict[str, Any] = {}
     if fb.response_id:
-        attrs["gen_ai.response.id"] = fb.response_id
+        attrs[names.GEN_AI_RESPONSE_ID] = fb.response_id
     if not user:
-        attrs["gen_ai.evaluation.name"] = fb.evaluator
+        attrs[names.GEN_AI_EVALUATION_NAME] = fb.evaluator
     if fb.score is not None:
         # People's feedback carries a plain score; evaluation results a score value.
-        attrs["gen_ai.evaluation.score" if user else "gen_ai.evaluation.score.value"] = fb.score
+        attrs[names.GEN_AI_EVALUATION_SCORE if user else names.GEN_AI_EVALUATION_SCORE_VALUE] = fb.score
     if fb.label:
-        attrs["gen_ai.evaluation.score.label"] = fb.label
+        attrs[names.GEN_AI_EVALUATION_SCORE_LABEL] = fb.label
     if fb.comment:
-        attrs["gen_ai.evaluation.explanation"] = fb.comment
+        attrs[names.GEN_AI_EVALUATION_EXPLANATION] = fb.comment
     for k, v in fb.metadata.items():
         if isinstance(v, (str, bool, int, float)):
             attrs[f"tracy.feedback.{k}"] = v

@@ -42,6 +42,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
 
+from ..genai import names
+
 _logger = logging.getLogger("tracefile")
 
 __all__ = [
@@ -104,54 +106,59 @@ DEFAULT_KEY_PATTERNS: tuple[str, ...] = (
 #: Attributes that hold prompts, completions, tool arguments and results.
 CONTENT_KEYS: frozenset[str] = frozenset(
     {
-        "gen_ai.input.messages",
-        "gen_ai.output.messages",
-        "gen_ai.system_instructions",
-        "gen_ai.tool.call.arguments",
-        "gen_ai.tool.call.result",
-        "gen_ai.prompt",  # legacy semantic conventions and OpenLLMetry
-        "gen_ai.completion",
-        "gen_ai.event.content",  # Azure AI Inference message events
+        names.GEN_AI_INPUT_MESSAGES,
+        names.GEN_AI_OUTPUT_MESSAGES,
+        names.GEN_AI_SYSTEM_INSTRUCTIONS,
+        names.GEN_AI_TOOL_CALL_ARGUMENTS,
+        names.GEN_AI_TOOL_CALL_RESULT,
+        names.GEN_AI_PROMPT,  # legacy semantic conventions and OpenLLMetry
+        names.GEN_AI_COMPLETION,
+        names.GEN_AI_EVENT_CONTENT,  # Azure AI Inference message events
     }
 )
 # Indexed forms: gen_ai.prompt.0.content (OpenLLMetry), llm.input_messages.0.message.content (OpenInference).
-_CONTENT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.", "llm.output_messages.")
+_CONTENT_PREFIXES = (
+    names.GEN_AI_PROMPT + ".",
+    names.GEN_AI_COMPLETION + ".",
+    "llm.input_messages.",
+    "llm.output_messages.",
+)
 # On message events (gen_ai.user.message, gen_ai.choice ...) these carry the message itself.
 _MESSAGE_EVENT = re.compile(r"gen_ai\.(?:[a-z_]+\.message|choice)\Z")
-_MESSAGE_EVENT_KEYS = frozenset({"content", "message", "tool_calls", "body", "gen_ai.message.content"})
+_MESSAGE_EVENT_KEYS = frozenset({"content", "message", "tool_calls", "body", names.GEN_AI_MESSAGE_CONTENT})
 _MESSAGE_EVENT_PREFIXES = ("content.", "message.", "tool_calls.")
 
 # Enum, id and number attributes of the semantic conventions: never free text and
 # never long, so never scanned or cut (this is what keeps a typical span cheap).
 _SAFE_KEYS = frozenset(
     {
-        "gen_ai.operation.name",
-        "gen_ai.system",
-        "gen_ai.provider.name",
-        "gen_ai.request.model",
-        "gen_ai.response.model",
-        "gen_ai.response.id",
-        "gen_ai.response.finish_reasons",
-        "gen_ai.request.max_tokens",
-        "gen_ai.request.temperature",
-        "gen_ai.request.top_p",
-        "gen_ai.request.top_k",
-        "gen_ai.request.seed",
-        "gen_ai.request.frequency_penalty",
-        "gen_ai.request.presence_penalty",
-        "gen_ai.request.choice.count",
-        "gen_ai.request.encoding_formats",
-        "gen_ai.usage.input_tokens",
-        "gen_ai.usage.output_tokens",
-        "gen_ai.tool.call.id",
-        "gen_ai.tool.name",
-        "gen_ai.tool.type",
-        "gen_ai.agent.id",
-        "gen_ai.agent.name",
-        "gen_ai.conversation.id",
-        "gen_ai.data_source.id",
-        "gen_ai.output.type",
-        "gen_ai.token.type",
+        names.GEN_AI_OPERATION_NAME,
+        names.GEN_AI_SYSTEM,
+        names.GEN_AI_PROVIDER_NAME,
+        names.GEN_AI_REQUEST_MODEL,
+        names.GEN_AI_RESPONSE_MODEL,
+        names.GEN_AI_RESPONSE_ID,
+        names.GEN_AI_RESPONSE_FINISH_REASONS,
+        names.GEN_AI_REQUEST_MAX_TOKENS,
+        names.GEN_AI_REQUEST_TEMPERATURE,
+        names.GEN_AI_REQUEST_TOP_P,
+        names.GEN_AI_REQUEST_TOP_K,
+        names.GEN_AI_REQUEST_SEED,
+        names.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+        names.GEN_AI_REQUEST_PRESENCE_PENALTY,
+        names.GEN_AI_REQUEST_CHOICE_COUNT,
+        names.GEN_AI_REQUEST_ENCODING_FORMATS,
+        names.GEN_AI_USAGE_INPUT_TOKENS,
+        names.GEN_AI_USAGE_OUTPUT_TOKENS,
+        names.GEN_AI_TOOL_CALL_ID,
+        names.GEN_AI_TOOL_NAME,
+        names.GEN_AI_TOOL_TYPE,
+        names.GEN_AI_AGENT_ID,
+        names.GEN_AI_AGENT_NAME,
+        names.GEN_AI_CONVERSATION_ID,
+        names.GEN_AI_DATA_SOURCE_ID,
+        names.GEN_AI_OUTPUT_TYPE,
+        names.GEN_AI_TOKEN_TYPE,
         "server.address",
         "server.port",
         "http.request.method",

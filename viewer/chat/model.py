@@ -7,10 +7,11 @@ from typing import Iterable
 
 from tracefile import genai
 from tracefile.format.model import Span
+from tracefile.genai.messages import OPENINFERENCE, TOOL_CALL, TOOL_RESULT, Part
 
 from ..traces import format_duration, format_tokens
 from . import logic
-from .logic import TOOL_CALL, TOOL_RESULT, Conversation, Part
+from .logic import Conversation
 
 #: What the view says for a span without a conversation.
 PLACEHOLDER = "Select an LLM call to see its conversation."
@@ -146,7 +147,7 @@ def build(span: Span | None, trace_spans: Iterable[Span] | None = None) -> ChatC
                     name = calls[part.tool_call_id].tool_name
                     if name:
                         bubble.result_tools[i] = name
-            if section == "output" and message.source != logic.OPENINFERENCE:
+            if section == "output" and message.source != OPENINFERENCE:
                 small = []
                 if message.finish_reason:
                     small.append(f"finish reason: {message.finish_reason}")

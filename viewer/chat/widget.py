@@ -26,12 +26,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from tracefile import Span
+from tracefile.genai.messages import BLOB, FILE, OPENINFERENCE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 
 from .. import theme
 from ..export.logic import span_markdown
 from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
 from . import logic
-from .logic import BLOB, FILE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
 
 MARKDOWN = "markdown"
@@ -485,7 +485,7 @@ class _Transcript:
         elif content.state == CONVERSATION:
             section = None
             # @trace spans hold one input and one output: their labels say it already.
-            titled = content.conversation is None or content.conversation.layout != logic.OPENINFERENCE
+            titled = content.conversation is None or content.conversation.layout != OPENINFERENCE
             for n, bubble in enumerate(content.bubbles):
                 if titled and bubble.section != section:
                     section = bubble.section

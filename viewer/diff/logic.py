@@ -39,8 +39,18 @@ from typing import Any, Iterable, Sequence
 
 from tracefile import genai
 from tracefile.format.model import Span
+from tracefile.genai.messages import REASONING, TOOL_CALL, Message
+from tracefile.genai.names import (
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_REQUEST_PREFIX,
+    GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_RESPONSE_MODEL,
+    GEN_AI_SYSTEM,
+)
 from viewer.chat import logic as chat
-from viewer.chat.logic import Conversation, Message
+from viewer.chat.logic import Conversation
 from viewer.traces import format_duration, format_offset
 
 # -- segment kinds ------------------------------------------------------------------
@@ -68,17 +78,12 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 #: A sentence with the spaces after it, or a line with its newline.
 _CHUNK = re.compile(r"[^\n.!?]*(?:[.!?]+[^\S\n]*\n?|\n|$)")
 
-_REQUEST_PREFIX = "gen_ai.request."
-REQUEST_MODEL = "gen_ai.request.model"
-RESPONSE_MODEL = "gen_ai.response.model"
-FINISH_REASONS = "gen_ai.response.finish_reasons"
-PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system")
+PROVIDER_KEYS = (GEN_AI_PROVIDER_NAME, GEN_AI_SYSTEM)
 #: Request parameters in the order people think of them; others follow alphabetically.
 _PARAM_ORDER = (
     "temperature", "top_p", "top_k", "max_tokens", "max_output_tokens", "frequency_penalty",
     "presence_penalty", "stop_sequences", "seed", "choice.count", "encoding_formats",
 )  # fmt: skip
-LLM_OPERATIONS = ("chat", "text_completion", "generate_content")
 
 
 # -- word-level diff ------------------------------------------------------------------
@@ -176,10 +181,10 @@ def message_text(message: Message) -> str:
     JSON arguments (call ids left out: they differ between runs)."""
     chunks = []
     for part in message.parts:
-        if part.kind == chat.TOOL_CALL:
+        if part.kind == TOOL_CALL:
             args = part.arguments or ""
             chunks.append(f"tool call {part.tool_name or '?'}" + (f"\n{args}" if args else ""))
-        elif part.kind == chat.REASONING:
+        elif part.kind == REASONING:
             chunks.append(f"reasoning: {part.text}")
         elif part.text:
             chunks.append(part.text)
@@ -366,7 +371,7 @@ def _first(attrs: dict, keys: Iterable[str]) -> Any:
 def _finish_reasons(span: Span | None, conv: Conversation) -> Any:
     if span is None:
         return None
-    value = span.attributes.get(FINISH_REASONS)
+    value = span.attributes.get(GEN_AI_RESPONSE_FINISH_REASONS)
     if value is not None:
         return list(value) if isinstance(value, (list, tuple)) else value
     found = [m.finish_reason for m in conv.output if m.finish_reason]
@@ -380,7 +385,7 @@ def _status(span: Span | None) -> str | None:
 
 
 def _param_sort_key(name: str) -> tuple[int, str]:
-    short = name[len(_REQUEST_PREFIX) :]
+    short = name[len(GEN_AI_REQUEST_PREFIX) :]
     return (_PARAM_ORDER.index(short) if short in _PARAM_ORDER else len(_PARAM_ORDER), short)
 
 
@@ -391,15 +396,17 @@ def field_diffs(a: Span | None, b: Span | None, conv_a: Conversation | None = No
     aa = a.attributes if a is not None else {}
     ba = b.attributes if b is not None else {}
     out = [
-        _field(REQUEST_MODEL, "Request model", "model", aa.get(REQUEST_MODEL), ba.get(REQUEST_MODEL)),
-        _field(RESPONSE_MODEL, "Response model", "model", aa.get(RESPONSE_MODEL), ba.get(RESPONSE_MODEL)),
+        _field(GEN_AI_REQUEST_MODEL, "Request model", "model", aa.get(GEN_AI_REQUEST_MODEL),
+               ba.get(GEN_AI_REQUEST_MODEL)),  # fmt: skip
+        _field(GEN_AI_RESPONSE_MODEL, "Response model", "model", aa.get(GEN_AI_RESPONSE_MODEL),
+               ba.get(GEN_AI_RESPONSE_MODEL)),  # fmt: skip
     ]
     provider_a, provider_b = _first(aa, PROVIDER_KEYS), _first(ba, PROVIDER_KEYS)
     if provider_a is not None or provider_b is not None:
-        out.append(_field("gen_ai.provider.name", "Provider", "model", provider_a, provider_b))
-    params = {k for attrs in (aa, ba) for k in attrs if k.startswith(_REQUEST_PREFIX) and k != REQUEST_MODEL}
+        out.append(_field(GEN_AI_PROVIDER_NAME, "Provider", "model", provider_a, provider_b))
+    params = {k for attrs in (aa, ba) for k in attrs if k.startswith(GEN_AI_REQUEST_PREFIX) and k != GEN_AI_REQUEST_MODEL}
     for key in sorted(params, key=_param_sort_key):
-        out.append(_field(key, key[len(_REQUEST_PREFIX) :], "params", aa.get(key), ba.get(key)))
+        out.append(_field(key, key[len(GEN_AI_REQUEST_PREFIX) :], "params", aa.get(key), ba.get(key)))
     tokens = [
         ("tokens.input", "Input tokens", genai.INPUT_TOKEN_KEYS, True),
         ("tokens.output", "Output tokens", genai.OUTPUT_TOKEN_KEYS, True),
@@ -413,7 +420,8 @@ def field_diffs(a: Span | None, b: Span | None, conv_a: Conversation | None = No
     out.append(_field("duration", "Duration", "latency", a and a.duration_ns, b and b.duration_ns, unit="ns"))
     conv_a = conv_a if conv_a is not None else _conversation(a)
     conv_b = conv_b if conv_b is not None else _conversation(b)
-    out.append(_field(FINISH_REASONS, "Finish reasons", "result", _finish_reasons(a, conv_a), _finish_reasons(b, conv_b)))
+    out.append(_field(GEN_AI_RESPONSE_FINISH_REASONS, "Finish reasons", "result", _finish_reasons(a, conv_a),
+                      _finish_reasons(b, conv_b)))  # fmt: skip
     out.append(_field("status", "Status", "result", _status(a), _status(b)))
     return out
 
@@ -591,9 +599,10 @@ def span_diff(a: Span | None, b: Span | None) -> SpanDiff:
     by_key = {f.key: f for f in fields}
     changes = Changes(
         prompt_changed=comparable and _conversation_changes(prompt),
-        completion_changed=(comparable and _conversation_changes(completion)) or by_key[FINISH_REASONS].changed,
+        completion_changed=(comparable and _conversation_changes(completion))
+        or by_key[GEN_AI_RESPONSE_FINISH_REASONS].changed,
         params_changed=any(f.changed for f in fields if f.group == "params"),
-        model_changed=by_key[REQUEST_MODEL].changed or by_key[RESPONSE_MODEL].changed,
+        model_changed=by_key[GEN_AI_REQUEST_MODEL].changed or by_key[GEN_AI_RESPONSE_MODEL].changed,
         content_changed=not comparable,
         status_changed=by_key["status"].changed,
     )
@@ -603,17 +612,10 @@ def span_diff(a: Span | None, b: Span | None) -> SpanDiff:
 # -- one run against another ------------------------------------------------------------------
 
 
-def is_llm_step(span: Span) -> bool:
-    op = span.attributes.get(chat.OPERATION)
-    if op in LLM_OPERATIONS:
-        return True
-    return genai.category(span.name, span.attributes) == genai.CATEGORY_LLM
-
-
 def _key(span: Span) -> str:
     """What a span is called in a path: an LLM call by its operation, so a changed model still pairs."""
-    if is_llm_step(span):
-        op = span.attributes.get(chat.OPERATION)
+    if genai.is_llm_call(span.name, span.attributes):
+        op = span.attributes.get(GEN_AI_OPERATION_NAME)
         return str(op) if op else span.name.split(" ", 1)[0]
     return span.name
 
@@ -772,8 +774,8 @@ def compare_runs(spans_a: Sequence[Span], spans_b: Sequence[Span]) -> RunCompari
     """The LLM steps of trace A and trace B paired by their path in the tree, each one SAME,
     CHANGED (with what changed), ONLY_A or ONLY_B, in tree order."""
     paths_a, paths_b = span_paths(spans_a), span_paths(spans_b)
-    llm_a = [p for p, s in paths_a.items() if is_llm_step(s)]
-    llm_b = [p for p, s in paths_b.items() if is_llm_step(s)]
+    llm_a = [p for p, s in paths_a.items() if genai.is_llm_call(s.name, s.attributes)]
+    llm_b = [p for p, s in paths_b.items() if genai.is_llm_call(s.name, s.attributes)]
     llm_a_set, llm_b_set = set(llm_a), set(llm_b)
     steps = []
     for path in _merge_order(llm_a, llm_b):

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from tracefile import genai
 from tracefile.format.model import Span
+from tracefile.genai import names
 from tracefile.interop.otlp_json import replace_file, write_otlp_json
 from tracefile.format.schema import Feedback
 
@@ -23,8 +24,8 @@ from ..chat import logic as chat
 from ..traces import format_duration
 
 #: Attributes that hold the conversation itself: shown as the conversation, not in the table.
-CONTENT_KEYS = frozenset({chat.SYSTEM_INSTRUCTIONS, chat.INPUT_MESSAGES, chat.OUTPUT_MESSAGES,
-                          chat.INPUT_VALUE, chat.OUTPUT_VALUE})  # fmt: skip
+CONTENT_KEYS = frozenset({names.GEN_AI_SYSTEM_INSTRUCTIONS, names.GEN_AI_INPUT_MESSAGES, names.GEN_AI_OUTPUT_MESSAGES,
+                          names.INPUT_VALUE, names.OUTPUT_VALUE})  # fmt: skip
 #: Non-GenAI attributes worth a row when a span has them (where the call went, what failed).
 OTHER_KEY_ATTRIBUTES = (
     "error.type",
@@ -37,15 +38,15 @@ OTHER_KEY_ATTRIBUTES = (
 )
 #: gen_ai.* attributes first in this order, the rest A–Z after them.
 _FIRST = (
-    "gen_ai.operation.name",
-    "gen_ai.provider.name",
-    "gen_ai.system",
-    "gen_ai.request.model",
-    "gen_ai.response.model",
-    "gen_ai.response.id",
-    "gen_ai.response.finish_reasons",
-    "gen_ai.usage.input_tokens",
-    "gen_ai.usage.output_tokens",
+    names.GEN_AI_OPERATION_NAME,
+    names.GEN_AI_PROVIDER_NAME,
+    names.GEN_AI_SYSTEM,
+    names.GEN_AI_REQUEST_MODEL,
+    names.GEN_AI_RESPONSE_MODEL,
+    names.GEN_AI_RESPONSE_ID,
+    names.GEN_AI_RESPONSE_FINISH_REASONS,
+    names.GEN_AI_USAGE_INPUT_TOKENS,
+    names.GEN_AI_USAGE_OUTPUT_TOKENS,
 )
 #: A table cell shows at most this many characters of a value.
 CELL_LIMIT = 200
@@ -96,7 +97,7 @@ def key_attributes(span: Span) -> list[tuple[str, Any]]:
     """The rows of a span's attribute table: gen_ai.* (without the message content), then where the
     call went and what failed; a span with none of those gets its first attributes."""
     a = span.attributes
-    gen = [k for k in a if k.startswith("gen_ai.") and k not in CONTENT_KEYS]
+    gen = [k for k in a if k.startswith(names.GEN_AI_PREFIX) and k not in CONTENT_KEYS]
     order = {k: i for i, k in enumerate(_FIRST)}
     gen.sort(key=lambda k: (order.get(k, len(order)), k))
     rows = [(k, a[k]) for k in gen] + [(k, a[k]) for k in OTHER_KEY_ATTRIBUTES if k in a]
@@ -232,7 +233,7 @@ def _outline_line(span: Span, depth: int) -> str:
     if span.status_code == 2:
         facts.append(f"**{_status_text(span)}**")
     name = _title(span.name)
-    name = f"**{name}**" if chat.is_llm_call(span) else name
+    name = f"**{name}**" if genai.is_llm_call(span.name, span.attributes) else name
     return f"{'  ' * depth}- {name} — {' · '.join(facts)}"
 
 
@@ -296,7 +297,7 @@ def trace_markdown(spans: Iterable[Span]) -> str:
     if tokens:
         facts.append(f"**Tokens:** {tokens}")
     out = [f"# {_title(root.name)}", " · ".join(facts), "## Outline", "\n".join(_outline(spans))]
-    calls = sorted((s for s in spans if chat.is_llm_call(s)), key=lambda s: (s.start_time, s.span_id))
+    calls = sorted((s for s in spans if genai.is_llm_call(s.name, s.attributes)), key=lambda s: (s.start_time, s.span_id))
     for n, span in enumerate(calls, 1):
         head = f"## LLM call {n}: {_title(span.name)}"
         out.append(head)

@@ -25,6 +25,7 @@ from tracefile.format.columns import Timeline
 from tracefile.record.feedback import is_user_feedback
 from tracefile.format.model import Span
 from tracefile.format.schema import Feedback
+from tracefile.genai.names import GEN_AI_RESPONSE_ID
 
 from ..tracedata import TraceIndex
 
@@ -273,7 +274,7 @@ def _resolve(
                 opened.add(b)
                 first = tl.batches[b].first_row
                 for j, span in enumerate(spans_of_batch(b)):
-                    rid = span.attributes.get("gen_ai.response.id")
+                    rid = span.attributes.get(GEN_AI_RESPONSE_ID)
                     if isinstance(rid, str):
                         found.setdefault(rid, first + j)
                 if fb.response_id in found:
@@ -314,7 +315,7 @@ def new_feedback(span: Span, *, score: float | None, label: str = "", comment: s
 
     from tracefile.record.feedback import redacted
 
-    rid = span.attributes.get("gen_ai.response.id")
+    rid = span.attributes.get(GEN_AI_RESPONSE_ID)
     fb = Feedback(
         time_unix_nano=time.time_ns() if time_ns is None else time_ns,
         trace_id=span.trace_id,

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from tracefile.format.model import Span
 from tracefile.format.schema import Feedback
+from tracefile.genai.names import GEN_AI_RESPONSE_ID
 
 from .. import theme
 from .logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, append_feedback, new_feedback
@@ -117,7 +118,7 @@ class FeedbackDialog(QDialog):
 
         title = QLabel(f"<b>{_escape(span.name)}</b>", self)
         title.setTextFormat(Qt.TextFormat.RichText)
-        rid = span.attributes.get("gen_ai.response.id")
+        rid = span.attributes.get(GEN_AI_RESPONSE_ID)
         detail = f"span {span.span_id}" + (f" · response {rid}" if isinstance(rid, str) and rid else "")
         sub = QLabel(detail, self)
         sub.setForegroundRole(QPalette.ColorRole.PlaceholderText)

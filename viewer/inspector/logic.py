@@ -24,6 +24,8 @@ from typing import Any, Iterable, Mapping
 
 from tracefile import Span
 from tracefile.format.schema import Feedback
+from tracefile.genai.messages import TEXT, TOOL_CALL, TOOL_RESULT, Message, Part, looks_like_messages, parse_messages
+from tracefile.genai.names import GEN_AI_PREFIX
 
 from ..traces import format_duration, format_timestamp
 
@@ -348,64 +350,35 @@ def _jsonable(value: Any) -> Any:
 
 def _json_markdown(obj: Any) -> str:
     """Chat messages (OpenTelemetry GenAI or OpenAI shape) as a transcript; any other JSON as a code block."""
-    messages = _as_messages(obj)
-    if messages is not None:
-        return "\n\n".join(_message_markdown(m) for m in messages)
+    if looks_like_messages(obj):
+        return "\n\n".join(_message_markdown(m) for m in parse_messages(obj, default_role=""))
     return fenced(_dumps(expand_json(obj)), "json")
 
 
-def _as_messages(obj: Any) -> list[dict] | None:
-    items = [obj] if isinstance(obj, dict) else obj
-    if not isinstance(items, list) or not items:
-        return None
-    if all(isinstance(m, dict) and ("role" in m or "parts" in m) and ("parts" in m or "content" in m or "tool_calls" in m)
-           for m in items):  # fmt: skip
-        return items
-    return None
-
-
-def _message_markdown(message: dict) -> str:
-    role = str(message.get("role") or "message")
-    heading = f"**{role}**"
-    if message.get("name"):
-        heading += f" · {message['name']}"
-    blocks = [heading]
-    parts = message.get("parts")
-    if isinstance(parts, list):
-        blocks.extend(_part_markdown(p) for p in parts)
-    content = message.get("content")
-    if isinstance(content, str) and content:
-        blocks.append(_content_markdown(content))
-    elif isinstance(content, list):
-        blocks.extend(_part_markdown(p) for p in content)
-    elif content not in (None, ""):
-        blocks.append(fenced(_dumps(expand_json(content)), "json"))
-    for call in message.get("tool_calls") or []:
-        if isinstance(call, dict):
-            fn = call.get("function") if isinstance(call.get("function"), dict) else call
-            blocks.append(_tool_call_markdown(fn.get("name"), fn.get("arguments"), call.get("id")))
-    if message.get("finish_reason"):
-        blocks.append(f"*finish reason: {message['finish_reason']}*")
+def _message_markdown(message: Message) -> str:
+    heading = f"**{message.role or 'message'}**"
+    if message.name:
+        heading += f" · {message.name}"
+    blocks = [heading, *(_part_markdown(p) for p in message.parts)]
+    if message.finish_reason:
+        blocks.append(f"*finish reason: {message.finish_reason}*")
     return "\n\n".join(b for b in blocks if b)
 
 
-def _part_markdown(part: Any) -> str:
-    if isinstance(part, str):
-        return _content_markdown(part)
-    if not isinstance(part, dict):
-        return fenced(_dumps(_jsonable(part)), "json")
-    kind = part.get("type")
-    if kind == "text" or (kind is None and "content" in part):
-        value = part.get("content", part.get("text", ""))
+def _part_markdown(part: Part) -> str:
+    """A text as Markdown, a tool call or result with its JSON, any other part as the JSON it was recorded as."""
+    if part.kind == TEXT:
+        value = part.content
         return _content_markdown(value) if isinstance(value, str) else fenced(_dumps(expand_json(value)), "json")
-    if kind == "tool_call":
-        return _tool_call_markdown(part.get("name"), part.get("arguments"), part.get("id"))
-    if kind == "tool_call_response":
-        result = part.get("response", part.get("result"))
-        title = "Tool result" + (f" `{part['id']}`" if part.get("id") else "")
+    if part.kind == TOOL_CALL:
+        return _tool_call_markdown(part.tool_name, part.content, part.tool_call_id)
+    if part.kind == TOOL_RESULT:
+        result = part.content
+        title = "Tool result" + (f" `{part.tool_call_id}`" if part.tool_call_id else "")
         body = result if isinstance(result, str) and parse_json(result) is _NOT_JSON else _dumps(expand_json(result))
         return f"{title}\n\n" + fenced(str(body), "" if isinstance(result, str) and body == result else "json")
-    return fenced(_dumps(expand_json(part)), "json")
+    raw = part.raw
+    return fenced(_dumps(expand_json(raw) if isinstance(raw, Mapping) else _jsonable(raw)), "json")
 
 
 def _tool_call_markdown(name: Any, arguments: Any, call_id: Any) -> str:
@@ -473,7 +446,7 @@ def ordered_items(attributes: Mapping[str, Any], order: str = GENAI_FIRST) -> li
         return items
     if order != GENAI_FIRST:
         raise ValueError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
-    return sorted(items, key=lambda kv: (not str(kv[0]).startswith("gen_ai."), str(kv[0])))
+    return sorted(items, key=lambda kv: (not str(kv[0]).startswith(GEN_AI_PREFIX), str(kv[0])))
 
 
 def attribute_rows(attributes: Mapping[str, Any], order: str = GENAI_FIRST) -> list[Row]:
