@@ -1,26 +1,35 @@
-"""Regenerate tests/data/golden-v1.tracy and golden-v1.expected.json.
+"""Regenerate a golden file of tests/data and its expected JSON.
 
-    python tests/data/make_golden.py [OUT.tracy [OUT.expected.json]]
+    python tests/data/make_golden.py [--version 1.0|1.1] [OUT.tracy [OUT.expected.json]]
 
-The golden file is a format-1.0 file that every later reader must decode to
-the expected JSON (docs/FORMAT.md, section 6). It is written with the real
+Each golden file is a file of one format version (1.0: golden-v1.tracy, 1.1:
+golden-v1.1.tracy, the default) that every later reader must decode to its
+expected JSON (docs/FORMAT.md, section 6). It is written with the real
 writer (TraceWriter + spans_to_frames) from real OpenTelemetry SDK spans with
 fixed ids and timestamps; the per-run FileInfo values (pid, host, time) and
 the index's pid are pinned too, so the output is byte-for-byte reproducible
-for a given zstandard version.
+for a given zstandard version. A 1.0 file is written as a 1.0 writer did:
+header minor 0, and spans frames that end after field 20.
+
+The 1.1 file holds the 1.0 file's content plus a third batch whose model call
+has cached-input and reasoning tokens, so fields 21-22 are not empty; its
+expected JSON adds the timeline's token columns ("columns").
 
 The expected JSON is built from the SDK's span objects and the feedback
 records, not by reading the file back; the script then checks that reading
-the file gives exactly that. Only regenerate the committed golden file when
-the format's major version changes: a reader change must never require it.
+the file gives exactly that. Never regenerate a committed golden file: a
+reader change must never require it. A new minor version adds a new one.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import sys
 from pathlib import Path
+
+import msgspec
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
@@ -34,15 +43,23 @@ from opentelemetry.trace.status import Status, StatusCode  # noqa: E402
 
 import tracefile  # noqa: E402
 from tracefile.format import writer as writer_module  # noqa: E402
+from tracefile.format.columns import read_timeline  # noqa: E402
+from tracefile.format.framing import file_header  # noqa: E402
+from tracefile.format.schema import Feedback, FileInfo, Index, SpanColumns  # noqa: E402
 from tracefile.record.convert import spans_to_frames  # noqa: E402
-from tracefile.format.schema import Feedback, FileInfo, Index  # noqa: E402
-from tests.helpers.golden import dump, feedback_dict, to_json  # noqa: E402
+from tests.helpers.golden import dump, feedback_dict, to_json, token_columns  # noqa: E402
 from tests.helpers.spans import sdk_span_dict  # noqa: E402
 
 T0 = 1_730_000_000_123_456_789
 GOLDEN_PID = 4242
 GOLDEN_HOST = "golden-host"
 GOLDEN_WRITER_VERSION = "golden-1"
+#: Version -> the committed golden file's name.
+GOLDEN_NAMES = {(1, 0): "golden-v1.tracy", (1, 1): "golden-v1.1.tracy"}
+#: A 1.0 spans frame: `SpanColumns` up to field 20, as a 1.0 writer encoded it.
+SpanColumns10 = msgspec.defstruct(
+    "SpanColumns10", [(f, object) for f in SpanColumns.__struct_fields__[:21]], array_like=True
+)
 
 
 class Ids(IdGenerator):
@@ -148,6 +165,29 @@ def build_spans() -> tuple[list, list]:
     return batch1, batch2
 
 
+def build_reasoning_batch() -> list:
+    """One model call that read cached input and spent reasoning tokens (format 1.1's columns)."""
+    app = TracerProvider(
+        resource=Resource({"service.name": "golden-reasoning"}),
+        id_generator=Ids(0x6C6C6C6C6C6C6C6C6C6C6C6C6C6C6C00, 0x3D3D3D3D3D3D3D00),
+        shutdown_on_exit=False,
+    )
+    keep = Keep()
+    app.add_span_processor(keep)
+    span = app.get_tracer("golden.reasoning").start_span(
+        "chat o4-mini",
+        kind=SpanKind.CLIENT,
+        attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "o4-mini", "gen_ai.response.model": "o4-mini-2025-04-16",
+            "gen_ai.usage.input_tokens": 1_200, "gen_ai.usage.output_tokens": 300,
+            "gen_ai.usage.cache_read.input_tokens": 1_024, "gen_ai.usage.reasoning.output_tokens": 256,
+        },
+        start_time=T0 + 4_000_000,
+    )  # fmt: skip
+    span.end(end_time=T0 + 4_800_000)
+    return keep.spans
+
+
 def build_feedback(batch1: list) -> list[Feedback]:
     root = next(s for s in batch1 if s.parent is None)
     chat = next(s for s in batch1 if s.name == "chat gpt-4o")
@@ -161,8 +201,9 @@ def build_feedback(batch1: list) -> list[Feedback]:
     ]  # fmt: skip
 
 
-def expected(batch1: list, batch2: list, feedback: list[Feedback]) -> dict:
-    spans = batch1 + batch2
+def expected(batches: list[list], feedback: list[Feedback], version: tuple[int, int]) -> dict:
+    batch1 = batches[0]
+    spans = [s for batch in batches for s in batch]
     root = next(s for s in batch1 if s.parent is None)
     chat = next(s for s in batch1 if s.name == "chat gpt-4o")
     targets = {chat.context.span_id: [0], root.context.span_id: [1, 2]}  # by span id; by response id; by trace root
@@ -177,8 +218,8 @@ def expected(batch1: list, batch2: list, feedback: list[Feedback]) -> dict:
         d = sdk_span_dict(s)
         d["feedback"] = targets.get(s.context.span_id, [])
         out_spans.append(d)
-    return {
-        "version": [1, 0],
+    out = {
+        "version": list(version),
         "truncated": False,
         "warnings": [],
         "writers": [{"writer": "make_golden", "writer_version": GOLDEN_WRITER_VERSION}],
@@ -186,36 +227,57 @@ def expected(batch1: list, batch2: list, feedback: list[Feedback]) -> dict:
         "spans": out_spans,
         "feedback": [feedback_dict(f) for f in feedback],
     }
+    if version >= (1, 1):
+        keys = {
+            "input_tokens": "gen_ai.usage.input_tokens",
+            "output_tokens": "gen_ai.usage.output_tokens",
+            "cache_read_tokens": "gen_ai.usage.cache_read.input_tokens",
+            "reasoning_tokens": "gen_ai.usage.reasoning.output_tokens",
+        }
+        out["columns"] = {name: [s.attributes.get(key, 0) for s in spans] for name, key in keys.items()}
+    return out
 
 
-def write(path: Path) -> dict:
-    """Write the golden file at ``path``; return the data it must decode to."""
+def write(path: Path, version: tuple[int, int] = (1, 1)) -> dict:
+    """Write the golden file of format ``version`` at ``path``; return the data it must decode to."""
     batch1, batch2 = build_spans()
+    batches = [batch1, batch2] if version == (1, 0) else [batch1, batch2, build_reasoning_batch()]
     feedback = build_feedback(batch1)
-    real_info, real_index = writer_module.FileInfo, writer_module.Index
+    real = writer_module.FileInfo, writer_module.Index, writer_module.file_header
     writer_module.FileInfo = lambda writer, version, pid, host, started: FileInfo(writer, GOLDEN_WRITER_VERSION, GOLDEN_PID, GOLDEN_HOST, T0)
     writer_module.Index = lambda pid, spans, frames: Index(GOLDEN_PID, spans, frames)
+    writer_module.file_header = lambda: file_header(*version)
     try:
         if path.exists():
             path.unlink()
         with writer_module.TraceWriter(path, compression=True, writer="make_golden") as w:
-            for batch_id, batch in ((0x1111, batch1), (0x2222, batch2)):
+            for batch_id, batch in zip((0x1111, 0x2222, 0x3333), batches):
                 columns, details = spans_to_frames(batch, batch_id)
+                if version == (1, 0):
+                    columns = SpanColumns10(*(getattr(columns, f) for f in SpanColumns10.__struct_fields__))
                 w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
             w.write_feedback(feedback)
     finally:
-        writer_module.FileInfo, writer_module.Index = real_info, real_index
-    want = expected(batch1, batch2, feedback)
+        writer_module.FileInfo, writer_module.Index, writer_module.file_header = real
+    want = expected(batches, feedback, version)
     got = dump(tracefile.load(path))
+    if "columns" in want:
+        got["columns"] = token_columns(read_timeline(path))
     if got != want:
         raise SystemExit(f"{path} does not read back as its spans:\n{to_json(got)}\n!=\n{to_json(want)}")
     return want
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else HERE / "golden-v1.tracy"
-    out_json = Path(argv[2]) if len(argv) > 2 else out.with_name(out.name.replace(".tracy", ".expected.json"))
-    want = write(out)
+    parser = argparse.ArgumentParser(description="Write a golden .tracy file and its expected JSON.")
+    parser.add_argument("--version", choices=["1.0", "1.1"], default="1.1")
+    parser.add_argument("out", nargs="?", type=Path)
+    parser.add_argument("out_json", nargs="?", type=Path)
+    args = parser.parse_args(argv[1:])
+    version = tuple(int(x) for x in args.version.split("."))
+    out = args.out or HERE / GOLDEN_NAMES[version]
+    out_json = args.out_json or out.with_name(out.name.replace(".tracy", ".expected.json"))
+    want = write(out, version)
     out_json.write_text(to_json(want), encoding="utf-8")
     print(f"wrote {out} ({os.path.getsize(out)} bytes) and {out_json}")
     return 0

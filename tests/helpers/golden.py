@@ -42,5 +42,11 @@ def dump(tf) -> dict[str, Any]:
     }
 
 
+def token_columns(timeline) -> dict[str, list[int]]:
+    """The token columns of a `tracefile.format.columns.Timeline`, one number per span in file order."""
+    names = ("input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens")
+    return {name: getattr(timeline, name).tolist() for name in names}
+
+
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"

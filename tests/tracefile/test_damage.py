@@ -330,7 +330,7 @@ def test_garbage_after_a_valid_header_never_raises(tmp_path_factory, body):
     p = d / "g.tracy"
     p.write_bytes(file_header() + body)
     tf = tracefile.load(p)
-    assert tf.spans == [] and tf.version == (1, 0)
+    assert tf.spans == [] and tf.version == (1, 1)
     assert bool(body) == bool(tf.warnings)
 
 

@@ -1,8 +1,8 @@
-"""The committed format-1.0 golden file must always decode to the committed expected JSON.
+"""The committed golden files (format 1.0 and 1.1) must always decode to their committed expected JSON.
 
 If this fails after a reader change, the change broke compatibility with
-existing files: fix the reader, never regenerate the golden file (that is only
-for a new major version, as docs/FORMAT.md says).
+existing files: fix the reader, never regenerate a golden file (a new format
+version adds a new one, as docs/FORMAT.md says).
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
+import pytest
+
 import tracefile
-from tracefile.format.framing import ScanReport, frame_payload, scan_frames
+from tracefile.format.columns import read_timeline
+from tracefile.format.framing import ScanReport, encode_frame, file_header, frame_payload, scan_frames
 from tracefile.format.reader import decode_frame
 from tracefile.format.schema import (
     FILE_MAGIC,
@@ -27,11 +31,20 @@ from tracefile.format.schema import (
     FileInfo,
     Index,
 )
-from tests.helpers.golden import dump, to_json
+from tests.helpers.golden import dump, to_json, token_columns
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "golden-v1.tracy"
 EXPECTED = DATA / "golden-v1.expected.json"
+GOLDEN_11 = DATA / "golden-v1.1.tracy"
+EXPECTED_11 = DATA / "golden-v1.1.expected.json"
+
+
+def _dump_11(path: Path) -> dict:
+    """`dump` plus the timeline's token columns, where format 1.1's fields 21-22 show."""
+    got = dump(tracefile.load(path))
+    got["columns"] = token_columns(read_timeline(path))
+    return got
 
 
 def test_golden_file_decodes_to_expected_json():
@@ -102,14 +115,84 @@ def test_golden_covers_the_format():
     assert len(want["feedback"]) == 3 and sorted(i for s in spans for i in s["feedback"]) == [0, 1, 2]
 
 
-def test_make_golden_regenerates_the_same_content(tmp_path):
+@pytest.mark.parametrize(
+    ("version", "golden", "expected"), [("1.0", GOLDEN, EXPECTED), ("1.1", GOLDEN_11, EXPECTED_11)]
+)
+def test_make_golden_regenerates_the_same_content(tmp_path, version, golden, expected):
     """The script is deterministic and still describes the committed file. (The
     bytes may differ from the committed file's under another zstd version.)"""
     runs = []
     for i in range(2):
         out, out_json = tmp_path / f"g{i}.tracy", tmp_path / f"g{i}.json"
-        subprocess.run([sys.executable, str(DATA / "make_golden.py"), str(out), str(out_json)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(DATA / "make_golden.py"), "--version", version, str(out), str(out_json)], check=True, capture_output=True
+        )
         runs.append(out.read_bytes())
     assert runs[0] == runs[1]
-    assert out_json.read_text(encoding="utf-8") == EXPECTED.read_text(encoding="utf-8")
-    assert to_json(dump(tracefile.load(out))) == EXPECTED.read_text(encoding="utf-8")
+    assert out_json.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
+    got = _dump_11(out) if version == "1.1" else dump(tracefile.load(out))
+    assert to_json(got) == expected.read_text(encoding="utf-8")
+    # Every payload but the index (whose offsets follow the compressed sizes) is the committed one.
+    def payloads(data: bytes) -> list[tuple[int, bytes]]:
+        return [(r.kind, frame_payload(data, r)) for r in scan_frames(data, ScanReport()) if r.kind != KIND_INDEX]
+
+    assert payloads(runs[0]) == payloads(golden.read_bytes())
+    assert runs[0][:16] == golden.read_bytes()[:16]
+
+
+# --------------------------------------------------------------------------- format 1.1
+
+
+def test_golden_11_file_decodes_to_expected_json():
+    got = _dump_11(GOLDEN_11)
+    assert got == json.loads(EXPECTED_11.read_text(encoding="utf-8"))
+    assert to_json(got) == EXPECTED_11.read_text(encoding="utf-8")
+    assert dump(tracefile.load(GOLDEN_11, strict=True)) == dump(tracefile.load(GOLDEN_11))
+    assert [s.span_id for s in tracefile.iter_spans(GOLDEN_11)] == [s["span_id"] for s in got["spans"]]
+
+
+def test_golden_11_file_header_and_frames():
+    data = GOLDEN_11.read_bytes()
+    assert struct.unpack_from("<HHH", data, 10) == (1, 1, 0)
+    assert tracefile.load(GOLDEN_11).version == (1, 1)
+    report = ScanReport()
+    refs = list(scan_frames(data, report))
+    assert report.warnings == [] and report.end == len(data)
+    assert [r.kind for r in refs] == [KIND_FILE_INFO] + [KIND_SPANS, KIND_SPAN_DETAILS] * 3 + [KIND_FEEDBACK, KIND_INDEX]
+    # Fields 21-22 are written (empty when every span of the batch has zero), and hold the third batch's tokens.
+    spans_frames = [msgspec.msgpack.decode(frame_payload(data, r)) for r in refs if r.kind == KIND_SPANS]
+    assert [len(f) for f in spans_frames] == [23, 23, 23]
+    assert [(f[21], f[22]) for f in spans_frames[:2]] == [(b"", b""), (b"", b"")]
+    assert struct.unpack("<I", spans_frames[2][21]) == (1024,) and struct.unpack("<I", spans_frames[2][22]) == (256,)
+
+
+def test_golden_10_file_has_no_fields_21_22_and_reads_them_as_zero():
+    data = GOLDEN.read_bytes()
+    spans_frames = [msgspec.msgpack.decode(frame_payload(data, r)) for r in scan_frames(data, ScanReport()) if r.kind == KIND_SPANS]
+    assert [len(f) for f in spans_frames] == [21, 21]  # a 1.0 writer ended spans frames after field 20
+    columns = token_columns(read_timeline(GOLDEN))
+    assert columns["cache_read_tokens"] == columns["reasoning_tokens"] == [0] * 7
+    assert columns["input_tokens"] == [120, 0, 0, 0, 0, 0, 0]
+
+
+def _append_field(payload: bytes) -> bytes:
+    """A newer minor's payload: one more element at the end of the frame's array, and of each feedback record."""
+    value = msgspec.msgpack.decode(payload)
+    if len(value) == 1 and isinstance(value[0], list):  # a feedback batch
+        value = [[[*record, "newer"] for record in value[0]], "newer"]
+    else:
+        value = [*value, {"newer": 1}]
+    return msgspec.msgpack.encode(value)
+
+
+def test_a_newer_minor_version_reads_as_its_known_part(tmp_path):
+    """FORMAT.md §6: this reader reads a file of a later minor that added trailing fields to every struct
+    and a new frame kind, and gets what it knows, without warnings."""
+    data = GOLDEN_11.read_bytes()
+    frames = [encode_frame(r.kind, _append_field(frame_payload(data, r))) for r in scan_frames(data, ScanReport())]
+    frames.insert(1, encode_frame(0x30, msgspec.msgpack.encode(["a frame kind from the future"])))
+    path = tmp_path / "newer.tracy"
+    path.write_bytes(file_header(1, 9) + b"".join(frames))
+    want = json.loads(EXPECTED_11.read_text(encoding="utf-8"))
+    want["version"] = [1, 9]
+    assert _dump_11(path) == want

@@ -136,14 +136,20 @@ def test_no_index_and_no_records() -> None:
     assert NONE == 0
 
 
-def test_feedback_given_in_the_viewer_is_redacted_like_spans(recorded: Recorded) -> None:
+def test_feedback_given_in_the_viewer_is_redacted_like_spans(recorded: Recorded, tmp_path: Path) -> None:
+    from tracefile.record import append_feedback
     from viewer.feedback.logic import new_feedback
 
-    session = _session(recorded.path)
+    path = tmp_path / "run.tracy"
+    shutil.copyfile(recorded.path, path)
+    session = _session(path)
     (chat,) = [r for r in range(session.index.n) if session.index.name(r).startswith("chat")]
     span = session.span(chat)
     key = "sk-proj-abc123DEF456ghi789JKL012mno345PQR"
-    fb = new_feedback(span, score=0, label="leaked_key", comment=f"  It printed my key {key}  ")
+    # What the viewer's dialog does on Save: build the record, append it (redacted) to the file.
+    fb = append_feedback(path, new_feedback(span, score=0, label="leaked_key", comment=f"  It printed my key {key}  "), writer="tracy-view")
+    (written,) = [f for f in tracefile.load(path).feedback if f.label == "leaked_key"]
+    assert written == fb
     assert key not in fb.comment and fb.comment.startswith("It printed my key ") and "REDACTED" in fb.comment
     assert (fb.span_id, fb.trace_id, fb.evaluator, fb.label) == (span.span_id, span.trace_id, "user", "leaked_key")
     assert fb.response_id == span.attributes["gen_ai.response.id"]

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import msgspec
 
-from ..genai import names
 from .errors import TraceFileError
+from .feedback import join_feedback
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
 from .model import Span, SpanLink, TraceFile
 from .packing import unpack
@@ -265,8 +265,8 @@ def _safe_batch_spans(batch: Batch, resources: dict, report: ScanReport, strict:
 def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
     """Read a whole .tracy file: resources, spans with every field, feedback and warnings.
 
-    Feedback is joined to the spans it names (by span id, or by
-    ``gen_ai.response.id``). Raises TraceFileError for a file that is not
+    Feedback is joined to the spans it judges (`tracefile.format.feedback`: by span id, else
+    ``gen_ai.response.id``, else the trace's root). Raises TraceFileError for a file that is not
     ours; damaged frames are skipped with a warning, or raise with ``strict``.
     """
     p = os.fspath(path)
@@ -295,32 +295,10 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
         )  # fmt: skip
 
 
-def join_feedback(spans: list[Span], feedback: list) -> None:
-    """Attach each feedback record to the span it names: by span id, else by response id, else the trace's root."""
-    if not feedback:
-        return
-    by_span = {s.span_id: s for s in spans}
-    by_response: dict[str, Span] = {}
-    roots: dict[str, Span] = {}
-    for s in spans:
-        rid = s.attributes.get(names.GEN_AI_RESPONSE_ID)
-        if isinstance(rid, str):
-            by_response.setdefault(rid, s)
-        if not s.parent_span_id:
-            roots.setdefault(s.trace_id, s)
-    for fb in feedback:
-        target = by_span.get(fb.span_id) or by_response.get(fb.response_id) or roots.get(fb.trace_id)
-        if target is not None:
-            if not target.feedback:
-                target.feedback = []
-            target.feedback.append(fb)
-
-
 def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Span]:
     """Stream the spans of a file batch by batch, without holding them all in memory.
 
-    Damaged frames are skipped silently (``strict=True`` raises at the first one instead);
-    use `load()`, whose ``warnings`` list them, or `tracy validate` when they matter.
+    Warnings are not returned; use `load()` or `scan()` when they matter.
     """
     p = os.fspath(path)
     report = ScanReport()

@@ -23,8 +23,9 @@ import msgspec
 FILE_MAGIC = b"\x89TRACY\r\n\x1a\n"
 #: Major version: a reader refuses a file with a higher major.
 FORMAT_MAJOR = 1
-#: Minor version: raised when optional fields or frame kinds are added.
-FORMAT_MINOR = 0
+#: Minor version: raised when optional fields or frame kinds are added (docs/FORMAT.md §7 lists them).
+#: 1.1 added fields 21-22 of `SpanColumns`.
+FORMAT_MINOR = 1
 #: magic, u16 major, u16 minor, u16 reserved (zero).
 FILE_HEADER_SIZE = 16
 
@@ -138,7 +139,8 @@ class SpanColumns(_Frame):
     model: bytes = b""  # u32: 0 for none, else 1 + index into strings
     input_tokens: bytes = b""  # u32
     output_tokens: bytes = b""  # u32
-    cache_read_tokens: bytes = b""  # u32, part of input_tokens (added in format 1, after output_tokens)
+    # Added in 1.1; a 1.0 frame ends before them.
+    cache_read_tokens: bytes = b""  # u32, part of input_tokens
     reasoning_tokens: bytes = b""  # u32, part of output_tokens
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 from ..format.errors import TraceFileError
 from ..format.model import Span, SpanEvent, SpanLink
 from ..format.schema import OTLP_FLAG_HAS_IS_REMOTE, Feedback, Resource, Scope
+from ..genai.feedback import event_for
 from . import Imported
 
 
@@ -77,8 +78,6 @@ def _link(lk: SpanLink) -> dict[str, Any]:
 
 def feedback_event(fb: Feedback) -> SpanEvent:
     """Feedback as the GenAI evaluation span event other OpenTelemetry backends understand."""
-    from ..record.feedback import event_for
-
     name, attrs = event_for(fb)
     return SpanEvent(fb.time_unix_nano, name, attrs)
 

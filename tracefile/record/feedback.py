@@ -19,14 +19,9 @@ from typing import Any
 
 from ..format.schema import Feedback
 from ..format.writer import TraceWriter
-from ..genai import names
+from ..genai.feedback import event_for
 
 _logger = logging.getLogger("tracefile")
-
-USER_FEEDBACK_EVENT = names.GEN_AI_EVALUATION_USER_FEEDBACK
-EVALUATION_EVENT = names.GEN_AI_EVALUATION_RESULT
-#: Evaluator names that mean "a person using the app".
-USER_EVALUATORS = ("", "user", "end_user", "human")
 
 
 def _hex_id(value: Any, width: int, what: str) -> str:
@@ -40,31 +35,6 @@ def _hex_id(value: Any, width: int, what: str) -> str:
     if len(text) > width or any(c not in "0123456789abcdef" for c in text):
         raise ValueError(f"{what} must be {width} hex digits or an int, got {value!r}")
     return text.rjust(width, "0")
-
-
-def is_user_feedback(fb: Feedback) -> bool:
-    return fb.evaluator.strip().lower() in USER_EVALUATORS
-
-
-def event_for(fb: Feedback) -> tuple[str, dict[str, Any]]:
-    """The OpenTelemetry event name and attributes that carry this feedback to other backends."""
-    user = is_user_feedback(fb)
-    attrs: dict[str, Any] = {}
-    if fb.response_id:
-        attrs[names.GEN_AI_RESPONSE_ID] = fb.response_id
-    if not user:
-        attrs[names.GEN_AI_EVALUATION_NAME] = fb.evaluator
-    if fb.score is not None:
-        # People's feedback carries a plain score; evaluation results a score value.
-        attrs[names.GEN_AI_EVALUATION_SCORE if user else names.GEN_AI_EVALUATION_SCORE_VALUE] = fb.score
-    if fb.label:
-        attrs[names.GEN_AI_EVALUATION_SCORE_LABEL] = fb.label
-    if fb.comment:
-        attrs[names.GEN_AI_EVALUATION_EXPLANATION] = fb.comment
-    for k, v in fb.metadata.items():
-        if isinstance(v, (str, bool, int, float)):
-            attrs[f"tracy.feedback.{k}"] = v
-    return (USER_FEEDBACK_EVENT if user else EVALUATION_EVENT), attrs
 
 
 def record_feedback(
@@ -113,20 +83,32 @@ def record_feedback(
             # The feedback may name a span still in the batching queue; write that first,
             # so a reader finds the span before the feedback that refers to it.
             recording.flush()
-        with TraceWriter(target, writer="feedback") as writer:
-            writer.write_feedback([fb])
+        _write(target, fb, "feedback")
     except Exception as exc:
         _logger.warning("record_feedback(): could not append to %s: %s", target, exc)
         return None
     return fb
 
 
-def redacted(fb: Feedback) -> Feedback:
-    """``fb`` with its comment and metadata redacted as spans are: by the running recording's
-    policy, else the one the environment configures (``TRACY_REDACT`` ...)."""
+def append_feedback(path: str | os.PathLike[str], fb: Feedback, *, writer: str = "feedback") -> Feedback:
+    """Append ``fb`` to the .tracy file at ``path`` as a feedback frame; nothing already in the file changes.
+
+    Its comment and metadata are redacted first, as spans are: by the running recording's
+    policy, else the one the environment configures (``TRACY_REDACT`` ...). ``writer`` names the
+    program in the file's writer record. Returns the record as written. Unlike `record_feedback`
+    it raises: OSError when the file cannot be written (with the reason, e.g. read-only), and
+    TraceFileError when the file is not a .tracy file.
+    """
     from .recording import active
 
-    return _scrubbed(fb, active())
+    fb = _scrubbed(fb, active())
+    _write(path, fb, writer)
+    return fb
+
+
+def _write(path: str | os.PathLike[str], fb: Feedback, writer: str) -> None:
+    with TraceWriter(path, writer=writer) as out:
+        out.write_feedback([fb])
 
 
 def _scrubbed(fb: Feedback, recording) -> Feedback:

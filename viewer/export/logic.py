@@ -318,7 +318,7 @@ def _with_feedback(spans: list[Span], feedback: Iterable[Feedback]) -> list[Span
         return spans
     import msgspec
 
-    from tracefile.format.reader import join_feedback
+    from tracefile.format.feedback import join_feedback
 
     copies = [msgspec.structs.replace(s, feedback=[]) for s in spans]
     join_feedback(copies, extra)

@@ -5,12 +5,11 @@
     index.marks                 # int8 per row: NONE, POSITIVE, NEGATIVE, MIXED or EVALUATED
     index.summary(rows)         # "2 good · 1 bad · 1 evaluation" for a set of rows
 
-A record names its span by span id, by the model response's ``gen_ai.response.id`` or only by
-trace id (then it judges the trace's root), the same rules as ``tracefile.reader.join_feedback``.
-Span ids are resolved with the timeline columns. Response ids live in span details, so only
-LLM spans that ended before the feedback was given are looked at, newest first, one decoded batch
-at a time (``spans_of_batch``): feedback is usually given moments after the answer, so this
-touches one or two batches however large the file is.
+Which span a record judges is decided by `tracefile.format.feedback.find_span`, the rule
+``tracefile.load()`` uses too; this module gives it lookups over the timeline columns. Span ids
+and trace roots are looked up in the columns. Response ids live in span details, so batches are
+decoded one at a time (``spans_of_batch``), newest first, until the id is found: feedback is
+usually given moments after the answer, so this touches the last few batches of a live file.
 """
 
 from __future__ import annotations
@@ -20,12 +19,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from tracefile import genai
 from tracefile.format.columns import Timeline
-from tracefile.record.feedback import is_user_feedback
+from tracefile.format.feedback import RESPONSE_ID, Match, find_span
 from tracefile.format.model import Span
 from tracefile.format.schema import Feedback
-from tracefile.genai.names import GEN_AI_RESPONSE_ID
+from tracefile.genai.feedback import is_user_feedback
 
 from ..tracedata import TraceIndex
 
@@ -34,11 +32,6 @@ POSITIVE = 1
 NEGATIVE = 2
 MIXED = 3
 EVALUATED = 4  # only evaluator verdicts, no thumbs from people
-
-#: How many decoded batches a response-id lookup may open before giving up on a record.
-MAX_BATCHES_PER_RECORD = 64
-#: Clock skew allowed between the process that wrote the span and the one that wrote feedback.
-SKEW_NS = 5_000_000_000
 
 _NEGATIVE_WORDS = ("down", "negative", "bad", "wrong", "fail", "poor", "unhelpful", "incorrect")
 _POSITIVE_WORDS = ("up", "positive", "good", "correct", "pass", "great", "helpful", "like")
@@ -98,9 +91,9 @@ class FeedbackIndex:
     marks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _by_row: dict[int, list[int]] = field(default_factory=dict)
 
-    #: Per record: True when it was joined by span id or response id, which never changes once
-    #: found (a trace-level join names the trace's root, which a later batch may still bring).
-    exact: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: Per record: how it found its row (a `Match`); what the file gains later can only replace
+    #: it with a match at least as strong.
+    matched: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     #: Timeline rows and batches there were when the index was built.
     seen_rows: int = 0
     seen_batches: int = 0
@@ -114,16 +107,16 @@ class FeedbackIndex:
         previous: "FeedbackIndex | None" = None,
     ) -> "FeedbackIndex":
         """Join ``records`` to rows. With ``previous`` (the index of an earlier read of the same,
-        growing file), records it joined exactly keep their rows, and the others are only looked
-        for among the rows and batches added since: a live file is not searched again and again."""
+        growing file), the records it joined are only looked for again among the rows and batches
+        added since: a live file is not searched again and again."""
         n = index.n if index is not None else 0
         rows = np.full(len(records), -1, np.int64)
-        exact = np.zeros(len(records), bool)
+        matched = np.zeros(len(records), np.int8)
         seen_batches = len(index.timeline.batches) if index is not None else 0
         if index is not None and records:
             if previous is not None and not _extends(previous, records, n):
                 previous = None
-            _resolve(records, index, spans_of_batch, rows, exact, previous)
+            _resolve(records, index.timeline, spans_of_batch, rows, matched, previous)
         by_row: dict[int, list[int]] = {}
         for i, row in enumerate(rows.tolist()):
             if row >= 0:
@@ -131,7 +124,7 @@ class FeedbackIndex:
         marks = np.zeros(n, np.int8)
         for row, ids in by_row.items():
             marks[row] = _combine(sentiment(records[i]) for i in ids)
-        return cls(list(records), rows, marks, by_row, exact, n, seen_batches)
+        return cls(list(records), rows, marks, by_row, matched, n, seen_batches)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -221,82 +214,82 @@ def _extends(previous: FeedbackIndex, records: Sequence[Feedback], rows: int) ->
 
 def _resolve(
     records: Sequence[Feedback],
-    index: TraceIndex,
-    spans_of_batch,
+    tl: Timeline,
+    spans_of_batch: Callable[[int], Sequence[Span]] | None,
     rows: np.ndarray,
-    exact: np.ndarray,
+    matched: np.ndarray,
     previous: FeedbackIndex | None,
 ) -> None:
-    """Fill ``rows`` (and ``exact``) for ``records``; see `FeedbackIndex.build`."""
-    tl = index.timeline
-    old = 0  # records of the previous build: exact ones are kept, the others only see what is new
-    old_rows = old_batches = 0
+    """Fill ``rows`` and ``matched`` for ``records``; see `FeedbackIndex.build`."""
+    old = old_rows = old_batches = 0  # records of the previous build only look at what is new
     if previous is not None:
         old = len(previous.records)
         old_rows, old_batches = previous.seen_rows, previous.seen_batches
-        rows[:old] = np.where(previous.exact, previous.rows, -1)
-        exact[:old] = previous.exact
-    # By span id: one vectorised lookup for all records.
-    keys = {
-        i: k
-        for i, fb in enumerate(records)
-        if not exact[i] and fb.span_id and (k := Timeline.span_id_key(fb.span_id)) is not None
-    }  # fmt: skip
-    if keys:
-        lo = 0 if any(i >= old for i in keys) else old_rows  # old records: only new rows can match
-        wanted = np.fromiter(keys.values(), np.uint64, len(keys))
-        hits = np.nonzero(np.isin(tl.span_id[lo:], wanted))[0] + lo
-        where = {int(tl.span_id[r]): int(r) for r in hits}
-        for i, k in keys.items():
-            rows[i] = where.get(k, -1)
-            exact[i] = rows[i] >= 0
-    # By response id: LLM spans that ended before the feedback, newest first, batch by batch.
-    pending = [i for i in range(len(records)) if rows[i] < 0 and records[i].response_id]
-    if pending and spans_of_batch is not None:
-        llm = np.nonzero(tl.category == genai.CATEGORY_LLM)[0]
-        llm = llm[np.argsort(tl.end[llm], kind="stable")]
-        found: dict[str, int] = {}
-        opened: set[int] = set()
-        for i in pending:
-            fb = records[i]
-            if fb.response_id in found:
-                rows[i] = found[fb.response_id]
-                exact[i] = True
-                continue
-            # An earlier build already looked through the batches it had, for its own records.
-            first_batch = old_batches if i < old else 0
-            cutoff = np.searchsorted(tl.end[llm], np.uint64(max(fb.time_unix_nano, 0) + SKEW_NS), side="right")
-            budget = MAX_BATCHES_PER_RECORD
-            for row in llm[:cutoff][::-1].tolist():
-                b = int(tl.batch[row])
-                if b in opened or b < first_batch:
-                    continue
-                opened.add(b)
-                first = tl.batches[b].first_row
-                for j, span in enumerate(spans_of_batch(b)):
-                    rid = span.attributes.get(GEN_AI_RESPONSE_ID)
-                    if isinstance(rid, str):
-                        found.setdefault(rid, first + j)
-                if fb.response_id in found:
-                    break
-                budget -= 1
-                if budget == 0:
-                    break
-            rows[i] = found.get(fb.response_id, -1)
-            exact[i] = rows[i] >= 0
-    # By trace id, when nothing more precise was found: the trace's root.
+        rows[:old] = previous.rows
+        matched[:old] = previous.matched
+    # Span ids and roots: one vectorised pass each, over every row when a new record asks,
+    # else over the new rows only.
+    lo = 0 if len(records) > old else old_rows
+    keys = {k for fb in records if fb.span_id and (k := Timeline.span_id_key(fb.span_id)) is not None}
+    last_of_span = _last_rows(tl.span_id, np.fromiter(keys, np.uint64, len(keys)), lo)
+    root_rows = np.nonzero(tl.parent_span_id[lo:] == 0)[0] + lo
+    hexes = Timeline.trace_id_hex(tl.trace_id[root_rows])
+    # Rows ascend, so the last root of a trace is the one kept.
+    root_of = {hexes[32 * k : 32 * k + 32]: row for k, row in enumerate(root_rows.tolist())}
+    responses = _ResponseIds(tl, spans_of_batch)
+
     for i, fb in enumerate(records):
-        if rows[i] >= 0 or not fb.trace_id:
-            continue
-        try:
-            tid = np.frombuffer(bytes.fromhex(fb.trace_id), np.uint64)
-        except ValueError:
-            continue
-        if len(tid) != 2:
-            continue
-        hits = np.nonzero((tl.trace_id == tid).all(axis=1))[0]
-        if len(hits):
-            rows[i] = int(index.traces.root[int(index.trace[hits[0]])])
+        first_row, first_batch = (old_rows, old_batches) if i < old else (0, 0)
+
+        def newer(row: int | None) -> int | None:
+            return row if row is not None and row >= first_row else None
+
+        match, row = find_span(
+            fb,
+            by_span_id=lambda h: newer(last_of_span.get(Timeline.span_id_key(h))),
+            by_response_id=lambda rid: responses.last_row(rid, first_batch),
+            root_of_trace=lambda h: newer(root_of.get(h)),
+            weakest=Match(max(int(matched[i]), Match.TRACE_ROOT)),
+        )
+        if row is not None:  # at least as strong as the old match, and written after it
+            rows[i] = row
+            matched[i] = match
+
+
+def _last_rows(column: np.ndarray, wanted: np.ndarray, lo: int) -> dict[int, int]:
+    """Value -> last row at or after ``lo`` holding it, for the values of ``wanted``."""
+    if not len(wanted):
+        return {}
+    hits = np.nonzero(np.isin(column[lo:], wanted))[0] + lo
+    return {int(column[r]): int(r) for r in hits}  # rows ascend: the last one stays
+
+
+class _ResponseIds:
+    """``gen_ai.response.id`` -> last row, read from span details one batch at a time, newest first.
+
+    The batches read always run from some batch to the newest, so the first batch (from the end)
+    that holds an id holds its last row, and an id not seen is in none of them."""
+
+    def __init__(self, tl: Timeline, spans_of_batch: Callable[[int], Sequence[Span]] | None) -> None:
+        self.tl = tl
+        self.spans_of_batch = spans_of_batch
+        self.found: dict[str, int] = {}
+        self.lowest = len(tl.batches)  # the oldest batch read so far
+
+    def last_row(self, rid: str, first_batch: int) -> int | None:
+        """The last row with response id ``rid`` in batches ``first_batch`` onwards, or None."""
+        while rid not in self.found and self.lowest > first_batch and self.spans_of_batch is not None:
+            self.lowest -= 1
+            first = self.tl.batches[self.lowest].first_row
+            spans = self.spans_of_batch(self.lowest)
+            for j in range(len(spans) - 1, -1, -1):
+                value = spans[j].attributes.get(RESPONSE_ID)
+                if isinstance(value, str) and value:
+                    self.found.setdefault(value, first + j)
+        row = self.found.get(rid)
+        if row is None or int(self.tl.batch[row]) < first_batch:
+            return None
+        return row
 
 
 # -- feedback given in the viewer ------------------------------------------------------
@@ -308,15 +301,12 @@ REVIEWER = "user"
 def new_feedback(span: Span, *, score: float | None, label: str = "", comment: str = "", time_ns: int | None = None) -> Feedback:
     """A feedback record judging ``span``: by span id and trace id, and by response id when the span has one.
 
-    The comment gets the same secret redaction as recorded spans (``tracefile.feedback.redacted``,
-    which ``tracefile.record_feedback`` uses too).
+    `tracefile.record.append_feedback` writes it, with its comment redacted as spans are.
     """
     import time
 
-    from tracefile.record.feedback import redacted
-
-    rid = span.attributes.get(GEN_AI_RESPONSE_ID)
-    fb = Feedback(
+    rid = span.attributes.get(RESPONSE_ID)
+    return Feedback(
         time_unix_nano=time.time_ns() if time_ns is None else time_ns,
         trace_id=span.trace_id,
         span_id=span.span_id,
@@ -327,15 +317,3 @@ def new_feedback(span: Span, *, score: float | None, label: str = "", comment: s
         evaluator=REVIEWER,
         metadata={"source": "tracy-view"},
     )
-    return redacted(fb)
-
-
-def append_feedback(path: str, fb: Feedback) -> None:
-    """Append ``fb`` to the file as a feedback frame; nothing already in the file is touched.
-
-    Raises OSError (with the reason, e.g. a read-only file) when it cannot be written.
-    """
-    from tracefile.format.writer import TraceWriter
-
-    with TraceWriter(path, writer="tracy-view") as writer:
-        writer.write_feedback([fb])

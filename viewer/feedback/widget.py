@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 from tracefile.format.model import Span
 from tracefile.format.schema import Feedback
 from tracefile.genai.names import GEN_AI_RESPONSE_ID
+from tracefile.record import append_feedback
 
 from .. import theme
-from .logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, append_feedback, new_feedback
+from .logic import EVALUATED, MIXED, NEGATIVE, NONE, POSITIVE, new_feedback
 
 MARK_NAMES = {POSITIVE: "good", NEGATIVE: "bad", MIXED: "mixed", EVALUATED: "evaluated"}
 
@@ -233,7 +234,7 @@ class FeedbackDialog(QDialog):
         """Append the record; on success emit ``saved`` and close. Returns whether it was written."""
         fb = new_feedback(self.span, score=self.score_value(), label=self.label.text(), comment=self.comment.toPlainText())
         try:
-            append_feedback(self.path, fb)
+            fb = append_feedback(self.path, fb, writer="tracy-view")
         except Exception as exc:  # read-only file, vanished folder, foreign file: say so, keep the dialog
             self.error.setText(f"Could not save the feedback: {_reason(exc)}")
             self.error.show()
