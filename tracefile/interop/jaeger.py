@@ -23,7 +23,7 @@ from typing import Any
 from ..format.model import Span, SpanEvent, SpanLink
 from ..format.schema import STATUS_ERROR, STATUS_OK, Resource, Scope
 from . import Imported
-from .common import never_raises, Skips, hex_id, load_json, microseconds
+from .common import Skips, hex_id, load_json, microseconds, never_raises
 
 _KINDS = {"internal": 0, "server": 1, "client": 2, "producer": 3, "consumer": 4}
 _STATUS = {"OK": STATUS_OK, "ERROR": STATUS_ERROR, "UNSET": 0}

@@ -32,7 +32,7 @@ from typing import Any
 from ..format.model import Span, SpanEvent
 from ..format.schema import STATUS_ERROR, Resource, Scope
 from . import Imported
-from .common import never_raises, Skips, load_json
+from .common import Skips, load_json, never_raises
 
 _FRAME_KEYS = ("name", "__time", "signature", "inputs", "result", "output", "error", "__usage", "attributes", "__frames")
 _USAGE = (("prompt_tokens", "gen_ai.usage.input_tokens"), ("input_tokens", "gen_ai.usage.input_tokens"),

@@ -27,7 +27,7 @@ from typing import Any
 from ..format.model import Span, SpanEvent
 from ..format.schema import STATUS_ERROR, STATUS_OK, Resource, Scope
 from . import Imported
-from .common import never_raises, Skips, hex_id, load_json, microseconds
+from .common import Skips, hex_id, load_json, microseconds, never_raises
 
 _KINDS = {"SERVER": 1, "CLIENT": 2, "PRODUCER": 3, "CONSUMER": 4}
 _STATUS = {"OK": STATUS_OK, "ERROR": STATUS_ERROR, "UNSET": 0}
