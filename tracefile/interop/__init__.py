@@ -25,7 +25,8 @@ class Imported:
 
 def read_any(path: str | os.PathLike[str]) -> Imported:
     """Read a .tracy file or a foreign trace file into the trace model. Raises TraceFileError."""
-    from . import otlp_json, tracy
+    from . import jaeger, otlp_json, prompty, tracy, zipkin
+    from .common import describe_start
 
     p = os.fspath(path)
     try:
@@ -33,12 +34,13 @@ def read_any(path: str | os.PathLike[str]) -> Imported:
             head = f.read(64)
     except OSError as exc:
         raise TraceFileError(f"{p}: cannot open: {exc.strerror or exc}") from None
-    importers = [tracy, otlp_json]
+    importers = [tracy, otlp_json, jaeger, zipkin, prompty]
     # Suffix first, content decides: .tracy may be ours or Prompty's JSON.
     if p.endswith((".json", ".jsonl")):
-        importers.reverse()
+        importers = importers[1:] + importers[:1]
     for importer in importers:
         result = importer.read(p, head)
         if result is not None:
             return result
-    raise TraceFileError(f"{p}: not a trace format tracy can read (tried: .tracy, OTLP/JSON)", offset=0)
+    tried = ".tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON"
+    raise TraceFileError(f"{p}: not a trace format tracy can read (tried: {tried}); it {describe_start(p, head)}", offset=0)

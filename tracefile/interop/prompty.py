@@ -1,0 +1,198 @@
+"""Prompty's JSON trace files (`PromptyTracer`'s `.tracy`, `.runs/<name>.<time>.tracy`) as the trace model.
+
+Layouts read:
+
+* prompty 0.1.20 and later, 2.x included: ``{"runtime", "version", "trace": frame}``;
+* prompty 0.1.9 to 0.1.19: the bare root frame (``.ptrace``), without ``__time``.
+
+A frame is ``{"name", "__time": {"start", "end", "duration"}, "signature", "inputs", "result",
+"__usage", "__frames": [...]}``; 2.x's file spec also allows ``output``, ``error`` and
+``attributes``. Each frame becomes a span under its parent's. Prompty writes no ids: they are
+derived from a hash of the file's bytes and the frame's position, so importing the same file
+again gives the same ids. Its times have no time zone (``datetime.now()``): they are read as this
+machine's local time, and each span says so in ``tracy.import.timezone``.
+
+``inputs`` and ``result`` become ``input.value``/``output.value`` (JSON, or plain text for a
+string) with their mime types, as ``@tracefile.trace`` records them; ``result.exception``
+becomes status ERROR and an ``exception`` event (type, message, traceback). ``__usage`` sums
+the frame's own usage and its children's: the span gets ``gen_ai.usage.*`` for its own part only,
+so that totals over all spans do not count a call twice, and ``prompty.usage`` keeps the sum.
+Other keys of a frame (``function``, ``description``, keywords given to ``@trace``) are kept as
+``prompty.<key>`` attributes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from ..format.model import Span, SpanEvent
+from ..format.schema import STATUS_ERROR, Resource, Scope
+from . import Imported
+from .common import Skips, load_json, never_raises
+
+_FRAME_KEYS = ("name", "__time", "signature", "inputs", "result", "output", "error", "__usage", "attributes", "__frames")
+_USAGE = (("prompt_tokens", "gen_ai.usage.input_tokens"), ("input_tokens", "gen_ai.usage.input_tokens"),
+          ("completion_tokens", "gen_ai.usage.output_tokens"), ("output_tokens", "gen_ai.usage.output_tokens"))  # fmt: skip
+_CLASS_REPR = re.compile(r"^<class '(?:[\w.]+\.)?(\w+)'>$")  # 0.1.2x-0.1.50 wrote str(type(e))
+
+
+def _is_frame(d: Any) -> bool:
+    return isinstance(d, dict) and isinstance(d.get("name"), str) and bool({"signature", "__frames", "__time", "inputs"} & d.keys())
+
+
+def _root(doc: Any) -> tuple[dict[str, Any], str, str] | None:
+    """The root frame, runtime and version of a Prompty trace document, or None."""
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("trace"), dict) and "runtime" in doc and _is_frame(doc["trace"]):
+        return doc["trace"], str(doc.get("runtime", "")), str(doc.get("version", ""))
+    if _is_frame(doc) and not {"resourceSpans", "spans", "data", "traceID"} & doc.keys():
+        return doc, "", ""
+    return None
+
+
+def _local_ns(text: Any) -> int:
+    """A naive ISO timestamp read as local time, in unix nanoseconds."""
+    if not isinstance(text, str):
+        raise ValueError(f"not a timestamp: {text!r}")
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.astimezone()  # naive means local time here
+    whole = int(dt.replace(microsecond=0).timestamp())
+    return whole * 1_000_000_000 + dt.microsecond * 1000
+
+
+def _value(v: Any) -> tuple[str, str]:
+    if isinstance(v, str):
+        return v, "text/plain"
+    return json.dumps(v, ensure_ascii=False, sort_keys=False), "application/json"
+
+
+def _usage(u: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if isinstance(u, dict):
+        for src, dst in _USAGE:
+            v = u.get(src)
+            if isinstance(v, int) and not isinstance(v, bool) and dst not in out:
+                out[dst] = v
+    return out
+
+
+def _exception(result: Any) -> dict[str, Any] | None:
+    if isinstance(result, dict) and isinstance(result.get("exception"), dict):
+        return result["exception"]
+    return None
+
+
+class _Reader:
+    def __init__(self, digest: bytes, trace_id: str, resource: Resource, scope: Scope) -> None:
+        self.digest, self.trace_id, self.resource, self.scope = digest, trace_id, resource, scope
+        self.spans: list[Span] = []
+        self.skips = Skips("frame")
+        self.untimed = 0
+
+    def span_id(self, position: str) -> str:
+        return hashlib.sha256(self.digest + position.encode()).hexdigest()[:16]
+
+    def frame(self, f: Any, position: str, parent: str, parent_start: int) -> None:
+        where = f"frame {position}"
+        try:
+            span = self.span(f, position, parent, parent_start)
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+            self.skips.add(where, str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}")
+            return
+        self.spans.append(span)
+        children = f.get("__frames") or []
+        if not isinstance(children, list):
+            self.skips.add(where, "__frames is not a list; its children are left out")
+            return
+        for i, child in enumerate(children):
+            self.frame(child, f"{position}.{i}", span.span_id, span.start_time)
+
+    def span(self, f: Any, position: str, parent: str, parent_start: int) -> Span:
+        if not isinstance(f, dict):
+            raise ValueError("not an object")
+        if not isinstance(f.get("name"), str):
+            raise ValueError("missing name")
+        t = f.get("__time")
+        if isinstance(t, dict) and "start" in t:
+            start = _local_ns(t["start"])
+            end = _local_ns(t["end"]) if "end" in t else start + int(t.get("duration", 0)) * 1_000_000
+        elif t is None:
+            self.untimed += 1  # 0.1.9-0.1.19 wrote no times: the frames sit at their parent's start, zero long
+            start = end = parent_start
+        else:
+            raise ValueError("__time has no start")
+        attrs: dict[str, Any] = {"tracy.import.timezone": "local"}
+        if isinstance(f.get("signature"), str):
+            attrs["code.function.name"] = f["signature"]
+        if "inputs" in f:
+            attrs["input.value"], attrs["input.mime_type"] = _value(f["inputs"])
+        result = f.get("result", f.get("output"))
+        exc = _exception(result)
+        status, message, events = 0, "", []
+        if exc is not None:
+            status = STATUS_ERROR
+            etype = str(exc.get("type", ""))
+            m = _CLASS_REPR.match(etype)
+            etype = m.group(1) if m else etype
+            message = str(exc.get("message", ""))
+            ev: dict[str, Any] = {"exception.type": etype, "exception.message": message}
+            tb = exc.get("traceback")
+            if isinstance(tb, list):
+                ev["exception.stacktrace"] = "".join(str(x) for x in tb)
+            elif isinstance(tb, str):
+                ev["exception.stacktrace"] = tb
+            events.append(SpanEvent(end, "exception", ev))
+            message = f"{etype}: {message}" if etype else message
+        elif "result" in f or "output" in f:
+            attrs["output.value"], attrs["output.mime_type"] = _value(result)
+        if isinstance(f.get("error"), str) and f["error"]:
+            status, message = STATUS_ERROR, message or f["error"]
+        usage = f.get("__usage")
+        if usage is not None:
+            attrs["prompty.usage"] = json.dumps(usage, ensure_ascii=False)
+            own = _usage(usage)
+            for child in f.get("__frames") or []:
+                for k, v in _usage(child.get("__usage") if isinstance(child, dict) else None).items():
+                    if k in own:
+                        own[k] -= v
+            attrs.update({k: v for k, v in own.items() if v > 0})
+        if isinstance(f.get("attributes"), dict):
+            attrs.update({str(k): v for k, v in f["attributes"].items()})
+        for k, v in f.items():
+            if k not in _FRAME_KEYS:
+                attrs[f"prompty.{k}"] = v if isinstance(v, (str, bool, int, float)) else json.dumps(v, ensure_ascii=False)
+        return Span(
+            trace_id=self.trace_id, span_id=self.span_id(position), parent_span_id=parent, name=f["name"], kind=0,
+            start_time=start, end_time=max(start, end), status_code=status, status_message=message,
+            attributes=attrs, events=events, resource=self.resource, scope=self.scope,
+        )  # fmt: skip
+
+
+@never_raises("a Prompty trace")
+def read(path: str, head: bytes) -> Imported | None:
+    """A Prompty trace file as the trace model; None if it is not one."""
+    doc = load_json(path, head)
+    found = _root(doc)
+    if found is None:
+        return None
+    root, runtime, version = found
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).digest()
+    resource_attrs = {"service.name": root["name"]}
+    if runtime:
+        resource_attrs["telemetry.sdk.language"] = runtime
+    resource = Resource(resource_attrs)
+    scope = Scope("prompty", version)
+    reader = _Reader(digest, digest[:16].hex(), resource, scope)
+    reader.frame(root, "0", "", 0)
+    offset = datetime.now().astimezone().strftime("%z")
+    warnings = [f"Prompty writes times without a time zone; they were read as this machine's local time (UTC{offset[:3]}:{offset[3:]})"]
+    if reader.untimed:
+        warnings.append(f"{reader.untimed} frames have no times (prompty before 0.1.20); they are drawn zero long")
+    return Imported("prompty", reader.spans, [], reader.skips.warning() + warnings)
