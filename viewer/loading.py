@@ -1,8 +1,9 @@
-"""Loading a file on a worker thread with progress and cancel, and following it while it grows."""
+"""Opening a file: reading it on a worker thread with progress and cancel, following it while it grows, and what came of it."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
@@ -12,6 +13,31 @@ from .session import Cancelled, FileSession, LoadOutcome
 #: How often a growing file is checked when the file watcher says nothing (some file
 #: systems, and writers holding the file open, do not notify on every append).
 POLL_MS = 500
+
+
+@dataclass(eq=False)
+class LoadResult:
+    """The outcome of opening one file: fine, or an error message to show in the window."""
+
+    path: str
+    #: Why the file could not be shown (no traceback, no path prefix).
+    error: str | None = None
+    #: True when the error was a bug rather than a bad file.
+    unexpected: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path) or self.path
+
+
+def strip_path(message: str, path: str) -> str:
+    """Reader messages start with ``<path>: ``; the viewer shows the path on its own line."""
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 class Loader(QObject):

@@ -8,7 +8,7 @@ from typing import Iterable
 from tracefile import genai
 from tracefile.format.model import Span
 
-from ..traces import format_duration, format_tokens
+from ..formatting import format_duration, format_tokens
 from . import logic
 from .logic import TOOL_CALL, TOOL_RESULT, Conversation, Part
 

@@ -41,7 +41,7 @@ from tracefile import genai
 from tracefile.format.model import Span
 from viewer.chat import logic as chat
 from viewer.chat.logic import Conversation, Message
-from viewer.traces import format_duration, format_offset
+from viewer.formatting import format_duration, format_offset
 
 # -- segment kinds ------------------------------------------------------------------
 EQUAL = "equal"

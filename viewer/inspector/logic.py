@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 from tracefile import Span
 from tracefile.format.schema import Feedback
 
-from ..traces import format_duration, format_timestamp
+from ..formatting import format_duration, format_timestamp
 
 # ---------------------------------------------------------------------------
 # Display modes

@@ -29,7 +29,7 @@ from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
 from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
-from ..traces import format_duration
+from ..formatting import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
 from .model import InspectorModel, ok_color

@@ -39,7 +39,7 @@ from ..cost import logic as cost
 from ..cost.store import prices
 from ..feedback.widget import paint_badge
 from ..tracedata import TraceIndex
-from ..traces import format_duration, format_offset, format_tokens
+from ..formatting import format_duration, format_offset, format_tokens
 from . import colors
 from .viewport import Viewport, bar_extent, hits_bar, row_at, ticks
 
