@@ -2,7 +2,7 @@
 
 from .export import MAX_EXPORT_SPANS, ExportTooLarge
 from .pages import ErrorPanel, LoadingPage, error_hint
-from .trace_list import ColumnFitter, RowDelegate, TraceListView
+from .trace_list import ColumnFitter, TraceListPane, TraceListView
 from .view import FileView
 
-__all__ = ["MAX_EXPORT_SPANS", "ColumnFitter", "ErrorPanel", "ExportTooLarge", "FileView", "LoadingPage", "RowDelegate", "TraceListView", "error_hint"]
+__all__ = ["MAX_EXPORT_SPANS", "ColumnFitter", "ErrorPanel", "ExportTooLarge", "FileView", "LoadingPage", "TraceListPane", "TraceListView", "error_hint"]

@@ -1,4 +1,4 @@
-"""Pane headings: a bold title with a muted detail on the right, above the pane's body."""
+"""Column headings: a bold title with a muted detail on the right, above the column's body."""
 
 from __future__ import annotations
 
@@ -30,13 +30,10 @@ class Caption(QWidget):
         self.detail.setText(text)
 
 
-def column(parent: QWidget, caption: QWidget, body: QWidget) -> QWidget:
-    """The caption above the body, with the columns' side margins."""
-    w = QWidget(parent)
-    layout = QVBoxLayout(w)
+def column_layout(pane: QWidget, caption: Caption, body: QWidget) -> None:
+    """Lay out a column of the tab: the caption above the body, with the columns' side margins."""
+    layout = QVBoxLayout(pane)
     layout.setContentsMargins(8, 0, 8, 0)
     layout.setSpacing(0)
     layout.addWidget(caption)
     layout.addWidget(body, 1)
-    return w
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit
 
 from .. import activity, theme
@@ -13,6 +13,9 @@ from ..search.query import HELP as SEARCH_HELP
 from ..search.text_index import evaluate
 from ..session import FileSession
 from .status_line import StatusLine
+
+#: The keys the search field handles itself, for the shortcuts dialog.
+KEYS: tuple[tuple[str, str], ...] = (("Enter", "Next search match (in the search field)"),)
 
 #: When at most this many spans are left to index, a search waits for them (up to 250 ms).
 SMALL_INDEX_WAIT = 5000
@@ -66,8 +69,8 @@ class SearchBar(QObject):
             self.indexer = None
         if self.indexer is None:
             self.indexer = DetailsIndexer(self.session, self)
-            self.indexer.progress.connect(self._on_index_progress)
-            self.indexer.finished.connect(self._on_index_progress)
+            self.indexer.progress.connect(self.refine)
+            self.indexer.finished.connect(self.refine)
         self.indexer.start()
 
     def apply(self) -> None:
@@ -121,9 +124,14 @@ class SearchBar(QObject):
         self._filtered = traces is not None
         self.filterChanged.emit(traces)
 
-    def _on_index_progress(self, *_rows: int) -> None:
+    def refine(self, *_rows: int) -> None:
+        """Search again while details are being indexed (as the indexer reports progress)."""
         if not self._exact and self.active:
             self.apply()  # the matches refine as the index fills
+
+    def focus(self) -> None:
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
 
     def stop(self) -> None:
         """End the indexing thread (before the tab closes)."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ..timeline import TraceOverview, TraceWaterfall, link
 from ..tracedata import TraceIndex
-from .caption import Caption
+from .caption import Caption, column_layout
 
 
 class TimelinePane(QWidget):
@@ -32,11 +32,7 @@ class TimelinePane(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(timeline)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 0, 8, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.stack, 1)
+        column_layout(self, self.caption, self.stack)
 
     def show_trace(self, ix: TraceIndex, trace: int) -> None:
         """Show trace number ``trace``; select its root span unless a span of it is selected."""

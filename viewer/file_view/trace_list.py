@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ..formatting import plural
+from ..panes import RowDelegate
 from ..trace_table_model import TraceTableModel
+from .caption import Caption, column_layout
+
+#: Pixels of air between rows, above the text's height.
+ROW_PADDING = 10
 
 
-class RowDelegate(QStyledItemDelegate):
-    """Standard painting with a little more air between rows."""
+class TraceListPane(QWidget):
+    """The left column of a tab: "Traces" with how many are listed, above the trace list."""
 
-    PADDING = 10
+    def __init__(self, model: TraceTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = TraceListView(model, self)
+        self.caption = Caption("Traces", self)
+        column_layout(self, self.caption, self.view)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        size.setHeight(max(size.height(), option.fontMetrics.height() + self.PADDING))
-        return size
+    def show_count(self, shown: int, total: int) -> None:
+        """"5 traces", or "2 of 5 traces" while a filter hides some."""
+        self.caption.set_detail(plural(total, "trace") if shown == total else f"{shown:,} of {plural(total, 'trace')}")
 
 
 class TraceListView(QTableView):
@@ -32,9 +41,9 @@ class TraceListView(QTableView):
         self.setCornerButtonEnabled(False)
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + RowDelegate.PADDING)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
         self.setObjectName("traceList")
-        self.setItemDelegate(RowDelegate(self))
+        self.setItemDelegate(RowDelegate(self, ROW_PADDING))
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -5,26 +5,24 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from tracefile.format.columns import Timeline
 from tracefile.format.schema import STATUS_ERROR
 
 from ..cost import prices
-from ..formatting import plural
-from ..loading import Follower, Loader, LoadResult, strip_path
+from ..loading import LoadResult, OpenFile
 from ..search import next_match
 from ..session import FileSession, LoadOutcome
 from ..trace_table_model import TraceTableModel
 from . import export
-from .caption import Caption, column
 from .details import SpanDetails
 from .pages import ErrorPanel, LoadingPage
 from .search_bar import SearchBar
 from .status_line import StatusLine
 from .timeline_pane import TimelinePane
-from .trace_list import TraceListView
+from .trace_list import TraceListPane
 
 
 class FileView(QWidget):
@@ -45,22 +43,19 @@ class FileView(QWidget):
     def __init__(self, path: str | os.PathLike[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path = os.path.abspath(os.fspath(path))
-        self.result: LoadResult | None = None
         self._feedback_seen = 0
         prices().changed.connect(self._on_prices_changed)
         self.feedback_dialog = None
-        self.session = FileSession(self.path)
-        self.loader = Loader(self.session, self)
-        self.loader.progress.connect(lambda done, total: self.loading_page.set_progress(done, total))
-        self.loader.finished.connect(self._on_finished)
-        self.loader.cancelled.connect(self._on_cancelled)
-        self.follower: Follower | None = None
+        self.file = OpenFile(self.path, self)
+        self.file.progress.connect(lambda done, total: self.loading_page.set_progress(done, total))
+        self.file.read.connect(self._on_read)
+        self.file.failed.connect(self._on_failed)
         self._selected_trace_id: bytes | None = None
 
         self.trace_model = TraceTableModel(self)
         self.stack = QStackedWidget(self)
         self.loading_page = LoadingPage(self)
-        self.loading_page.cancel.connect(self.loader.cancel)
+        self.loading_page.cancel.connect(self.file.cancel)
         self.content = self._build_content()
         self.error_panel = ErrorPanel(self)
         self.error_panel.retry.connect(self.reload)
@@ -76,11 +71,17 @@ class FileView(QWidget):
         return os.path.basename(self.path) or self.path
 
     @property
+    def session(self) -> FileSession:
+        return self.file.session
+
+    @property
+    def result(self) -> LoadResult | None:
+        return self.file.result
+
+    @property
     def state(self) -> str:
         """``loading``, ``loaded`` or ``error``."""
-        if self.result is None:
-            return "loading"
-        return "loaded" if self.result.ok else "error"
+        return self.file.state
 
     @property
     def matches(self) -> np.ndarray | None:
@@ -95,7 +96,8 @@ class FileView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.trace_view = TraceListView(self.trace_model, content)
+        self.traces = TraceListPane(self.trace_model, content)
+        self.trace_view, self.trace_caption = self.traces.view, self.traces.caption
         self.trace_columns = self.trace_view.columns
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
@@ -105,12 +107,11 @@ class FileView(QWidget):
         self.details = SpanDetails(content)
         self.detail_tabs, self.inspector, self.chat = self.details, self.details.inspector, self.details.chat
         self.chat.spanLinkActivated.connect(self.select_span_id)
-        self.trace_caption = Caption("Traces", content)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, content)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(6)
-        self.splitter.addWidget(column(content, self.trace_caption, self.trace_view))
+        self.splitter.addWidget(self.traces)
         self.splitter.addWidget(self.timeline)
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 4)
@@ -135,45 +136,27 @@ class FileView(QWidget):
 
     def load(self) -> None:
         """Read the file on a worker thread; ``loaded`` fires with the result."""
-        self.result = None
         self.loading_page.start(self.file_name)
         self.stack.setCurrentWidget(self.loading_page)
-        self.loader.start()
+        self.file.start()
 
     def reload(self) -> None:
         """Read the file again from the start (after an error, or on F5)."""
-        if self.loader.busy:
-            return
-        if self.follower is not None:
-            self.follower.stop()
-            self.follower = None
-        self.session = FileSession(self.path)
-        self.loader.session = self.search.session = self.session
-        self.load()
+        if self.file.reset():
+            self.search.session = self.session
+            self.load()
 
     def wait_loaded(self, ms: int = 60000) -> bool:
         """Block until loading finished (for tests and --screenshot)."""
-        self.loader.wait(ms)
-        QCoreApplication.sendPostedEvents()
-        return self.state != "loading"
+        return self.file.wait(ms)
 
-    def _on_cancelled(self) -> None:
-        self._show_error(LoadResult(self.path, error="loading was cancelled"))
-
-    def _show_error(self, result: LoadResult) -> None:
-        self.result = result
+    def _on_failed(self, result: LoadResult) -> None:
         self.error_panel.show_result(result)
         self.stack.setCurrentWidget(self.error_panel)
         self.loaded.emit(result)
 
-    def _on_finished(self, outcome: LoadOutcome) -> None:
-        first = self.result is None
-        if not outcome.ok:
-            if first:
-                self._show_error(LoadResult(self.path, error=strip_path(outcome.error or "", self.path)))
-            return
+    def _on_read(self, outcome: LoadOutcome, first: bool) -> None:
         if first:
-            self.result = LoadResult(self.path)
             self.stack.setCurrentWidget(self.content)
         self._show_index(keep_selection=not first)
         self._show_feedback()
@@ -183,17 +166,10 @@ class FileView(QWidget):
         if self.search.active:
             self.search.apply()  # new spans may match
         if first:
-            if self.follower is None:
-                self.follower = Follower(self.session, self)
-                self.follower.grew.connect(self._on_file_grew)
             self.loaded.emit(self.result)
         elif outcome.new_spans:
             self.status.show_live()
             self.grew.emit(outcome.new_spans)
-
-    def _on_file_grew(self) -> None:
-        if self.state == "loaded":
-            self.loader.start()
 
     def _on_prices_changed(self, *_args) -> None:
         if self.state == "loaded":
@@ -204,7 +180,7 @@ class FileView(QWidget):
         selected = self._selected_trace_id if keep_selection else None
         self.trace_model.set_index(ix)
         n = len(ix.traces) if ix is not None else 0
-        self.trace_caption.set_detail(plural(n, "trace"))
+        self.traces.show_count(n, n)
         if n == 0:
             self._show_trace(None)
             self.timeline.set_placeholder("No spans in this file (yet).")
@@ -235,7 +211,7 @@ class FileView(QWidget):
         if span is None or self.state != "loaded":
             return False
         dialog = FeedbackDialog(span, self.path, self)
-        dialog.saved.connect(lambda _fb: self._on_file_grew())
+        dialog.saved.connect(lambda _fb: self.file.read_appended())
         self.feedback_dialog = dialog  # tests drive it
         dialog.open()
         return True
@@ -345,22 +321,20 @@ class FileView(QWidget):
     # -- search -------------------------------------------------------------------
 
     def focus_search(self) -> None:
-        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_field.selectAll()
+        self.search.focus()
 
     def _index_details(self) -> None:
         self.search.index_details()
 
     def _on_index_progress(self, *rows: int) -> None:
-        self.search._on_index_progress(*rows)
+        self.search.refine(*rows)
 
     def _filter_traces(self, traces: np.ndarray | None) -> None:
         """List only the flagged traces (None: all); keep the selected trace if it is still listed, else take the first."""
         self.trace_model.set_filter(traces)
         ix = self.session.index
-        total = len(ix.traces) if ix is not None else 0
         shown = self.trace_model.rowCount()
-        self.trace_caption.set_detail(plural(total, "trace") if shown == total else f"{shown:,} of {plural(total, 'trace')}")
+        self.traces.show_count(shown, len(ix.traces) if ix is not None else 0)
         trace = self.trace_number(self._selected_trace_id) if self._selected_trace_id else None
         row = self.trace_model.row_of(trace) if trace is not None else -1
         self.select_trace(row if row >= 0 else 0)
@@ -399,7 +373,5 @@ class FileView(QWidget):
 
     def stop(self) -> None:
         """Stop following the file and wait for any read in progress (before the tab closes)."""
-        if self.follower is not None:
-            self.follower.stop()
+        self.file.stop()
         self.search.stop()
-        self.loader.stop()

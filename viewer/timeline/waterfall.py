@@ -52,6 +52,16 @@ PAN_STEP = 0.2  # fraction of the window per Shift+arrow
 _DRAG_SLOP = 4
 _STATUS_TEXT = {0: "Unset", 1: "OK", 2: "Error"}
 
+#: The keys and gestures the waterfall handles itself (keyPressEvent, wheelEvent), for the shortcuts dialog.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ / ↓", "Previous / next span"),
+    ("← / →", "Collapse / expand the span (or go to its parent / first child)"),
+    ("Enter", "Collapse or expand the span"),
+    ("+ / −, Ctrl+wheel", "Zoom the timeline"),
+    ("Shift+← / Shift+→, drag", "Pan the timeline"),
+    ("F", "Fit the whole trace"),
+)
+
 
 class TraceWaterfall(QWidget):
     """Spans of one trace as rows with bars on a zoomable time axis.
