@@ -86,9 +86,9 @@ if len(rows):
     wf.scroll_to_row(int(rows[len(rows) // 2]))
 # Right after opening, the search index of span details is being built on a worker thread: its
 # Python code shares the GIL with painting. Paint is measured then, and again once it is done.
-indexing = view._indexer.busy
+indexing = view.search.indexer.busy
 paint_indexing = paint_ms(view.waterfall) if indexing else None
-while view._indexer.busy:
+while view.search.indexer.busy:
     app.processEvents()
     time.sleep(0.002)
 out = {
@@ -146,7 +146,7 @@ open_rss = rss_mb()
 session = view.session
 ix = session.index
 t0 = time.perf_counter()
-indexer = view._indexer
+indexer = view.search.indexer
 while session.text.rows < ix.n or indexer.busy:  # the UI keeps running while the worker thread indexes
     app.processEvents()
     time.sleep(0.002)
@@ -167,7 +167,7 @@ for label, q in queries:
     ui_ms = []
     for _ in range(5):
         t = time.perf_counter()
-        view._apply_search()
+        view.search.apply()
         ui_ms.append((time.perf_counter() - t) * 1000)
     assert ev.exact and view.search_label.text().split()[0].replace(",", "") == str(ev.count), view.search_label.text()
     out["queries"].append({"label": label, "query": q, "matches": ev.count, "evaluate_ms": statistics.median(ev_ms),

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(*args.size)
     window.open_paths(args.files)
 
-    # Files load synchronously today; waiting on `state` keeps this right once loading moves to a thread.
+    # Files load on worker threads: run the event loop until every tab has finished (or the deadline passes).
     deadline = time.monotonic() + LOAD_TIMEOUT_S
     while any(v.state == "loading" for v in window.file_views()) and time.monotonic() < deadline:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)

@@ -1,10 +1,11 @@
-"""Loading a file on a worker thread with progress and cancel, and following it while it grows."""
+"""Opening a file: reading it on a worker thread with progress and cancel, following it while it grows, and what came of it."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QFileSystemWatcher, QObject, QTimer, Signal
 
 from .background import BackgroundJob
 from .session import Cancelled, FileSession, LoadOutcome
@@ -12,6 +13,31 @@ from .session import Cancelled, FileSession, LoadOutcome
 #: How often a growing file is checked when the file watcher says nothing (some file
 #: systems, and writers holding the file open, do not notify on every append).
 POLL_MS = 500
+
+
+@dataclass(eq=False)
+class LoadResult:
+    """The outcome of opening one file: fine, or an error message to show in the window."""
+
+    path: str
+    #: Why the file could not be shown (no traceback, no path prefix).
+    error: str | None = None
+    #: True when the error was a bug rather than a bad file.
+    unexpected: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path) or self.path
+
+
+def strip_path(message: str, path: str) -> str:
+    """Reader messages start with ``<path>: ``; the viewer shows the path on its own line."""
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 class Loader(QObject):
@@ -89,3 +115,86 @@ class Follower(QObject):
             self._watcher.addPath(self.session.path)
         if self.session.grew():
             self.grew.emit()
+
+
+class OpenFile(QObject):
+    """A file as a tab reads it: the first read on a worker thread, then what is appended as it grows.
+
+    ``read`` fires after each successful read (``first`` for the first of a session); ``failed``
+    when the first read fails or is cancelled. ``reset()`` starts over with a fresh session.
+    """
+
+    progress = Signal(int, int)  # bytes read, bytes in the file
+    read = Signal(object, bool)  # LoadOutcome, first
+    failed = Signal(object)  # LoadResult
+
+    def __init__(self, path: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.result: LoadResult | None = None
+        self.session = FileSession(path)
+        self.loader = Loader(self.session, self)
+        self.loader.progress.connect(self.progress)
+        self.loader.finished.connect(self._on_finished)
+        self.loader.cancelled.connect(lambda: self._fail("loading was cancelled"))
+        self.follower: Follower | None = None
+
+    @property
+    def state(self) -> str:
+        """``loading``, ``loaded`` or ``error``."""
+        if self.result is None:
+            return "loading"
+        return "loaded" if self.result.ok else "error"
+
+    def start(self) -> None:
+        """Read the file (from the start when nothing was read yet)."""
+        self.result = None
+        self.loader.start()
+
+    def reset(self) -> bool:
+        """Forget what was read and stop following, to read again from the start; False while a read runs."""
+        if self.loader.busy:
+            return False
+        if self.follower is not None:
+            self.follower.stop()
+            self.follower = None
+        self.session = FileSession(self.path)
+        self.loader.session = self.session
+        return True
+
+    def read_appended(self) -> None:
+        """Read what was appended (the follower saw the file grow, or the viewer appended feedback)."""
+        if self.state == "loaded":
+            self.loader.start()
+
+    def cancel(self) -> None:
+        self.loader.cancel()
+
+    def wait(self, ms: int) -> bool:
+        """Block until the read is done and its signals were handled (for tests and --screenshot)."""
+        self.loader.wait(ms)
+        QCoreApplication.sendPostedEvents()
+        return self.state != "loading"
+
+    def stop(self) -> None:
+        """Stop following the file and wait for any read in progress (before the tab closes)."""
+        if self.follower is not None:
+            self.follower.stop()
+        self.loader.stop()
+
+    def _fail(self, error: str) -> None:
+        self.result = LoadResult(self.path, error=error)
+        self.failed.emit(self.result)
+
+    def _on_finished(self, outcome: LoadOutcome) -> None:
+        first = self.result is None
+        if not outcome.ok:
+            if first:
+                self._fail(strip_path(outcome.error or "", self.path))
+            return
+        if first:
+            self.result = LoadResult(self.path)
+            if self.follower is None:
+                self.follower = Follower(self.session, self)
+                self.follower.grew.connect(self.read_appended)
+        self.read.emit(outcome, first)

@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         self.clear_recent_action.triggered.connect(self.clear_recent)
         self.search_action = QAction("&Find…", self)
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.setToolTip("Search spans (name:, model:, status:error, duration>2s, tokens>1000, -term, OR)")
         self.search_action.triggered.connect(lambda: self._with_view(lambda v: v.focus_search()))
         self.next_error_action = QAction("&Next Error", self)
         self.next_error_action.setShortcut(QKeySequence("N"))

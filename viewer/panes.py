@@ -1,12 +1,25 @@
-"""Pieces the side panes share: safe read-only text, eliding titles, placeholders and segmented toggles."""
+"""Pieces the panes share: roomy rows, safe read-only text, eliding titles, placeholders and segmented toggles."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QObject, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPalette
-from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStyledItemDelegate, QStyleOptionViewItem, QTextBrowser, QWidget
 
 from . import theme
+
+
+class RowDelegate(QStyledItemDelegate):
+    """Standard painting with a little more air between rows: ``padding`` pixels above the text's height."""
+
+    def __init__(self, parent: QObject | None = None, padding: int = 10) -> None:
+        super().__init__(parent)
+        self.padding = padding
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), option.fontMetrics.height() + self.padding))
+        return size
 
 
 class DetailBrowser(QTextBrowser):

@@ -1,43 +1,71 @@
-"""The keyboard shortcuts, listed once: for the help dialog and the docs."""
+"""The keyboard shortcuts dialog (?): built from the window's actions, so each shortcut is defined once, on its QAction."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
-
-SHORTCUTS: tuple[tuple[str, str], ...] = (
-    ("Ctrl+O", "Open a file (or drop files onto the window)"),
-    ("F5", "Read the file again"),
-    ("Ctrl+F", "Search (name:, model:, status:error, duration>2s, tokens>1000, -term, OR)"),
-    ("Enter, F3 / Shift+F3", "Next / previous search match"),
-    ("↑ / ↓", "Previous / next span"),
-    ("← / →", "Collapse / expand the span (or go to its parent / first child)"),
-    ("Enter", "Collapse or expand the span"),
-    ("n / Shift+N", "Next / previous span with an error"),
-    ("+ / −, Ctrl+wheel", "Zoom the timeline"),
-    ("Shift+← / Shift+→, drag", "Pan the timeline"),
-    ("F", "Fit the whole trace"),
-    ("Ctrl+C / Ctrl+Shift+C", "Copy the value / the span as JSON (in the inspector)"),
-    ("Ctrl+E", "Add feedback (a score and a comment) to the selected span"),
-    ("Ctrl+M", "Mark the selected span (and its trace) for comparison"),
-    ("Ctrl+D / Ctrl+Shift+D", "Compare the selected span / trace with the marked one"),
-    ("?", "This list"),
-)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu, QVBoxLayout
 
 
-def shortcuts_html() -> str:
-    rows = "".join(f"<tr><td style='padding:3px 16px 3px 0'><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
-    return f"<table>{rows}</table>"
+def action_rows(window: QMainWindow) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action of the window that has a shortcut: menu by menu, then the rest."""
+    actions: list[QAction] = []
+
+    def walk(menu: QMenu) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu())
+            elif action not in actions:
+                actions.append(action)
+
+    for top in window.menuBar().actions():
+        if top.menu() is not None:
+            walk(top.menu())
+    actions += [a for a in window.actions() if a not in actions]
+    return [(action_keys(a), action_text(a)) for a in actions if a.shortcuts()]
+
+
+def action_keys(action: QAction) -> str:
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+
+
+def action_text(action: QAction) -> str:
+    """The action's menu text without its mnemonic marker ("&Next Error" is "Next Error"), and its tooltip if it says more."""
+    text = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    tip = action.toolTip()
+    return f"{text} — {tip}" if tip and tip != text.rstrip("…").rstrip(".") else text
+
+
+def widget_rows() -> list[tuple[str, str]]:
+    """Keys that widgets handle themselves (not actions), each listed beside its handler."""
+    from .file_view.search_bar import KEYS as SEARCH_KEYS
+    from .inspector.widget import KEYS as INSPECTOR_KEYS
+    from .timeline.waterfall import KEYS as WATERFALL_KEYS
+
+    return [*SEARCH_KEYS, *WATERFALL_KEYS, *INSPECTOR_KEYS]
+
+
+def shortcuts_html(window: QMainWindow) -> str:
+    def rows(pairs: list[tuple[str, str]]) -> str:
+        return "".join(
+            f"<tr><td style='padding:3px 16px 3px 0'><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in pairs
+        )
+
+    return f"<table>{rows(action_rows(window))}{rows(widget_rows())}</table>"
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    """Every shortcut of ``window``, and the keys its panes handle themselves."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
         self.setWindowTitle("Keyboard Shortcuts")
-        label = QLabel(shortcuts_html(), self)
-        label.setTextFormat(Qt.TextFormat.RichText)
+        self.label = QLabel(shortcuts_html(window), self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
+        layout.addWidget(self.label)
         layout.addWidget(buttons)

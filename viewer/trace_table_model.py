@@ -13,7 +13,7 @@ from .cost import logic as cost
 from .cost import span_prices
 from .cost.store import prices
 from .tracedata import TraceIndex
-from .traces import format_duration, format_tokens
+from .formatting import format_duration, format_tokens
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens", "Cost")

@@ -71,6 +71,11 @@ class TraceIndex:
         o = self.traces.offset
         return self.order[o[t] : o[t + 1]]
 
+    def trace_with_id(self, trace_id: bytes) -> int | None:
+        """The number of the trace with this 16-byte id, or None."""
+        hits = np.nonzero((self.timeline.trace_id == np.frombuffer(trace_id, np.uint64)).all(axis=1))[0]
+        return int(self.trace[hits[0]]) if len(hits) else None
+
     def visible_rows(self, t: int, collapsed: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
         """Rows of trace ``t`` in depth-first order, without the descendants of ``collapsed`` rows."""
         rows = self.trace_rows(t)

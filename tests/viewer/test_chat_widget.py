@@ -389,7 +389,7 @@ def _app():
 
 
 def _duration(span: tracefile.Span) -> str:
-    from viewer.traces import format_duration
+    from viewer.formatting import format_duration
 
     return format_duration(span.duration_ns)
 

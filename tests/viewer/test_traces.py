@@ -6,7 +6,7 @@ from datetime import timezone
 
 import pytest
 
-from viewer.traces import common_date, format_duration, format_offset, format_size, format_timestamp
+from viewer.formatting import common_date, format_duration, format_offset, format_size, format_timestamp
 
 T0 = 1_764_079_392_000_000_000  # 2025-11-25 14:03:12 UTC
 

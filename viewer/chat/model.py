@@ -9,7 +9,7 @@ from tracefile import genai
 from tracefile.format.model import Span
 from tracefile.genai.messages import OPENINFERENCE, TOOL_CALL, TOOL_RESULT, Part
 
-from ..traces import format_duration, format_tokens
+from ..formatting import format_duration, format_tokens
 from . import logic
 from .logic import Conversation
 

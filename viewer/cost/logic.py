@@ -485,7 +485,7 @@ def file_summary_text(t: Totals) -> str:
     """For a status line: ``12.3k tokens · $0.42``; empty when the file reports no tokens."""
     if not t.tokens:
         return ""
-    from ..traces import format_tokens
+    from ..formatting import format_tokens
 
     text = f"{format_tokens(t.tokens)} tokens"
     if t.priced_by:

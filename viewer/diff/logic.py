@@ -51,7 +51,7 @@ from tracefile.genai.names import (
 )
 from viewer.chat import logic as chat
 from viewer.chat.logic import Conversation
-from viewer.traces import format_duration, format_offset
+from viewer.formatting import format_duration, format_offset
 
 # -- segment kinds ------------------------------------------------------------------
 EQUAL = "equal"

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from tracefile.format.model import Span
 
 from .. import theme
-from ..traces import format_duration, format_timestamp
+from ..formatting import format_duration, format_timestamp
 from . import logic
 from .logic import RunComparison, SpanDiff, Step
 from .model import FieldDiffModel, StepModel

@@ -21,7 +21,7 @@ from tracefile.interop.otlp_json import replace_file, write_otlp_json
 from tracefile.format.schema import Feedback
 
 from ..chat import logic as chat
-from ..traces import format_duration
+from ..formatting import format_duration
 
 #: Attributes that hold the conversation itself: shown as the conversation, not in the table.
 CONTENT_KEYS = frozenset({names.GEN_AI_SYSTEM_INSTRUCTIONS, names.GEN_AI_INPUT_MESSAGES, names.GEN_AI_OUTPUT_MESSAGES,

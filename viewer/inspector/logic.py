@@ -27,7 +27,7 @@ from tracefile.format.schema import Feedback
 from tracefile.genai.messages import TEXT, TOOL_CALL, TOOL_RESULT, Message, Part, looks_like_messages, parse_messages
 from tracefile.genai.names import GEN_AI_PREFIX
 
-from ..traces import format_duration, format_timestamp
+from ..formatting import format_duration, format_timestamp
 
 # ---------------------------------------------------------------------------
 # Display modes

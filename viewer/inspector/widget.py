@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -28,8 +26,8 @@ from tracefile import Span
 from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
-from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
-from ..traces import format_duration
+from ..panes import DetailBrowser, ElidedLabel, RowDelegate, pane_action, placeholder, title_label, toggle_style
+from ..formatting import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
 from .model import InspectorModel, ok_color
@@ -127,7 +125,7 @@ class SpanInspector(QWidget):
         self.tree = InspectorTree(self, content)
         self.tree.setObjectName("inspectorTree")
         self.tree.setModel(self.model)
-        self.tree.setItemDelegate(_RowDelegate(self.tree))
+        self.tree.setItemDelegate(RowDelegate(self.tree, padding=8))  # as in the span tree
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -450,6 +448,10 @@ class SpanInspector(QWidget):
         self.copy_span_action.setEnabled(self._span is not None)
 
 
+#: The keys the inspector's tree handles itself (InspectorTree.keyPressEvent), for the shortcuts dialog.
+KEYS: tuple[tuple[str, str], ...] = (("Ctrl+C / Ctrl+Shift+C", "Copy the value / the span as JSON (in the inspector)"),)
+
+
 class InspectorTree(QTreeView):
     """The tree; Ctrl+C copies the full value (QAbstractItemView would copy the cell's display text)."""
 
@@ -467,17 +469,6 @@ class InspectorTree(QTreeView):
             event.accept()
             return
         super().keyPressEvent(event)
-
-
-class _RowDelegate(QStyledItemDelegate):
-    """Standard painting with a little more air between rows (as in the span tree)."""
-
-    PADDING = 8
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        size.setHeight(max(size.height(), option.fontMetrics.height() + self.PADDING))
-        return size
 
 
 _MODE_TIPS = {

@@ -39,7 +39,7 @@ from ..cost import logic as cost
 from ..cost.store import prices
 from ..feedback.widget import paint_badge
 from ..tracedata import TraceIndex
-from ..traces import format_duration, format_offset, format_tokens
+from ..formatting import format_duration, format_offset, format_tokens
 from . import colors
 from .viewport import Viewport, bar_extent, hits_bar, row_at, ticks
 
@@ -51,6 +51,16 @@ ZOOM_STEP = 1.5
 PAN_STEP = 0.2  # fraction of the window per Shift+arrow
 _DRAG_SLOP = 4
 _STATUS_TEXT = {0: "Unset", 1: "OK", 2: "Error"}
+
+#: The keys and gestures the waterfall handles itself (keyPressEvent, wheelEvent), for the shortcuts dialog.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ / ↓", "Previous / next span"),
+    ("← / →", "Collapse / expand the span (or go to its parent / first child)"),
+    ("Enter", "Collapse or expand the span"),
+    ("+ / −, Ctrl+wheel", "Zoom the timeline"),
+    ("Shift+← / Shift+→, drag", "Pan the timeline"),
+    ("F", "Fit the whole trace"),
+)
 
 
 class TraceWaterfall(QWidget):

@@ -1,18 +1,10 @@
-"""Formatting of durations, times, sizes and counts for the viewer. No Qt here."""
+"""How the viewer writes durations, times, sizes, token counts and plurals. No Qt here."""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
 from typing import Iterable
-
-
-STATUS_ERROR = 2
-
-
-# ---------------------------------------------------------------------------
-# Formatting
-# ---------------------------------------------------------------------------
 
 
 def format_duration(ns: int | float | None) -> str:
@@ -97,11 +89,6 @@ def format_size(num_bytes: int) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
-# ---------------------------------------------------------------------------
-# Traces
-# ---------------------------------------------------------------------------
 
 
 def format_tokens(n: int) -> str:

@@ -1,0 +1,108 @@
+"""The line under a file's panes: counts and totals, a live indicator, the reader's warnings and short messages."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from .. import theme
+from ..cost import file_summary_text
+from ..formatting import format_size, plural
+from ..session import FileSession
+
+
+class StatusLine(QFrame):
+    """"14 spans · 5 traces · 2.8 KiB · …", "● live" while the file grows, the last warning,
+    and a flash message; widgets added with ``add_widget`` (the search bar) go on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusLine")
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(10, 5, 10, 5)
+        self._row.setSpacing(6)
+        self.counts_label = QLabel(self)
+        self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.live_label = QLabel("● live", self)
+        self.live_label.setToolTip("The file grew in the last seconds: new spans appear as they are written.")
+        pal = self.live_label.palette()
+        pal.setColor(self.live_label.foregroundRole(), theme.live_color())
+        self.live_label.setPalette(pal)
+        self.live_label.hide()
+        self.warning_icon = QLabel(self)
+        self.warning_icon.setPixmap(theme.status_icon("warning").pixmap(16, 16))
+        self.warning_label = QLabel(self)
+        self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.flash_label = QLabel(self)
+        self.flash_label.setObjectName("flash")
+        self.flash_label.hide()
+        self._row.addWidget(self.counts_label)
+        self._row.addWidget(self.live_label)
+        self._row.addSpacing(12)
+        self._row.addWidget(self.warning_icon)
+        self._row.addWidget(self.warning_label, 1)
+        self._row.addWidget(self.flash_label)
+
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.timeout.connect(self.flash_label.hide)
+        self._live_until = 0.0
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(1000)
+        self._live_timer.timeout.connect(self._update_live)
+
+    def add_widget(self, widget: QWidget) -> None:
+        self._row.addWidget(widget)
+
+    def show_counts(self, session: FileSession) -> None:
+        """"14 spans · 5 traces · 2.8 KiB · 1.2k tokens · $0.0042 · feedback: 1 good"."""
+        ix = session.index
+        spans = ix.n if ix else 0
+        traces = len(ix.traces) if ix else 0
+        parts = [plural(spans, "span"), plural(traces, "trace"), format_size(session.size)]
+        usage = file_summary_text(ix) if ix is not None and ix.n else ""
+        if usage:
+            parts.append(usage)
+        feedback = session.feedback.summary()
+        if feedback:
+            parts.append(f"feedback: {feedback}")
+        self.counts_label.setText(" · ".join(parts))
+
+    def show_warnings(self, session: FileSession) -> None:
+        """The reader's last warning (all of them in the tooltip), or nothing."""
+        warnings = session.reader.warnings
+        warning = ""
+        if session.reader.truncated:
+            warning = "file ends inside a frame… (still being written?)"
+        elif warnings:
+            warning = warnings[-1]
+        self.warning_label.setText(warning)
+        self.warning_label.setToolTip("\n".join(warnings))
+        self.warning_icon.setVisible(bool(warning))
+        self.warning_label.setVisible(bool(warning))
+        pal = self.warning_label.palette()
+        pal.setColor(self.warning_label.foregroundRole(), theme.warning_color())
+        self.warning_label.setPalette(pal)
+
+    def show_live(self, seconds: float = 3) -> None:
+        """Show "● live" for a few seconds (again each time the file grows)."""
+        self._live_until = time.monotonic() + seconds
+        self._update_live()
+        self._live_timer.start()
+
+    def _update_live(self) -> None:
+        live = time.monotonic() < self._live_until
+        self.live_label.setVisible(live)
+        if not live:
+            self._live_timer.stop()
+
+    def flash(self, text: str, *, error: bool = False, ms: int = 5000) -> None:
+        """A short message: what an action did, or why it could not."""
+        pal = self.flash_label.palette()
+        pal.setColor(self.flash_label.foregroundRole(), theme.error_color() if error else theme.live_color())
+        self.flash_label.setPalette(pal)
+        self.flash_label.setText(text)
+        self.flash_label.show()
+        self._flash_timer.start(ms)
