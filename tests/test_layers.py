@@ -28,8 +28,9 @@ ALLOWED = {
 }
 
 #: What the viewer may import from tracefile: the public reading API, the conventions and the
-#: importers, never a module's insides.
-VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop")
+#: importers, never a module's insides; and, to add feedback to a file, the recording layer's
+#: public `append_feedback` (it redacts the comment as recording does).
+VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record")
 
 #: Third-party packages a layer must never load.
 FORBIDDEN_THIRD_PARTY = {

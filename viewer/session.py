@@ -14,8 +14,7 @@ from typing import Callable
 import numpy as np
 
 from tracefile import Span, TraceFileError
-from tracefile.format.reader import open_buffer
-from tracefile.format.columns import TimelineReader
+from tracefile.format import TimelineReader, open_buffer
 
 from .feedback.logic import FeedbackIndex
 from .search.text_index import TextIndex, index_batches

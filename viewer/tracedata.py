@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracefile.format.columns import Timeline
-from tracefile.format.schema import STATUS_ERROR
+from tracefile.format import STATUS_ERROR, Timeline
 
 
 @dataclass

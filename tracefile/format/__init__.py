@@ -31,6 +31,10 @@ _PUBLIC = {
     "scan_frames": "framing",
     "frame_payload": "framing",
     "check_file_header": "framing",
+    # Which span a feedback record judges (FORMAT.md §2.4).
+    "find_span": "feedback",
+    "Match": "feedback",
+    "RESPONSE_ID": "feedback",
     # Columnar timeline reads.
     "Timeline": "columns",
     "TimelineReader": "columns",

@@ -44,3 +44,16 @@ def read_any(path: str | os.PathLike[str]) -> Imported:
             return result
     tried = ".tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON"
     raise TraceFileError(f"{p}: not a trace format tracy can read (tried: {tried}); it {describe_start(p, head)}", offset=0)
+
+
+#: Writing other tools' formats, for tools built on the reading API (the viewer's "Save as").
+_WRITERS = {"write_otlp_json": "otlp_json", "spans_to_otlp": "otlp_json", "replace_file": "otlp_json"}
+
+
+def __getattr__(name: str):
+    module = _WRITERS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tracefile.interop' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)

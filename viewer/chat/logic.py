@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from tracefile import genai
-from tracefile.format.model import Span
+from tracefile.format import Span
 from tracefile.genai.messages import (  # noqa: F401 (the message types, for the chat's callers)
     BLOB,
     EVENTS,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from tracefile import genai
-from tracefile.format.model import Span
+from tracefile.format import Span
 from tracefile.genai.messages import OPENINFERENCE, TOOL_CALL, TOOL_RESULT, Part
 
 from ..formatting import format_duration, format_tokens

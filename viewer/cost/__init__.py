@@ -16,7 +16,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Qt is imported only when these are used, so `viewer.cost.logic` stays Qt-free
-    from tracefile.format.columns import Timeline
+    from tracefile.format import Timeline
 
     from ..tracedata import TraceIndex
     from .logic import SpanCosts
@@ -38,7 +38,7 @@ def file_summary_text(index: TraceIndex | Timeline | None) -> str:
     """``12.3k tokens · $0.42`` for a status line, at the current prices; empty without tokens.
 
     Given a `TraceIndex`, spans that repeat their descendants' token totals are not counted twice."""
-    from tracefile.format.columns import Timeline
+    from tracefile.format import Timeline
 
     from . import logic
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from tracefile.format.columns import Timeline
+from tracefile.format import Timeline
 
 #: Version of the price table's JSON document; older files are read, newer ones refused.
 FORMAT_VERSION = 1

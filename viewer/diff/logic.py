@@ -38,7 +38,7 @@ from functools import cached_property
 from typing import Any, Iterable, Sequence
 
 from tracefile import genai
-from tracefile.format.model import Span
+from tracefile.format import Span
 from tracefile.genai.messages import REASONING, TOOL_CALL, Message
 from tracefile.genai.names import (
     GEN_AI_OPERATION_NAME,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QTextBrowser, QToolButton, QVBoxLayout, QWidget,
 )  # fmt: skip
 
-from tracefile.format.model import Span
+from tracefile.format import Span
 
 from .. import theme
 from ..formatting import format_duration, format_timestamp

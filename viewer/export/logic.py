@@ -15,10 +15,10 @@ import re
 from typing import Any, Iterable, Sequence
 
 from tracefile import genai
-from tracefile.format.model import Span
+from tracefile.format import Span
 from tracefile.genai import names
-from tracefile.interop.otlp_json import replace_file, write_otlp_json
-from tracefile.format.schema import Feedback
+from tracefile.interop import replace_file, write_otlp_json
+from tracefile.format import Feedback
 
 from ..chat import logic as chat
 from ..formatting import format_duration
@@ -318,7 +318,7 @@ def _with_feedback(spans: list[Span], feedback: Iterable[Feedback]) -> list[Span
         return spans
     import msgspec
 
-    from tracefile.format.feedback import join_feedback
+    from tracefile.format import join_feedback
 
     copies = [msgspec.structs.replace(s, feedback=[]) for s in spans]
     join_feedback(copies, extra)

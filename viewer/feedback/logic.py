@@ -19,10 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from tracefile.format.columns import Timeline
-from tracefile.format.feedback import RESPONSE_ID, Match, find_span
-from tracefile.format.model import Span
-from tracefile.format.schema import Feedback
+from tracefile.format import RESPONSE_ID, Feedback, Match, Span, Timeline, find_span
 from tracefile.genai.feedback import is_user_feedback
 
 from ..tracedata import TraceIndex

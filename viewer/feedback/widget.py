@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracefile.format.model import Span
-from tracefile.format.schema import Feedback
+from tracefile.format import Feedback, Span
 from tracefile.genai.names import GEN_AI_RESPONSE_ID
 from tracefile.record import append_feedback
 

@@ -8,8 +8,7 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from tracefile.format.columns import Timeline
-from tracefile.format.schema import STATUS_ERROR
+from tracefile.format import STATUS_ERROR, Timeline
 
 from ..cost import prices
 from ..loading import LoadResult, OpenFile

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from tracefile import Span
-from tracefile.format.schema import Feedback
+from tracefile.format import Feedback
 from tracefile.genai.messages import TEXT, TOOL_CALL, TOOL_RESULT, Message, Part, looks_like_messages, parse_messages
 from tracefile.genai.names import GEN_AI_PREFIX
 

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from tracefile.genai import CATEGORY_NAMES
-from tracefile.format.schema import SPAN_KIND_NAMES, STATUS_ERROR, STATUS_OK, STATUS_UNSET
+from tracefile.format import SPAN_KIND_NAMES, STATUS_ERROR, STATUS_OK, STATUS_UNSET
 from viewer.tracedata import TraceIndex
 
 from .query import And, Compare, Field, Node, Not, Or, Query, Term

@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Union
 
 from tracefile.genai import CATEGORY_NAMES
-from tracefile.format.schema import SPAN_KIND_NAMES
+from tracefile.format import SPAN_KIND_NAMES
 
 STATUS_VALUES = ("error", "ok", "unset")
 KIND_VALUES = tuple(SPAN_KIND_NAMES)

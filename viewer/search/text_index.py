@@ -50,10 +50,23 @@ import msgspec
 import numpy as np
 import zstandard
 
-from tracefile.format.errors import TraceFileError
-from tracefile.format.framing import ScanReport, frame_payload, scan_frames
-from tracefile.format.reader import decode_frame
-from tracefile.format.schema import KIND_SPAN_DETAILS, SpanDetails
+from tracefile.format import (
+
+    KIND_SPAN_DETAILS,
+
+    ScanReport,
+
+    SpanDetails,
+
+    TraceFileError,
+
+    decode_frame,
+
+    frame_payload,
+
+    scan_frames,
+
+)
 
 from . import words
 from .columns import Evaluation, evaluate_columns

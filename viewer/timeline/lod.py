@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracefile.genai import CATEGORY_NAMES
-from tracefile.format.schema import STATUS_ERROR
+from tracefile.format import STATUS_ERROR
 
 #: Deeper spans than this share the last lane.
 MAX_LANES = 24

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollBar, QToolTip, QWidget
 
-from tracefile.format.schema import STATUS_ERROR
+from tracefile.format import STATUS_ERROR
 
 from .. import activity, theme
 from ..cost import logic as cost
