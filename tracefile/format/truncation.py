@@ -42,7 +42,7 @@ def cut(head: AnyStr, total: int, max_length: int) -> AnyStr:
     caller can slice a huge string, or keep a scanned prefix, without copying the rest.
     For ``bytes``, lengths are in bytes and the marker is UTF-8.
     """
-    if total <= max_length:
+    if total <= max_length and len(head) == total:
         return head
     # The longest marker is the one for cutting all ``total`` characters; size the kept part for it.
     longest = truncation_marker(total)

@@ -842,18 +842,18 @@ class Redactor:
     def _bounded(self, s: str, scan: Callable[[str], str]) -> str:
         """``scan(s)`` within ``max_length``: long values are cut before they are scanned."""
         ml = self._max
-        if ml is None:
-            return scan(s)
-        if len(s) <= ml:
-            r = scan(s)
-            if len(r) <= ml:
-                return r
+        # A marker from an earlier cut is not scanned: right after "password=" it would pass for the password.
         body, dropped = split_marker(s)
-        if len(body) > ml:
+        if ml is not None and len(body) > ml:
             window = body[: ml + _OVERLAP]
             dropped += len(body) - len(window)
             body = window
-        return self._cut(scan(body), dropped)
+        r = scan(body)
+        if not dropped:
+            return r if ml is None or len(r) <= ml else self._cut(r, 0)
+        if r is body and (ml is None or len(s) <= ml):
+            return s
+        return r + truncation_marker(dropped) if ml is None else self._cut(r, dropped)
 
     def _cut(self, r: str, dropped: int) -> str:
         """``r``, followed by ``dropped`` characters already cut, within ``max_length``."""
