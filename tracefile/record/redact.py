@@ -288,7 +288,8 @@ class Policy:
 
     Key patterns are searched case-insensitively in attribute and JSON keys. In a
     value pattern, named groups starting with ``secret`` are replaced, or the
-    whole match if there are none. ``max_length=None`` (or ``<= 0``) keeps values whole.
+    whole match if there are none. A longer value is cut to ``max_length`` characters, its
+    truncation marker included; ``max_length=None`` (or ``<= 0``) keeps values whole.
     """
 
     record_content: bool = False
