@@ -33,7 +33,7 @@ _LAZY = {
     "set_value_policy": "record.decorator",
     "to_json": "record.values",
     "to_attribute": "record.values",
-    "truncate": "record.values",
+    "truncate": "format.truncation",
 }
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from . import __version__
+from . import __version__, settings
 from .format.errors import TraceFileError
 from .interop.otlp_json import replace_file, write_otlp_json
 from .format.framing import ScanReport, check_file_header, scan_frames
@@ -111,9 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .record.recording import configure
 
     if args.content:
-        os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"
+        os.environ[settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT] = "true"
     # The service is named after the script (as a run of the script itself would be), not after tracy.
-    service = None if os.environ.get("OTEL_SERVICE_NAME") else os.path.splitext(os.path.basename(args.script))[0]
+    service = None if settings.text(settings.OTEL_SERVICE_NAME) else os.path.splitext(os.path.basename(args.script))[0]
     recording = configure(args.output, service_name=service)
     print(f"tracy: recording to {recording.path}", file=sys.stderr)
     sys.argv = [args.script, *args.args]

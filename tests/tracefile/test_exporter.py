@@ -14,7 +14,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
 import tracefile
 from tracefile.format.errors import TraceFileError
-from tracefile.record.exporter import ENV_PATH, TracyFileExporter
+from tracefile.record.exporter import TracyFileExporter
+from tracefile.settings import OTEL_EXPORTER_TRACY_PATH as ENV_PATH
 from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, seq_of
 
 FILE_NAME = re.compile(r"^(?P<service>.+)\.(?P<date>\d{8})\.(?P<time>\d{6})\.(?P<us>\d{6})\.(?P<pid>\d+)\.tracy$")

@@ -32,14 +32,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracefile.format.truncation import truncate, truncation_marker
 from tracefile.record.redact import (
     DEFAULT_KEY_PATTERNS,
     DEFAULT_VALUE_PATTERNS,
-    TRUNCATION_MARKER_FORMAT,
     Policy,
     Redactor,
     is_content_key,
-    truncate,
 )
 
 R = "[REDACTED]"
@@ -315,28 +314,29 @@ def test_broken_json_still_gets_key_redaction(red):
 
 def test_truncate_marker_and_length():
     s = "x" * 100
-    out = truncate(s, 10)
-    assert out == "x" * 10 + TRUNCATION_MARKER_FORMAT.format(90)
-    assert out.endswith("…[truncated 90 chars]")
+    out = truncate(s, 40)  # the marker counts toward the limit
+    assert out == "x" * 18 + truncation_marker(82) and len(out) <= 40
+    assert out.endswith("…[truncated 82 chars]")
+    assert truncate(s, 10) == "x" * 10  # no room for the marker
     assert truncate(s, 100) is s
     assert truncate(s, None) is s
 
 
 def test_truncate_uses_thousands_separators():
-    assert truncate("y" * 12_355, 10).endswith("…[truncated 12,345 chars]")
+    assert truncate("y" * 12_355, 40).endswith("…[truncated 12,340 chars]")
 
 
 def test_truncate_is_idempotent_and_counts_accumulate():
     once = truncate("z" * 1000, 100)
     assert truncate(once, 100) == once
     twice = truncate(once, 50)
-    assert twice == "z" * 50 + TRUNCATION_MARKER_FORMAT.format(950)
+    assert twice == "z" * 26 + truncation_marker(974) and len(twice) <= 50
 
 
 def test_value_is_truncated():
-    r = Redactor(Policy(max_length=20))
+    r = Redactor(Policy(max_length=40))
     out = r.value("some.attribute", "a" * 50)
-    assert out == "a" * 20 + TRUNCATION_MARKER_FORMAT.format(30)
+    assert out == "a" * 19 + truncation_marker(31) and len(out) == 40
 
 
 def test_huge_value_is_cut_before_scanning():
@@ -345,7 +345,7 @@ def test_huge_value_is_cut_before_scanning():
     out = r.value("exception.message", big)
     assert "hunter2" not in out
     marker = out[out.index("…[truncated") :]
-    assert len(out) <= 1000 + len(marker)
+    assert len(out) <= 1000
     assert marker.startswith("…[truncated ") and marker.endswith(" chars]")
     dropped = int(marker[len("…[truncated ") : -len(" chars]")].replace(",", ""))
     assert dropped >= len(big) - 1000 - 100
@@ -359,7 +359,7 @@ def test_huge_json_value_is_cut_and_still_redacted():
 
 
 def test_secret_across_the_cut_is_not_half_shown():
-    r = Redactor(Policy(max_length=40))
+    r = Redactor(Policy(max_length=62))  # 40 characters, then the marker
     s = "a" * 30 + " " + OPENAI + " tail" * 20
     out = r.text(s)
     assert "sk-proj" not in out
@@ -376,8 +376,10 @@ def test_redaction_that_grows_past_the_limit_is_cut_cleanly():
 
 def test_bytes_are_truncated_not_scanned():
     r = Redactor(Policy(max_length=4))
-    assert r.value("blob", b"abcdefgh") == b"abcd" + TRUNCATION_MARKER_FORMAT.format(4).encode()
+    assert r.value("blob", b"abcdefgh") == b"abcd"  # no room for the marker
     assert r.value("blob", b"abc") == b"abc"
+    out = Redactor(Policy(max_length=30)).value("blob", b"x" * 100)
+    assert out == b"x" * 6 + truncation_marker(94).encode() and len(out) <= 30
 
 
 # --- attributes, events, content ------------------------------------------------------------
@@ -485,7 +487,7 @@ def test_redaction_off_keeps_secrets_but_still_drops_content_and_truncates():
     r = Redactor(Policy(redact=False, max_length=10))
     attrs = {"api_key": "abc", "note": "password=hunter2", "gen_ai.prompt": "hi"}
     out = r.attributes(attrs)
-    assert out == {"api_key": "abc", "note": "password=h" + TRUNCATION_MARKER_FORMAT.format(6)}
+    assert out == {"api_key": "abc", "note": "password=h"}  # 10 characters leave no room for the marker
 
 
 def test_synthetic_spans_content_off():
@@ -620,9 +622,7 @@ TEXTS = st.lists(st.one_of(st.text(max_size=30), SECRETISH, st.text(alphabet="ab
 def test_text_never_raises_and_never_grows_past_the_limit(s, max_length):
     out = Redactor(Policy(max_length=max_length)).text(s)
     assert isinstance(out, str)
-    if max_length is not None and len(out) > max_length:
-        # Only a truncation marker may go past the limit.
-        assert out.endswith(" chars]") and out.rindex("…[truncated ") <= max_length
+    assert max_length is None or len(out) <= max_length  # the truncation marker included
 
 
 @settings(max_examples=300, deadline=None)
@@ -743,7 +743,7 @@ def test_batch_settles_span_attributes_together_and_changes_only_what_needs_it()
     attrs, _ = r.batch([clean, secret, long, dict(clean)], [], [])
     assert attrs[0] is clean and attrs[3] == clean
     assert "abc123secret" not in attrs[1]["url.full"] and R in attrs[1]["url.full"]
-    assert attrs[2]["exception.message"].startswith("y" * 64 + "…[truncated")
+    assert attrs[2]["exception.message"] == "y" * 43 + "…[truncated 37 chars]"
     assert "https://example.com/v1/chat" in r._clean  # known now: the next batch costs set operations
     assert r.batch([clean, listed], [], [])[0][1]["note"][1] == R
     # A secret key anywhere in the batch: each dict is handled on its own, the others kept as they are.
@@ -765,7 +765,7 @@ def test_check_skips_what_it_cannot_hash_or_has_seen():
     dicts = [{"a": "fine"}, {"api_key": "abc"}, {"a": "x" * 40}, {"a": "fine", "n": 2}]
     _, out = r.batch([], ["e"] * 4, dicts)
     assert out[0] is dicts[0] and out[3] is dicts[3]
-    assert out[1] == {"api_key": R} and out[2]["a"].startswith("x" * 16 + "…[truncated")
+    assert out[1] == {"api_key": R} and out[2]["a"] == "x" * 16  # 16 characters leave no room for the marker
 
 
 def test_exporter_batch_redacts_a_secret_among_many_new_messages():

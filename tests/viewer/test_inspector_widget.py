@@ -41,6 +41,7 @@ NOTES = (
 )
 MAX_LENGTH = 3000
 LONG_OUTPUT = json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": "Paris day by day. " * 300}]}])
+KEPT = MAX_LENGTH - len("…[truncated 5,467 chars]")  # the recorder's marker counts toward its limit
 ERROR = "RateLimitError: 429 Too Many Requests"
 
 
@@ -198,7 +199,7 @@ def test_tree_rows(inspector, chat_span, earlier_span):
     assert attrs["app.itinerary.notes"][1] == "str"
     # A long value is summarized in the cell, and the recorder's cut stays visible.
     summary = attrs["gen_ai.output.messages"][0]
-    assert len(summary) < 300 and summary.endswith(f"… …[truncated {len(LONG_OUTPUT) - MAX_LENGTH:,} chars]")
+    assert len(summary) < 300 and summary.endswith(f"… …[truncated {len(LONG_OUTPUT) - KEPT:,} chars]")
 
     rows = tree_rows(model)
     event = next(r for r in rows if r[1] == "gen_ai.user.message")
@@ -297,11 +298,11 @@ def test_detail_pane_blocks_remote_resources_and_links(inspector):
 def test_truncated_value_shows_marker_in_every_mode(inspector, chat_span):
     inspector.set_span(chat_span)
     inspector.select("attributes", "gen_ai.output.messages")
-    marker = f"…[truncated {len(LONG_OUTPUT) - MAX_LENGTH:,} chars]"
+    marker = f"…[truncated {len(LONG_OUTPUT) - KEPT:,} chars]"
     assert inspector.truncated_label.isVisibleTo(inspector)
-    assert inspector.truncated_label.text() == f"⚠ {len(LONG_OUTPUT) - MAX_LENGTH:,} chars cut when recorded"
+    assert inspector.truncated_label.text() == f"⚠ {len(LONG_OUTPUT) - KEPT:,} chars cut when recorded"
     inspector.set_mode(logic.RAW)
-    assert inspector.detail_text() == LONG_OUTPUT[:MAX_LENGTH] + marker
+    assert inspector.detail_text() == LONG_OUTPUT[:KEPT] + marker
     inspector.set_mode(logic.PRETTY)
     pretty = inspector.detail_text()
     assert pretty.startswith('[\n  {\n    "role": "assistant",\n    "parts": [\n      {\n        "type": "text",')

@@ -35,6 +35,9 @@ _PUBLIC = {
     "find_span": "feedback",
     "Match": "feedback",
     "RESPONSE_ID": "feedback",
+    # The marker that ends a value cut to its size limit.
+    "TRUNCATION_RE": "truncation",
+    "truncated_chars": "truncation",
     # Columnar timeline reads.
     "Timeline": "columns",
     "TimelineReader": "columns",

@@ -27,23 +27,21 @@ from typing import Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from .redact import ENV_AZURE_CONTENT, ENV_CAPTURE_CONTENT, Policy, Redactor
+from .. import settings
+from .redact import Policy, Redactor
 from ..format.writer import TraceWriter, new_batch_id
 from .convert import ENCODE_ERRORS, convert, storable_frames
 
 _logger = logging.getLogger("tracefile")
 
-ENV_PATH = "OTEL_EXPORTER_TRACY_PATH"
-ENV_COMPRESSION = "OTEL_EXPORTER_TRACY_COMPRESSION"
-ENV_FSYNC = "OTEL_EXPORTER_TRACY_FSYNC"
 DEFAULT_FOLDER = ".runs"
+#: The words ``compression`` takes, as an argument or in OTEL_EXPORTER_TRACY_COMPRESSION: compress or not.
+COMPRESSION_CHOICES: dict[str, bool] = {"zstd": True, "none": False, **settings.FLAG_VALUES}
 
 
-def _env_bool(name: str) -> bool | None:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return None
-    return value.strip().lower() in ("1", "true", "yes", "on")
+def default_path() -> str:
+    """OTEL_EXPORTER_TRACY_PATH, else the ``.runs/`` folder."""
+    return settings.text(settings.OTEL_EXPORTER_TRACY_PATH) or DEFAULT_FOLDER + os.sep
 
 
 def default_file_name(service_name: str, started: datetime | None = None, pid: int | None = None) -> str:
@@ -60,8 +58,8 @@ def default_policy() -> Policy:
     Instrumentations record content only when their own switch is on, so a bare
     exporter does not second-guess them; `configure()` passes an explicit policy.
     """
-    explicit = any(os.environ.get(name, "").strip() for name in (ENV_CAPTURE_CONTENT, ENV_AZURE_CONTENT))
-    return Policy.from_env() if explicit else Policy.from_env(record_content=True)
+    content = settings.content_recording()
+    return Policy.from_env(record_content=True if content is None else content)
 
 
 class TracyFileExporter(SpanExporter):
@@ -87,13 +85,13 @@ class TracyFileExporter(SpanExporter):
         redaction: Policy | None = None,
     ) -> None:
         if path is None:
-            path = os.environ.get(ENV_PATH) or DEFAULT_FOLDER + os.sep
+            path = default_path()
         if compression is None:
-            compression = os.environ.get(ENV_COMPRESSION, "zstd")
-        if isinstance(compression, str):
-            compression = compression.strip().lower() not in ("none", "off", "false", "0", "")
+            compression = settings.choice(settings.OTEL_EXPORTER_TRACY_COMPRESSION, COMPRESSION_CHOICES, True)
+        elif isinstance(compression, str):
+            compression = settings.choice("compression", COMPRESSION_CHOICES, True, value=compression)
         if fsync is None:
-            fsync = bool(_env_bool(ENV_FSYNC))
+            fsync = settings.flag(settings.OTEL_EXPORTER_TRACY_FSYNC, False)
         if redaction is None:
             redaction = default_policy()
         #: What is redacted, filtered and cut before anything reaches the file.

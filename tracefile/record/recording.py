@@ -25,33 +25,17 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from .exporter import DEFAULT_FOLDER, ENV_PATH, TracyFileExporter, default_file_name
+from .. import settings
+from .exporter import TracyFileExporter, default_file_name, default_path
 
 _logger = logging.getLogger("tracefile")
 
-ENV_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-ENV_AZURE_CONTENT = "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED"
-ENV_INSTRUMENT = "TRACY_INSTRUMENT"
-ENV_SERVICE_NAME = "OTEL_SERVICE_NAME"
 #: How often the batching processor writes, unless OTEL_BSP_SCHEDULE_DELAY says otherwise:
 #: short enough for a viewer following the file to show new spans within a second.
 SCHEDULE_DELAY_MS = 500
 
 _lock = threading.Lock()
 _active: "Recording | None" = None
-
-
-def _env_flag(*names: str) -> bool | None:
-    for name in names:
-        value = os.environ.get(name)
-        if value is not None and value.strip():
-            return value.strip().lower() in ("1", "true", "yes", "on")
-    return None
-
-
-def content_recording_from_env() -> bool:
-    """Whether message content should be recorded, from the variables GenAI instrumentations use."""
-    return bool(_env_flag(ENV_CONTENT, ENV_AZURE_CONTENT))
 
 
 class _Switch(SpanProcessor):
@@ -133,7 +117,7 @@ class Recording:
 
 
 def _resolve_path(path: str | os.PathLike[str] | None, service_name: str) -> Path:
-    raw = os.fspath(path) if path is not None else (os.environ.get(ENV_PATH) or DEFAULT_FOLDER + os.sep)
+    raw = os.fspath(path) if path is not None else default_path()
     if raw.endswith(("/", os.sep)) or os.path.isdir(raw):
         return Path(raw) / default_file_name(service_name)
     return Path(raw)
@@ -206,17 +190,16 @@ def configure(
             return _active
 
         if content_recording is None:
-            content_recording = content_recording_from_env()
+            content_recording = bool(settings.content_recording())
         if instrument is None:
-            env = os.environ.get(ENV_INSTRUMENT)
-            instrument = env.split(",") if env is not None else ("azure-ai-inference",)
+            instrument = settings.items(settings.TRACY_INSTRUMENT, ("azure-ai-inference",))
 
         provider = trace.get_tracer_provider()
         if isinstance(provider, TracerProvider):
             resource_name = provider.resource.attributes.get("service.name")
             service = service_name or str(resource_name or "unknown_service")
         else:
-            service = service_name or os.environ.get(ENV_SERVICE_NAME) or _script_name()
+            service = service_name or settings.text(settings.OTEL_SERVICE_NAME) or _script_name()
             provider = TracerProvider(resource=Resource.create({"service.name": service}))
             trace.set_tracer_provider(provider)
             if trace.get_tracer_provider() is not provider:  # another thread won the race
@@ -225,7 +208,7 @@ def configure(
         file_path = _resolve_path(path, service)
         policy = redaction if redaction is not None else _default_policy(content_recording)
         exporter = TracyFileExporter(file_path, compression=compression, fsync=fsync, redaction=policy)
-        delay = None if os.environ.get("OTEL_BSP_SCHEDULE_DELAY") else SCHEDULE_DELAY_MS
+        delay = None if settings.text(settings.OTEL_BSP_SCHEDULE_DELAY) else SCHEDULE_DELAY_MS
         switch = _Switch(BatchSpanProcessor(exporter, schedule_delay_millis=delay))
         provider.add_span_processor(switch)
         instrumented = _instrument(instrument, content_recording)
@@ -256,7 +239,7 @@ def _apply_value_policy(policy) -> None:
     except ImportError:
         return
     redactor = Redactor(policy)
-    set_value_policy(max_length=policy.max_length, scrub=redactor.json_scrub, text_hook=redactor.text)
+    set_value_policy(max_length=policy.max_length, scrub=redactor.json_scrub, text_hook=redactor.json_text)
 
 
 def _script_name() -> str:

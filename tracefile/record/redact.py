@@ -31,7 +31,6 @@ import base64
 import binascii
 import json
 import logging
-import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -42,6 +41,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
 
+from .. import settings
+from ..format.truncation import cut, split_marker, truncate, truncation_marker
 from ..genai import names
 
 _logger = logging.getLogger("tracefile")
@@ -49,31 +50,11 @@ _logger = logging.getLogger("tracefile")
 __all__ = [
     "Policy",
     "Redactor",
-    "truncate",
     "is_content_key",
-    "TRUNCATION_MARKER_FORMAT",
     "DEFAULT_KEY_PATTERNS",
     "DEFAULT_VALUE_PATTERNS",
     "CONTENT_KEYS",
-    "ENV_CAPTURE_CONTENT",
-    "ENV_AZURE_CONTENT",
-    "ENV_REDACT",
-    "ENV_REDACT_KEYS",
-    "ENV_REDACT_PATTERNS",
-    "ENV_MAX_VALUE_LENGTH",
 ]
-
-ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-ENV_AZURE_CONTENT = "AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED"
-ENV_REDACT = "TRACY_REDACT"
-ENV_REDACT_KEYS = "TRACY_REDACT_KEYS"
-ENV_REDACT_PATTERNS = "TRACY_REDACT_PATTERNS"
-ENV_MAX_VALUE_LENGTH = "TRACY_MAX_VALUE_LENGTH"
-
-#: Appended to a value cut at ``max_length``; the number counts the characters left out.
-TRUNCATION_MARKER_FORMAT = "…[truncated {:,} chars]"
-_MARKER_TAIL = re.compile(r"…\[truncated ([0-9][0-9,]*) chars\]\Z")
-_MARKER_END = " chars]"
 
 # Secrets near the cut are scanned whole, so the kept prefix never shows half a key.
 _OVERLAP = 256
@@ -313,7 +294,8 @@ class Policy:
 
     Key patterns are searched case-insensitively in attribute and JSON keys. In a
     value pattern, named groups starting with ``secret`` are replaced, or the
-    whole match if there are none. ``max_length=None`` (or ``<= 0``) keeps values whole.
+    whole match if there are none. A longer value is cut to ``max_length`` characters, its
+    truncation marker included; ``max_length=None`` (or ``<= 0``) keeps values whole.
     """
 
     record_content: bool = False
@@ -330,78 +312,31 @@ class Policy:
         """A policy from environment variables (``os.environ`` by default); never raises.
 
         Content is recorded if ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
-        or ``AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`` is true. ``TRACY_REDACT``
-        (default true) turns secret redaction off; ``TRACY_REDACT_KEYS`` and
-        ``TRACY_REDACT_PATTERNS`` add comma- or newline-separated regexes (invalid
-        ones are skipped with a warning); ``TRACY_MAX_VALUE_LENGTH`` (0: no limit).
+        or ``AZURE_TRACING_GEN_AI_CONTENT_RECORDING_ENABLED`` asks for it (any value but
+        ``false`` and ``NO_CONTENT``). ``TRACY_REDACT`` (default true) turns secret
+        redaction off; ``TRACY_REDACT_KEYS`` and ``TRACY_REDACT_PATTERNS`` add comma- or
+        newline-separated regexes (invalid ones are skipped with a warning);
+        ``TRACY_MAX_VALUE_LENGTH`` (0: no limit). See `tracefile.settings`.
         Keyword ``overrides`` win over the environment.
         """
-        env = os.environ if environ is None else environ
         kwargs: dict[str, Any] = {}
-        content = [_env_bool(env, name) for name in (ENV_CAPTURE_CONTENT, ENV_AZURE_CONTENT)]
-        if any(c is not None for c in content):
-            kwargs["record_content"] = any(content)
-        redact = _env_bool(env, ENV_REDACT)
-        if redact is not None:
-            kwargs["redact"] = redact
-        kwargs["extra_key_patterns"] = _env_patterns(env, ENV_REDACT_KEYS, re.IGNORECASE)
-        kwargs["extra_value_patterns"] = _env_patterns(env, ENV_REDACT_PATTERNS, 0)
-        raw = env.get(ENV_MAX_VALUE_LENGTH, "").strip().replace("_", "")
-        if raw:
-            try:
-                n = int(raw)
-                kwargs["max_length"] = n if n > 0 else None
-            except ValueError:
-                _logger.warning("Tracy: ignoring %s=%r: not an integer", ENV_MAX_VALUE_LENGTH, raw)
+        if "record_content" not in overrides:
+            content = settings.content_recording(environ)
+            if content is not None:
+                kwargs["record_content"] = content
+        kwargs["redact"] = settings.flag(settings.TRACY_REDACT, cls.redact, environ)
+        kwargs["extra_key_patterns"] = _env_patterns(environ, settings.TRACY_REDACT_KEYS, re.IGNORECASE)
+        kwargs["extra_value_patterns"] = _env_patterns(environ, settings.TRACY_REDACT_PATTERNS, 0)
+        default_max = cls.max_length or 0
+        max_length = settings.integer(settings.TRACY_MAX_VALUE_LENGTH, default_max, environ)
+        kwargs["max_length"] = max_length if max_length > 0 else None
         kwargs.update(overrides)
         return cls(**kwargs)
 
 
-_TRUE = ("1", "true", "yes", "on", "span_only", "event_only", "span_and_event")
-_FALSE = ("0", "false", "no", "off", "no_content", "none")
-
-
-def _env_bool(env: Mapping[str, str], name: str) -> bool | None:
-    value = env.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    if value:
-        _logger.warning("Tracy: ignoring %s=%r: expected true or false", name, value)
-    return None
-
-
-def _split_patterns(text: str) -> list[str]:
-    """Split on newlines, or on commas outside brackets and braces (so ``a{1,3}`` survives)."""
-    if "\n" in text:
-        return [p.strip() for p in text.splitlines() if p.strip()]
-    parts, depth, cur, escaped = [], 0, [], False
-    for ch in text:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth = max(0, depth - 1)
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    if depth > 0:
-        # An unclosed bracket swallowed the rest: split that part plainly instead.
-        parts.extend("".join(cur).split(","))
-    else:
-        parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _env_patterns(env: Mapping[str, str], name: str, flags: int) -> tuple[str, ...]:
+def _env_patterns(environ: Mapping[str, str] | None, name: str, flags: int) -> tuple[str, ...]:
     good = []
-    for pattern in _split_patterns(env.get(name, "")):
+    for pattern in settings.items(name, (), environ):
         try:
             re.compile(pattern, flags)
         except re.error as exc:
@@ -409,27 +344,6 @@ def _env_patterns(env: Mapping[str, str], name: str, flags: int) -> tuple[str, .
             continue
         good.append(pattern)
     return tuple(good)
-
-
-def truncate(text: str, max_length: int | None) -> str:
-    """``text`` cut to ``max_length`` characters plus a visible marker; unchanged if it fits.
-
-    A value this function already cut is not cut again (its marker's count grows instead).
-    """
-    if max_length is None or max_length <= 0 or len(text) <= max_length:
-        return text
-    body, dropped, marked = _split_marker(text)
-    if marked and len(body) <= max_length:
-        return text
-    return body[:max_length] + TRUNCATION_MARKER_FORMAT.format(dropped + len(body) - max_length)
-
-
-def _split_marker(text: str) -> tuple[str, int, bool]:
-    if text.endswith(_MARKER_END):
-        m = _MARKER_TAIL.search(text, max(0, len(text) - 48))
-        if m is not None:
-            return text[: m.start()], int(m.group(1).replace(",", "")), True
-    return text, 0, False
 
 
 # ---------------------------------------------------------------------------
@@ -528,6 +442,11 @@ class Redactor:
             r = self._bounded(s, self._scan_text)
             self._remember(self._texts, s, r)
         return s if r is None else r
+
+    def json_text(self, s: str) -> str:
+        """A ``text_hook`` for `tracefile.record.values`: ``s`` with secrets replaced and nothing cut,
+        since a cut would leave invalid JSON (`to_json` fits its text into ``max_length`` itself)."""
+        return self._inner_text(s, 0) if self._redact else s
 
     def value(self, key: str, v: Any) -> Any:
         """One attribute value as it should be recorded (``v`` itself when unchanged).
@@ -930,41 +849,34 @@ class Redactor:
     def _bounded(self, s: str, scan: Callable[[str], str]) -> str:
         """``scan(s)`` within ``max_length``: long values are cut before they are scanned."""
         ml = self._max
-        if ml is None:
-            return scan(s)
-        if len(s) <= ml:
-            r = scan(s)
-            if len(r) <= ml:
-                return r
-            return self._cut(r, 0, False)
-        body, dropped, marked = _split_marker(s)
-        if len(body) > ml:
+        # A marker from an earlier cut is not scanned: right after "password=" it would pass for the password.
+        body, dropped = split_marker(s)
+        if ml is not None and len(body) > ml:
             window = body[: ml + _OVERLAP]
             dropped += len(body) - len(window)
             body = window
-            marked = True
         r = scan(body)
-        if not marked:
-            return r
-        if r is body and len(r) <= ml:
+        if not dropped:
+            return r if ml is None or len(r) <= ml else self._cut(r, 0)
+        if r is body and (ml is None or len(s) <= ml):
             return s
-        return self._cut(r, dropped, True)
+        return r + truncation_marker(dropped) if ml is None else self._cut(r, dropped)
 
-    def _cut(self, r: str, dropped: int, marked: bool) -> str:
+    def _cut(self, r: str, dropped: int) -> str:
+        """``r``, followed by ``dropped`` characters already cut, within ``max_length``."""
         ml = self._max
         assert ml is not None
-        if len(r) > ml:
-            cut = ml
+        total = len(r) + dropped
+        keep = ml - len(truncation_marker(total))  # what `cut` will keep
+        if keep < 0:
+            keep = ml
+        rep = self._rep
+        if rep and keep < len(r):
             # Never leave half a replacement: a second pass would take it for a secret.
-            rep = self._rep
-            if rep:
-                j = r.find(rep, max(0, cut - len(rep) + 1), cut + len(rep) - 1)
-                if 0 <= j < cut:
-                    cut = j
-            dropped += len(r) - cut
-            r = r[:cut]
-            marked = True
-        return r + TRUNCATION_MARKER_FORMAT.format(dropped) if marked else r
+            j = r.find(rep, max(0, keep - len(rep) + 1), keep + len(rep) - 1)
+            if 0 <= j < keep:
+                r = r[:j]
+        return cut(r, total, ml)
 
     def _may_hold_secret(self, s: str) -> bool:
         """False only when no default pattern can match ``s``: a cheap superset check that lets
@@ -1197,7 +1109,7 @@ def _message_key(key: str) -> bool:
 def _truncate_bytes(v: bytes, max_length: int | None) -> bytes:
     if max_length is None or len(v) <= max_length:
         return v
-    return v[:max_length] + TRUNCATION_MARKER_FORMAT.format(len(v) - max_length).encode()
+    return cut(v[:max_length], len(v), max_length)
 
 
 def _compile(pattern: str, flags: int, what: str) -> re.Pattern[str]:

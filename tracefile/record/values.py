@@ -9,7 +9,7 @@ objects; enums their value; dates ISO 8601; bytes ``{"$bytes": base64}``.
 Where a value cannot be shown faithfully, a ``$``-prefixed marker says so:
 ``{"$cycle": true}``, ``{"$truncated": "depth"}``, ``{"$truncated": "12 more
 items"}``, ``{"$type": "pkg.Class", "$repr": "..."}``, ``{"$error": "..."}``.
-Long strings end with ``…[truncated N chars]`` (see :func:`truncate`).
+Long strings end with ``…[truncated N chars]`` (see `tracefile.format.truncation.truncate`).
 
 A ``scrub(key, value)`` hook sees every mapping entry and object attribute
 (``key`` is its name) and every other position (``key`` is ``None``) before
@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import msgspec
 
+from ..format.truncation import cut, truncate, truncation_marker  # noqa: F401  (truncate is public here)
+
 _logger = logging.getLogger("tracefile")
 
 Scrub = Callable[[Any, Any], Any]
@@ -48,35 +50,6 @@ MAX_REPR_LENGTH = 1000
 MAX_INLINE_BYTES = 1024  # larger bytes values are summarised: length plus a short base64 preview
 BYTES_PREVIEW = 48
 MIN_STRING = 64  # strings are not shrunk below this (or max_length / 4) while fitting the text into max_length
-TRUNCATION_MARKER = "…[truncated {n:,} chars]"  # the same text as redact.TRUNCATION_MARKER_FORMAT
-
-
-def truncation_marker(n: int) -> str:
-    """The marker that ends a string from which ``n`` characters were cut."""
-    return TRUNCATION_MARKER.format(n=n)
-
-
-def _cut(head: str, total: int, max_length: int) -> str:
-    """Shorten a string of ``total`` characters, of which ``head`` is a prefix, to at most ``max_length``."""
-    if total <= max_length:
-        return head
-    # The longest marker is the one for cutting all ``total`` characters; size the kept part for it.
-    keep = max_length - len(truncation_marker(total))
-    if keep < 0:
-        return head[:max_length]  # no room for the marker: still never longer than asked
-    return head[:keep] + truncation_marker(total - keep)
-
-
-def truncate(text: str, max_length: int) -> str:
-    """``text`` if it fits in ``max_length`` characters, else its start plus ``…[truncated N chars]``.
-
-    The result never exceeds ``max_length``. Only the kept prefix is copied, so
-    this is cheap for very large strings.
-    """
-    n = len(text)
-    if n <= max_length:
-        return text
-    return _cut(text[: max(max_length, 0)], n, max_length)
 
 
 class _Long:
@@ -92,7 +65,7 @@ class _Long:
         self.head, self.total, self.cap = head, total, cap
 
     def render(self) -> str:
-        return _cut(self.head, self.total, self.cap)
+        return cut(self.head, self.total, self.cap)
 
 
 def _enc_hook(obj: Any) -> Any:

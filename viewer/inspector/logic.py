@@ -23,7 +23,8 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from tracefile import Span
-from tracefile.format import Feedback
+from tracefile.format import TRUNCATION_RE, Feedback
+from tracefile.format import truncated_chars as _marker_count
 from tracefile.genai.messages import TEXT, TOOL_CALL, TOOL_RESULT, Message, Part, looks_like_messages, parse_messages
 from tracefile.genai.names import GEN_AI_PREFIX
 
@@ -53,8 +54,6 @@ MAX_EXPAND_DEPTH = 8
 #: Glyph that stands for a line break in one-line summaries.
 NEWLINE_GLYPH = " ↵ "
 
-#: The marker tracefile puts at the end of a cut value (tracefile.values.TRUNCATION_MARKER).
-TRUNCATION_RE = re.compile(r"…\[truncated ([\d,]+) chars\]")
 
 _NOT_JSON = object()
 
@@ -129,7 +128,7 @@ def expand_json(obj: Any, depth: int = 0) -> Any:
 def truncated_chars(value: Any) -> int:
     """How many characters the recorder cut from this value, per its ``…[truncated N chars]`` markers (0: none)."""
     if isinstance(value, str):
-        return sum(int(m.group(1).replace(",", "")) for m in TRUNCATION_RE.finditer(value))
+        return _marker_count(value)
     if isinstance(value, (list, tuple)):
         return sum(truncated_chars(v) for v in value)
     if isinstance(value, Mapping):
