@@ -22,8 +22,8 @@ from tracefile.format.schema import FRAME_HEADER_SIZE, KIND_SPANS
 from tracefile.format.writer import TraceWriter
 from tests.helpers.spans import dicts, numbered_spans, provider, sdk_span_dict, seq_of
 
-CHILD = Path(__file__).resolve().parents[1] / "helpers" / "crash_child.py"
-ROOT = Path(__file__).resolve().parents[2]
+CHILD = Path(__file__).resolve().parents[2] / "helpers" / "crash_child.py"
+ROOT = Path(__file__).resolve().parents[3]
 TAIL_WARNINGS = ("file ends inside", "are missing; their timing and names are kept")
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

@@ -29,7 +29,7 @@ from tracefile.format.schema import (
 )
 from tests.helpers.golden import dump, to_json
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 GOLDEN = DATA / "golden-v1.tracy"
 EXPECTED = DATA / "golden-v1.expected.json"
 

@@ -23,7 +23,7 @@ from tracefile.format.reader import decode_frame, open_buffer
 from tracefile.format.schema import KIND_SPANS, SpanColumns
 from tracefile.format.stats import summarize
 
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden-v1.tracy"
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden-v1.tracy"
 
 USAGES = {
     "current": {"gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 300,

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("azure.ai.inference")
+from tests.helpers.requirements import require_azure
+
+require_azure()
 
 import tracefile
 from tests.helpers import e2e

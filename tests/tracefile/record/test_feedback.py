@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("azure.ai.inference")
+from tests.helpers.requirements import require_azure
+
+require_azure()
 
 import tracefile
 from tests.helpers import e2e
 from tests.helpers.apps import feedback_app
 from tracefile import cli
-from tracefile.testing.loopback import ChatServer
 
 LATER = """
 import json, sys, tracefile
@@ -28,16 +29,15 @@ LATER_COMMENT = "Mostly relevant; password=hunter2hunter2 was asked for twice"
 
 
 class Recorded:
-    def __init__(self, out: dict, path: Path, stderr: str) -> None:
-        self.out, self.path, self.stderr = out, path, stderr
+    def __init__(self, out: dict, path: Path) -> None:
+        self.out, self.path = out, path
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> Recorded:
-    path = tmp_path_factory.mktemp("feedback") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("feedback_app.py", "--endpoint", server.endpoint, "--path", str(path))
-    return Recorded(e2e.last_json(done.stdout), path, done.stderr)
+def recorded(record_app) -> Recorded:
+    """feedback_app.py's run, shared by the session: tests that append to the file copy it first."""
+    path, out = record_app("feedback_app.py")
+    return Recorded(out, path)
 
 
 @pytest.fixture(scope="module")

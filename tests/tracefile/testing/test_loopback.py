@@ -15,7 +15,9 @@ import urllib.request
 
 import pytest
 
-pytest.importorskip("azure.ai.inference")
+from tests.helpers.requirements import require_azure
+
+require_azure()
 
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.models import SystemMessage, ToolMessage, UserMessage

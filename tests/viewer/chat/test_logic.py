@@ -11,49 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import tracefile
-from tests.helpers import e2e
+from tests.helpers.runs import Run
+from tests.helpers.semconv_chat import CALL_ID, semconv_file
 from tracefile.format.model import Span, SpanEvent
 from viewer.chat import logic
 from viewer.chat.logic import Part, conversation, link_tool_spans, to_markdown, tool_calls_by_id
-
-
-# -- recordings ---------------------------------------------------------------------------
-
-
-class Run:
-    def __init__(self, out: dict, tf: tracefile.TraceFile) -> None:
-        self.out = out
-        self.tf = tf
-
-    def chat(self, key: str) -> Span:
-        return e2e.by_response_id(self.tf, key)
-
-    def named(self, name: str) -> Span:
-        (span,) = [s for s in self.tf.spans if s.name == name]
-        return span
-
-
-def _record(tmp: Path, flag: str) -> Run:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools", "--path", str(path), flag)
-    return Run(e2e.last_json(done.stdout), tracefile.load(path))
-
-
-@pytest.fixture(scope="module")
-def content_on(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("chat-on"), "--content")
-
-
-@pytest.fixture(scope="module")
-def content_off(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("chat-off"), "--no-content")
 
 
 def _app():
@@ -194,64 +157,9 @@ def test_decorator_plain_text_and_malformed_values() -> None:
 
 # -- current semantic conventions -------------------------------------------------------------
 
-CALL_ID = "call_VSPygqKTWdrhaFErNvMV18Yl"
-INPUT_MESSAGES = [
-    {"role": "user", "parts": [
-        {"type": "text", "content": "Weather in Paris?\nAnd in Zürich, \"please\"."},
-        {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"},
-        {"type": "uri", "modality": "image", "mime_type": "image/jpeg", "uri": "https://example.com/paris.jpg"},
-        {"type": "file", "modality": "document", "mime_type": "application/pdf", "file_id": "file-abc123"},
-    ]},
-    {"role": "assistant", "parts": [
-        {"type": "reasoning", "content": "The user wants weather; call the tool."},
-        {"type": "tool_call", "id": CALL_ID, "name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}},
-    ]},
-    {"role": "tool", "parts": [{"type": "tool_call_response", "id": CALL_ID, "response": "rainy, 14°C"}]},
-]  # fmt: skip
-OUTPUT_MESSAGES = [
-    {"role": "assistant", "parts": [
-        {"type": "text", "content": "It is rainy in Paris (14°C)."},
-        {"type": "tool_call", "id": "call_2", "name": "get_weather", "arguments": '{"location": "Zürich"}'},
-        {"type": "server_tool_call", "name": "web_search"},
-    ], "finish_reason": "tool_call"},
-]  # fmt: skip
-SYSTEM = [{"type": "text", "content": "You are a helpful travel bot."}]
-
-
-def _semconv_file(path: Path, *, on_event: bool = False, content: bool = True) -> tracefile.TraceFile:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.trace import SpanKind
-
-    from tracefile.record.redact import Policy
-
-    provider = TracerProvider()
-    provider.add_span_processor(
-        SimpleSpanProcessor(tracefile.TracyFileExporter(path, redaction=Policy(record_content=content, redact=False)))
-    )
-    tracer = provider.get_tracer("chat-logic-test")
-    attrs = {
-        "gen_ai.input.messages": json.dumps(INPUT_MESSAGES, ensure_ascii=False),
-        "gen_ai.output.messages": json.dumps(OUTPUT_MESSAGES, ensure_ascii=False),
-        "gen_ai.system_instructions": json.dumps(SYSTEM),
-    }
-    with tracer.start_as_current_span("invoke_agent travel-bot"):
-        with tracer.start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT) as chat:
-            chat.set_attributes({"gen_ai.operation.name": "chat", "gen_ai.provider.name": "azure.ai.openai"})
-            if on_event:
-                chat.add_event(logic.DETAILS_EVENT, attrs)
-            else:
-                chat.set_attributes(attrs)
-        for call_id in ("call_2", CALL_ID):  # started in the other order: the id decides
-            with tracer.start_as_current_span("execute_tool get_weather") as tool:
-                tool.set_attributes({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
-                                     "gen_ai.tool.call.id": call_id})  # fmt: skip
-    provider.shutdown()
-    return tracefile.load(path)
-
 
 def test_semconv_every_part_type(tmp_path: Path) -> None:
-    tf = _semconv_file(tmp_path / "run.tracy")
+    tf = semconv_file(tmp_path / "run.tracy")
     (chat,) = [s for s in tf.spans if s.name == "chat gpt-4o"]
     conv = conversation(chat)
     assert conv.layout == "semconv" and conv.content_recorded
@@ -293,10 +201,10 @@ def test_semconv_every_part_type(tmp_path: Path) -> None:
 
 
 def test_semconv_on_the_details_event_and_with_content_off(tmp_path: Path) -> None:
-    tf = _semconv_file(tmp_path / "event.tracy", on_event=True)
+    tf = semconv_file(tmp_path / "event.tracy", on_event=True)
     conv = conversation(next(s for s in tf.spans if s.name == "chat gpt-4o"))
     assert conv.layout == "semconv" and [m.role for m in conv.input] == ["user", "assistant", "tool"]
-    tf = _semconv_file(tmp_path / "off.tracy", content=False)
+    tf = semconv_file(tmp_path / "off.tracy", content=False)
     conv = conversation(next(s for s in tf.spans if s.name == "chat gpt-4o"))
     assert not conv.content_recorded and conv.is_empty
     assert "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true" in conv.missing_reason

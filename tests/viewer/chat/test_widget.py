@@ -1,8 +1,8 @@
 """The chat view widget with pytest-qt, on real recordings of every layout.
 
 Azure events (a tool call round trip, content on and off) come from `tests/helpers/apps/chat_app.py`
-against the loopback ChatServer; the semconv layout with every part type from test_chat_logic.py's
-recorder; Markdown-heavy and very long conversations from the OpenTelemetry SDK here.
+against the loopback ChatServer; the semconv layout with every part type from
+`tests/helpers/semconv_chat.py`; Markdown-heavy and very long conversations from the OpenTelemetry SDK here.
 """
 
 from __future__ import annotations
@@ -17,31 +17,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 import tracefile
+from tests.helpers.recorder import BASE_NS, MS
+from tests.helpers.runs import Run
+from tests.helpers.semconv_chat import CALL_ID
 from viewer import theme
 from viewer.chat.model import PLACEHOLDER
 from viewer.chat.widget import MARKDOWN, RAW, ChatView
 from viewer.export.logic import span_markdown
 
-from .conftest import BASE_NS, MS
-from .test_chat_logic import CALL_ID, Run, _record, _semconv_file
-
-# -- recordings ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def content_on(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("chat-widget-on"), "--content")
-
-
-@pytest.fixture(scope="module")
-def content_off(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("chat-widget-off"), "--no-content")
-
-
-@pytest.fixture(scope="module")
-def semconv(tmp_path_factory) -> tracefile.TraceFile:
-    return _semconv_file(tmp_path_factory.mktemp("chat-widget-semconv") / "run.tracy")
-
+# content_on, content_off and chat_semconv are the viewer's shared recordings (tests/viewer/conftest.py).
 
 USER_TEXT = "Plan **two days** in Paris.\nKeep it cheap."
 REASONING = "The user wants a plan.\nStart with the museums, then the parks.\nKeep the budget low."
@@ -185,9 +169,9 @@ def test_without_the_trace_there_is_no_tool_link(qtbot, view, content_on: Run) -
         view.activate_link("https://example.com/")  # a link inside a message: never followed
 
 
-def test_semconv_every_part_type(qtbot, view, semconv) -> None:
-    span = next(s for s in semconv.spans if s.name == "chat gpt-4o")
-    view.set_span(span, semconv.spans)
+def test_semconv_every_part_type(qtbot, view, chat_semconv) -> None:
+    span = next(s for s in chat_semconv.spans if s.name == "chat gpt-4o")
+    view.set_span(span, chat_semconv.spans)
     text = view.text()
     for piece in ("SYSTEM INSTRUCTIONS", "You are a helpful travel bot.", "Binary content", "image, image/png, 24 B",
                   "(not shown)", "Link", "image/jpeg: https://example.com/paris.jpg", "(not opened)", "File",
@@ -199,7 +183,9 @@ def test_semconv_every_part_type(qtbot, view, semconv) -> None:
     output = text[text.index("OUTPUT"):]
     assert output.index("It is rainy") < output.index("call_2") < output.index("server_tool_call") < output.index(
         "finish reason: tool_call")
-    tools = {s.attributes["gen_ai.tool.call.id"]: s.span_id for s in semconv.spans if s.name.startswith("execute_tool")}
+    tools = {
+        s.attributes["gen_ai.tool.call.id"]: s.span_id for s in chat_semconv.spans if s.name.startswith("execute_tool")
+    }
     hrefs = [href for href, _ in view.links()]
     assert hrefs == ["toggle:2.0", f"span:{tools[CALL_ID]}", f"span:{tools[CALL_ID]}", f"span:{tools['call_2']}"]
     assert not any("example.com" in href for href in hrefs)  # a URI part is shown, never a link
@@ -352,7 +338,7 @@ CASES = ("azure-tools", "semconv", "markdown", "decorator", "content-off")
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
 @pytest.mark.parametrize("case", CASES)
-def test_screenshots(qapp, qtbot, screenshot_dir, content_on, content_off, semconv, rich, case, palette):
+def test_screenshots(qapp, qtbot, screenshot_dir, content_on, content_off, chat_semconv, rich, case, palette):
     """Writes artifacts/screenshots/chat-<case>-<palette>.png."""
     theme.apply_theme(qapp, palette)
     w = ChatView()
@@ -362,7 +348,7 @@ def test_screenshots(qapp, qtbot, screenshot_dir, content_on, content_off, semco
         span = content_on.chat(content_on.out["tools"]["second_id"])
         w.set_span(span, _trace(content_on.tf, span))
     elif case == "semconv":
-        w.set_span(next(s for s in semconv.spans if s.name == "chat gpt-4o"), semconv.spans)
+        w.set_span(next(s for s in chat_semconv.spans if s.name == "chat gpt-4o"), chat_semconv.spans)
     elif case == "markdown":
         w.set_span(rich)
         w.activate_link(next(h for h, _ in w.links() if h.startswith("toggle:")))  # reasoning open

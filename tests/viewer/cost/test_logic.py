@@ -32,7 +32,7 @@ from viewer.cost.logic import (
 )
 from viewer.tracedata import build_index
 
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden-v1.tracy"
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden-v1.tracy"
 
 
 def timeline(

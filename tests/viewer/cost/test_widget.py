@@ -14,7 +14,6 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 
 import tracefile
-from tests.helpers import e2e
 from viewer import theme
 from viewer.cost import file_summary_text, prices, span_prices
 from viewer.cost.logic import default_table, format_cost
@@ -307,15 +306,9 @@ def test_an_agent_span_with_its_calls_totals_is_not_counted_twice(make_tracy) ->
 # -- a real recording ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chat_run(tmp_path_factory):
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("cost-chat") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools", "--path", str(path), "--no-content")
-    return path, e2e.last_json(done.stdout)
+@pytest.fixture
+def chat_run(record_app):
+    return record_app("chat_app.py", "--steps", "sync,tools", "--no-content")
 
 
 def test_recorded_azure_calls_are_priced_from_their_reported_usage(chat_run) -> None:

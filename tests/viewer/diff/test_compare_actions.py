@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.viewer.conftest import open_view
+from tests.helpers.viewer import open_view
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
 

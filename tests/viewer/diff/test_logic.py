@@ -7,176 +7,26 @@ Semconv layout: spans written through the OpenTelemetry SDK and `TracyFileExport
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracefile
-from tests.helpers import e2e
+from tests.helpers.runs import Run
+from tests.helpers.semconv_runs import chats
 from tracefile.format.model import Span
 from viewer.diff import logic
 from viewer.diff.logic import (
     CHANGED, DELETE, EQUAL, INSERT, ONLY_B, ONLY_RIGHT, SAME, compare_runs, span_diff, word_diff,
 )  # fmt: skip
 
-from .conftest import BASE_NS, MS
-
-# -- recordings ---------------------------------------------------------------------------
-
-class Run:
-    """One chat_app run: what the app saw, and the file it wrote."""
-
-    def __init__(self, out: dict, tf: tracefile.TraceFile, path: Path) -> None:
-        self.out, self.tf, self.path = out, tf, path
-
-    def chat(self, response_id: str) -> Span:
-        return e2e.by_response_id(self.tf, response_id)
-
-    def trace_of(self, span: Span) -> list[Span]:
-        return logic.trace_spans(self.tf.spans, span.trace_id)
-
-    def agent_trace(self) -> list[Span]:
-        (agent,) = [s for s in self.tf.spans if s.name == "invoke_agent weather-agent"]
-        return self.trace_of(agent)
-
-
-_LOADED: dict[Path, tracefile.TraceFile] = {}
-
-
-def record_run(record_app, *flags: str) -> Run:
-    """chat_app.py --steps sync,tools with `flags`, recorded (and loaded) once per test session."""
-    path, out = record_app("chat_app.py", "--steps", "sync,tools", *flags)
-    if path not in _LOADED:
-        _LOADED[path] = tracefile.load(path)
-    return Run(out, _LOADED[path], path)
-
-
-@pytest.fixture
-def run_a(record_app) -> Run:
-    return record_run(record_app, "--content")
-
-
-@pytest.fixture
-def run_a_again(record_app) -> Run:
-    return record_run(record_app, "--content", "--variant", "a")
-
-
-@pytest.fixture
-def run_b(record_app) -> Run:
-    return record_run(record_app, "--content", "--variant", "b")
-
-
-@pytest.fixture
-def run_off(record_app) -> Run:
-    return record_run(record_app, "--no-content")
+# run_a, run_a_again, run_b, run_off and semconv are the diff tests' recordings (conftest.py).
 
 
 def _app():
     from tests.helpers.apps import chat_app
 
     return chat_app
-
-
-# -- semconv layout through the OpenTelemetry SDK ---------------------------------------------
-
-SYSTEM = "You are a travel planner. Answer briefly."
-QUESTION = "What's the weather in Paris tomorrow?"
-QUESTION_B = "What's the weather in Lyon tomorrow?"
-TOOL_ARGS = {"city": "Paris"}
-FORECAST = "18°C, light rain"
-ANSWER = "Tomorrow in Paris: 18°C with light rain. Take an umbrella."
-ANSWER_B = "Tomorrow in Paris: 18°C with light rain. Bring an umbrella and a coat."
-SUMMARY_Q = "Summarise that in five words."
-
-
-def _messages(*items: tuple[str, list[dict]]) -> str:
-    return json.dumps([{"role": role, "parts": parts} for role, parts in items])
-
-
-def _text(t: str) -> dict:
-    return {"type": "text", "content": t}
-
-
-def write_semconv_run(path: Path, variant: str, *, content: bool = True) -> Path:
-    """An agent run in the current GenAI conventions: two chat calls around a tool call; variant
-    ``b`` changes one word of the question, the second answer, the temperature, the tokens, and adds
-    a third chat call. Tool call ids differ between the variants, as they do between real runs."""
-    from opentelemetry import trace
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-
-    from tracefile.record.redact import Policy
-
-    provider = TracerProvider(resource=Resource.create({"service.name": "travel-agent"}))
-    exporter = tracefile.TracyFileExporter(str(path), redaction=Policy(record_content=content))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("tests.viewer.diff")
-    b = variant == "b"
-    call_id = "call_B7" if b else "call_A1"
-    question = QUESTION_B if b else QUESTION
-    day = 86_400_000 if b else 0  # "today" vs "yesterday"
-
-    def chat(start_ms: float, dur_ms: float, input_msgs: str, output_msgs: str, finish: str, tokens: tuple[int, int],
-             **extra) -> None:  # fmt: skip
-        attrs = {
-            "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "openai",
-            "gen_ai.request.model": "gpt-4o",
-            "gen_ai.response.model": "gpt-4o-2024-08-06",
-            "gen_ai.request.temperature": 0.5 if b else 0.2,
-            "gen_ai.request.max_tokens": 400,
-            "gen_ai.usage.input_tokens": tokens[0],
-            "gen_ai.usage.output_tokens": tokens[1],
-            "gen_ai.response.finish_reasons": [finish],
-            "gen_ai.system_instructions": json.dumps([_text(SYSTEM)]),
-            "gen_ai.input.messages": input_msgs,
-            "gen_ai.output.messages": output_msgs,
-            **extra,
-        }
-        start = BASE_NS + int((day + start_ms) * MS)
-        span = tracer.start_span("chat gpt-4o", kind=trace.SpanKind.CLIENT, start_time=start, attributes=attrs)
-        span.end(end_time=start + int(dur_ms * MS))
-
-    call = {"type": "tool_call", "id": call_id, "name": "get_weather", "arguments": json.dumps(TOOL_ARGS)}
-    result = {"type": "tool_call_response", "id": call_id, "response": FORECAST}
-    answer = ANSWER_B if b else ANSWER
-    start = BASE_NS + day * MS
-    with tracer.start_as_current_span("invoke_agent travel-planner" + (" (today)" if b else ""), start_time=start,
-                                      attributes={"gen_ai.operation.name": "invoke_agent"}, end_on_exit=False) as root:  # fmt: skip
-        chat(10, 800, _messages(("user", [_text(question)])), _messages(("assistant", [call])), "tool_calls", (120, 20))
-        tool_start = start + 820 * MS
-        tool = tracer.start_span("execute_tool get_weather", start_time=tool_start,
-                                 attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather"})  # fmt: skip
-        tool.end(end_time=tool_start + 200 * MS)
-        history = [("user", [_text(question)]), ("assistant", [call]), ("tool", [result])]
-        extra = {"gen_ai.usage.cache_read.input_tokens": 128, "gen_ai.usage.reasoning.output_tokens": 64} if b else {
-            "gen_ai.usage.cache_read.input_tokens": 0}  # fmt: skip
-        chat(1030, 1200 if b else 1000, _messages(*history), _messages(("assistant", [_text(answer)])), "stop",
-             (460, 55) if b else (340, 40), **extra)  # fmt: skip
-        if b:
-            history += [("assistant", [_text(answer)]), ("user", [_text(SUMMARY_Q)])]
-            chat(2300, 500, _messages(*history), _messages(("assistant", [_text("Rain tomorrow: take umbrella.")])),
-                 "stop", (520, 9))  # fmt: skip
-        root.end(end_time=start + 3000 * MS)
-    provider.shutdown()
-    return path
-
-
-@pytest.fixture(scope="module")
-def semconv(tmp_path_factory) -> dict[str, tracefile.TraceFile]:
-    folder = tmp_path_factory.mktemp("diff-semconv")
-    return {
-        v: tracefile.load(write_semconv_run(folder / f"{v}.tracy", v.split("-")[0], content=not v.endswith("-off")))
-        for v in ("a", "b", "a-off")
-    }
-
-
-def _chats(tf: tracefile.TraceFile) -> list[Span]:
-    return sorted((s for s in tf.spans if s.name.startswith("chat ")), key=lambda s: s.start_time)
 
 
 def deleted(segments: list[logic.Segment]) -> list[str]:
@@ -310,7 +160,7 @@ def test_content_off_on_one_side_or_both(run_a: Run, run_off: Run) -> None:
 
 
 def test_semconv_parameters_tokens_and_latency(semconv) -> None:
-    a, b = _chats(semconv["a"])[1], _chats(semconv["b"])[1]
+    a, b = chats(semconv["a"])[1], chats(semconv["b"])[1]
     d = span_diff(a, b)
     assert [(p.role, p.status) for p in d.prompt] == [("system", SAME), ("user", CHANGED), ("assistant", SAME),
                                                       ("tool", SAME)]  # fmt: skip
@@ -335,14 +185,14 @@ def test_semconv_parameters_tokens_and_latency(semconv) -> None:
 
 
 def test_tool_calls_compare_by_name_and_arguments_not_ids(semconv) -> None:
-    a, b = _chats(semconv["a"])[0], _chats(semconv["b"])[0]
+    a, b = chats(semconv["a"])[0], chats(semconv["b"])[0]
     d = span_diff(a, b)
     (call,) = d.completion
     assert call.status == SAME and call.left.parts[0].tool_call_id != call.right.parts[0].tool_call_id
 
 
 def test_semconv_content_dropped_by_the_exporter(semconv) -> None:
-    d = span_diff(_chats(semconv["a"])[0], _chats(semconv["a-off"])[0])
+    d = span_diff(chats(semconv["a"])[0], chats(semconv["a-off"])[0])
     assert d.changed.content_changed and d.content_note.startswith("Content was recorded on the left side only")
 
 

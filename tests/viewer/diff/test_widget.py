@@ -11,6 +11,8 @@ from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 import tracefile
+from tests.helpers.runs import Run
+from tests.helpers.semconv_runs import chats
 from tracefile.format.model import Span
 from viewer import theme
 from viewer.diff import logic
@@ -20,19 +22,12 @@ from viewer.diff.widget import (
     open_span_diff,
 )  # fmt: skip
 
-# run_a, run_b and run_off are the logic tests' recordings, shared as fixtures.
-from .test_diff_logic import Run, _chats, run_a, run_b, run_off, write_semconv_run  # noqa: F401
+# run_a, run_b, run_off and semconv are the diff tests' recordings (conftest.py).
 
 
 @pytest.fixture(autouse=True)
 def _light_theme(light_theme):
     """Every test here runs in the light palette."""
-
-
-@pytest.fixture(scope="module")
-def semconv(tmp_path_factory) -> dict[str, tracefile.TraceFile]:
-    folder = tmp_path_factory.mktemp("diff-widget-semconv")
-    return {v: tracefile.load(write_semconv_run(folder / f"{v}.tracy", v)) for v in ("a", "b")}
 
 
 @pytest.fixture
@@ -304,7 +299,7 @@ def test_screenshots(qapp, qtbot, run_a, run_b, semconv, screenshot_dir, palette
     span_view = SpanDiffView()
     qtbot.addWidget(span_view)
     span_view.resize(1100, 700)
-    a, b = _chats(semconv["a"])[1], _chats(semconv["b"])[1]
+    a, b = chats(semconv["a"])[1], chats(semconv["b"])[1]
     span_view.set_spans(a, b, "yesterday.tracy", "today.tracy")
     image = _save(span_view, screenshot_dir / f"diff-span-{palette}.png")
     assert image.width() == 1100 * image.devicePixelRatio()

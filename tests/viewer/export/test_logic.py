@@ -2,7 +2,7 @@
 
 The Azure layout comes from `tests/helpers/apps/chat_app.py` (the real azure-ai-inference SDK against
 the loopback ChatServer, content on and off), feedback from `feedback_app.py`, the semconv layout from
-the OpenTelemetry SDK (see test_chat_logic.py), errors from the viewer's sample recording.
+the OpenTelemetry SDK (`tests/helpers/semconv_chat.py`), errors from the viewer's sample recording.
 """
 
 from __future__ import annotations
@@ -17,38 +17,20 @@ import pytest
 import tracefile
 from tracefile import genai
 from tests.helpers import e2e
+from tests.helpers.runs import Run
+from tests.helpers.semconv_chat import CALL_ID
 from tracefile.interop import read_any
 from viewer.chat import logic as chat
 from viewer.export import logic
 from viewer.export.logic import save_otlp_json, shift_headings, span_markdown, trace_markdown
 
-from .test_chat_logic import CALL_ID, Run, _record, _semconv_file
+# content_on, content_off and chat_semconv are the viewer's shared recordings (tests/viewer/conftest.py).
 
 
 @pytest.fixture(scope="module")
-def content_on(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("export-on"), "--content")
-
-
-@pytest.fixture(scope="module")
-def content_off(tmp_path_factory) -> Run:
-    return _record(tmp_path_factory.mktemp("export-off"), "--no-content")
-
-
-@pytest.fixture(scope="module")
-def semconv(tmp_path_factory) -> tracefile.TraceFile:
-    return _semconv_file(tmp_path_factory.mktemp("export-semconv") / "run.tracy")
-
-
-@pytest.fixture(scope="module")
-def with_feedback(tmp_path_factory) -> tuple[dict, tracefile.TraceFile]:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("export-feedback") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("feedback_app.py", "--endpoint", server.endpoint, "--path", str(path))
-    return e2e.last_json(done.stdout), tracefile.load(path)
+def with_feedback(record_app) -> tuple[dict, tracefile.TraceFile]:
+    path, out = record_app("feedback_app.py")
+    return out, tracefile.load(path)
 
 
 def _app():
@@ -105,9 +87,9 @@ def test_span_markdown_with_content_off_says_how_to_record_it(content_off: Run) 
     assert "## Input" not in md and "## Output" not in md
 
 
-def test_span_markdown_of_the_semconv_layout_keeps_content_out_of_the_table(semconv) -> None:
-    span = next(s for s in semconv.spans if s.name == "chat gpt-4o")
-    md = span_markdown(span, semconv.spans)
+def test_span_markdown_of_the_semconv_layout_keeps_content_out_of_the_table(chat_semconv) -> None:
+    span = next(s for s in chat_semconv.spans if s.name == "chat gpt-4o")
+    md = span_markdown(span, chat_semconv.spans)
     assert "| `gen_ai.provider.name` | azure.ai.openai |" in md
     assert "`gen_ai.input.messages`" not in md and "`gen_ai.system_instructions`" not in md
     for piece in ("## System\n\n### System\n\nYou are a helpful travel bot.",

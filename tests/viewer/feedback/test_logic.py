@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import tracefile
-from tests.helpers import e2e
 from tracefile.format.columns import Timeline
 from tracefile.format.schema import Feedback
 from viewer.feedback import logic
@@ -26,15 +25,10 @@ class Recorded:
         self.path = path
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> Recorded:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("feedback") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("feedback_app.py", "--endpoint", server.endpoint, "--path", str(path))
-    return Recorded(e2e.last_json(done.stdout), path)
+@pytest.fixture
+def recorded(record_app) -> Recorded:
+    path, out = record_app("feedback_app.py")
+    return Recorded(out, path)
 
 
 def _session(path: Path) -> FileSession:

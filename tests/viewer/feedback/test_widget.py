@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 import tracefile
-from tests.viewer.conftest import open_view
+from tests.helpers.viewer import open_view
 from viewer.feedback.logic import MIXED, NEGATIVE, POSITIVE
 
 pytestmark = pytest.mark.usefixtures("viewer_env")

@@ -11,12 +11,11 @@ from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 import tracefile
+from tests.helpers.recorder import BASE_NS, MS
 from viewer import theme
 from viewer.inspector import logic
 from viewer.inspector.model import ROW_ROLE, InspectorModel
 from viewer.inspector.widget import EMPTY_TEXT, SpanInspector
-
-from .conftest import BASE_NS, MS
 
 TOOL_ARGS = json.dumps({"city": "Paris", "unit": "celsius"})
 INPUT_MESSAGES = json.dumps(

@@ -27,17 +27,10 @@ from viewer.session import FileSession
 # -- recordings -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chat_file(tmp_path_factory) -> tuple[Path, dict]:
+@pytest.fixture
+def chat_file(record_app) -> tuple[Path, dict]:
     """chat_app.py with content on: a plain call, an agent with a tool call, failing calls."""
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("search-chat") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "sync,tools,errors",
-                           "--path", str(path), "--content")  # fmt: skip
-    return path, e2e.last_json(done.stdout)
+    return record_app("chat_app.py", "--steps", "sync,tools,errors", "--content")
 
 
 INPUT = [

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QKeySequence
 
-from tests.helpers import e2e
 from viewer import theme
 from viewer.file_view import FileView
 from viewer.main_window import MainWindow
@@ -18,16 +17,9 @@ pytestmark = pytest.mark.usefixtures("viewer_env")
 MARKER = "USER-MARKER-91c2"  # chat_app.py's user message: only in gen_ai.event.content, never in a name
 
 
-@pytest.fixture(scope="module")
-def chat_file(tmp_path_factory) -> tuple[Path, dict]:
-    pytest.importorskip("azure.ai.inference")
-    from tracefile.testing.loopback import ChatServer
-
-    path = tmp_path_factory.mktemp("search-widget") / "run.tracy"
-    with ChatServer() as server:
-        done = e2e.run_app("chat_app.py", "--endpoint", server.endpoint, "--steps", "tools,sync,errors",
-                           "--path", str(path), "--content")  # fmt: skip
-    return path, e2e.last_json(done.stdout)
+@pytest.fixture
+def chat_file(record_app) -> tuple[Path, dict]:
+    return record_app("chat_app.py", "--steps", "tools,sync,errors", "--content")
 
 
 @pytest.fixture
@@ -119,13 +111,13 @@ def test_malformed_feedback_and_has_queries_explain_themselves(qtbot, window, ch
 
 
 def test_spans_appended_to_a_followed_file_are_searched(qtbot, window, make_tracy):
-    from tests.viewer.conftest import _Recorder
+    from tests.helpers.recorder import Recorder
 
     path = make_tracy("live.tracy", lambda rec: _chat(rec, "first question about Lisbon"))
     view = open_file(qtbot, window, path)
     view.search_field.setText("porto")
     qtbot.waitUntil(lambda: view.search_label.text() == "0 matches")
-    rec = _Recorder(path)  # the app goes on writing to the file the viewer follows
+    rec = Recorder(path)  # the app goes on writing to the file the viewer follows
     _chat(rec, "second question about Porto")
     rec.close()
     qtbot.waitUntil(lambda: view.search_label.text() == "1 match", timeout=10000)

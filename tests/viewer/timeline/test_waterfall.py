@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from tests.viewer.conftest import MS
+from tests.helpers.recorder import MS
 from tracefile.format.columns import read_timeline
 from viewer import theme
 from viewer.timeline import TraceOverview, TraceWaterfall, link
