@@ -11,7 +11,7 @@ import pytest
 
 import tracefile
 from tests.helpers import e2e
-from tests.viewer.conftest import open_view
+from tests.helpers.viewer import open_view
 from viewer.app import main
 
 pytestmark = pytest.mark.usefixtures("viewer_env")
