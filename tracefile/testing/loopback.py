@@ -792,9 +792,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_key=args.api_key,
         log=None if args.quiet else log,
     )
-    print(server.endpoint, flush=True)
-    log("Azure AI model inference chat API (POST /chat/completions, GET /info); Ctrl-C stops.")
     try:
+        # Inside the try: a Ctrl-C that comes as soon as the endpoint is printed still stops cleanly.
+        print(server.endpoint, flush=True)
+        log("Azure AI model inference chat API (POST /chat/completions, GET /info); Ctrl-C stops.")
         while not server._closing.wait(3600):
             pass
     except KeyboardInterrupt:
