@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         and not os.environ.get("WAYLAND_DISPLAY")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .platform_check import check
+
+    problem = check()
+    if problem:  # Qt would abort with a message that names no fix
+        print(problem, file=sys.stderr)
+        return 1
 
     # Qt is imported only now, so the platform choice above takes effect and --help stays fast.
     from PySide6.QtCore import QCoreApplication, QEventLoop, QThread
