@@ -46,6 +46,7 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
             dropped[i] = (s.dropped_attributes, s.dropped_events, s.dropped_links)
 
     base = min((s.start_time for s in spans), default=0)
+    summaries = [genai.summary(s.name, s.attributes) for s in spans]  # conventions, then other dialects
     columns = SpanColumns(
         batch_id=batch_id,
         count=len(spans),
@@ -64,12 +65,12 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         flags=packed("I", [s.flags for s in spans]),
         resource=packed("H", res_col),
         scope=packed("H", scope_col),
-        category=bytes(genai.category(s.name, s.attributes) for s in spans),
-        model=packed("I", [names.setdefault(m, len(names)) + 1 if (m := genai.model(s.attributes)) else 0 for s in spans]),
-        input_tokens=packed("I", [genai.tokens(s.attributes, genai.INPUT_TOKEN_KEYS) for s in spans]),
-        output_tokens=packed("I", [genai.tokens(s.attributes, genai.OUTPUT_TOKEN_KEYS) for s in spans]),
-        cache_read_tokens=optional_column([genai.tokens(s.attributes, genai.CACHE_READ_TOKEN_KEYS) for s in spans]),
-        reasoning_tokens=optional_column([genai.tokens(s.attributes, genai.REASONING_TOKEN_KEYS) for s in spans]),
+        category=bytes(g.category for g in summaries),
+        model=packed("I", [names.setdefault(g.model, len(names)) + 1 if g.model else 0 for g in summaries]),
+        input_tokens=packed("I", [g.input_tokens for g in summaries]),
+        output_tokens=packed("I", [g.output_tokens for g in summaries]),
+        cache_read_tokens=optional_column([g.cache_read_tokens for g in summaries]),
+        reasoning_tokens=optional_column([g.reasoning_tokens for g in summaries]),
     )
     columns.strings = list(names)
     details = SpanDetails(

@@ -3,14 +3,17 @@
 These are computed once when spans are written and stored as timeline
 columns, so a viewer can colour, total and filter a million spans without
 decoding their attributes. The names these rules read are in `tracefile.genai.names`, and the
-parser of recorded messages in `tracefile.genai.messages`.
+parser of recorded messages in `tracefile.genai.messages`. The GenAI semantic conventions come
+first; what they leave empty (a category of other or function, no model, no tokens) is asked of
+the other dialects instrumentations write (OpenInference, OpenLLMetry, Prompty: `tracefile.genai.dialects`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
+from . import dialects
 from .names import (
     GEN_AI_OPERATION_NAME,
     GEN_AI_REQUEST_MODEL,
@@ -82,7 +85,18 @@ FUNCTION_KEY = "code.function.name"
 
 def category(name: str, attrs: Mapping[str, Any]) -> int:
     """The span's `CATEGORY_*`: by its operation, else HTTP or database attributes, else its name, else
-    a traced function. The exporter's per-span loop inlines this (`record/convert.py`, `_scan.pyx`)."""
+    what another dialect says (`dialects`), else a traced function. The exporter's per-span loop inlines
+    this (`record/convert.py`, `_scan.pyx`)."""
+    cat = conventions_category(name, attrs)
+    if (cat == CATEGORY_OTHER or cat == CATEGORY_FUNCTION) and not dialects.MARKERS.isdisjoint(attrs):
+        found = dialects.summary(attrs)
+        if found is not None and found.category is not None:
+            return found.category
+    return cat
+
+
+def conventions_category(name: str, attrs: Mapping[str, Any]) -> int:
+    """`category` by the OpenTelemetry conventions alone, without other dialects."""
     op = attrs.get(GEN_AI_OPERATION_NAME)
     if type(op) is str:  # not a list from a plain-dict attribute: unhashable
         cat = _OPERATIONS.get(op)
@@ -123,8 +137,68 @@ def tokens(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int:
 
 
 def model(attrs: Mapping[str, Any]) -> str:
+    """The model that answered (else the one asked for), else what another dialect names; "" if none."""
+    m = _conventions_model(attrs)
+    if m:
+        return m
+    if not dialects.MARKERS.isdisjoint(attrs):
+        found = dialects.summary(attrs)
+        if found is not None:
+            return found.model
+    return ""
+
+
+class Summary(NamedTuple):
+    """A span's summary columns."""
+
+    category: int
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    reasoning_tokens: int
+
+
+def summary(name: str, attrs: Mapping[str, Any]) -> Summary:
+    """The span's category, model and token counts: the conventions, then another dialect for what
+    they leave empty (only when they say other or function). What the file's columns hold."""
+    cat = conventions_category(name, attrs)
+    got = Summary(cat, _conventions_model(attrs), tokens(attrs, INPUT_TOKEN_KEYS), tokens(attrs, OUTPUT_TOKEN_KEYS),
+                  tokens(attrs, CACHE_READ_TOKEN_KEYS), tokens(attrs, REASONING_TOKEN_KEYS))  # fmt: skip
+    if _has_dialect(cat, attrs):
+        found = dialects.summary(attrs)
+        if found is not None:
+            return fill(got, found)
+    return got
+
+
+def _has_dialect(cat: int, attrs: Mapping[str, Any]) -> bool:
+    return (cat == CATEGORY_OTHER or cat == CATEGORY_FUNCTION) and not dialects.MARKERS.isdisjoint(attrs)
+
+
+def _conventions_model(attrs: Mapping[str, Any]) -> str:
     for k in MODEL_KEYS:
         v = attrs.get(k)
         if isinstance(v, str) and v:
             return v
     return ""
+
+
+def fill(got: tuple, found: dialects.Summary) -> Summary:
+    """``got`` (category, model, input, output, cache read, reasoning tokens by the conventions) with
+    its empty values taken from a dialect's `found`."""
+    cat, m, t_in, t_out, cache, reasoning = got
+    return Summary(
+        found.category if found.category is not None else cat,
+        m or found.model,
+        t_in or found.input_tokens,
+        t_out or found.output_tokens,
+        cache or found.cache_read_tokens,
+        reasoning or found.reasoning_tokens,
+    )
+
+
+def usage(name: str, attrs: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """(input, output, cache read, reasoning) tokens, as `summary` counts them."""
+    s = summary(name, attrs)
+    return s.input_tokens, s.output_tokens, s.cache_read_tokens, s.reasoning_tokens

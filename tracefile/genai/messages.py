@@ -17,6 +17,9 @@ The shapes:
   ``gen_ai.choice``, the Azure AI Inference SDK) whose ``gen_ai.event.content`` holds one as JSON;
 * OpenInference ``input.value`` / ``output.value``, which ``@tracefile.trace`` writes.
 
+Other dialects' flattened messages (OpenInference ``llm.input_messages.N.*``, OpenLLMetry
+``gen_ai.prompt.N.*``, Prompty) are put back together by `tracefile.genai.dialects` and parsed here.
+
 Nothing here raises on odd data: malformed JSON becomes a text part holding the raw text,
 missing fields are left empty, and unknown part types become ``other`` parts.
 """
@@ -322,6 +325,15 @@ def parse_event(name: str, content: Any, time_unix_nano: int | None = None) -> M
         return _chat_message(parsed, default_role, time_unix_nano)
     return Message(default_role, _content_parts(parsed) if parsed is not None else [], source=EVENTS,
                    time_unix_nano=time_unix_nano)  # fmt: skip
+
+
+def parse_chat_message(body: Mapping, default_role: str = "user", source: str = EVENTS,
+                       time_unix_nano: int | None = None) -> Message:  # fmt: skip
+    """An OpenAI-style chat message ``{role, content, tool_calls, tool_call_id, name}`` (content a string
+    or a list of content parts); a ``tool`` message becomes one tool result part."""
+    message = _chat_message(body, default_role, time_unix_nano)
+    message.source = source
+    return message
 
 
 def _chat_message(body: Mapping, default_role: str, time_ns: int | None) -> Message:

@@ -55,6 +55,9 @@ cdef str _RESPONSE_MODEL = genai.MODEL_KEYS[0]
 cdef str _REQUEST_MODEL = genai.MODEL_KEYS[1]
 cdef dict _OPCAT = genai._OPERATIONS
 cdef frozenset _PART_TOKEN_KEYS = frozenset(genai.CACHE_READ_TOKEN_KEYS + genai.REASONING_TOKEN_KEYS)
+cdef frozenset _DIALECT_KEYS = genai.dialects.MARKERS
+cdef int _OTHER = genai.CATEGORY_OTHER
+cdef int _FUNCTION = genai.CATEGORY_FUNCTION
 cdef object _tokens = genai.tokens
 cdef object _model = genai.model
 cdef tuple _CACHE_KEYS = genai.CACHE_READ_TOKEN_KEYS
@@ -90,7 +93,7 @@ cdef str _FUNCTION_KEY = genai.FUNCTION_KEY
 
 
 cdef int _category_of(str name, dict plain) except -1:
-    """`genai.category` (same rules, same order), without its Python call."""
+    """`genai.conventions_category` (same rules, same order), without its Python call."""
     cdef object found
     op = plain.get(_OPERATION)
     if type(op) is str:
@@ -153,11 +156,12 @@ def scan(
     object scope_index,
     uint32_t no_parent_flags,
     uint32_t remote_parent_flags,
+    object dialect_fill,
 ):
     """The Python loop of `convert`, for a batch of SDK spans; None if a span is of another shape.
 
     ``kinds`` and ``codes`` are SpanKind's and StatusCode's members in value order;
-    ``resource_index`` and ``scope_index`` map a span's resource or scope object to its
+    ``dialect_fill`` is `convert.dialect_fill`; ``resource_index`` and ``scope_index`` map a span's resource or scope object to its
     index in the batch (called only when it changes from one span to the next).
     """
     cdef Py_ssize_t n = PyList_GET_SIZE(spans)
@@ -309,6 +313,14 @@ def scan(
         m = plain.get(_RESPONSE_MODEL)
         if type(m) is not str or not m:
             m = _model(plain) if m is not None or _REQUEST_MODEL in plain else ""
+        if (cat == _OTHER or cat == _FUNCTION) and not _DIALECT_KEYS.isdisjoint(plain):
+            got = dialect_fill(plain, cat, m, t_in, t_out)  # another dialect (OpenInference, ...)
+            if got is not None:
+                cat, m, t_in, t_out, c, rs = got
+                if c:
+                    cache_read[i] = c
+                if rs:
+                    reasoning[i] = rs
         cat_p[i] = <uint8_t>cat
         in_p[i] = <uint32_t>t_in
         out_p[i] = <uint32_t>t_out

@@ -127,6 +127,19 @@ _OUTPUT, _COMPLETION = genai.OUTPUT_TOKEN_KEYS
 _RESPONSE_MODEL, _REQUEST_MODEL = genai.MODEL_KEYS
 _OPERATION_CATEGORY = genai._OPERATIONS
 _PART_TOKEN_KEYS = frozenset(genai.CACHE_READ_TOKEN_KEYS + genai.REASONING_TOKEN_KEYS)
+_DIALECT_KEYS = genai.dialects.MARKERS
+
+
+def dialect_fill(plain: dict, cat: int, m: str, t_in: int, t_out: int) -> tuple | None:
+    """For a span the conventions call other or function and that carries a dialect's markers:
+    (category, model, input, output, cache read, reasoning) filled from the dialect, or None.
+    Both scanners call it; the cache read and reasoning counts it gives replace the conventions'."""
+    found = genai.dialects.summary(plain)
+    if found is None:
+        return None
+    cache = genai.tokens(plain, genai.CACHE_READ_TOKEN_KEYS)
+    reasoning = genai.tokens(plain, genai.REASONING_TOKEN_KEYS)
+    return genai.fill((cat, m, t_in, t_out, cache, reasoning), found)
 
 
 def _events(queues: list[Any], starts: list[int]) -> tuple[list[tuple], list[int]]:
@@ -356,6 +369,7 @@ def _scan_compiled(spans: Sequence[Any], names: dict[str, int], tables: _Tables)
         got = _compiled.scan(  # type: ignore[union-attr]
             list(spans), names, ReadableSpan, BoundedAttributes, BoundedList,
             TraceState, _KINDS, _CODES, tables.resource, tables.scope, OTLP_FLAG_HAS_IS_REMOTE, _REMOTE_PARENT,
+            dialect_fill,
         )  # fmt: skip
     except Exception:  # the Python scanner meets the same value and says what is wrong
         return None
@@ -571,7 +585,7 @@ def _scan_python(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -
         op = get(_OPERATION)
         cat = OPCAT.get(op) if type(op) is str else None
         if cat is None:
-            cat = genai.category(name, plain)
+            cat = genai.conventions_category(name, plain)
         t_in = get(_INPUT)
         if type(t_in) is not int or not 0 <= t_in <= 0xFFFFFFFF:
             t_in = genai.tokens(plain, genai.INPUT_TOKEN_KEYS) if t_in is not None or _PROMPT in plain else 0
@@ -581,6 +595,14 @@ def _scan_python(spans: Sequence[Any], names: dict[str, int], tables: _Tables) -
         m = get(_RESPONSE_MODEL)
         if type(m) is not str or not m:
             m = genai.model(plain) if m is not None or _REQUEST_MODEL in plain else ""
+        if (cat == 0 or cat == 7) and not _DIALECT_KEYS.isdisjoint(plain):  # other or function: maybe a dialect
+            got = dialect_fill(plain, cat, m, t_in, t_out)
+            if got is not None:
+                cat, m, t_in, t_out, c, r = got
+                if c:
+                    cache_read[i] = c
+                if r:
+                    reasoning[i] = r
         cat_col.append(cat)
         in_tok.append(t_in)
         out_tok.append(t_out)

@@ -1,4 +1,4 @@
-"""A loopback HTTP server speaking the Azure AI model inference chat API, for demos and tests.
+"""A loopback HTTP server speaking the Azure AI model inference chat API (and OpenAI's), for demos and tests.
 
     from azure.ai.inference import ChatCompletionsClient
     from azure.core.credentials import AzureKeyCredential
@@ -8,6 +8,12 @@
         client = ChatCompletionsClient(endpoint=server.endpoint, credential=AzureKeyCredential("test-key"))
         response = client.complete(messages=[{"role": "user", "content": "Hi"}], model="gpt-4o-mini")
         server.requests[-1].body["model"]          # "gpt-4o-mini"
+
+The same server answers the `openai` client at ``server.openai_base_url`` (``<endpoint>/v1``):
+
+    client = openai.OpenAI(base_url=server.openai_base_url, api_key="test-key")
+    client.chat.completions.create(model="gpt-4o-mini", messages=[...], stream=True,
+                                   stream_options={"include_usage": True})
 
 Or in the foreground: ``python -m tracefile.testing.loopback [--port N]`` prints the endpoint.
 
@@ -38,6 +44,13 @@ Replies are deterministic: by default `scripted_reply()` (a tool call to the fir
 conversation ends with a user turn and tools are offered; a summary of the tool results when it
 ends with tool messages; otherwise "You asked: ..."). `ChatServer.reply_next()` queues exact
 replies and ``responder=`` replaces the script. Token counts are word counts.
+
+OpenAI's route
+--------------
+``POST .../v1/chat/completions`` (what the ``openai`` client sends to ``base_url + "/chat/completions"``)
+gets the same scripted replies, shaped as OpenAI sends them: a ``system_fingerprint``, and when
+streaming, ``usage`` only if ``stream_options.include_usage`` is true, in one last chunk whose
+``choices`` is empty (the Azure route puts it on the chunk with ``finish_reason``).
 
 Errors and retries
 ------------------
@@ -84,6 +97,7 @@ __all__ = ["ChatServer", "RecordedRequest", "Reply", "ToolCall", "scripted_reply
 DEFAULT_MODEL = "loopback-chat"
 PROVIDER_NAME = "Tracy loopback"
 CHAT_PATH = "/chat/completions"
+OPENAI_CHAT_PATH = "/v1/chat/completions"
 INFO_PATH = "/info"
 
 #: (code, message) for the statuses demos usually want; others use the HTTP reason phrase.
@@ -468,6 +482,11 @@ class ChatServer:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def openai_base_url(self) -> str:
+        """``http://127.0.0.1:<port>/v1``: pass it as the ``openai`` client's ``base_url``."""
+        return f"{self.endpoint}/v1"
+
+    @property
     def chat_requests(self) -> list[RecordedRequest]:
         """The requests to ``.../chat/completions``."""
         with self._lock:
@@ -663,10 +682,15 @@ class ChatServer:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         }
-        head = {"id": f"chatcmpl-loopback-{number:06d}", "created": int(time.time()), "model": model}
+        head: dict[str, Any] = {"id": f"chatcmpl-loopback-{number:06d}", "created": int(time.time()), "model": model}
+        openai = record.path.rstrip("/").endswith(OPENAI_CHAT_PATH)
+        if openai:
+            head["system_fingerprint"] = "fp_loopback"
         self._delay(self.latency_s)
         if body.get("stream"):
-            self._stream(handler, record, head, content, calls, finish, usage)
+            options = body.get("stream_options")
+            usage_chunk = bool(isinstance(options, Mapping) and options.get("include_usage"))
+            self._stream(handler, record, head, content, calls, finish, usage, openai=openai, usage_chunk=usage_chunk)
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if calls:
             message["tool_calls"] = calls
@@ -678,6 +702,8 @@ class ChatServer:
             "choices": [{"index": 0, "finish_reason": finish, "message": message}],
             "usage": usage,
         }
+        if openai:
+            completion["system_fingerprint"] = head["system_fingerprint"]
         self._json(handler, record, 200, completion)
 
     # -- writing
@@ -727,11 +753,18 @@ class ChatServer:
         calls: list[dict[str, Any]],
         finish: str,
         usage: Mapping[str, int],
+        *,
+        openai: bool = False,
+        usage_chunk: bool = False,
     ) -> NoReturn:
-        def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> dict[str, Any]:
-            choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+        """Server-sent chunks; `openai` follows OpenAI: usage only in a last chunk without choices,
+        and only when `usage_chunk` (``stream_options.include_usage``) asks for it."""
+
+        def chunk(delta: dict[str, Any] | None, finish_reason: str | None = None, **extra: Any) -> dict[str, Any]:
+            choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
             return {"id": head["id"], "object": "chat.completion.chunk", "created": head["created"],
-                    "model": head["model"], "choices": [choice], **extra}  # fmt: skip
+                    "model": head["model"], **({"system_fingerprint": head["system_fingerprint"]} if openai else {}),
+                    "choices": choices, **extra}  # fmt: skip
 
         chunks: list[dict[str, Any]] = []
         if calls:
@@ -747,7 +780,12 @@ class ChatServer:
         else:
             chunks.append(chunk({"role": "assistant", "content": ""}))
             chunks.extend(chunk({"content": piece}) for piece in _WORD.findall(content or ""))
-        chunks.append(chunk({}, finish, usage=dict(usage)))
+        if not openai:
+            chunks.append(chunk({}, finish, usage=dict(usage)))
+        else:
+            chunks.append(chunk({}, finish))
+            if usage_chunk:
+                chunks.append(chunk(None, usage=dict(usage)))
 
         record.status, record.response = 200, chunks
         self._headers(handler, record, 200, "text/event-stream; charset=utf-8")

@@ -24,6 +24,10 @@ preference (the first one a span holds wins):
     ``gen_ai.tool.message`` and ``gen_ai.choice``, each with its JSON in the
     ``gen_ai.event.content`` attribute. With content recording off the events (at least
     ``gen_ai.choice``) are still there, without that attribute.
+other dialects
+    OpenInference ``llm.input_messages.N.message.*``, OpenLLMetry ``gen_ai.prompt.N.*`` and
+    ``traceloop.entity.*``, Prompty's ``otel_tracer`` attributes, put together by
+    `tracefile.genai.dialects` (layout ``openinference``, ``openllmetry`` or ``prompty``).
 ``openinference``
     ``input.value`` / ``output.value`` as ``@tracefile.trace`` (and OpenInference) write
     them: one ``input`` and one ``output`` message, JSON pretty-printed.
@@ -38,6 +42,7 @@ from typing import Iterable
 
 from tracefile import genai
 from tracefile.format import Span
+from tracefile.genai import dialects
 from tracefile.genai.messages import (  # noqa: F401 (the message types, for the chat's callers)
     BLOB,
     EVENTS,
@@ -179,6 +184,17 @@ def _from_openinference(span: Span) -> Conversation | None:
     return conv
 
 
+# -- layout 4: other dialects (OpenInference messages, OpenLLMetry, Prompty) ------------------
+
+
+def _from_dialect(span: Span) -> Conversation | None:
+    found = dialects.messages(span.attributes)
+    if found is None:
+        return None
+    system, given, answers, source = found
+    return Conversation(system, given, answers, content_recorded=True, layout=source)
+
+
 # -- the public API ---------------------------------------------------------------------
 
 
@@ -188,6 +204,9 @@ def conversation(span: Span) -> Conversation:
     if conv is not None:
         return conv
     conv, saw_events = _from_events(span)
+    if conv is not None:
+        return conv
+    conv = _from_dialect(span)
     if conv is not None:
         return conv
     conv = _from_openinference(span)
@@ -210,7 +229,7 @@ def tool_results_by_id(conv: Conversation) -> dict[str, Part]:
 
 def tool_span_name(span: Span) -> str | None:
     """The tool an ``execute_tool`` span ran (``gen_ai.tool.name``, else from its name), or None."""
-    name = span.attributes.get(GEN_AI_TOOL_NAME)
+    name = span.attributes.get(GEN_AI_TOOL_NAME) or dialects.tool_name(span.attributes)
     if name:
         return str(name)
     if span.name.startswith(_EXECUTE_TOOL):
