@@ -140,6 +140,8 @@ def _instrument(names: Iterable[str], content_recording: bool) -> list[str]:
             elif key == "openai":
                 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor  # type: ignore[import-not-found]
 
+                if content_recording:
+                    _openai_content_on_spans()
                 OpenAIInstrumentor().instrument()
             else:
                 _logger.warning("tracefile.configure(): unknown instrumentation %r (known: azure-ai-inference, openai)", name)
@@ -153,6 +155,37 @@ def _instrument(names: Iterable[str], content_recording: bool) -> list[str]:
             continue
         done.append(key)
     return done
+
+
+#: Content modes of opentelemetry-util-genai, on which opentelemetry-instrumentation-openai-v2 2.x
+#: records: only the SPAN_* ones put messages on spans, and spans are what Tracy records.
+_SPAN_CONTENT_MODES = ("SPAN_ONLY", "SPAN_AND_EVENT")
+
+
+def _openai_content_on_spans() -> None:
+    """Ask opentelemetry-instrumentation-openai-v2 for message content in the words its version understands.
+
+    Versions built on opentelemetry-util-genai take ``SPAN_ONLY``/``EVENT_ONLY``/``SPAN_AND_EVENT``
+    and log "true is not a valid option" for ``true``; earlier ones take only ``true``.
+    ``EVENT_ONLY`` would send content to the logs API, never into the file, so it becomes
+    ``SPAN_AND_EVENT``: the events still go out, and the spans carry the messages too.
+    """
+    name = settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
+    current = (os.environ.get(name) or "").strip().upper()
+    try:
+        from opentelemetry.util.genai.utils import is_experimental_mode  # type: ignore[import-not-found]
+
+        modes = bool(is_experimental_mode())
+    except ImportError:
+        modes = False
+    if not modes:
+        wanted = "true"
+    elif current in _SPAN_CONTENT_MODES:
+        return
+    else:
+        wanted = "SPAN_AND_EVENT" if current == "EVENT_ONLY" else "SPAN_ONLY"
+    if current != wanted.upper():
+        os.environ[name] = wanted
 
 
 def configure(

@@ -87,7 +87,8 @@ CONTENT_SETTING = "tracefile.configure(content_recording=True)"
 CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true"
 MISSING_REASON = (
     "This LLM call's messages were not recorded because content recording was off; "
-    f"turn it on with `{CONTENT_SETTING}` or the environment variable `{CONTENT_ENV}`."
+    f"turn it on with `{CONTENT_SETTING}` or the environment variable `{CONTENT_ENV}` "
+    "(`SPAN_ONLY` for opentelemetry-instrumentation-openai-v2 without configure())."
 )
 
 
