@@ -189,7 +189,7 @@ def test_unknown_input_lists_the_formats_tried_and_describes_its_start(tmp_path,
     with pytest.raises(TraceFileError) as err:
         read_any(path)
     msg = str(err.value)
-    assert "(tried: .tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON)" in msg
+    assert "(tried: .tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON, OTLP protobuf)" in msg
     assert "Prompty" not in msg.split("tried:")[0]
     assert described.removeprefix("it ") in msg
 
