@@ -62,24 +62,35 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from .interop import read_any
+    from .interop import iter_any
 
     out = args.output
     if not out.endswith((".json", ".jsonl", ".tracy")):
         raise TraceFileError(f"{out}: output must end in .json, .jsonl (OTLP/JSON) or .tracy")
     if os.path.exists(out) and not args.force:
         raise TraceFileError(f"{out}: already exists; pass --force to replace it")
-    imported = read_any(args.input)
-    for w in imported.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    source = iter_any(args.input)
     if out.endswith(".tracy"):
         from .format.encode import write_spans
 
-        replace_file(out, lambda tmp: write_spans(tmp, imported.spans, imported.feedback), ".tracy-convert-")
+        # Batch by batch: a big OTLP file streams into the .tracy file in bounded memory.
+        spans = (s for batch in source.batches for s in batch)
+        count = 0
+
+        def write(tmp: str) -> None:
+            nonlocal count
+            count = write_spans(tmp, spans, source.feedback)
+
+        replace_file(out, write, ".tracy-convert-")
+        warnings = source.warnings()
     else:
+        imported = source.collect()
         lines = out.endswith(".jsonl")
         replace_file(out, lambda tmp: write_otlp_json(tmp, imported.spans, lines=lines), ".tracy-convert-")
-    print(f"wrote {len(imported.spans):,} spans from {imported.format} to {out}")
+        count, warnings = len(imported.spans), imported.warnings
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {count:,} spans from {source.format} to {out}")
     return 0
 
 

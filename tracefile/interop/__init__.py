@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from ..format.errors import TraceFileError
 from ..format.model import Span
@@ -23,9 +24,30 @@ class Imported:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Batches:
+    """A file read batch by batch as the batches are consumed, so that a big file streams;
+    ``warnings()`` is complete once ``batches`` is exhausted."""
+
+    format: str
+    batches: Iterator[list[Span]]
+    feedback: list[Feedback] = field(default_factory=list)
+    warnings: Callable[[], list[str]] = list
+
+    def collect(self) -> Imported:
+        spans = [s for batch in self.batches for s in batch]
+        return Imported(self.format, spans, self.feedback, self.warnings())
+
+
 def read_any(path: str | os.PathLike[str]) -> Imported:
     """Read a .tracy file or a foreign trace file into the trace model. Raises TraceFileError."""
-    from . import jaeger, otlp_json, prompty, tracy, zipkin
+    return iter_any(path).collect()
+
+
+def iter_any(path: str | os.PathLike[str]) -> Batches:
+    """Like `read_any`, but the spans come in batches as they are read: OTLP files stream in
+    bounded memory (other formats arrive as one batch). Raises TraceFileError."""
+    from . import jaeger, otlp_json, otlp_proto, prompty, tracy, zipkin
     from .common import describe_start
 
     p = os.fspath(path)
@@ -34,15 +56,20 @@ def read_any(path: str | os.PathLike[str]) -> Imported:
             head = f.read(64)
     except OSError as exc:
         raise TraceFileError(f"{p}: cannot open: {exc.strerror or exc}") from None
-    importers = [tracy, otlp_json, jaeger, zipkin, prompty]
+    importers = [tracy, otlp_json, jaeger, zipkin, prompty, otlp_proto]
     # Suffix first, content decides: .tracy may be ours or Prompty's JSON.
     if p.endswith((".json", ".jsonl")):
-        importers = importers[1:] + importers[:1]
+        importers = importers[1:-1] + importers[:1] + importers[-1:]
     for importer in importers:
+        if hasattr(importer, "stream"):
+            batches = importer.stream(p, head)
+            if batches is not None:
+                return batches
+            continue
         result = importer.read(p, head)
         if result is not None:
-            return result
-    tried = ".tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON"
+            return Batches(result.format, iter([result.spans]), result.feedback, lambda r=result: r.warnings)
+    tried = ".tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON, OTLP protobuf"
     raise TraceFileError(f"{p}: not a trace format tracy can read (tried: {tried}); it {describe_start(p, head)}", offset=0)
 
 

@@ -171,7 +171,7 @@ def _openai_content_on_spans() -> None:
     ``SPAN_AND_EVENT``: the events still go out, and the spans carry the messages too.
     """
     name = settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
-    current = (os.environ.get(name) or "").strip().upper()
+    current = (settings.read(name) or "").upper()
     try:
         from opentelemetry.util.genai.utils import is_experimental_mode  # type: ignore[import-not-found]
 

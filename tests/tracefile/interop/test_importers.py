@@ -7,7 +7,6 @@ Regenerate the snapshots after a deliberate mapping change with
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
@@ -20,14 +19,15 @@ import tracefile
 from tracefile.cli import main as tracy
 from tracefile.format.encode import write_spans
 from tracefile.format.errors import TraceFileError
-from tracefile.interop import jaeger, otlp_json, prompty, read_any, tracy as tracy_format, zipkin
+from tracefile.interop import jaeger, otlp_json, otlp_proto, prompty, read_any, tracy as tracy_format, zipkin
+from tests.helpers.snapshot import canonical
 from tests.helpers.spans import loaded_span_dict
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "interop"
-IMPORTERS = {"jaeger": jaeger, "zipkin": zipkin, "prompty": prompty}
+IMPORTERS = {"jaeger": jaeger, "zipkin": zipkin, "prompty": prompty, "otlp-json": otlp_json, "otlp-proto": otlp_proto}
 # dialects/ holds Tracy's own files (other GenAI instrumentations recorded by its exporter): test_dialects.py
-FIXTURES = sorted(p for p in DATA.glob("*/*") if p.suffix in (".json", ".tracy") and not p.name.endswith(".expected.json")
-                  and p.parent.name != "dialects")  # fmt: skip
+FIXTURES = sorted(p for p in DATA.glob("*/*") if p.suffix in (".json", ".jsonl", ".tracy", ".pb", ".binpb")
+                  and not p.name.endswith(".expected.json") and p.parent.name != "dialects")  # fmt: skip
 UPDATE = os.environ.get("TRACY_UPDATE_SNAPSHOTS") == "1"
 
 
@@ -39,18 +39,6 @@ def utc_local_time(monkeypatch):
     yield
     monkeypatch.undo()
     time.tzset()
-
-
-def _json_default(v):
-    if isinstance(v, bytes):
-        return {"bytes_base64": base64.b64encode(v).decode("ascii")}
-    raise TypeError(type(v).__name__)
-
-
-def canonical(imported) -> str:
-    """The imported model as sorted, stable JSON text (JSON keeps ints, floats and bools apart)."""
-    data = {"format": imported.format, "warnings": imported.warnings, "spans": [loaded_span_dict(s) for s in imported.spans]}
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
 
 
 def _snapshot_path(fixture: Path) -> Path:
@@ -74,7 +62,7 @@ def test_detection_by_content_agrees_with_the_folder(fixture, tmp_path):
     head = fixture.read_bytes()[:64]
     claimed = [name for name, mod in IMPORTERS.items() if mod.read(str(fixture), head) is not None]
     assert claimed == [fmt]
-    assert otlp_json.read(str(fixture), head) is None and tracy_format.read(str(fixture), head) is None
+    assert tracy_format.read(str(fixture), head) is None
     # The suffix never decides: the same bytes under a neutral name give the same model.
     renamed = tmp_path / "trace.dat"
     shutil.copyfile(fixture, renamed)
@@ -191,7 +179,7 @@ def test_unknown_input_lists_the_formats_tried_and_describes_its_start(tmp_path,
     with pytest.raises(TraceFileError) as err:
         read_any(path)
     msg = str(err.value)
-    assert "(tried: .tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON)" in msg
+    assert "(tried: .tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON, OTLP protobuf)" in msg
     assert "Prompty" not in msg.split("tried:")[0]
     assert described.removeprefix("it ") in msg
 

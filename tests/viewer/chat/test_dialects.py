@@ -15,7 +15,7 @@ from viewer.search import parse
 from viewer.search.text_index import TextIndex, evaluate, index_batches
 from viewer.session import FileSession
 
-DIALECTS = Path(__file__).resolve().parents[1] / "data" / "interop" / "dialects"
+DIALECTS = Path(__file__).resolve().parents[2] / "data" / "interop" / "dialects"
 
 
 def _roles(messages) -> list[tuple[str, list[str]]]:
