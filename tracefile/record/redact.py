@@ -44,6 +44,7 @@ import msgspec
 from .. import settings
 from ..format.truncation import cut, split_marker, truncate, truncation_marker
 from ..genai import names
+from ..genai.dialects import MARKERS as _DIALECT_MARKERS
 
 _logger = logging.getLogger("tracefile")
 
@@ -95,6 +96,9 @@ CONTENT_KEYS: frozenset[str] = frozenset(
         names.GEN_AI_PROMPT,  # legacy semantic conventions and OpenLLMetry
         names.GEN_AI_COMPLETION,
         names.GEN_AI_EVENT_CONTENT,  # Azure AI Inference message events
+        "llm.prompts",  # OpenInference: a completions call's prompts
+        "traceloop.entity.input",  # OpenLLMetry's workflow and task inputs and outputs
+        "traceloop.entity.output",
     }
 )
 # Indexed forms: gen_ai.prompt.0.content (OpenLLMetry), llm.input_messages.0.message.content (OpenInference).
@@ -103,7 +107,20 @@ _CONTENT_PREFIXES = (
     names.GEN_AI_COMPLETION + ".",
     "llm.input_messages.",
     "llm.output_messages.",
+    "llm.prompt_template.",  # OpenInference: the template and its variables
+    "retrieval.documents.",  # OpenInference: retrieved and reranked documents, embedded texts
+    "reranker.input_documents.",
+    "reranker.output_documents.",
+    "embedding.embeddings.",
 )
+#: On spans of another GenAI dialect (`tracefile.genai.dialects.MARKERS`) these keys are content
+#: too: OpenInference puts the whole request and response in ``input.value``/``output.value``,
+#: and Prompty's tracer its inputs and result under ``inputs.*`` and ``result*``. On other spans
+#: they are left alone: ``@tracefile.trace`` records a function's arguments there on purpose.
+_DIALECT_CONTENT_KEYS = frozenset({names.INPUT_VALUE, names.OUTPUT_VALUE, "inputs", "result"})
+_DIALECT_CONTENT_PREFIXES = ("inputs.", "inputs[", "result.", "result[")
+# What a model call's result says about the call, not what it said: kept for tokens and model.
+_DIALECT_KEPT_PREFIXES = ("result.usage.", "result.model", "result.id")
 # On message events (gen_ai.user.message, gen_ai.choice ...) these carry the message itself.
 _MESSAGE_EVENT = re.compile(r"gen_ai\.(?:[a-z_]+\.message|choice)\Z")
 _MESSAGE_EVENT_KEYS = frozenset({"content", "message", "tool_calls", "body", names.GEN_AI_MESSAGE_CONTENT})
@@ -399,8 +416,9 @@ class Redactor:
         # (default patterns; no cut needed, since values longer than max_length are cut first).
         self._defer_max = (self._max if self._max is not None else 1 << 62) if defaults and self._redact else -1
 
-        self._attrs = _KeyCache()
-        self._message_attrs = _KeyCache()  # on message events, "content" and the like are content
+        self._attrs = _KeyCache(is_content_key)
+        self._message_attrs = _KeyCache(_is_message_content_key)  # on message events, "content" and the like
+        self._dialect_attrs = _KeyCache(_is_dialect_content_key)  # spans of other GenAI dialects
         self._event_caches: dict[str, _KeyCache] = {}
         self._secret_keys: dict[str, bool] = {}
         self._values: dict[str, Any] = {}
@@ -466,6 +484,8 @@ class Redactor:
 
     def attributes(self, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
         """Attributes as they should be recorded: the same object if nothing changes."""
+        if self._drop_content and not _DIALECT_MARKERS.isdisjoint(attrs):
+            return self._apply(attrs, self._dialect_attrs, False)
         return self._apply(attrs, self._attrs, False)
 
     def event_attributes(self, event_name: str, attrs: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -488,6 +508,15 @@ class Redactor:
         clean = self._clean
         attrs_cache = self._attrs
         apply = self._apply
+        dialect: list[int] = []
+        if self._drop_content:
+            # Spans of another GenAI dialect keep content under keys that are not content elsewhere.
+            markers = _DIALECT_MARKERS.isdisjoint
+            dialect = [i for i, d in enumerate(attributes) if not markers(d)]
+            if dialect:
+                attributes = list(attributes)
+                for i in dialect:
+                    attributes[i] = apply(attributes[i], self._dialect_attrs, False)
         out_attrs = self._batch_attributes(attributes)
         if out_attrs is None:
             safe, keep, scan = attrs_cache.safe, attrs_cache.keep, attrs_cache.scan
@@ -766,7 +795,7 @@ class Redactor:
         return attrs if out is None else out
 
     def _classify(self, key: str, cache: _KeyCache, message: bool) -> int:
-        if self._drop_content and (is_content_key(key) or message and _message_key(key)):
+        if self._drop_content and cache.is_content(key):
             action = _DROP
         elif self.is_secret_key(key):
             action = _SECRET
@@ -1072,9 +1101,10 @@ def _encodes(text: str) -> bool:
 class _KeyCache:
     """Each key's action, and the sets of safe and dropped keys for the C-speed checks."""
 
-    __slots__ = ("actions", "safe", "drop", "simple", "scan", "keep")
+    __slots__ = ("is_content", "actions", "safe", "drop", "simple", "scan", "keep")
 
-    def __init__(self) -> None:
+    def __init__(self, is_content: Callable[[str], bool]) -> None:
+        self.is_content = is_content  # which keys hold message content (dropped when it is off)
         self.actions: dict[str, int] = {}
         self.safe: set[str] = set()
         self.drop: set[str] = set()
@@ -1102,6 +1132,16 @@ class _KeyCache:
         elif action == _DROP:
             self.drop.add(key)
             self.simple.add(key)
+
+
+def _is_message_content_key(key: str) -> bool:
+    return is_content_key(key) or _message_key(key)
+
+
+def _is_dialect_content_key(key: str) -> bool:
+    if is_content_key(key) or key in _DIALECT_CONTENT_KEYS:
+        return True
+    return key.startswith(_DIALECT_CONTENT_PREFIXES) and not key.startswith(_DIALECT_KEPT_PREFIXES)
 
 
 def _message_key(key: str) -> bool:
