@@ -234,7 +234,6 @@ def test_cli_convert_warns_about_skipped_records_and_refuses_unknown_input_witho
     assert "Traceback" not in err and "Jaeger JSON, Zipkin v2 JSON, Prompty JSON" in err
 
 
-@pytest.mark.xfail(reason="tracy info/validate and tracefile.load() read only .tracy files today (issue 12, item 1)")
 @pytest.mark.parametrize("command", ["info", "validate"])
 def test_cli_info_and_validate_read_foreign_files(command, capsys):
     assert tracy([command, str(DATA / ONE_OF_EACH[1])]) == 0
