@@ -68,11 +68,13 @@ class StatusLine(QFrame):
         feedback = session.feedback.summary()
         if feedback:
             parts.append(f"feedback: {feedback}")
+        if session.imported:
+            parts.append(session.format_label)
         self.counts_label.setText(" · ".join(parts))
 
     def show_warnings(self, session: FileSession) -> None:
-        """The reader's last warning (all of them in the tooltip), or nothing."""
-        warnings = session.reader.warnings
+        """The last warning of the importer or the reader (all of them in the tooltip), or nothing."""
+        warnings = session.warnings
         warning = ""
         if session.reader.truncated:
             warning = "file ends inside a frame… (still being written?)"
