@@ -59,6 +59,8 @@ class FileSession:
         self.format = "tracy"
         #: What the importer skipped or noted; empty for a .tracy file.
         self.import_warnings: list[str] = []
+        #: The source's size in bytes when it was imported (`size` is that of the file read).
+        self.source_size = 0
         self._import_dir: str | None = None
         self._sniffed = False
         self.reader = TimelineReader(self.path)
@@ -96,7 +98,7 @@ class FileSession:
 
     def _import(self, progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None) -> None:
         """Import a foreign source into a .tracy file in a private folder, and read that from now on."""
-        total = _size(self.source)
+        total = self.source_size = _size(self.source)
         if progress is not None:
             progress(0, total)
         folder = tempfile.mkdtemp(prefix="tracy-import-")
