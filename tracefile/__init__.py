@@ -6,7 +6,7 @@
     @tracefile.trace
     def retrieve(query): ...
 
-    trace_file = tracefile.load("run.tracy")
+    trace_file = tracefile.load("run.tracy")    # or an OTLP, Jaeger, Zipkin or Prompty file
     for span in trace_file.spans:
         print(span.name, span.duration_ns / 1e6, "ms")
 """
@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 
 from .format.errors import TraceFileError
 from .format.model import Span, SpanEvent, SpanLink, TraceFile
-from .format.reader import iter_spans, load
 from .format.schema import Feedback, Resource, Scope
+from .interop.opening import iter_spans, load
 
 
 _LAZY = {

@@ -12,7 +12,8 @@ from . import __version__, settings
 from .format.errors import TraceFileError
 from .interop.otlp_json import replace_file, write_otlp_json
 from .format.framing import ScanReport, check_file_header, scan_frames
-from .format.reader import load, open_buffer
+from .format.reader import open_buffer
+from .interop.opening import format_name, is_tracy_file, load, skipped
 from .format.stats import summarize
 
 
@@ -37,7 +38,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     info = summarize(tf.spans, len(tf.feedback))
     info["bytes"] = tf.size
     info["bytes_per_span"] = round(tf.size / info["spans"], 1) if info["spans"] else 0.0
-    info["format_version"] = "%d.%d" % tf.version
+    imported = tf.format != "tracy"
+    info["format"] = tf.format
+    info["format_version"] = None if imported else "%d.%d" % tf.version
     info["start"] = _iso(info["start_unix_nano"])
     info["end"] = _iso(info["end_unix_nano"])
     info["truncated"] = tf.truncated
@@ -46,13 +49,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2))
         return 0
     rows = [
-        ("file", f"{args.file} ({info['bytes']:,} bytes, format {info['format_version']})"),
+        ("file", f"{args.file} ({info['bytes']:,} bytes{'' if imported else ', format ' + info['format_version']})"),
+        *([("format", f"{format_name(tf.format)} (imported)")] if imported else []),
         ("spans", f"{info['spans']:,} in {info['traces']:,} traces, {info['errors']:,} with errors"),
         ("time", f"{info['start']} .. {info['end']} ({info['duration_s']:.3f} s)"),
         ("models", ", ".join(f"{m} ×{c}" for m, c in info["models"].items()) or "-"),
         ("tokens", _tokens_line(info)),
         ("feedback", f"{info['feedback']:,} records"),
-        ("size", f"{info['bytes_per_span']} bytes per span"),
+        *([] if imported else [("size", f"{info['bytes_per_span']} bytes per span")]),
     ]
     for k, v in rows:
         print(f"{k:>9}  {v}")
@@ -96,6 +100,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     path = args.file
+    if not is_tracy_file(path):
+        return _validate_imported(path)
     report = ScanReport()
     frames = 0
     with open_buffer(path) as data:
@@ -113,6 +119,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for p in problems:
         print(f"  - {p}")
     return 1
+
+
+def _validate_imported(path: str) -> int:
+    """A foreign file is valid when its importer skipped nothing; its other notes are printed, not counted."""
+    tf = load(path)
+    what = f"{format_name(tf.format)}, {len(tf.spans):,} spans imported"
+    problems = skipped(tf.warnings)
+    if problems:
+        print(f"{path}: DAMAGED: {len(problems)} problem(s); {what}")
+    else:
+        print(f"{path}: OK: {what}")
+    for w in tf.warnings:
+        print(f"  - {w}" if w in problems else f"  note: {w}")
+    return 1 if problems else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -141,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracy", description="Inspect, convert and validate .tracy trace files.")
     parser.add_argument("--version", action="version", version=f"tracy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("info", help="summarise a trace file: spans, traces, errors, time range, models, tokens, size")
+    p = sub.add_parser("info", help="summarise a trace file (.tracy or any format convert reads): spans, traces, errors, time range, models, tokens, size")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_info)
@@ -150,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=cmd_convert)
-    p = sub.add_parser("validate", help="check every frame; exit 1 and say where if anything is damaged")
+    p = sub.add_parser("validate", help="check every frame (or, for another format, every record); exit 1 and say where if anything is damaged or skipped")
     p.add_argument("file")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("run", help="run a Python script and record its spans (configure() without code changes)")

@@ -24,11 +24,12 @@ def _size(text: str) -> tuple[int, int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tracy-view",
-        description="Explore .tracy trace files of GenAI applications.",
+        description="Explore trace files of GenAI applications: .tracy, OTLP/JSON, Jaeger, Zipkin and Prompty.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help=".tracy files to open, one tab each")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="trace files to open, one tab each (any format; others are imported)")
     parser.add_argument(
-        "--screenshot", metavar="OUT.png", help="render the window off screen, save it as a PNG and exit"
+        "--screenshot", metavar="OUT.png",
+        help="render the window off screen, save it as a PNG and exit (1 when a file could not be opened or --select found nothing)",
     )
     parser.add_argument(
         "--size", type=_size, default=DEFAULT_SIZE, metavar="WxH", help="window size (default 1280x800)"
@@ -87,10 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         QThread.msleep(10)
 
+    # With --screenshot, what went wrong is still drawn, and also reported in the exit code.
+    failed = False
+    for view in window.file_views():
+        if view.state != "loaded":
+            reason = view.result.error if view.result is not None else f"still loading after {LOAD_TIMEOUT_S:.0f} s"
+            print(f"tracy-view: cannot open {view.path}: {reason}", file=sys.stderr)
+            failed = True
     if args.select:
         view = window.current_view()
         if view is None or not view.select_span_named(args.select):
             print(f"tracy-view: no span named {args.select!r}", file=sys.stderr)
+            failed = True
     if args.show == "chat":
         for view in window.file_views():
             view.show_chat()
@@ -109,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not ok:
         print(f"tracy-view: could not write {args.screenshot}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

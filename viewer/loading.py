@@ -158,6 +158,7 @@ class OpenFile(QObject):
         if self.follower is not None:
             self.follower.stop()
             self.follower = None
+        self.session.close()
         self.session = FileSession(self.path)
         self.loader.session = self.session
         return True
@@ -181,6 +182,7 @@ class OpenFile(QObject):
         if self.follower is not None:
             self.follower.stop()
         self.loader.stop()
+        self.session.close()  # an imported file's .tracy copy goes with its tab
 
     def _fail(self, error: str) -> None:
         self.result = LoadResult(self.path, error=error)
@@ -194,7 +196,7 @@ class OpenFile(QObject):
             return
         if first:
             self.result = LoadResult(self.path)
-            if self.follower is None:
+            if self.follower is None and not self.session.imported:  # only .tracy files grow
                 self.follower = Follower(self.session, self)
                 self.follower.grew.connect(self.read_appended)
         self.read.emit(outcome, first)

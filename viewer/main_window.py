@@ -39,8 +39,8 @@ from . import theme
 from .file_view import ExportTooLarge, FileView
 
 APP_TITLE = "Tracy"
-WELCOME_HINT = "Drop a .tracy file here, or press Ctrl+O"
-FILE_FILTER = "Tracy traces (*.tracy);;All files (*)"
+WELCOME_HINT = "Drop a trace file here, or press Ctrl+O\n.tracy, OTLP/JSON, Jaeger, Zipkin and Prompty files open alike"
+FILE_FILTER = "Trace files (*.tracy *.json *.jsonl *.pb);;All files (*)"
 
 
 @dataclass
@@ -176,6 +176,10 @@ class MainWindow(QMainWindow):
         self.reload_action = QAction("&Reload", self)
         self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.reload_action.triggered.connect(self.reload_current)
+        self.save_as_action = QAction("Save &As…", self)
+        self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.save_as_action.setToolTip("Save the open file as .tracy (a file imported from another format, or a copy)")
+        self.save_as_action.triggered.connect(lambda: self._with_view(lambda v: self.save_as(v)))
         self.close_action = QAction("&Close Tab", self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
@@ -345,6 +349,24 @@ class MainWindow(QMainWindow):
         view.flash(f"Saved {n:,} spans to {os.path.basename(path)}")
         return True
 
+    def save_as(self, view: FileView, path: str | None = None) -> bool:
+        """Save the whole file as .tracy to ``path`` (asked for when None)."""
+        if path is None:
+            base = os.path.splitext(view.path)[0]
+            suggested = base + ".tracy"
+            if suggested == view.path:  # a .tracy file, or Prompty's JSON .tracy: never suggest overwriting it
+                suggested = base + (".imported.tracy" if view.format_label else "-copy.tracy")
+            path, _ = QFileDialog.getSaveFileName(self, "Save as .tracy", suggested, "Tracy traces (*.tracy)")
+            if not path:
+                return False
+        try:
+            n = view.save_as_tracy(path)
+        except OSError as exc:
+            view.flash(f"Not saved: {exc.strerror or exc} ({path})", error=True)
+            return False
+        view.flash(f"Saved {n:,} spans to {os.path.basename(path)}")
+        return True
+
     def open_prices(self):
         """The Prices dialog (one per window): edits re-price every open view at once."""
         from .cost import open_price_table
@@ -363,6 +385,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.close_action)
@@ -455,6 +478,8 @@ class MainWindow(QMainWindow):
         index = self.tabs.indexOf(view)
         if index >= 0:
             self.tabs.setTabIcon(index, theme.status_icon("error") if view.state == "error" else theme.app_icon())
+            label = view.format_label
+            self.tabs.setTabToolTip(index, f"{view.path}\n{label}: File › Save As… writes it as .tracy" if label else view.path)
         self._update_title()
 
     def file_views(self) -> list[FileView]:
@@ -483,8 +508,11 @@ class MainWindow(QMainWindow):
 
     def _update_title(self, *_args) -> None:
         view = self.current_view()
-        self.setWindowTitle(f"{view.file_name} — {APP_TITLE}" if view else APP_TITLE)
+        label = view.format_label if view else ""
+        name = f"{view.file_name} ({label})" if label else view.file_name if view else ""
+        self.setWindowTitle(f"{name} — {APP_TITLE}" if view else APP_TITLE)
         has_view = view is not None
+        self.save_as_action.setEnabled(has_view)
         self.reload_action.setEnabled(has_view)
         self.close_action.setEnabled(has_view)
 

@@ -1,12 +1,15 @@
 """One open file: its columns, its index, lazy span details, and following it as it grows.
 
-Pure Python (no Qt), so loading, refreshing and error handling are tested
-without a window; `viewer.loading` runs it on a worker thread.
+A file in another format (OTLP, Jaeger, Zipkin, Prompty) is imported into a private .tracy
+file first, which is then read like any other. Pure Python (no Qt), so loading, refreshing
+and error handling are tested without a window; `viewer.loading` runs it on a worker thread.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
@@ -15,6 +18,7 @@ import numpy as np
 
 from tracefile import Span, TraceFileError
 from tracefile.format import TimelineReader, open_buffer
+from tracefile.interop import format_name, import_to_tracy, is_tracy_file
 
 from .feedback.logic import FeedbackIndex
 from .search.text_index import TextIndex, index_batches
@@ -47,7 +51,18 @@ class FileSession:
     """The data behind one tab. Not thread-safe: one thread at a time."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
+        #: The file the user opened.
+        self.source = os.fspath(path)
+        #: The .tracy file read: the source itself, or (after the first `load`) its import.
+        self.path = self.source
+        #: The source's format: "tracy", or the importer's name ("jaeger", "otlp-json", ...).
+        self.format = "tracy"
+        #: What the importer skipped or noted; empty for a .tracy file.
+        self.import_warnings: list[str] = []
+        #: The source's size in bytes when it was imported (`size` is that of the file read).
+        self.source_size = 0
+        self._import_dir: str | None = None
+        self._sniffed = False
         self.reader = TimelineReader(self.path)
         self.index: TraceIndex | None = None
         self.feedback = FeedbackIndex()
@@ -58,7 +73,43 @@ class FileSession:
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.path)
+        return os.path.basename(self.source)
+
+    @property
+    def imported(self) -> bool:
+        """True when the source is in another format and what is read is its import."""
+        return self.format != "tracy"
+
+    @property
+    def format_label(self) -> str:
+        """"Jaeger JSON, imported" for an imported file; "" for a .tracy file."""
+        return f"{format_name(self.format)}, imported" if self.imported else ""
+
+    @property
+    def warnings(self) -> list[str]:
+        """The importer's warnings, then the reader's (damaged frames)."""
+        return self.import_warnings + self.reader.warnings
+
+    def close(self) -> None:
+        """Remove the import (if any). The session reads nothing afterwards."""
+        if self._import_dir is not None:
+            shutil.rmtree(self._import_dir, ignore_errors=True)
+            self._import_dir = None
+
+    def _import(self, progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None) -> None:
+        """Import a foreign source into a .tracy file in a private folder, and read that from now on."""
+        total = self.source_size = _size(self.source)
+        if progress is not None:
+            progress(0, total)
+        folder = tempfile.mkdtemp(prefix="tracy-import-")
+        self._import_dir = folder
+        target = os.path.join(folder, os.path.splitext(self.name)[0] + ".tracy")
+        converted = import_to_tracy(self.source, target)
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        self.format, self.import_warnings = converted.format, converted.warnings
+        self.path = target
+        self.reader = TimelineReader(target)
 
     def load(
         self,
@@ -68,6 +119,11 @@ class FileSession:
         """Read everything (or everything new) and rebuild the index. Never raises,
         except `Cancelled` when ``cancelled()`` turned true."""
         try:
+            if not self._sniffed:
+                # Live following is for .tracy files: a foreign file is imported once, here.
+                if not is_tracy_file(self.source):
+                    self._import(progress, cancelled)
+                self._sniffed = True
             before = len(self.reader.timeline)
             warned = len(self.reader.warnings)
             self.reader.read(progress, cancelled)
@@ -92,9 +148,9 @@ class FileSession:
         except TraceFileError as exc:
             return LoadOutcome(error=str(exc))
         except MemoryError:
-            return LoadOutcome(error=f"{self.path}: not enough memory to open this file")
+            return LoadOutcome(error=f"{self.source}: not enough memory to open this file")
         except Exception as exc:  # the viewer never shows a traceback
-            return LoadOutcome(error=f"{self.path}: could not be read ({type(exc).__name__}: {exc})")
+            return LoadOutcome(error=f"{self.source}: could not be read ({type(exc).__name__}: {exc})")
 
     def index_details(
         self,

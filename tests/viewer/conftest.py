@@ -59,8 +59,9 @@ def make_tracy(tmp_path) -> Callable[..., Path]:
 
 @pytest.fixture
 def bad_files(tmp_path) -> dict[str, Path]:
-    json_file = tmp_path / "prompty-run.tracy"
-    json_file.write_text('{"name": "chat", "__frames": [], "runtime": "python"}\n')
+    # JSON, but no trace format: a chat request saved by hand (a Prompty trace would open).
+    json_file = tmp_path / "chat-request.json"
+    json_file.write_text('{"messages": [{"role": "user", "content": "hi"}], "model": "gpt-4o"}\n')
     random_file = tmp_path / "noise.tracy"
     random_file.write_bytes(bytes(range(7, 250, 3)) * 4)
     empty = tmp_path / "empty.tracy"

@@ -78,7 +78,8 @@ def test_app_icon_is_found(window):
 
 def test_welcome_page_when_no_files(window, screenshot_dir):
     assert window.pages.currentWidget() is window.welcome
-    assert window.welcome.hint.text() == WELCOME_HINT == "Drop a .tracy file here, or press Ctrl+O"
+    assert window.welcome.hint.text() == WELCOME_HINT
+    assert WELCOME_HINT.startswith("Drop a trace file here, or press Ctrl+O\n")
     assert window.windowTitle() == "Tracy"
     assert window.open_action.shortcut().toString() == "Ctrl+O"
     assert not window.reload_action.isEnabled()
@@ -326,10 +327,11 @@ def test_main_rejects_bad_size(capsys):
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
 
 
-def test_main_warns_about_unknown_select(tmp_path, sample_tracy, capsys):
+def test_main_warns_about_unknown_select_and_exits_1(tmp_path, sample_tracy, capsys):
     out = tmp_path / "shot.png"
-    assert main([str(sample_tracy), "--select", "nope", "--screenshot", str(out)]) == 0
+    assert main([str(sample_tracy), "--select", "nope", "--screenshot", str(out)]) == 1
     assert capsys.readouterr().err.strip() == "tracy-view: no span named 'nope'"
+    assert QImage(str(out)).width() == 1280  # the picture is still taken
 
 
 def test_main_screenshots_of_the_main_states(qapp, sample_tracy, bad_files, screenshot_dir, capsys):
@@ -344,11 +346,13 @@ def test_main_screenshots_of_the_main_states(qapp, sample_tracy, bad_files, scre
     for name, args in shots.items():
         out = screenshot_dir / name
         out.unlink(missing_ok=True)
-        assert main([*args, "--screenshot", str(out)]) == 0
+        # A file that cannot be opened is drawn as the error panel, and the exit code says so.
+        assert main([*args, "--screenshot", str(out)]) == (1 if name.startswith("error") else 0), name
         image = QImage(str(out))
         assert (image.width(), image.height()) == (1280, 800), name
     assert theme.is_dark(QApplication.palette())  # the last one asked for dark
-    assert capsys.readouterr() == ("", "")
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0:2] for line in err] == [["tracy-view", " cannot open " + str(bad_files[k])] for k in ("json", "random")]
 
 
 def test_search_counts_marks_filters_and_steps_through_matches(qtbot, window, sample_tracy):

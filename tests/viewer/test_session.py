@@ -53,7 +53,7 @@ def test_growing_file_is_read_incrementally(tmp_path):
 
 @pytest.mark.parametrize(
     "content,needle",
-    [(b'{"runs": []}', "Prompty"), (b"\x00\x01garbage" * 10, "not a .tracy file"), (b"", "empty")],
+    [(b'{"runs": []}', "Prompty"), (b"\x00\x01garbage" * 10, "is binary, starting with 0x00 0x01"), (b"", "empty")],
 )
 def test_bad_files_give_a_message_not_an_exception(tmp_path, content, needle):
     path = tmp_path / "bad.tracy"

@@ -71,7 +71,7 @@ class Span(msgspec.Struct, gc=False):
 
 
 class TraceFile(msgspec.Struct, kw_only=True):
-    """Everything read from one .tracy file."""
+    """Everything read from one trace file (a .tracy file, or another format imported)."""
 
     path: str
     size: int
@@ -84,6 +84,9 @@ class TraceFile(msgspec.Struct, kw_only=True):
     warnings: list[str] = []
     #: True when the file ends inside a frame (a writer is still running or was killed).
     truncated: bool = False
+    #: Which format the file was read from: "tracy", or the importer's name ("otlp-json", "jaeger",
+    #: "zipkin", "prompty", ...) when `tracefile.load` imported it.
+    format: str = "tracy"
 
     def traces(self) -> dict[str, list[Span]]:
         """Spans grouped by trace id, in file order."""

@@ -73,8 +73,13 @@ def iter_any(path: str | os.PathLike[str]) -> Batches:
     raise TraceFileError(f"{p}: not a trace format tracy can read (tried: {tried}); it {describe_start(p, head)}", offset=0)
 
 
-#: Writing other tools' formats, for tools built on the reading API (the viewer's "Save as").
-_WRITERS = {"write_otlp_json": "otlp_json", "spans_to_otlp": "otlp_json", "replace_file": "otlp_json"}
+#: Writing other tools' formats, for tools built on the reading API (the viewer's "Save as");
+#: opening a file of any format (`tracefile.load`, the viewer's import into .tracy).
+_WRITERS = {
+    "write_otlp_json": "otlp_json", "spans_to_otlp": "otlp_json", "replace_file": "otlp_json",
+    "FORMAT_NAMES": "opening", "format_name": "opening", "is_tracy_file": "opening", "skipped": "opening",
+    "import_to_tracy": "opening", "Converted": "opening",
+}  # fmt: skip
 
 
 def __getattr__(name: str):

@@ -77,7 +77,7 @@ def describe_start(path: str, head: bytes) -> str:
     except UnicodeDecodeError as exc:
         decoded = text[: exc.start].decode("utf-8") if exc.start >= len(text) - 3 else None
     if decoded is None or any(ord(c) < 32 and c not in "\t\r\n" for c in decoded):
-        return "binary, starts with " + " ".join(f"0x{b:02x}" for b in head[:8])
+        return "is binary, starting with " + " ".join(f"0x{b:02x}" for b in head[:8])
     snippet = " ".join(decoded.split())[:24]
     out = f"starts with {json.dumps(snippet, ensure_ascii=False)}"
     if looks_like_json(head):

@@ -1,6 +1,11 @@
-"""What the window exports from a file: the selected span or trace as Markdown, or a trace as OTLP/JSON, within a size limit."""
+"""What the window exports from a file: the selected span or trace as Markdown, a trace as OTLP/JSON
+(within a size limit), or the whole file as .tracy."""
 
 from __future__ import annotations
+
+import shutil
+
+from tracefile.interop import replace_file
 
 from ..session import FileSession
 from .details import has_tool_parts, tool_spans
@@ -56,3 +61,12 @@ def save_trace_otlp(session: FileSession, trace: int | None, path: str) -> int:
     if spans is None:
         raise ExportTooLarge(f"this trace has more than {MAX_EXPORT_SPANS:,} spans; use: tracy convert FILE OUT.json")
     return save_otlp_json(path, spans)
+
+
+def save_as_tracy(session: FileSession, path: str) -> int:
+    """Write the whole open file as a .tracy file at ``path``: an imported file's .tracy copy, or the
+    .tracy file itself (with any feedback added), through a temporary file and a rename, so that
+    ``path`` is never half written. Returns the spans in it. Raises OSError."""
+    source = session.path
+    replace_file(path, lambda tmp: shutil.copyfile(source, tmp), ".tracy-save-")
+    return session.index.n if session.index is not None else 0

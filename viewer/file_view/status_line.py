@@ -5,12 +5,24 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from .. import theme
 from ..cost import file_summary_text
 from ..formatting import format_size, plural
 from ..session import FileSession
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it is cut short (a long import note beside the search field)."""
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+        self.style().drawItemText(p, self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())  # fmt: skip
+        p.end()
 
 
 class StatusLine(QFrame):
@@ -33,7 +45,7 @@ class StatusLine(QFrame):
         self.live_label.hide()
         self.warning_icon = QLabel(self)
         self.warning_icon.setPixmap(theme.status_icon("warning").pixmap(16, 16))
-        self.warning_label = QLabel(self)
+        self.warning_label = ElidedLabel(self)
         self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.flash_label = QLabel(self)
         self.flash_label.setObjectName("flash")
@@ -61,18 +73,22 @@ class StatusLine(QFrame):
         ix = session.index
         spans = ix.n if ix else 0
         traces = len(ix.traces) if ix else 0
-        parts = [plural(spans, "span"), plural(traces, "trace"), format_size(session.size)]
+        # An imported file's size is its own, not that of its .tracy import.
+        size = session.source_size if session.imported else session.size
+        parts = [plural(spans, "span"), plural(traces, "trace"), format_size(size)]
         usage = file_summary_text(ix) if ix is not None and ix.n else ""
         if usage:
             parts.append(usage)
         feedback = session.feedback.summary()
         if feedback:
             parts.append(f"feedback: {feedback}")
+        if session.imported:
+            parts.append(session.format_label)
         self.counts_label.setText(" · ".join(parts))
 
     def show_warnings(self, session: FileSession) -> None:
-        """The reader's last warning (all of them in the tooltip), or nothing."""
-        warnings = session.reader.warnings
+        """The last warning of the importer or the reader (all of them in the tooltip), or nothing."""
+        warnings = session.warnings
         warning = ""
         if session.reader.truncated:
             warning = "file ends inside a frame… (still being written?)"

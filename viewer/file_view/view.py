@@ -70,6 +70,11 @@ class FileView(QWidget):
         return os.path.basename(self.path) or self.path
 
     @property
+    def format_label(self) -> str:
+        """"Jaeger JSON, imported" once a foreign file was read; "" for a .tracy file."""
+        return self.session.format_label
+
+    @property
     def session(self) -> FileSession:
         return self.file.session
 
@@ -209,7 +214,8 @@ class FileView(QWidget):
         span = self.selected_span()
         if span is None or self.state != "loaded":
             return False
-        dialog = FeedbackDialog(span, self.path, self)
+        # An imported file takes feedback in its .tracy copy (File › Save as… keeps it).
+        dialog = FeedbackDialog(span, self.session.path, self)
         dialog.saved.connect(lambda _fb: self.file.read_appended())
         self.feedback_dialog = dialog  # tests drive it
         dialog.open()
@@ -362,6 +368,10 @@ class FileView(QWidget):
         """Write the selected trace, with its feedback, as an OTLP/JSON file; returns the spans written."""
         return export.save_trace_otlp(self.session, self.current_trace(), path)
 
+    def save_as_tracy(self, path: str) -> int:
+        """Write the whole file as .tracy (an imported file's import, or the file itself); returns the spans in it."""
+        return export.save_as_tracy(self.session, path)
+
     # -- closing --------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
@@ -372,5 +382,5 @@ class FileView(QWidget):
 
     def stop(self) -> None:
         """Stop following the file and wait for any read in progress (before the tab closes)."""
+        self.search.stop()  # first: the indexer reads the file that `file.stop` removes for an import
         self.file.stop()
-        self.search.stop()

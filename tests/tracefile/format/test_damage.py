@@ -27,6 +27,7 @@ from tracefile.format.schema import (
     KIND_SPANS,
     Feedback,
 )
+from tracefile.format import reader
 from tracefile.format.writer import TraceWriter
 from tests.helpers.spans import dicts, numbered_spans, provider, rich_spans, sdk_span_dict, without_details
 
@@ -232,10 +233,10 @@ def test_flip_in_magic_is_refused(orig, pos, mask):
     path = orig.write(bytes(buf))
     for strict in (False, True):
         with pytest.raises(TraceFileError, match="not a .tracy file") as ei:
-            tracefile.load(path, strict=strict)
+            reader.load(path, strict=strict)
         assert ei.value.offset == 0
     with pytest.raises(TraceFileError, match="not a .tracy file"):
-        list(tracefile.iter_spans(path))
+        list(reader.iter_spans(path))
 
 
 @pytest.mark.parametrize("major", [2, 3, 0x0101, 0xFFFF])
@@ -264,7 +265,7 @@ def test_prompty_json_file(tmp_path):
     p = tmp_path / "prompty.tracy"
     p.write_text(json.dumps({"runtime": "python", "sdk": "prompty", "trace": {"name": "main", "__frames": []}}, indent=2))
     with pytest.raises(TraceFileError) as ei:
-        tracefile.load(p)
+        reader.load(p)
     msg = str(ei.value)
     assert str(p) in msg and "not a .tracy file" in msg and "JSON" in msg and "tracy convert" in msg
     assert ei.value.offset == 0
@@ -274,10 +275,10 @@ def test_tracy_profiler_and_zstd_files(tmp_path):
     p = tmp_path / "profiler.tracy"
     p.write_bytes(b"tracy\x01\x02\x03" + bytes(100))
     with pytest.raises(TraceFileError, match="Tracy C\\+\\+ profiler"):
-        tracefile.load(p)
+        reader.load(p)
     p.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(100))
     with pytest.raises(TraceFileError, match="zstd"):
-        tracefile.load(p)
+        reader.load(p)
 
 
 def test_empty_file(tmp_path):
@@ -318,7 +319,7 @@ def test_random_bytes_are_refused(tmp_path_factory, blob):
     p = d / "r.tracy"
     p.write_bytes(blob)
     with pytest.raises(TraceFileError, match="not a .tracy file") as ei:
-        tracefile.load(p)
+        reader.load(p)
     assert ei.value.offset == 0
 
 

@@ -167,7 +167,7 @@ def test_prompty_broken_frame_is_skipped_with_its_children(tmp_path):
     "content, described",
     [
         (b'{"foo": [1, 2, 3]}', 'it starts with "{\\"foo\\": [1, 2, 3]}": JSON, but not in a shape any of them uses'),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "it binary, starts with 0x89 0x50 0x4e 0x47 0x0d 0x0a 0x1a 0x0a"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "it is binary, starting with 0x89 0x50 0x4e 0x47 0x0d 0x0a 0x1a 0x0a"),
         (b"", "it the file is empty"),
         (b'[{"traceId": "1", "id": ', 'it starts with "[{\\"traceId\\": \\"1\\", \\"id\\":", but is not valid JSON'),
         (b"timestamp,name\n1,a\n", 'it starts with "timestamp,name 1,a"'),
@@ -224,7 +224,6 @@ def test_cli_convert_warns_about_skipped_records_and_refuses_unknown_input_witho
     assert "Traceback" not in err and "Jaeger JSON, Zipkin v2 JSON, Prompty JSON" in err
 
 
-@pytest.mark.xfail(reason="tracy info/validate and tracefile.load() read only .tracy files today (issue 12, item 1)")
 @pytest.mark.parametrize("command", ["info", "validate"])
 def test_cli_info_and_validate_read_foreign_files(command, capsys):
     assert tracy([command, str(DATA / ONE_OF_EACH[1])]) == 0
