@@ -135,7 +135,7 @@ def error_hint(result: LoadResult) -> str:
     if "format" in error and "upgrade" in error:
         return "A newer version of Tracy wrote this file. Update Tracy to read it."
     return (
-        "Tracy reads .tracy files, and OTLP/JSON, Jaeger, Zipkin and Prompty trace files. "
+        "Tracy reads .tracy files, and OTLP (JSON or protobuf), Jaeger, Zipkin and Prompty trace files. "
         "Open another file with Ctrl+O, or drop one onto this window."
     )
 
