@@ -102,7 +102,7 @@ def test_a_file_in_no_known_format_shows_the_message_panel(qtbot, window, tmp_pa
     text = view.error_panel.text()
     assert "Not a trace format tracy can read (tried: .tracy, OTLP/JSON, Jaeger JSON, Zipkin v2 JSON, Prompty JSON, OTLP protobuf)" in text
     assert "JSON, but not in a shape any of them uses" in text and "Traceback" not in text
-    assert "OTLP/JSON, Jaeger, Zipkin and Prompty" in view.error_panel.hint.text()
+    assert "OTLP (JSON or protobuf), Jaeger, Zipkin and Prompty" in view.error_panel.hint.text()
 
 
 def test_save_as_writes_a_tracy_file_with_the_same_spans(qtbot, window, tmp_path):
