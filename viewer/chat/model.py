@@ -127,10 +127,10 @@ def _subtitle(span: Span, conv: Conversation, table: cost.PriceTable | None = No
     tokens_in = genai.tokens(span.attributes, genai.INPUT_TOKEN_KEYS)
     tokens_out = genai.tokens(span.attributes, genai.OUTPUT_TOKEN_KEYS)
     if tokens_in or tokens_out:
-        facts.append(f"{format_tokens(tokens_in)} → {format_tokens(tokens_out)} tokens")
         if table is not None:
             used = cost.attribute_totals(span.attributes, table)
             facts.append(cost.short_cost(used) if used.priced_by else cost.cost_text(used))
+        facts.append(f"{format_tokens(tokens_in)} → {format_tokens(tokens_out)} tokens")
     n = len(conv.messages)
     if n:
         facts.append(f"{n} message" + ("" if n == 1 else "s"))

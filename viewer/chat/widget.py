@@ -23,14 +23,14 @@ from PySide6.QtGui import (
     QTextFrameFormat,
     QTextLength,
 )
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QStackedWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from tracefile import Span
 from tracefile.genai.messages import BLOB, FILE, OPENINFERENCE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 
 from .. import theme
 from ..export.logic import span_markdown
-from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
+from ..panes import DetailBrowser, pane_action, placeholder, title_label, toggle_style
 from . import logic
 from ..cost.store import prices
 from ..failure.widget import FailureBanner
@@ -119,7 +119,9 @@ class ChatView(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         self.title_label = title_label(header, "chatTitle", 1.1)
-        self.subtitle_label = ElidedLabel(header)
+        self.subtitle_label = QLabel(header)  # wraps rather than cut the cost or the tokens
+        self.subtitle_label.setWordWrap(True)
+        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle_label.setObjectName("chatSubtitle")
         self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.mode_group = QButtonGroup(header)

@@ -556,7 +556,7 @@ def _message_preview(message: Message) -> str:
     """``user: What is the capital…`` or ``assistant: tool call get_weather {"city": "Lisbon"}``: a cell's worth."""
     for part in message.parts:
         if part.kind == TOOL_CALL:
-            body = f"tool call {part.tool_name or '?'} {summarize(part.arguments or '', 120)}"
+            body = f"tool call {part.tool_name or '?'} {summarize(' '.join((part.arguments or '').split()), 120)}"
             break
         if part.text:
             body = summarize(part.text, 160)
