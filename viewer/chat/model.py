@@ -102,13 +102,13 @@ def role_label(role: str) -> str:
 def fold_range(bubbles: list[Bubble], minimum: int = FOLD_MIN) -> tuple[int, int] | None:
     """The input messages before the newest turn, ``(start, end)``, when there are at least ``minimum``.
 
-    The newest turn starts at the last user message (a tool loop after it stays in view) and keeps
-    at least the last two input messages; system instructions never fold."""
+    The newest turn starts at the last user message (a tool loop after it stays in view), or is the
+    last two input messages when none is the user's; system instructions never fold."""
     inputs = [i for i, b in enumerate(bubbles) if b.section == "input"]
     if len(inputs) < minimum + 2:
         return None
     users = [i for i in inputs if bubbles[i].kind == "user"]
-    keep_from = min(users[-1] if users else inputs[-1], inputs[-2])
+    keep_from = users[-1] if users else inputs[-2]
     start = inputs[0]
     return (start, keep_from) if keep_from - start >= minimum else None
 

@@ -39,7 +39,7 @@ from .model import ROW_ROLE, InspectorModel, ok_color
 
 EMPTY_TEXT = "Select a span to see its details"
 #: The key column may take this share of the tree's width (the rest goes to the values).
-KEY_SHARE = 0.6
+KEY_SHARE = 0.66
 #: Below this tree width the Type column is hidden: the values need the room more.
 TYPE_COLUMN_MIN_WIDTH = 520
 NO_VALUE_TEXT = "Select a row to see its value in full."
@@ -377,7 +377,7 @@ class SpanInspector(QWidget):
 
     def _fit_columns(self) -> None:
         """Key column: wide enough for the keys (``gen_ai.usage.output_tokens`` whole in a 360 px pane), up to
-        60% of the view; Type: its longest name, and no column at all in a narrow pane (the tooltip names it)."""
+        two thirds of the view; Type: its longest name, and no column at all in a narrow pane (the tooltip names it)."""
         fm = QFontMetrics(self.tree.font())
         hdr = self.tree.header()
         self._fitting = True
@@ -391,7 +391,7 @@ class SpanInspector(QWidget):
                 indent = self.tree.indentation()
                 for depth, key in _keys(self.model, limit=1000):
                     widest = max(widest, fm.horizontalAdvance(key) + indent * (depth + 1))
-                hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 24, available * KEY_SHARE))))
+                hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 16, available * KEY_SHARE))))
         finally:
             self._fitting = False
 
@@ -455,7 +455,13 @@ class SpanInspector(QWidget):
 
     def _show_detail(self) -> None:
         row = self.current_row()
-        self.detail_pane.setVisible(row is not None)
+        if row is not None and self.detail_pane.isHidden():
+            self.detail_pane.show()
+            total = sum(self.splitter.sizes())
+            if total > 0 and self.splitter.sizes()[1] < 80:  # shown after being hidden: give it its share back
+                self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
+        elif row is None:
+            self.detail_pane.hide()
         if row is None:
             self.detail.clear()
             self.detail_title.setText("")
