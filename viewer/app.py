@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show", choices=("inspector", "chat"), default="inspector",
         help="what the right-hand pane shows for the selected span (default: inspector)",
     )
+    parser.add_argument("--search", metavar="QUERY", help="type this into the search field (its words are marked)")
     parser.add_argument(
         "--theme", choices=("system", "light", "dark"), default="system", help="colour palette (default: system)"
     )
@@ -100,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if view is None or not view.select_span_named(args.select):
             print(f"tracy-view: no span named {args.select!r}", file=sys.stderr)
             failed = True
+    if args.search:
+        for view in window.file_views():
+            view.search_field.setText(args.search)
+            view.search.apply()
     if args.show == "chat":
         for view in window.file_views():
             view.show_chat()

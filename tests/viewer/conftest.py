@@ -85,6 +85,18 @@ def content_off(record_app) -> Run:
 
 
 @pytest.fixture(scope="session")
+def failed_calls(record_app) -> tuple[Path, dict]:
+    """chat_app.py's errors step: two LLM calls the loopback server fails (429, then 500), then one that works."""
+    return record_app("chat_app.py", "--steps", "errors", "--content")
+
+
+@pytest.fixture(scope="session")
+def long_conversation(record_app) -> tuple[Path, dict]:
+    """chat_app.py's long step: 12 user turns, each call sending the whole history (the last holds 24 messages)."""
+    return record_app("chat_app.py", "--steps", "long", "--content")
+
+
+@pytest.fixture(scope="session")
 def chat_semconv(tmp_path_factory) -> tracefile.TraceFile:
     """A chat span with every message part type, in the current GenAI conventions (`semconv_chat`)."""
     return semconv_file(tmp_path_factory.mktemp("chat-semconv") / "run.tracy")

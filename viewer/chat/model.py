@@ -9,6 +9,8 @@ from tracefile import genai
 from tracefile.format import Span
 from tracefile.genai.messages import OPENINFERENCE, TOOL_CALL, TOOL_RESULT, Part
 
+from ..cost import logic as cost
+from ..failure.logic import Failure, span_failure
 from ..formatting import format_duration, format_tokens
 from . import logic
 from .logic import Conversation
@@ -38,6 +40,9 @@ MISSING = "missing"
 EMPTY = "empty"
 
 SECTION_TITLES = {"system": "System instructions", "input": "Input", "output": "Output"}
+
+#: A history folds when at least this many input messages come before the newest turn.
+FOLD_MIN = 4
 
 
 @dataclass
@@ -75,6 +80,10 @@ class ChatContent:
     #: MISSING: why the messages are not there and how to record them; EMPTY: the placeholder.
     notice: str = ""
     conversation: Conversation | None = None
+    #: Why the call failed (None: it did not).
+    failure: Failure | None = None
+    #: ``(start, end)``: the bubbles of earlier turns shown folded at first (None: nothing folds).
+    folded: tuple[int, int] | None = None
 
     @property
     def message_count(self) -> int:
@@ -90,7 +99,26 @@ def role_label(role: str) -> str:
     return role[:1].upper() + role[1:] if role else "(no role)"
 
 
-def _subtitle(span: Span, conv: Conversation) -> str:
+def fold_range(bubbles: list[Bubble], minimum: int = FOLD_MIN) -> tuple[int, int] | None:
+    """The input messages before the newest turn, ``(start, end)``, when there are at least ``minimum``.
+
+    The newest turn starts at the last user message (a tool loop after it stays in view), or is the
+    last two input messages when none is the user's; system instructions never fold."""
+    inputs = [i for i, b in enumerate(bubbles) if b.section == "input"]
+    if len(inputs) < minimum + 2:
+        return None
+    users = [i for i in inputs if bubbles[i].kind == "user"]
+    keep_from = users[-1] if users else inputs[-2]
+    start = inputs[0]
+    return (start, keep_from) if keep_from - start >= minimum else None
+
+
+def fold_label(count: int) -> str:
+    """``12 earlier messages``."""
+    return f"{count} earlier message" + ("" if count == 1 else "s")
+
+
+def _subtitle(span: Span, conv: Conversation, table: cost.PriceTable | None = None) -> str:
     facts = []
     model = genai.model(span.attributes)
     if model:
@@ -99,12 +127,15 @@ def _subtitle(span: Span, conv: Conversation) -> str:
     tokens_in = genai.tokens(span.attributes, genai.INPUT_TOKEN_KEYS)
     tokens_out = genai.tokens(span.attributes, genai.OUTPUT_TOKEN_KEYS)
     if tokens_in or tokens_out:
+        if table is not None:
+            used = cost.attribute_totals(span.attributes, table)
+            facts.append(cost.short_cost(used) if used.priced_by else cost.cost_text(used))
         facts.append(f"{format_tokens(tokens_in)} → {format_tokens(tokens_out)} tokens")
     n = len(conv.messages)
     if n:
         facts.append(f"{n} message" + ("" if n == 1 else "s"))
     if span.status_code == 2:
-        facts.append("error")
+        facts.append("failed")
     return " · ".join(facts)
 
 
@@ -123,15 +154,18 @@ def _links(conv: Conversation, trace_spans: Iterable[Span] | None) -> dict[str, 
     return out
 
 
-def build(span: Span | None, trace_spans: Iterable[Span] | None = None) -> ChatContent:
-    """What the chat view shows for `span`; `trace_spans` (the spans of its trace) resolve tool links."""
+def build(span: Span | None, trace_spans: Iterable[Span] | None = None, table: cost.PriceTable | None = None) -> ChatContent:
+    """What the chat view shows for `span`; `trace_spans` (the spans of its trace) resolve tool links;
+    `table` prices the call in the subtitle."""
     if span is None:
         return ChatContent(EMPTY, notice=PLACEHOLDER)
     conv = logic.conversation(span)
     title = span.name or "(unnamed span)"
+    failure = span_failure(span)
     if conv.is_empty:
         if conv.missing_reason:
-            return ChatContent(MISSING, title, _subtitle(span, conv), notice=conv.missing_reason, conversation=conv)
+            return ChatContent(MISSING, title, _subtitle(span, conv, table), notice=conv.missing_reason, conversation=conv,
+                               failure=failure)  # fmt: skip
         return ChatContent(EMPTY, title, notice=PLACEHOLDER, conversation=conv)
     links = _links(conv, trace_spans)
     calls = logic.tool_calls_by_id(conv)
@@ -155,4 +189,5 @@ def build(span: Span | None, trace_spans: Iterable[Span] | None = None) -> ChatC
                     small.append(f"model: {model}")
                 bubble.footer = " · ".join(small)
             bubbles.append(bubble)
-    return ChatContent(CONVERSATION, title, _subtitle(span, conv), bubbles, conversation=conv)
+    return ChatContent(CONVERSATION, title, _subtitle(span, conv, table), bubbles, conversation=conv, failure=failure,
+                       folded=fold_range(bubbles))  # fmt: skip

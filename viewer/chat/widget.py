@@ -23,16 +23,20 @@ from PySide6.QtGui import (
     QTextFrameFormat,
     QTextLength,
 )
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QStackedWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from tracefile import Span
 from tracefile.genai.messages import BLOB, FILE, OPENINFERENCE, REASONING, TEXT, TOOL_CALL, TOOL_RESULT, URI, Part
 
 from .. import theme
 from ..export.logic import span_markdown
-from ..panes import DetailBrowser, ElidedLabel, pane_action, placeholder, title_label, toggle_style
+from ..panes import DetailBrowser, pane_action, placeholder, title_label, toggle_style
 from . import logic
-from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build
+from ..cost.store import prices
+from ..failure.widget import FailureBanner
+from ..search.marks import mark_text
+from ..title_row import TitleRow
+from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build, fold_label
 
 MARKDOWN = "markdown"
 RAW = "raw"
@@ -45,6 +49,7 @@ _MODE_TIPS = {
 #: Link schemes inside the transcript: a tool's span, and a reasoning part to open or close.
 SPAN_SCHEME = "span"
 TOGGLE_SCHEME = "toggle"
+FOLD_SCHEME = "fold"
 #: A collapsed reasoning part shows this many characters of its first line.
 REASONING_PREVIEW = 140
 #: A message part renders at most this many characters (the rest is on the clipboard and in the
@@ -68,6 +73,10 @@ class ChatView(QWidget):
         self._mode = MARKDOWN
         #: (bubble, part) of the reasoning parts the user opened.
         self._expanded: set[tuple[int, int]] = set()
+        #: The user opened the earlier messages of a long history.
+        self._unfolded = False
+        #: A search's words, marked in the transcript.
+        self._terms: list[str] = []
         self._palette_pending = False
 
         self.copy_action = pane_action(
@@ -86,6 +95,12 @@ class ChatView(QWidget):
         layout.addWidget(self.pages)
         self._restyle()
         self._update_actions()
+        prices().changed.connect(self._on_prices_changed)
+
+    def _on_prices_changed(self, *_args) -> None:
+        if self._span is not None:
+            self._content = build(self._span, self._trace_spans, prices().table)
+            self._render(keep_scroll=True)
 
     def _build_content(self) -> QWidget:
         content = QWidget(self)
@@ -94,27 +109,26 @@ class ChatView(QWidget):
         outer.setSpacing(0)
         header = QFrame(content)
         header.setObjectName("chatHeader")
-        # The title gets a row of its own so a narrow pane still shows the span's name; the
-        # subtitle shares the second row with the buttons.
+        # The title shares its row with the buttons while both fit (the buttons drop below it when
+        # not); the subtitle (model, duration, tokens, cost) gets a whole row, so nothing cuts it.
         column = QVBoxLayout(header)
         column.setContentsMargins(10, 8, 8, 6)
         column.setSpacing(4)
-        row = QHBoxLayout()
-        row.setSpacing(8)
+        tools = QWidget(header)
+        row = QHBoxLayout(tools)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
         self.title_label = title_label(header, "chatTitle", 1.1)
-        self.subtitle_label = ElidedLabel(header)
+        self.subtitle_label = QLabel(header)  # wraps rather than cut the cost or the tokens
+        self.subtitle_label.setWordWrap(True)
+        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle_label.setObjectName("chatSubtitle")
         self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        column.addWidget(self.title_label)
-        column.addLayout(row)
-        row.addWidget(self.subtitle_label, 1)
         self.mode_group = QButtonGroup(header)
         self.mode_group.setExclusive(True)
         self.mode_buttons: dict[str, QToolButton] = {}
-        segment = QHBoxLayout()
-        segment.setSpacing(0)
         for mode in MODES:
-            button = QToolButton(header)
+            button = QToolButton(tools)
             button.setText(MODE_LABELS[mode])
             button.setCheckable(True)
             button.setChecked(mode == self._mode)
@@ -123,15 +137,19 @@ class ChatView(QWidget):
             button.setToolTip(_MODE_TIPS[mode])
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button
-            segment.addWidget(button)
+            row.addWidget(button)
         self.mode_group.buttonToggled.connect(self._on_mode_button)
-        row.addLayout(segment)
-        row.addSpacing(4)
-        self.copy_button = QToolButton(header)
+        row.addSpacing(8)
+        self.copy_button = QToolButton(tools)
         self.copy_button.setObjectName("chatCopyMarkdown")
         self.copy_button.setDefaultAction(self.copy_action)
         row.addWidget(self.copy_button)
+        self.title_row = TitleRow(self.title_label, tools, header)
+        column.addWidget(self.title_row)
+        column.addWidget(self.subtitle_label)
         outer.addWidget(header)
+        self.failure_banner = FailureBanner(content, lead="This call failed")
+        outer.addWidget(self.failure_banner)
         line = QFrame(content)
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Plain)
@@ -152,7 +170,8 @@ class ChatView(QWidget):
         self._span = span
         self._trace_spans = list(trace_spans) if trace_spans is not None else None
         self._expanded.clear()
-        self._content = build(span, self._trace_spans)
+        self._unfolded = False
+        self._content = build(span, self._trace_spans, prices().table)
         self._render()
         self._update_actions()
 
@@ -218,6 +237,8 @@ class ChatView(QWidget):
         scheme, _, rest = href.partition(":")
         if scheme == SPAN_SCHEME and rest:
             self.spanLinkActivated.emit(rest)
+        elif scheme == FOLD_SCHEME:
+            self.unfold()
         elif scheme == TOGGLE_SCHEME:
             try:
                 key = tuple(int(x) for x in rest.split("."))
@@ -226,6 +247,25 @@ class ChatView(QWidget):
             if len(key) == 2:
                 self._expanded.symmetric_difference_update({key})
                 self._render(keep_scroll=True)
+
+    def is_folded(self) -> bool:
+        """Whether earlier messages of a long history are folded away right now."""
+        return self._content.folded is not None and not self._unfolded
+
+    def unfold(self) -> None:
+        """Show the earlier messages of a long history."""
+        if self.is_folded():
+            self._unfolded = True
+            self._render(keep_scroll=True)
+
+    def set_highlight_terms(self, terms: list[str]) -> None:
+        """Mark these words (a search's) in the transcript; [] clears the marks."""
+        if list(terms) != self._terms:
+            self._terms = list(terms)
+            mark_text(self.browser, self._terms)
+
+    def highlight_terms(self) -> list[str]:
+        return list(self._terms)
 
     # -- reacting ---------------------------------------------------------------
 
@@ -268,13 +308,18 @@ class ChatView(QWidget):
             return
         self.title_label.setText(content.title)
         self.title_label.setToolTip(content.title)
+        self.title_row.refresh()
         self.subtitle_label.setText(content.subtitle)
+        self.subtitle_label.setToolTip(content.subtitle)
+        self.failure_banner.set_failure(content.failure)
         bar = self.browser.verticalScrollBar()
         scroll = bar.value() if keep_scroll else 0
         # Built off to the side and swapped in whole: the browser lays it out once, not per insert.
         # The browser is its parent, so images in Markdown go through DetailBrowser.loadResource.
-        doc = _Transcript(self.browser, self.palette(), self.font(), self._mode, self._expanded).build(content)
+        doc = _Transcript(self.browser, self.palette(), self.font(), self._mode, self._expanded,
+                          folded=self.is_folded()).build(content)  # fmt: skip
         self.browser.setDocument(doc)  # the previous document, a child of the browser, is deleted
+        mark_text(self.browser, self._terms)
         self.pages.setCurrentIndex(1)
         bar.setValue(scroll)
 
@@ -282,8 +327,10 @@ class ChatView(QWidget):
 class _Transcript:
     """Writes a `ChatContent` into a QTextDocument: one framed card per message."""
 
-    def __init__(self, parent: QWidget, palette: QPalette, font: QFont, mode: str, expanded: set[tuple[int, int]]) -> None:
+    def __init__(self, parent: QWidget, palette: QPalette, font: QFont, mode: str, expanded: set[tuple[int, int]],
+                 folded: bool = False) -> None:  # fmt: skip
         self.doc = QTextDocument(parent)
+        self.folded = folded
         self.doc.setUndoRedoEnabled(False)
         self.doc.setDefaultFont(font)
         self.doc.setDocumentMargin(12)
@@ -486,11 +533,19 @@ class _Transcript:
             section = None
             # @trace spans hold one input and one output: their labels say it already.
             titled = content.conversation is None or content.conversation.layout != OPENINFERENCE
+            fold = content.folded if self.folded else None
             for n, bubble in enumerate(content.bubbles):
                 if titled and bubble.section != section:
                     section = bubble.section
                     self._section(SECTION_TITLES.get(section, section), first=n == 0)
+                if fold is not None and fold[0] <= n < fold[1]:
+                    if n == fold[0]:
+                        self._fold_line(fold[1] - fold[0])
+                    continue
                 self._bubble(n, bubble)
+            if content.failure is not None and not any(b.section == "output" for b in content.bubbles):
+                self._section(SECTION_TITLES["output"], first=False)
+                self._failure_card(content.failure.chat_sentence)
         self._fill()
         return self.doc
 
@@ -501,6 +556,25 @@ class _Transcript:
         self._line([("Messages not recorded", self._char(color=warn, bold=True, scale=1.15))], self._block(bottom=8))
         self._markdown(reason)
         self._line([("The span's other details are in the inspector.", self._char(color=self.muted))], self._block(top=8))
+        self._leave(frame)
+
+    def _fold_line(self, count: int) -> None:
+        """A link in place of the earlier messages: a click opens them."""
+        frame = self._enter(self._frame(background=self.code_background, border=self.line, padding=6, bottom=10,
+                                        style=QTextFrameFormat.BorderStyle.BorderStyle_Dashed))  # fmt: skip
+        fmt = self._char(color=self.link, bold=True)
+        fmt.setAnchor(True)
+        fmt.setAnchorHref(f"{FOLD_SCHEME}:open")
+        fmt.setToolTip("Show the earlier messages of this conversation")
+        self._line([("▸ " + fold_label(count), fmt), ("   click to show", self._char(color=self.muted, scale=0.9))])
+        self._leave(frame)
+
+    def _failure_card(self, sentence: str) -> None:
+        error = theme.error_color(self.pal)
+        frame = self._enter(self._frame(background=theme.blend(error, self.base, 0.10), border=error, width=1.5,
+                                        padding=10, bottom=10))  # fmt: skip
+        self._line([("No output", self._char(color=error, bold=True))], self._block(bottom=4))
+        self._line([(sentence, self._char())])
         self._leave(frame)
 
     def _section(self, title: str, first: bool) -> None:

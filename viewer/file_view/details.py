@@ -37,6 +37,11 @@ class SpanDetails(QTabWidget):
         self._chat_row = None  # shown again when the Chat tab is (or becomes) visible
         self._show_chat()
 
+    def set_highlight_terms(self, terms: list[str]) -> None:
+        """Mark a search's words in both tabs ([] clears them)."""
+        self.inspector.set_highlight_terms(terms)
+        self.chat.set_highlight_terms(terms)
+
     def clear(self) -> None:
         self._row = -1
         self.inspector.set_span(None)

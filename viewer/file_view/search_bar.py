@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit
 
 from .. import activity, theme
 from ..search import QueryError, parse
+from ..search.highlight import terms_of
 from ..search.indexer import DetailsIndexer
 from ..search.query import HELP as SEARCH_HELP
 from ..search.text_index import evaluate
@@ -56,6 +57,10 @@ class SearchBar(QObject):
         self.indexer: DetailsIndexer | None = None
         self._exact = True
         self._filtered = False
+
+    def terms(self) -> list[str]:
+        """The words the query looks for, to mark in the span's details (none while it does not parse)."""
+        return terms_of(self.field.text())
 
     @property
     def active(self) -> bool:

@@ -127,6 +127,7 @@ class FileView(QWidget):
         self.status = StatusLine(content)
         self.search = SearchBar(self.session, self.status)
         self.search.matchesChanged.connect(self.waterfall.set_highlight)
+        self.search.matchesChanged.connect(lambda _m: self.details.set_highlight_terms(self.search.terms()))
         self.search.filterChanged.connect(self._filter_traces)
         self.search.nextRequested.connect(lambda: self.next_match())
         outer.addWidget(self.status)

@@ -25,8 +25,19 @@ from typing import Any, Iterable, Mapping
 from tracefile import Span
 from tracefile.format import TRUNCATION_RE, Feedback
 from tracefile.format import truncated_chars as _marker_count
-from tracefile.genai.messages import TEXT, TOOL_CALL, TOOL_RESULT, Message, Part, looks_like_messages, parse_messages
-from tracefile.genai.names import GEN_AI_PREFIX
+from tracefile.genai.messages import (
+    TEXT,
+    TOOL_CALL,
+    TOOL_RESULT,
+    Message,
+    Part,
+    is_message_event,
+    looks_like_messages,
+    parse_messages,
+)
+from tracefile.genai.names import GEN_AI_CHOICE, GEN_AI_EVENT_CONTENT, GEN_AI_INPUT_MESSAGES, GEN_AI_OUTPUT_MESSAGES
+from tracefile.genai.names import GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS as GEN_AI_DETAILS_EVENT
+from tracefile.genai.names import GEN_AI_PREFIX, INPUT_VALUE, OUTPUT_VALUE
 
 from ..formatting import format_duration, format_timestamp
 
@@ -413,6 +424,9 @@ class Row:
     display: str | None = None
     #: "error", "ok", "muted" or "id" (monospace): a hint for how a view colours the row.
     tone: str = ""
+    #: Where a view cuts a value too long for its cell: "right", or "middle" (ids, a status
+    #: message: the end says as much as the start).
+    elide: str = "right"
 
     @cached_property
     def summary(self) -> str:
@@ -426,12 +440,14 @@ class Row:
 
 @dataclass(eq=False)
 class Section:
-    #: Stable identifier: "overview", "attributes", "events", "links", "resource", "scope", "feedback".
+    #: Stable identifier: "content", "attributes", "events", "links", "feedback", "resource", "scope", "details".
     key: str
     title: str
     rows: list[Row]
     #: Shown next to the title, e.g. "12" attributes.
     count: int | None = None
+    #: Shown folded at first (the ids and timestamps of "details").
+    collapsed: bool = False
 
     @property
     def label(self) -> str:
@@ -453,8 +469,13 @@ def attribute_rows(attributes: Mapping[str, Any], order: str = GENAI_FIRST) -> l
 
 
 def build_sections(span: Span, order: str = GENAI_FIRST) -> list[Section]:
-    """Overview, Attributes, Events, Links, Resource, Scope and Feedback; empty ones (but Overview) are left out."""
-    sections = [Section("overview", "Overview", overview_rows(span))]
+    """What a reader wants first comes first: Content (input, output, the messages), Attributes
+    (``gen_ai.*`` first), Events, Links, Feedback, Resource, Scope, then the ids and timestamps
+    in Details, folded. Empty sections (but Details) are left out."""
+    sections = []
+    content = content_rows(span)
+    if content:
+        sections.append(Section("content", "Content", content))
     if span.attributes:
         sections.append(Section("attributes", "Attributes", attribute_rows(span.attributes, order), len(span.attributes)))
     if span.events:
@@ -463,6 +484,9 @@ def build_sections(span: Span, order: str = GENAI_FIRST) -> list[Section]:
     if span.links:
         rows = [link_row(i, link, order) for i, link in enumerate(span.links, 1)]
         sections.append(Section("links", "Links", rows, len(rows)))
+    if span.feedback:
+        rows = [feedback_row(fb) for fb in span.feedback]
+        sections.append(Section("feedback", "Feedback", rows, len(rows)))
     resource = span.resource
     if resource.attributes or resource.schema_url:
         rows = attribute_rows(resource.attributes, order)
@@ -476,26 +500,111 @@ def build_sections(span: Span, order: str = GENAI_FIRST) -> list[Section]:
             rows.append(Row("Schema URL", scope.schema_url, tone="muted"))
         rows.extend(attribute_rows(scope.attributes, order))
         sections.append(Section("scope", "Scope", rows))
-    if span.feedback:
-        rows = [feedback_row(fb) for fb in span.feedback]
-        sections.append(Section("feedback", "Feedback", rows, len(rows)))
+    sections.append(Section("details", "Details", details_rows(span), collapsed=True))
     return sections
 
 
-def overview_rows(span: Span) -> list[Row]:
+# -- content: input, output and the messages, read as the chat view reads them ------------
+
+
+def content_rows(span: Span) -> list[Row]:
+    """Input, Output and a one-line summary of the messages; none for a span without content."""
+    from ..chat.logic import EVENTS, NONE, OPENINFERENCE, conversation
+
+    conv = conversation(span)
+    if conv.layout == NONE or conv.is_empty:
+        return []
+    a = span.attributes
+    rows: list[Row] = []
+    inputs = [*conv.system, *conv.input]
+    if inputs:
+        value: Any = a.get(INPUT_VALUE) if conv.layout == OPENINFERENCE else _semconv_value(span, GEN_AI_INPUT_MESSAGES)
+        if value is None:
+            value = _event_messages(span, output=False) if conv.layout == EVENTS else [m.text for m in inputs]
+        rows.append(Row("Input", value, type_name(value), display=_message_preview(inputs[-1])))
+    if conv.output:
+        value = a.get(OUTPUT_VALUE) if conv.layout == OPENINFERENCE else _semconv_value(span, GEN_AI_OUTPUT_MESSAGES)
+        if value is None:
+            value = _event_messages(span, output=True) if conv.layout == EVENTS else [m.text for m in conv.output]
+        rows.append(Row("Output", value, type_name(value), display=_message_preview(conv.output[-1])))
+    if conv.layout != OPENINFERENCE:
+        summary = message_summary(inputs, conv.output)
+        rows.append(Row("Messages", summary, display=summary, tone="muted"))
+    return rows
+
+
+def message_summary(inputs: list[Message], outputs: list[Message]) -> str:
+    """``1 system · 3 user · 2 assistant · 2 tool → 1 assistant · 2 tool calls · finish: stop``."""
+
+    def counts(messages: list[Message]) -> str:
+        seen: dict[str, int] = {}
+        for m in messages:
+            seen[m.role or "message"] = seen.get(m.role or "message", 0) + 1
+        return " · ".join(f"{n} {role}" for role, n in seen.items()) or "nothing"
+
+    text = f"{counts(inputs)} → {counts(outputs)}" if outputs else f"{counts(inputs)} → no output"
+    calls = sum(1 for m in outputs for p in m.parts if p.kind == TOOL_CALL)
+    if calls:
+        text += f" · {calls} tool call{'' if calls == 1 else 's'}"
+    finish = next((m.finish_reason for m in reversed(outputs) if m.finish_reason), None)
+    if finish:
+        text += f" · finish: {finish}"
+    return text
+
+
+def _message_preview(message: Message) -> str:
+    """``user: What is the capital…`` or ``assistant: tool call get_weather {"city": "Lisbon"}``: a cell's worth."""
+    for part in message.parts:
+        if part.kind == TOOL_CALL:
+            body = f"tool call {part.tool_name or '?'} {summarize(' '.join((part.arguments or '').split()), 120)}"
+            break
+        if part.text:
+            body = summarize(part.text, 160)
+            break
+    else:
+        body = "(empty)"
+    return f"{message.role}: {body}" if message.role else body
+
+
+def _semconv_value(span: Span, key: str) -> Any:
+    """The attribute as recorded on the span, or on its inference details event."""
+    if key in span.attributes:
+        return span.attributes[key]
+    for event in span.events:
+        if event.name == GEN_AI_DETAILS_EVENT and key in event.attributes:
+            return event.attributes[key]
+    return None
+
+
+def _event_messages(span: Span, output: bool) -> list[Any]:
+    """The JSON of each per-message event (Azure AI Inference), parsed: the input's, or the choices."""
+    out = []
+    for event in span.events:
+        if not is_message_event(event.name) or (event.name == GEN_AI_CHOICE) != output:
+            continue
+        content = event.attributes.get(GEN_AI_EVENT_CONTENT)
+        if content is None:
+            continue
+        parsed = parse_json(content) if isinstance(content, str) else content
+        out.append(content if parsed is _NOT_JSON else parsed)
+    return out
+
+
+def details_rows(span: Span) -> list[Row]:
+    """Name, kind, status, times, ids, service and scope: everything the header sums up, in full."""
     status = span.status_name.capitalize() if span.status_code != 1 else "OK"
     status_text = f"{status}: {span.status_message}" if span.status_message else status
     tone = {2: "error", 1: "ok"}.get(span.status_code, "")
     rows = [
         Row("Name", span.name),
         Row("Kind", span.kind_name.capitalize()),
-        Row("Status", status_text, tone=tone),
+        Row("Status", status_text, tone=tone, elide="middle"),
         Row("Start (local)", format_timestamp(span.start_time) if span.start_time > 0 else "–"),
         Row("Start (UTC)", iso_utc(span.start_time)),
         Row("Duration", format_duration(span.duration_ns)),
-        Row("Trace ID", span.trace_id, tone="id"),
-        Row("Span ID", span.span_id, tone="id"),
-        Row("Parent span ID", span.parent_span_id, tone="id")
+        Row("Trace ID", span.trace_id, tone="id", elide="middle"),
+        Row("Span ID", span.span_id, tone="id", elide="middle"),
+        Row("Parent span ID", span.parent_span_id, tone="id", elide="middle")
         if span.parent_span_id
         else Row("Parent span ID", "", display="none (root span)", tone="muted"),
     ]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -26,13 +27,21 @@ from tracefile import Span
 from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
+from ..failure.logic import span_failure
+from ..failure.widget import FailureBanner
 from ..panes import DetailBrowser, ElidedLabel, RowDelegate, pane_action, placeholder, title_label, toggle_style
+from ..search.marks import mark_text, paint_cell_marks
+from ..title_row import TitleRow
 from ..formatting import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
-from .model import InspectorModel, ok_color
+from .model import ROW_ROLE, InspectorModel, ok_color
 
 EMPTY_TEXT = "Select a span to see its details"
+#: The key column may take this share of the tree's width (the rest goes to the values).
+KEY_SHARE = 0.66
+#: Below this tree width the Type column is hidden: the values need the room more.
+TYPE_COLUMN_MIN_WIDTH = 520
 NO_VALUE_TEXT = "Select a row to see its value in full."
 #: The detail pane renders this many characters of a value at first; "Show all" renders the rest
 #: (laying out megabytes of text takes Qt seconds; Copy value always copies everything).
@@ -87,7 +96,8 @@ class SpanInspector(QWidget):
 
         header = QFrame(content)
         header.setObjectName("inspectorHeader")
-        # Two lines: the span's name gets the whole width; status, facts and actions go below.
+        # Two lines: the span's name with the actions, then status, kind, duration and service, which
+        # get the whole width (the buttons never cut them).
         lines = QVBoxLayout(header)
         lines.setContentsMargins(10, 8, 8, 6)
         lines.setSpacing(4)
@@ -108,11 +118,18 @@ class SpanInspector(QWidget):
         self.order_button.toggled.connect(lambda on: self.set_order(GENAI_FIRST if on else RECORDED))
         self.copy_span_button = QToolButton(header)
         self.copy_span_button.setDefaultAction(self.copy_span_action)
-        lines.addWidget(self.name_label)
+        tools = QWidget(header)
+        tools_row = QHBoxLayout(tools)
+        tools_row.setContentsMargins(0, 0, 0, 0)
+        tools_row.setSpacing(8)
+        self.order_button.setParent(tools)
+        self.copy_span_button.setParent(tools)
+        tools_row.addWidget(self.order_button)
+        tools_row.addWidget(self.copy_span_button)
+        self.title_row = TitleRow(self.name_label, tools, header)
+        lines.addWidget(self.title_row)
         row.addWidget(self.status_chip)
         row.addWidget(self.meta_label, 1)
-        row.addWidget(self.order_button)
-        row.addWidget(self.copy_span_button)
         lines.addLayout(row)
         # LLM spans: tokens by kind and what they cost at the current prices.
         self.usage_label = ElidedLabel(header)
@@ -121,11 +138,15 @@ class SpanInspector(QWidget):
         lines.addWidget(self.usage_label)
         prices().changed.connect(self._fill_usage)
         outer.addWidget(header)
+        self.failure_banner = FailureBanner(content)
+        outer.addWidget(self.failure_banner)
 
         self.tree = InspectorTree(self, content)
         self.tree.setObjectName("inspectorTree")
         self.tree.setModel(self.model)
-        self.tree.setItemDelegate(RowDelegate(self.tree, padding=8))  # as in the span tree
+        self.delegate = InspectorDelegate(self.tree)
+        self.tree.setItemDelegate(self.delegate)
+        self.tree.setIndentation(14)  # rows sit one level under their section: the keys keep the width
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -150,7 +171,7 @@ class SpanInspector(QWidget):
         self.tree.viewport().installEventFilter(self)
         self.model.modelReset.connect(self._after_reset)
 
-        detail = QWidget(content)
+        detail = self.detail_pane = QWidget(content)
         detail.setObjectName("inspectorDetail")
         box = QVBoxLayout(detail)
         box.setContentsMargins(0, 0, 0, 0)
@@ -216,6 +237,7 @@ class SpanInspector(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([600, 400])
+        detail.hide()  # until a row is chosen: the tree has the whole height
         outer.addWidget(self.splitter, 1)
         return content
 
@@ -227,6 +249,7 @@ class SpanInspector(QWidget):
         self._span = span
         self.model.set_span(span)
         self.pages.setCurrentIndex(0 if span is None else 1)
+        self.failure_banner.set_failure(span_failure(span) if span is not None else None)
         if span is not None:
             self._fill_header(span)
             if path:
@@ -274,6 +297,17 @@ class SpanInspector(QWidget):
         self.tree.setCurrentIndex(index)
         self.tree.scrollTo(index)
         return True
+
+    def set_highlight_terms(self, terms: list[str]) -> None:
+        """Mark these words (a search's) in the tree's cells and the detail pane; [] clears the marks."""
+        if terms == self.delegate.terms:
+            return
+        self.delegate.terms = list(terms)
+        self.tree.viewport().update()
+        mark_text(self.detail, self.delegate.terms)
+
+    def highlight_terms(self) -> list[str]:
+        return list(self.delegate.terms)
 
     def current_row(self) -> Row | None:
         return self.model.row_item(self.tree.currentIndex())
@@ -335,16 +369,21 @@ class SpanInspector(QWidget):
             self.tree.expandAll()
         else:
             self.tree.expandToDepth(0)
-        for r in range(self.model.rowCount()):
+        for r, section in enumerate(self.model.sections()):
             self.tree.setFirstColumnSpanned(r, QModelIndex(), True)
+            if section.collapsed:
+                self.tree.collapse(self.model.index(r, 0))
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Key column: wide enough for the keys, within a third to nearly half of the view; Type: its longest name."""
+        """Key column: wide enough for the keys (``gen_ai.usage.output_tokens`` whole in a 360 px pane), up to
+        two thirds of the view; Type: its longest name, and no column at all in a narrow pane (the tooltip names it)."""
         fm = QFontMetrics(self.tree.font())
         hdr = self.tree.header()
         self._fitting = True
         try:
+            available = self.tree.viewport().width() or self.width()
+            self.tree.setColumnHidden(InspectorModel.TYPE, available < TYPE_COLUMN_MIN_WIDTH)
             type_width = max([fm.horizontalAdvance(t) for t in _type_names(self.model)] + [fm.horizontalAdvance("Type")])
             hdr.resizeSection(InspectorModel.TYPE, min(type_width + 24, 160))
             if not self._key_width_user_set:
@@ -352,8 +391,7 @@ class SpanInspector(QWidget):
                 indent = self.tree.indentation()
                 for depth, key in _keys(self.model, limit=1000):
                     widest = max(widest, fm.horizontalAdvance(key) + indent * (depth + 1))
-                available = self.tree.viewport().width() or self.width()
-                hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 24, available * 0.45))))
+                hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 16, available * KEY_SHARE))))
         finally:
             self._fitting = False
 
@@ -374,6 +412,7 @@ class SpanInspector(QWidget):
     def _fill_header(self, span: Span) -> None:
         self.name_label.setText(span.name or "(unnamed span)")
         self.name_label.setToolTip(span.name)
+        self.title_row.refresh()
         parts = [span.kind_name.capitalize(), format_duration(span.duration_ns)]
         service = span.resource.attributes.get("service.name")
         if service:
@@ -416,6 +455,13 @@ class SpanInspector(QWidget):
 
     def _show_detail(self) -> None:
         row = self.current_row()
+        if row is not None and self.detail_pane.isHidden():
+            self.detail_pane.show()
+            total = sum(self.splitter.sizes())
+            if total > 0 and self.splitter.sizes()[1] < 80:  # shown after being hidden: give it its share back
+                self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
+        elif row is None:
+            self.detail_pane.hide()
         if row is None:
             self.detail.clear()
             self.detail_title.setText("")
@@ -442,6 +488,8 @@ class SpanInspector(QWidget):
         cut = logic.truncated_chars(row.value)
         self.truncated_label.setVisible(cut > 0)
         self.truncated_label.setText(f"⚠ {cut:,} chars cut when recorded" if cut else "")
+        if self.delegate.terms:
+            mark_text(self.detail, self.delegate.terms)
 
     def _update_actions(self) -> None:
         self.copy_value_action.setEnabled(self.current_row() is not None)
@@ -450,6 +498,27 @@ class SpanInspector(QWidget):
 
 #: The keys the inspector's tree handles itself (InspectorTree.keyPressEvent), for the shortcuts dialog.
 KEYS: tuple[tuple[str, str], ...] = (("Ctrl+C / Ctrl+Shift+C", "Copy the value / the span as JSON (in the inspector)"),)
+
+
+class InspectorDelegate(RowDelegate):
+    """Rows as in the span tree; ids and statuses elide in the middle, and a search's words are marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, padding=8)
+        self.terms: list[str] = []
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        row = index.data(ROW_ROLE)
+        if row is not None and row.elide == "middle" and index.column() == InspectorModel.VALUE:
+            option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        if self.terms and index.column() != InspectorModel.TYPE:
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            paint_cell_marks(painter, opt, self.terms)
 
 
 class InspectorTree(QTreeView):

@@ -10,7 +10,7 @@ last line of stdout: what each step saw (response ids, texts, errors), so the
 test can compare the file with what the app really got. Every step uses
 clients built with ``retry_total=0``, so each call is exactly one request.
 
-Steps: sync, stream, tools, stream_tools, aio, errors, secrets. The texts
+Steps: sync, stream, tools, stream_tools, aio, errors, secrets, long (a 12-turn conversation). The texts
 carry markers (``SYS-MARKER-...``) so a test can search a file for content.
 
 ``--variant b`` records "the same app, changed" for the diff tests (the default, ``a``, is the
@@ -224,6 +224,25 @@ def step_errors(client) -> dict:
     return {"errors": seen, "after_id": after.id, "after_content": after.choices[0].message.content}
 
 
+#: The long step's conversation: this many user turns, each call sending the whole history.
+LONG_TURNS = 12
+LONG_TEXT = "LONG-MARKER-8c1e Turn {n}: what should I pack for day {n} in Lisbon?"
+
+
+@tracefile.trace(name="invoke_agent packing-assistant")
+def step_long(client) -> dict:
+    from azure.ai.inference.models import AssistantMessage, SystemMessage, UserMessage
+
+    messages = [SystemMessage(SYSTEM_TEXT)]
+    ids = []
+    for n in range(1, LONG_TURNS + 1):
+        messages.append(UserMessage(LONG_TEXT.format(n=n)))
+        response = client.complete(messages=messages, model=MODEL)
+        ids.append(response.id)
+        messages.append(AssistantMessage(response.choices[0].message.content))
+    return {"ids": ids, "last_input_messages": len(messages) - 1}
+
+
 @tracefile.trace
 def use_credentials(settings: dict, note: str) -> str:
     return f"connected as {settings['user']}"
@@ -247,6 +266,7 @@ STEPS = {
     "stream_tools": step_stream_tools,
     "errors": step_errors,
     "secrets": step_secrets,
+    "long": step_long,
 }
 
 

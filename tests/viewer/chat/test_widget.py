@@ -311,6 +311,8 @@ def test_copy_as_markdown(qtbot, view, content_on: Run) -> None:
 def test_long_conversation_is_built_once_and_complete(view, long_chat) -> None:
     view.set_span(long_chat)
     assert len(view.content().bubbles) == LONG_MESSAGES
+    assert view.is_folded() and "MSG-0 " not in view.text()  # earlier turns fold; opened, all are there
+    view.unfold()
     text = view.text()
     assert text.count("The quick brown fox") > LONG_MESSAGES * 200
     assert "MSG-0 " in text and "MSG-58 " in text and "MSG-LAST " in text

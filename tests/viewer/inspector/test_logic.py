@@ -244,30 +244,42 @@ def test_deeply_nested_json_does_not_crash():
 
 
 def test_sections_in_order_with_counts():
-    labels = [s.label for s in logic.build_sections(make_span())]
-    assert labels == ["Overview", "Attributes (6)", "Events (2)", "Links (1)", "Resource (2)", "Scope", "Feedback (2)"]
+    sections = logic.build_sections(make_span())
+    labels = [s.label for s in sections]
+    # Content first, the ids and timestamps last and folded.
+    assert labels == ["Content", "Attributes (6)", "Events (2)", "Links (1)", "Feedback (2)", "Resource (2)", "Scope", "Details"]
+    assert [s.key for s in sections if s.collapsed] == ["details"]
 
 
 def test_empty_sections_are_left_out():
     bare = Span(trace_id="a" * 32, span_id="b" * 16, parent_span_id="", name="x", kind=0, start_time=START, end_time=START)
-    assert [s.key for s in logic.build_sections(bare)] == ["overview"]
+    assert [s.key for s in logic.build_sections(bare)] == ["details"]
 
 
-def test_overview_rows():
-    rows = {r.key: r for r in section(make_span(), "overview").rows}
+def test_content_rows_come_from_the_messages():
+    rows = {r.key: r for r in section(make_span(), "content").rows}
+    assert list(rows) == ["Input", "Messages"]  # the span holds no output
+    assert rows["Input"].value == make_span().attributes["gen_ai.input.messages"]
+    assert rows["Input"].summary == 'assistant: tool call get_weather { "city": "Paris", "days": 2 }'
+    assert rows["Messages"].summary == "1 user · 1 assistant → no output"
+
+
+def test_details_rows():
+    rows = {r.key: r for r in section(make_span(), "details").rows}
     assert [r for r in rows] == ["Name", "Kind", "Status", "Start (local)", "Start (UTC)", "Duration", "Trace ID", "Span ID",
                                  "Parent span ID", "Service", "Scope"]  # fmt: skip
     assert rows["Status"].summary == "Error: RateLimitError: 429" and rows["Status"].tone == "error"
+    assert rows["Status"].elide == "middle" and rows["Span ID"].elide == "middle" and rows["Name"].elide == "right"
     assert rows["Kind"].value == "Client"
     assert rows["Start (UTC)"].value == "2025-11-25T14:03:12.000000000Z"
     assert rows["Start (local)"].value.endswith(".000") and len(rows["Start (local)"].value) == 23
     assert rows["Duration"].value == "1.83 s"
     assert rows["Parent span ID"].value == "eee19b7ec3c1b173" and rows["Parent span ID"].tone == "id"
     assert rows["Service"].value == "travel-agent" and rows["Scope"].value == "openai.instrumentation 0.3.1"
-    root = {r.key: r for r in section(make_span(parent_span_id="", status_code=1, status_message=""), "overview").rows}
+    root = {r.key: r for r in section(make_span(parent_span_id="", status_code=1, status_message=""), "details").rows}
     assert root["Parent span ID"].summary == "none (root span)" and root["Parent span ID"].value == ""
     assert root["Status"].summary == "OK" and root["Status"].tone == "ok"
-    dropped = {r.key: r for r in section(make_span(dropped_attributes=3, dropped_links=1), "overview").rows}
+    dropped = {r.key: r for r in section(make_span(dropped_attributes=3, dropped_links=1), "details").rows}
     assert dropped["Dropped"].value == "3 attributes, 1 link"
 
 

@@ -170,9 +170,12 @@ def test_tree_rows(inspector, chat_span, earlier_span):
     model = inspector.model
     sections = [model.index(r, 0).data() for r in range(model.rowCount())]
     resource = f"Resource ({len(chat_span.resource.attributes)})"  # service.name, deployment.environment, telemetry.sdk.*
-    assert sections == ["Overview", "Attributes (11)", "Events (1)", "Links (1)", resource, "Scope", "Feedback (1)"]
+    assert sections == ["Content", "Attributes (11)", "Events (1)", "Links (1)", "Feedback (1)", resource, "Scope", "Details"]
+    # Content is open and first; the ids and timestamps are folded away at the end.
+    assert inspector.tree.isExpanded(model.index_for_key("content"))
+    assert not inspector.tree.isExpanded(model.index_for_key("details"))
 
-    overview = rows_of(model, "overview")
+    overview = rows_of(model, "details")
     assert overview["Name"] == ("chat gpt-4o", "")
     assert overview["Kind"][0] == "Client"
     assert overview["Status"][0] == f"Error: {ERROR}"
@@ -343,7 +346,7 @@ def test_copy_value_and_span_with_keys(inspector, qtbot, chat_span):
 
 def test_context_menu_has_the_copy_actions(inspector, chat_span):
     inspector.set_span(chat_span)
-    index = inspector.model.index_for_key("overview", "Span ID")
+    index = inspector.model.index_for_key("details", "Span ID")
     menu = inspector.context_menu(index)
     assert [a.text() for a in menu.actions()] == ["Copy value", "Copy span as JSON"]
     assert inspector.current_row().key == "Span ID"
