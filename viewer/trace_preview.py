@@ -9,6 +9,7 @@ No Qt here.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from typing import Callable, Iterable, Sequence
@@ -51,8 +52,23 @@ def input_preview(spans: Sequence[Span]) -> str:
     for span in spans:
         value = span.attributes.get(INPUT_VALUE)
         if value is not None and str(value).strip():
-            return one_line(str(value))
+            return one_line(_plain_arguments(str(value)))
     return ""
+
+
+def _plain_arguments(value: str) -> str:
+    """A function's arguments as ``@tracefile.trace`` records them (a JSON object) shown by their
+    text values, ``question: What's the weather…``; anything else as it is."""
+    if not value.lstrip().startswith("{"):
+        return value
+    try:
+        args = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(args, dict):
+        return value
+    texts = [f"{k}: {v}" for k, v in args.items() if isinstance(v, str) and v.strip()]
+    return " · ".join(texts) if texts else value
 
 
 def one_line(text: str, limit: int = MAX_PREVIEW) -> str:
