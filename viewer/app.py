@@ -116,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Rendered without ever showing the window: nothing flashes on screen, and Qt's offscreen
     # platform stays quiet (it warns about size hints for shown windows).
     app.processEvents()
+    window.grab()  # the first paint asks for what fills in lazily (the trace list's input previews)
+    for _ in range(10):
+        app.processEvents()
     ok = window.grab().save(args.screenshot, "PNG")
     window.close()
     window.deleteLater()

@@ -235,6 +235,11 @@ class MainWindow(QMainWindow):
         self.prices_action = QAction("Token &Prices…", self)
         self.prices_action.setToolTip("The price table that turns token counts into cost")
         self.prices_action.triggered.connect(self.open_prices)
+        self.trace_list_action = QAction("&Trace List", self)
+        self.trace_list_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.trace_list_action.setToolTip("Show or hide the list of traces, to give the timeline the width")
+        self.trace_list_action.triggered.connect(lambda: self._with_view(lambda v: v.toggle_trace_list()))
+        self.addAction(self.trace_list_action)
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -399,6 +404,9 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_match_action)
         go_menu.addAction(self.next_error_action)
         go_menu.addAction(self.previous_error_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.trace_list_action)
+        self.view_menu = view_menu
         span_menu = self.menuBar().addMenu("&Span")
         span_menu.addAction(self.feedback_action)
         span_menu.addSeparator()
@@ -459,7 +467,7 @@ class MainWindow(QMainWindow):
             if view.path == full:
                 self.tabs.setCurrentIndex(i)
                 return view
-        view = FileView(full, self.tabs)
+        view = FileView(full, self.tabs, settings=self.settings if self.remember else None)
         index = self.tabs.addTab(view, view.file_name)
         self.tabs.setTabToolTip(index, full)
         close = TabCloseButton(self.tabs.tabBar())

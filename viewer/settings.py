@@ -1,4 +1,4 @@
-"""Persistent viewer settings (recent files, window geometry, token prices) in QSettings "Tracy"/"tracy-view".
+"""Persistent viewer settings (recent files, window geometry, token prices, pane shares) in QSettings "Tracy"/"tracy-view".
 
 Set ``TRACY_VIEW_SETTINGS=/some/file.ini`` to keep them in that file instead
 (tests use this so they never touch the real home folder).
@@ -61,3 +61,25 @@ def set_price_table_json(settings: QSettings, text: str | None) -> None:
     else:
         settings.remove(PRICE_TABLE_KEY)
     settings.sync()
+
+
+PANE_SHARES_KEY = "layout/paneShares"
+
+
+def pane_shares(settings: QSettings) -> tuple[float, float, float] | None:
+    """The shares of a tab's width the user last gave the trace list, timeline and side pane, or
+    None when never changed or unreadable (a hand-edited file): the defaults apply then."""
+    value = settings.value(PANE_SHARES_KEY)
+    if isinstance(value, str):  # an INI file may return "0.2, 0.5, 0.3" as one string
+        value = value.split(",")
+    try:
+        shares = tuple(float(v) for v in value) if isinstance(value, (list, tuple)) else ()
+    except (TypeError, ValueError):
+        return None
+    if len(shares) != 3 or not all(0.05 <= s <= 0.9 for s in shares) or abs(sum(shares) - 1) > 0.01:
+        return None
+    return shares  # type: ignore[return-value]
+
+
+def set_pane_shares(settings: QSettings, shares: tuple[float, float, float]) -> None:
+    settings.setValue(PANE_SHARES_KEY, [f"{s:.4f}" for s in shares])

@@ -1,24 +1,34 @@
-"""The trace list as a thin Qt model over `TraceTable` arrays: one row per trace, any number of traces."""
+"""The trace list as a thin Qt model over `TraceTable` arrays: one row per trace, any number of traces.
+
+Column 0 also carries, under its own roles, what the list's two-line trace cell paints: the
+input preview (`viewer.trace_preview`, computed a few at a time for the rows a view asks about)
+and whether the trace has errors.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable, Iterable
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QFont
 
 from . import theme
 from .cost import logic as cost
 from .cost import span_prices
 from .cost.store import prices
-from .tracedata import TraceIndex
 from .formatting import format_duration, format_tokens
+from .trace_preview import PreviewCache
+from .tracedata import TraceIndex
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Trace", "Started", "Duration", "Spans", "Errors", "Tokens", "Cost")
+COLUMNS = ("Trace", "Start", "Duration", "Spans", "Errors", "Tokens", "Cost")
 COST = 6
 TRACE_ROLE = Qt.ItemDataRole.UserRole + 1  # the trace number behind a (sorted) row
+PREVIEW_ROLE = Qt.ItemDataRole.UserRole + 2  # column 0: the trace's input preview ("" while unknown)
+ERROR_ROLE = Qt.ItemDataRole.UserRole + 3  # column 0: spans with error status in the trace
+SHORT_ROLE = Qt.ItemDataRole.UserRole + 4  # Duration and Tokens as a narrow list shows them under Start and Cost
 
 
 class TraceTableModel(QAbstractTableModel):
@@ -35,6 +45,13 @@ class TraceTableModel(QAbstractTableModel):
         self._feedback_text = None  # trace -> "1 good · 2 evaluations"
         self._usage: cost.Usage | None = None  # tokens and cost per trace at the current prices
         self._usage_key: tuple[int, int] | None = None  # (id of the index, prices version) it was computed for
+        self._with_date = False  # the traces start on different days: the Started column shows the date
+        self._spans: Callable[[Iterable[int]], list] | None = None  # rows -> decoded spans, for previews
+        self.previews = PreviewCache()
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(0)
+        self._preview_timer.timeout.connect(self._fill_previews)
         prices().changed.connect(self._prices_changed)
 
     def set_feedback(self, marks: np.ndarray | None, describe=None) -> None:
@@ -44,12 +61,16 @@ class TraceTableModel(QAbstractTableModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0), [Qt.ItemDataRole.DecorationRole])
 
-    def set_index(self, index: TraceIndex | None) -> None:
+    def set_index(self, index: TraceIndex | None, spans: Callable[[Iterable[int]], list] | None = None) -> None:
         """Show the traces of ``index``, keeping the sort order. Views keep their selection
-        through `row_of` (trace numbers are stable while a file grows)."""
+        through `row_of` (trace numbers are stable while a file grows). ``spans(rows)`` decodes
+        span details (`FileSession.spans`), for the input previews; without it there are none."""
         self.beginResetModel()
         self._index = index
+        self._spans = spans
         self._usage = None
+        self.previews.forget_requests()
+        self._with_date = index is not None and len(index.traces) > 1 and _spans_days(index.traces.start)
         self._perm = self._order(*self._sort)
         self.endResetModel()
 
@@ -111,9 +132,19 @@ class TraceTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder the rows; the selection and current row follow their traces to their new rows."""
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        traces = [int(self._perm[i.row()]) if 0 <= i.row() < len(self._perm) else -1 for i in before]
         self._perm = self._order(column, order)
+        row_of = np.full(len(self._index.traces) if self._index is not None else 0, -1, np.int64)
+        row_of[self._perm] = np.arange(len(self._perm))
+        after = [
+            self.index(int(row_of[t]), i.column()) if 0 <= t < len(row_of) and row_of[t] >= 0 else QModelIndex()
+            for i, t in zip(before, traces)
+        ]
+        self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -127,7 +158,7 @@ class TraceTableModel(QAbstractTableModel):
             if col == 0:
                 return ix.name(int(tt.root[t]))
             if col == 1:
-                return _clock(int(tt.start[t]))
+                return _clock(int(tt.start[t]), self._with_date)
             if col == 2:
                 return format_duration(int(tt.end[t]) - int(tt.start[t]))
             if col == 3:
@@ -161,13 +192,46 @@ class TraceTableModel(QAbstractTableModel):
             if col == 1:
                 return _full_time(int(tt.start[t]))
             name = ix.name(int(tt.root[t]))
+            preview = self.preview(t) if col == 0 else ""
+            if preview:
+                name = f"{name}\n{preview}"
             marks = self._feedback
             if col == 0 and self._feedback_text is not None and marks is not None and t < len(marks) and marks[t]:
                 return f"{name}\nFeedback: {self._feedback_text(t)}"
             return name
         elif role == TRACE_ROLE:
             return t
+        elif role == PREVIEW_ROLE and col == 0:
+            return self.preview(t)
+        elif role == ERROR_ROLE and col == 0:
+            return int(tt.errors[t])
+        elif role == SHORT_ROLE and col == 2:
+            return format_duration(int(tt.end[t]) - int(tt.start[t]))
+        elif role == SHORT_ROLE and col == 5:
+            return _short_tokens(int(tt.input_tokens[t]) + int(tt.output_tokens[t]))
         return None
+
+    def preview(self, trace: int) -> str:
+        """The trace's input preview, or "" until it is known (it is computed soon after being asked for)."""
+        if self._index is None or self._spans is None:
+            return ""
+        text = self.previews.get(self._index, trace)
+        if text is None:
+            self._preview_timer.start()
+            return ""
+        return text
+
+    def _fill_previews(self) -> None:
+        """Compute a few asked-for previews (a slice of time, so scrolling stays smooth), then repaint their rows."""
+        if self._index is None or self._spans is None:
+            return
+        done = self.previews.fill(self._index, self._spans)
+        for trace in done:
+            row = self.row_of(trace)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, 0), [PREVIEW_ROLE])
+        if self.previews.pending:
+            self._preview_timer.start()
 
     def usage(self) -> cost.Usage:
         """Tokens of each kind and cost of every trace, at the current prices (recomputed when either changes)."""
@@ -212,12 +276,30 @@ class TraceTableModel(QAbstractTableModel):
         return QBrush(theme.error_color())
 
 
-def _clock(ns: int) -> str:
+def _clock(ns: int, with_date: bool = False) -> str:
     try:
         # Seconds are enough to tell traces apart in a list; the tooltip has the full time.
-        return datetime.fromtimestamp(ns / 1e9).strftime("%H:%M:%S")
+        return datetime.fromtimestamp(ns / 1e9).strftime("%b %d %H:%M:%S" if with_date else "%H:%M:%S")
     except (OverflowError, OSError, ValueError):
         return "–"
+
+
+def _short_tokens(n: int) -> str:
+    """``950 tok``, ``2.6k tok``, ``1.3M tok``; "" for none."""
+    if n <= 0:
+        return ""
+    if n < 1000:
+        return f"{n} tok"
+    return f"{n / 1000:.1f}k tok" if n < 999_500 else f"{n / 1_000_000:.1f}M tok"
+
+
+def _spans_days(starts: np.ndarray) -> bool:
+    """True when the earliest and the latest start fall on different local days."""
+    try:
+        first, last = (datetime.fromtimestamp(int(v) / 1e9).date() for v in (starts.min(), starts.max()))
+    except (OverflowError, OSError, ValueError):
+        return False
+    return first != last
 
 
 def _full_time(ns: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QSizePolicy
 
 from .. import activity, theme
 from ..search import QueryError, parse
@@ -13,7 +13,7 @@ from ..search.indexer import DetailsIndexer
 from ..search.query import HELP as SEARCH_HELP
 from ..search.text_index import evaluate
 from ..session import FileSession
-from .status_line import StatusLine
+from .status_line import StatusLine, StatusText
 
 #: The keys the search field handles itself, for the shortcuts dialog.
 KEYS: tuple[tuple[str, str], ...] = (("Enter", "Next search match (in the search field)"),)
@@ -40,14 +40,17 @@ class SearchBar(QObject):
         self.field.setPlaceholderText("Search spans (Ctrl+F)  e.g. chat duration>2s -status:error")
         self.field.setClearButtonEnabled(True)
         self.field.setMinimumWidth(320)
+        # Preferred, not Expanding: the status line's texts take the room they need first.
+        self.field.setSizePolicy(QSizePolicy.Policy.Preferred, self.field.sizePolicy().verticalPolicy())
         self.field.setToolTip(SEARCH_HELP)
         self.field.textChanged.connect(lambda _text: self._timer.start())
         self.field.returnPressed.connect(self.nextRequested)  # Enter: next match (a key, not an action)
-        self.label = QLabel(status)
+        self.label = StatusText(status)  # a count that never widens the window
         self.filter_box = QCheckBox("Filter", status)
         self.filter_box.setToolTip("Show only traces with matching spans")
         self.filter_box.toggled.connect(lambda _on: self.apply())
-        for widget in (self.label, self.field, self.filter_box):
+        status.add_widget(self.label, 1)
+        for widget in (self.field, self.filter_box):
             status.add_widget(widget)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

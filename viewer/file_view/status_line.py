@@ -1,28 +1,40 @@
-"""The line under a file's panes: counts and totals, a live indicator, the reader's warnings and short messages."""
+"""The line under a file's panes: the trace list toggle, counts and totals, a live indicator, the reader's warnings and short messages.
+
+Nothing here may widen the window: every text is a `StatusText`, which elides what does not fit.
+"""
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from .. import theme
 from ..cost import file_summary_text
 from ..formatting import format_size, plural
+from ..panes import ElidedLabel, toggle_style
 from ..session import FileSession
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that ends in "…" when it is cut short (a long import note beside the search field)."""
+class StatusText(ElidedLabel):
+    """A status line text that never asks the window for room: it takes what the line has left
+    (up to its text's width) and elides the rest; the tooltip keeps the whole text.
 
-    def paintEvent(self, _event) -> None:
-        p = QPainter(self)
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
-        self.style().drawItemText(p, self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), self.palette(), self.isEnabled(), text,
-                                  self.foregroundRole())  # fmt: skip
-        p.end()
+    A QLabel asks for its whole text's width, so a long message grew a 1024 px window to 1486 px.
+    """
+
+    def __init__(self, parent: QWidget | None = None, tooltip: bool = True) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._tooltip = tooltip
+        self.setMaximumWidth(0)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance(text) + 4 if text else 0)
+        if self._tooltip:
+            self.setToolTip(text)
 
 
 class StatusLine(QFrame):
@@ -35,8 +47,15 @@ class StatusLine(QFrame):
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(10, 5, 10, 5)
         self._row.setSpacing(6)
-        self.counts_label = QLabel(self)
-        self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.list_toggle = QToolButton(self)
+        self.list_toggle.setObjectName("traceListToggle")
+        self.list_toggle.setText("Traces")
+        self.list_toggle.setCheckable(True)
+        self.list_toggle.setChecked(True)
+        self.list_toggle.setProperty("toggle", "single")
+        self.list_toggle.setToolTip("Show or hide the trace list (Ctrl+B)")
+        self.list_toggle.setStyleSheet(toggle_style(self.palette()))
+        self.counts_label = StatusText(self)
         self.live_label = QLabel("● live", self)
         self.live_label.setToolTip("The file grew in the last seconds: new spans appear as they are written.")
         pal = self.live_label.palette()
@@ -45,17 +64,20 @@ class StatusLine(QFrame):
         self.live_label.hide()
         self.warning_icon = QLabel(self)
         self.warning_icon.setPixmap(theme.status_icon("warning").pixmap(16, 16))
-        self.warning_label = ElidedLabel(self)
-        self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.flash_label = QLabel(self)
+        self.warning_label = StatusText(self, tooltip=False)  # its tooltip lists every warning
+        self.flash_label = StatusText(self)
         self.flash_label.setObjectName("flash")
         self.flash_label.hide()
-        self._row.addWidget(self.counts_label)
+        for widget in (self.live_label, self.warning_icon):
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self._row.addWidget(self.list_toggle)
+        self._row.addSpacing(4)
+        self._row.addWidget(self.counts_label, 2)
         self._row.addWidget(self.live_label)
         self._row.addSpacing(12)
         self._row.addWidget(self.warning_icon)
         self._row.addWidget(self.warning_label, 1)
-        self._row.addWidget(self.flash_label)
+        self._row.addWidget(self.flash_label, 3)
 
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
@@ -65,8 +87,13 @@ class StatusLine(QFrame):
         self._live_timer.setInterval(1000)
         self._live_timer.timeout.connect(self._update_live)
 
-    def add_widget(self, widget: QWidget) -> None:
-        self._row.addWidget(widget)
+    def add_widget(self, widget: QWidget, stretch: int = 0) -> None:
+        self._row.addWidget(widget, stretch)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.list_toggle.setStyleSheet(toggle_style(self.palette()))
 
     def show_counts(self, session: FileSession) -> None:
         """"14 spans · 5 traces · 2.8 KiB · 1.2k tokens · $0.0042 · feedback: 1 good"."""

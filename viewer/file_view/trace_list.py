@@ -1,18 +1,99 @@
-"""The trace list: a flat table with roomy rows, and the column fitter that keeps its numbers readable at any width."""
+"""The trace list: a flat table of two-line rows (name over input preview), and the column fitter that keeps its numbers readable at any width."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QWidget
 
+from .. import theme
 from ..formatting import plural
-from ..panes import RowDelegate
-from ..trace_table_model import TraceTableModel
+from ..trace_table_model import ERROR_ROLE, PREVIEW_ROLE, SHORT_ROLE, TraceTableModel
 from .caption import Caption, column_layout
 
-#: Pixels of air between rows, above the text's height.
+#: Pixels of air between rows, above the two lines of text.
 ROW_PADDING = 10
+#: The list's narrowest: a name, a start time and a cost still fit.
+MIN_WIDTH = 250
+#: Pixels left and right of a cell's text.
+CELL_MARGIN = 5
+#: Size of the error mark and the feedback badge before and after a trace's name.
+MARK = 14
+
+
+#: A column's second line: the value of a column that the fitter hid (Started shows Duration
+#: below it, Cost shows Tokens), so a narrow list still tells every figure.
+SECOND_LINE = {1: 2, 6: 5}
+
+
+class TraceRowDelegate(QStyledItemDelegate):
+    """Paints a trace's row as two lines. The Trace cell: a red error mark when the trace failed,
+    the root span's name and any feedback badge, and below, muted, the input preview. The figures
+    sit on the name's line; under Started and Cost, the figure of a hidden column (`SECOND_LINE`)."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, icon = opt.text, opt.icon
+        opt.text, opt.icon = "", type(opt.icon)()
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        pal = opt.palette
+        text_color = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        plain = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.WindowText)
+        muted = theme.blend(plain, pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base), 0.68)
+        fm = QFontMetrics(opt.font)
+        line = fm.height()
+        rect = opt.rect.adjusted(CELL_MARGIN, 0, -CELL_MARGIN, 0)
+        top = rect.top() + (rect.height() - 2 * line - 2) // 2
+        first = QRect(rect.left(), top, rect.width(), line)
+        second = QRect(rect.left(), top + line + 2, rect.width(), line)
+        column = index.column()
+        painter.save()
+        painter.setFont(opt.font)
+        if column == 0:
+            self._paint_name(painter, index, text, icon, first, second, text_color, muted, fm)
+        else:
+            align = int(opt.displayAlignment & Qt.AlignmentFlag.AlignHorizontal_Mask | Qt.AlignmentFlag.AlignVCenter)
+            painter.setPen(text_color)
+            painter.drawText(first, align, fm.elidedText(text, Qt.TextElideMode.ElideRight, first.width()))
+            below = SECOND_LINE.get(column)
+            if below is not None and self.view.horizontalHeader().isSectionHidden(below):
+                value = str(index.siblingAtColumn(below).data(SHORT_ROLE) or "")
+                if value:
+                    painter.setFont(self.view.font())
+                    painter.setPen(muted)
+                    shown = QFontMetrics(self.view.font()).elidedText(value, Qt.TextElideMode.ElideRight, second.width())
+                    painter.drawText(second, align, shown)
+        painter.restore()
+
+    def _paint_name(self, painter: QPainter, index: QModelIndex, name: str, icon, first: QRect, second: QRect,
+                    text_color, muted, fm: QFontMetrics) -> None:  # fmt: skip
+        x = first.left()
+        if index.data(ERROR_ROLE):
+            theme.status_icon("error", MARK).paint(painter, QRect(x, first.center().y() - MARK // 2 + 1, MARK, MARK))
+            x += MARK + 5
+        room = max(first.right() - x - (MARK + 4 if not icon.isNull() else 0), 0)
+        shown = fm.elidedText(name, Qt.TextElideMode.ElideRight, room)
+        painter.setPen(text_color)
+        painter.drawText(QRect(x, first.top(), room, first.height()), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+        if not icon.isNull():
+            icon.paint(painter, QRect(x + fm.horizontalAdvance(shown) + 4, first.center().y() - MARK // 2 + 1, MARK, MARK))
+        preview = index.data(PREVIEW_ROLE) or ""
+        if preview:
+            painter.setPen(muted)
+            painter.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             fm.elidedText(preview, Qt.TextElideMode.ElideRight, second.width()))  # fmt: skip
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), 2 * option.fontMetrics.height() + 2 + ROW_PADDING)
 
 
 class TraceListPane(QWidget):
@@ -23,6 +104,7 @@ class TraceListPane(QWidget):
         self.view = TraceListView(model, self)
         self.caption = Caption("Traces", self)
         column_layout(self, self.caption, self.view)
+        self.setMinimumWidth(MIN_WIDTH)
 
     def show_count(self, shown: int, total: int) -> None:
         """"5 traces", or "2 of 5 traces" while a filter hides some."""
@@ -41,9 +123,9 @@ class TraceListView(QTableView):
         self.setCornerButtonEnabled(False)
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
+        rows.setDefaultSectionSize(2 * self.fontMetrics().height() + 2 + ROW_PADDING)
         self.setObjectName("traceList")
-        self.setItemDelegate(RowDelegate(self, ROW_PADDING))
+        self.setItemDelegate(TraceRowDelegate(self))
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -57,13 +139,30 @@ class TraceListView(QTableView):
         self.setSortingEnabled(True)
         self.setModel(model)
         header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+        # Started and Cost stay at any width, and show Duration and Tokens below them once those
+        # columns give way (after Spans and Errors); the name cell has the error mark and preview.
         self.columns = ColumnFitter(
             self,
-            {1: "00:00:00.0", 2: "99.9 ms", 3: "999", 4: "99", 5: "9.9k", 6: "$0.000012"},
-            name_share=0.3,
-            shrink_first=(6, 5, 4, 3, 1),
-            hide_first=(1, 3, 4, 6),
+            {1: "00:00:00", 2: "99.9 ms", 3: "999", 4: "99", 5: "99,999", 6: "$0.0012"},
+            name_share=0.34,
+            name_min=84,
+            shrink_first=(6, 1),
+            hide_first=(3, 4, 2, 5),
         )  # fmt: skip
+        model.modelReset.connect(self._fit_started)
+        header.sortIndicatorChanged.connect(self._keep_current_in_view)
+
+    def _fit_started(self) -> None:
+        """Widen Started for a date when the traces span days."""
+        model = self.model()
+        if model.rowCount():
+            self.columns.set_natural(1, str(model.index(0, 1).data()))
+
+    def _keep_current_in_view(self, *_sort) -> None:
+        """After a sort (the view's own handler ran first), scroll to the selected trace."""
+        current = self.currentIndex()
+        if current.isValid():
+            self.scrollTo(current)
 
     def header(self) -> QHeaderView:
         return self.horizontalHeader()
@@ -84,17 +183,18 @@ class ColumnFitter(QObject):
     columns in ``hide_first`` are hidden, in that order, until the rest fit at their natural
     width (cut-off numbers help nobody); then the columns in ``shrink_first`` give up space
     (down to their header's width), then all shrink in proportion, so the name column keeps
-    ``name_share`` of the width. Once the user drags a column edge, their widths win and
+    ``name_share`` of the width (and at least ``name_min`` pixels). Once the user drags a column edge, their widths win and
     fitting stops.
     """
 
     def __init__(
         self, view: QTableView, samples: dict[int, str], *, name_share: float = 0.3, shrink_first: tuple[int, ...] = (),
-        hide_first: tuple[int, ...] = (),
+        hide_first: tuple[int, ...] = (), name_min: int = 140,
     ) -> None:
         super().__init__(view)
         self.view = view
         self.name_share = name_share
+        self.name_min = name_min
         self.shrink_first = shrink_first
         self.hide_first = hide_first
         self.hidden: set[int] = set()
@@ -123,7 +223,7 @@ class ColumnFitter(QObject):
 
     def hidden_columns(self, available: int) -> set[int]:
         """The ``hide_first`` columns that do not fit a viewport ``available`` pixels wide."""
-        room = available - max(140.0, available * self.name_share)
+        room = available - max(float(self.name_min), available * self.name_share)
         used = sum(self.natural.values())
         hidden: set[int] = set()
         for column in self.hide_first:
@@ -138,7 +238,7 @@ class ColumnFitter(QObject):
         """Widths of the shown non-name columns for a viewport ``available`` pixels wide."""
         hidden = self.hidden_columns(available)
         widths = {c: w for c, w in self.natural.items() if c not in hidden}
-        deficit = sum(widths.values()) - (available - max(140.0, available * self.name_share))
+        deficit = sum(widths.values()) - (available - max(float(self.name_min), available * self.name_share))
         if available <= 0 or deficit <= 0:
             return widths
         for column in (c for c in self.shrink_first if c in widths):
@@ -180,4 +280,4 @@ class ColumnFitter(QObject):
 
 def _text_width(view: QTableView, sample: str) -> int:
     """Width of a column that fits ``sample`` with the cell's padding."""
-    return QFontMetrics(view.font()).horizontalAdvance(sample) + 20
+    return QFontMetrics(view.font()).horizontalAdvance(sample) + 2 * CELL_MARGIN + 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from tracefile.format import STATUS_ERROR, Timeline
@@ -17,6 +17,7 @@ from ..session import FileSession, LoadOutcome
 from ..trace_table_model import TraceTableModel
 from . import export
 from .details import SpanDetails
+from .layout import PaneLayout
 from .pages import ErrorPanel, LoadingPage
 from .search_bar import SearchBar
 from .status_line import StatusLine
@@ -39,9 +40,11 @@ class FileView(QWidget):
     loaded = Signal(object)  # LoadResult
     grew = Signal(int)  # number of new spans
 
-    def __init__(self, path: str | os.PathLike[str], parent: QWidget | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.path = os.path.abspath(os.fspath(path))
+        self.settings = settings  # where pane sizes are remembered (None: nowhere)
+        self._list_chosen = False  # the user showed or hid the trace list: no more automatic collapsing
         self._feedback_seen = 0
         prices().changed.connect(self._on_prices_changed)
         self.feedback_dialog = None
@@ -118,10 +121,7 @@ class FileView(QWidget):
         self.splitter.addWidget(self.traces)
         self.splitter.addWidget(self.timeline)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 5)
-        self.splitter.setStretchFactor(2, 4)
-        self.splitter.setSizes([520, 560, 420])
+        self.panes = PaneLayout(self.splitter, self.settings)
         outer.addWidget(self.splitter, 1)
 
         self.status = StatusLine(content)
@@ -130,6 +130,7 @@ class FileView(QWidget):
         self.search.matchesChanged.connect(lambda _m: self.details.set_highlight_terms(self.search.terms()))
         self.search.filterChanged.connect(self._filter_traces)
         self.search.nextRequested.connect(lambda: self.next_match())
+        self.status.list_toggle.toggled.connect(self._on_list_toggled)
         outer.addWidget(self.status)
         # The parts' widgets under the names tests and tools have always used.
         self.status_label, self.live_label = self.status.counts_label, self.status.live_label
@@ -164,6 +165,9 @@ class FileView(QWidget):
         if first:
             self.stack.setCurrentWidget(self.content)
         self._show_index(keep_selection=not first)
+        self._fit_trace_list()
+        if first:
+            self.waterfall.setFocus(Qt.FocusReason.OtherFocusReason)  # so ↓ steps to the next span at once
         self._show_feedback()
         self.status.show_counts(self.session)
         self.status.show_warnings(self.session)
@@ -183,7 +187,7 @@ class FileView(QWidget):
     def _show_index(self, keep_selection: bool) -> None:
         ix = self.session.index
         selected = self._selected_trace_id if keep_selection else None
-        self.trace_model.set_index(ix)
+        self.trace_model.set_index(ix, self.session.spans)
         n = len(ix.traces) if ix is not None else 0
         self.traces.show_count(n, n)
         if n == 0:
@@ -192,6 +196,36 @@ class FileView(QWidget):
             return
         trace = self.trace_number(selected) if selected is not None else None
         self.select_trace(self.trace_model.row_of(trace) if trace is not None else 0)
+
+    # -- the trace list's width ---------------------------------------------------
+
+    @property
+    def trace_list_shown(self) -> bool:
+        return self.panes.list_shown
+
+    def set_trace_list_shown(self, shown: bool) -> None:
+        """Show or collapse the trace list (the toggle in the status line, Ctrl+B)."""
+        self.status.list_toggle.setChecked(shown)  # -> _on_list_toggled
+
+    def toggle_trace_list(self) -> None:
+        self.set_trace_list_shown(not self.trace_list_shown)
+
+    def _on_list_toggled(self, shown: bool) -> None:
+        self._list_chosen = True
+        if shown != self.panes.list_shown:
+            self.panes.set_list_shown(shown)
+
+    def _fit_trace_list(self) -> None:
+        """A file of one trace starts with the list collapsed; it opens when a second trace arrives (unless the user chose)."""
+        if self._list_chosen:
+            return
+        ix = self.session.index
+        shown = ix is None or len(ix.traces) != 1
+        if shown != self.panes.list_shown:
+            self.panes.set_list_shown(shown)
+            self.status.list_toggle.blockSignals(True)
+            self.status.list_toggle.setChecked(shown)
+            self.status.list_toggle.blockSignals(False)
 
     # -- feedback -------------------------------------------------------------
 
