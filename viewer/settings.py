@@ -61,3 +61,19 @@ def set_price_table_json(settings: QSettings, text: str | None) -> None:
     else:
         settings.remove(PRICE_TABLE_KEY)
     settings.sync()
+
+
+NAME_WIDTH_KEY = "timeline/nameWidth"
+
+
+def timeline_name_width(settings: QSettings, default: int) -> int:
+    """The width the user last dragged the timeline's span-name column to (``default`` when never)."""
+    try:
+        value = int(settings.value(NAME_WIDTH_KEY, default))
+    except (TypeError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+def set_timeline_name_width(settings: QSettings, width: int) -> None:
+    settings.setValue(NAME_WIDTH_KEY, int(width))

@@ -19,6 +19,7 @@ from . import export
 from .details import SpanDetails
 from .pages import ErrorPanel, LoadingPage
 from .search_bar import SearchBar
+from .span_menu import build_span_menu
 from .status_line import StatusLine
 from .timeline_pane import TimelinePane
 from .trace_list import TraceListPane
@@ -103,6 +104,8 @@ class FileView(QWidget):
         self.timeline = TimelinePane(content)
         self.overview, self.waterfall, self.timeline_caption = self.timeline.overview, self.timeline.waterfall, self.timeline.caption
         self.waterfall.selectionChanged.connect(self._on_span_changed)
+        self.span_actions: list = []  # the main window's span actions (None: a separator), for the span menu
+        self.waterfall.spanMenuRequested.connect(self._open_span_menu)
         self.details = SpanDetails(content)
         self.detail_tabs, self.inspector, self.chat = self.details, self.details.inspector, self.details.chat
         self.chat.spanLinkActivated.connect(self.select_span_id)
@@ -285,6 +288,15 @@ class FileView(QWidget):
 
     def _on_span_changed(self, row: int) -> None:
         self.details.show_span(self.session, row)
+
+    def span_menu(self, row: int):
+        """The context menu of span ``row``: copy, expand, zoom, chat, and the window's span actions."""
+        return build_span_menu(self, row, self.span_actions, self)
+
+    def _open_span_menu(self, row: int, pos) -> None:
+        menu = self.span_menu(row)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(pos)
 
     def show_chat(self) -> None:
         """Bring the Chat tab to the front."""
