@@ -909,7 +909,7 @@ class TraceWaterfall(QWidget):
             elif is_err:  # on a plate over the stripes, so the label stays legible
                 tx += 3
                 p.setPen(Qt.PenStyle.NoPen)
-                p.fillRect(QRectF(tx - 3, y + 6, tw + 6, ROW_HEIGHT - 12), base)
+                p.fillRect(QRectF(tx - 3, y + 5, tw + 6, ROW_HEIGHT - 10), base)
                 pen, want = None, err_col
             else:
                 want = on_bar
