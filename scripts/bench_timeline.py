@@ -112,6 +112,17 @@ def main() -> None:
     wf.select_row(int(wf.rows()[-1]))
     report("waterfall paint, last rows", timed(lambda: wf.render(img), args.repeat))
 
+    wf.set_range(wf.viewport.t0 + wf.viewport.span / 4, wf.viewport.t1 - wf.viewport.span / 4)
+    report("waterfall paint, a time range selected", timed(lambda: wf.render(img), args.repeat))
+    from viewer.cost.logic import default_table
+    from viewer.timeline.ranges import range_figures
+
+    table = default_table()
+    report("range figures, a quarter of the trace", timed(lambda: range_figures(index, 0, *wf.time_range(), table), args.repeat))
+    wf.clear_range()
+    report("collapse all, then expand all", timed(lambda: (wf.collapse_all(), wf.expand_all()), args.repeat))
+    report("expand to depth 1", timed(lambda: (wf.expand_to_depth(1), wf.expand_all()), args.repeat))
+
     first = timed(lambda: ov.render(oimg), 1)
     report("overview paint, first (computes the LOD)", first)
     report("overview paint, cached", timed(lambda: ov.render(oimg), args.repeat))

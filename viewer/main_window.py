@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from . import settings as viewer_settings
 from . import theme
 from .file_view import ExportTooLarge, FileView
+from .timeline_actions import TimelineActions
 
 APP_TITLE = "Tracy"
 WELCOME_HINT = "Drop a trace file here, or press Ctrl+O\n.tracy, OTLP/JSON, Jaeger, Zipkin and Prompty files open alike"
@@ -248,6 +249,11 @@ class MainWindow(QMainWindow):
                        self.mark_action, self.compare_span_action, self.compare_runs_action,
                        self.shortcuts_action):  # fmt: skip
             self.addAction(action)
+        self.timeline_actions = TimelineActions(self, self._with_view)
+
+    def span_menu_actions(self) -> list[QAction | None]:
+        """The window's actions a span's context menu lists (None: a separator)."""
+        return [*self.timeline_actions.tree_actions()[:2], None, self.mark_action, self.compare_span_action, self.feedback_action]
 
     def _with_view(self, fn) -> None:
         view = self.current_view()
@@ -404,9 +410,10 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_match_action)
         go_menu.addAction(self.next_error_action)
         go_menu.addAction(self.previous_error_action)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.trace_list_action)
-        self.view_menu = view_menu
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.trace_list_action)
+        self.view_menu.addSeparator()
+        self.timeline_actions.fill_menu(self.view_menu)
         span_menu = self.menuBar().addMenu("&Span")
         span_menu.addAction(self.feedback_action)
         span_menu.addSeparator()
@@ -468,6 +475,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
                 return view
         view = FileView(full, self.tabs, settings=self.settings if self.remember else None)
+        view.span_actions = self.span_menu_actions()
         index = self.tabs.addTab(view, view.file_name)
         self.tabs.setTabToolTip(index, full)
         close = TabCloseButton(self.tabs.tabBar())

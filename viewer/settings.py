@@ -83,3 +83,19 @@ def pane_shares(settings: QSettings) -> tuple[float, float, float] | None:
 
 def set_pane_shares(settings: QSettings, shares: tuple[float, float, float]) -> None:
     settings.setValue(PANE_SHARES_KEY, [f"{s:.4f}" for s in shares])
+
+
+NAME_WIDTH_KEY = "timeline/nameWidth"
+
+
+def timeline_name_width(settings: QSettings, default: int) -> int:
+    """The width the user last dragged the timeline's span-name column to (``default`` when never)."""
+    try:
+        value = int(settings.value(NAME_WIDTH_KEY, default))
+    except (TypeError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+def set_timeline_name_width(settings: QSettings, width: int) -> None:
+    settings.setValue(NAME_WIDTH_KEY, int(width))

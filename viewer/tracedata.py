@@ -92,6 +92,17 @@ class TraceIndex:
                 hide[p + s] -= 1
         return rows[np.cumsum(hide[:-1]) == 0]
 
+    def parents_at_depth(self, t: int, depth: int) -> np.ndarray:
+        """Rows of trace ``t`` at ``depth`` that have children: collapsing them shows the tree down to ``depth``
+        (0 collapses every root, as "collapse all" does)."""
+        rows = self.trace_rows(t)
+        return rows[(self.depth[rows] == depth) & (self.subtree[rows] > 1)]
+
+    def subtree_rows(self, row: int) -> np.ndarray:
+        """``row`` and its descendants, in depth-first order."""
+        p = int(self.position[row])
+        return self.order[p : p + int(self.subtree[row])]
+
     def is_error(self, row: int) -> bool:
         return int(self.timeline.status[row]) == STATUS_ERROR
 

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when narrower than its text (never cut mid-letter), with the
+    whole text as its tooltip when cut."""
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+        p.end()
+        self.setToolTip(self.text() if shown != self.text() else "")
 
 
 class Caption(QWidget):
@@ -11,7 +26,7 @@ class Caption(QWidget):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel(title, self)
+        self.title = ElidedLabel(title, self)
         font = QFont(self.title.font())
         font.setBold(True)
         self.title.setFont(font)

@@ -20,6 +20,7 @@ from .details import SpanDetails
 from .layout import PaneLayout
 from .pages import ErrorPanel, LoadingPage
 from .search_bar import SearchBar
+from .span_menu import build_span_menu
 from .status_line import StatusLine
 from .timeline_pane import TimelinePane
 from .trace_list import TraceListPane
@@ -108,9 +109,11 @@ class FileView(QWidget):
         self.trace_columns = self.trace_view.columns
         self.trace_view.selectionModel().currentRowChanged.connect(self._on_trace_changed)
 
-        self.timeline = TimelinePane(content)
+        self.timeline = TimelinePane(content, self.settings)
         self.overview, self.waterfall, self.timeline_caption = self.timeline.overview, self.timeline.waterfall, self.timeline.caption
         self.waterfall.selectionChanged.connect(self._on_span_changed)
+        self.span_actions: list = []  # the main window's span actions (None: a separator), for the span menu
+        self.waterfall.spanMenuRequested.connect(self._open_span_menu)
         self.details = SpanDetails(content)
         self.detail_tabs, self.inspector, self.chat = self.details, self.details.inspector, self.details.chat
         self.chat.spanLinkActivated.connect(self.select_span_id)
@@ -326,6 +329,15 @@ class FileView(QWidget):
 
     def _on_span_changed(self, row: int) -> None:
         self.details.show_span(self.session, row)
+
+    def span_menu(self, row: int):
+        """The context menu of span ``row``: copy, expand, zoom, chat, and the window's span actions."""
+        return build_span_menu(self, row, self.span_actions, self)
+
+    def _open_span_menu(self, row: int, pos) -> None:
+        menu = self.span_menu(row)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(pos)
 
     def show_chat(self) -> None:
         """Bring the Chat tab to the front."""

@@ -52,6 +52,19 @@ ERROR = {False: "#cf222e", True: "#ff7b72"}
 ERROR_MARK = {False: "#cf222e", True: "#f85149"}
 
 
+#: The legend's entries, in the order users look for them: (category, label).
+LEGEND: tuple[tuple[int, str], ...] = (
+    (CATEGORY_LLM, "LLM call"),
+    (CATEGORY_TOOL, "Tool"),
+    (CATEGORY_AGENT, "Agent"),
+    (CATEGORY_HTTP, "HTTP"),
+    (CATEGORY_EMBEDDINGS, "Embeddings"),
+    (CATEGORY_DATABASE, "Database"),
+    (CATEGORY_FUNCTION, "Function"),
+    (CATEGORY_OTHER, "Other"),
+)
+
+
 def span_colors(category: int, dark: bool) -> SpanColors:
     """Colours of a bar of ``category`` (an unknown category is drawn as "other")."""
     lf, le, df, de = _HUES.get(int(category), _HUES[CATEGORY_OTHER])

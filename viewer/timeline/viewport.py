@@ -118,6 +118,11 @@ class Viewport:
         """Drag the content ``dx`` pixels to the right (the window moves earlier)."""
         return self.pan(-dx * self.ns_per_px)
 
+    def zoom_to(self, t0: float, t1: float, margin: float = 0.05) -> bool:
+        """Show ``[t0, t1]`` with ``margin`` (a fraction of its length) free on both sides: zoom to a span."""
+        pad = max(float(t1) - float(t0), MIN_WINDOW_NS) * margin
+        return self.set_window(float(t0) - pad, float(t1) + pad)
+
     def center_on(self, t: float) -> bool:
         return self.pan(t - (self.t0 + self.t1) / 2)
 
@@ -256,3 +261,17 @@ def hits_bar(vp: Viewport, x: float, start: float, end: float, slop: float = 3.0
     """Whether pixel ``x`` is on the span's bar (give or take ``slop`` pixels, so tiny spans can be hit)."""
     x0, x1 = bar_extent(vp, start, end)
     return x0 - slop <= x <= x1 + slop
+
+
+def label_place(x0: float, x1: float, left: float, right: float, width: float, pad: float = 5.0, gap: float = 6.0) -> tuple[str, float] | None:
+    """Where a bar's duration label of ``width`` pixels goes: ``("inside", x)`` on the visible part of the bar
+    ``[x0, x1]``, else ``("after", x)`` or ``("before", x)`` beside it, or None when it fits nowhere between
+    ``left`` and ``right``. Error bars follow the same rule (their label sits on a plate over the stripes)."""
+    vis0, vis1 = max(x0, left), min(x1, right)
+    if vis1 - vis0 >= width + 2 * pad:
+        return "inside", vis0 + pad
+    if x1 + gap + width <= right:
+        return "after", x1 + gap
+    if x0 - gap - width >= left:
+        return "before", x0 - gap - width
+    return None

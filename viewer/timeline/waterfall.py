@@ -5,10 +5,13 @@ screen, so a million-span trace paints as fast as a ten-span one.
 
 Keys: ↑/↓ (PgUp/PgDn, Home/End) move the selection; ← collapses the selected span (or goes to
 its parent), → expands it (or goes to its first child); Enter toggles and activates;
-+/- zoom, Shift+←/→ pan, F fits the whole trace.
++/- or W/S zoom, Shift+←/→ or A/D pan (as in Perfetto), F zooms to the selected span, 0 fits
+the whole trace, Esc clears a selected time range.
 Mouse: the wheel scrolls rows; Ctrl+wheel zooms about the pointer; Shift+wheel (or a
-horizontal wheel) pans; dragging the bar area pans (and scrolls); a click selects;
-a click on the arrow collapses or expands; a double click activates.
+horizontal wheel) pans; dragging the bar area pans (and scrolls); dragging on the time axis
+(or Shift+dragging the bars) selects a time range; dragging the line after the name column
+resizes it; a click selects; a click on the arrow collapses or expands; a double click zooms
+to the span; a right click asks for the span's menu (`spanMenuRequested`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from ..feedback.widget import paint_badge
 from ..tracedata import TraceIndex
 from ..formatting import format_duration, format_offset, format_tokens
 from . import colors
-from .viewport import Viewport, bar_extent, hits_bar, row_at, ticks
+from .viewport import Viewport, bar_extent, hits_bar, label_place, row_at, ticks
 
 ROW_HEIGHT = 22
 HEADER_HEIGHT = 26
@@ -50,6 +53,10 @@ BAR_PAD = 12  # pixels kept free at both ends of the bar area
 ZOOM_STEP = 1.5
 PAN_STEP = 0.2  # fraction of the window per Shift+arrow
 _DRAG_SLOP = 4
+DEFAULT_NAME_WIDTH = 300
+MIN_NAME_WIDTH = 80
+MIN_BAR_AREA = 140  # the name column never takes the bars' last pixels
+_DIVIDER_GRAB = 4  # pixels either side of the name column's edge that start a resize
 _STATUS_TEXT = {0: "Unset", 1: "OK", 2: "Error"}
 
 #: The keys and gestures the waterfall handles itself (keyPressEvent, wheelEvent), for the shortcuts dialog.
@@ -57,9 +64,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("↑ / ↓", "Previous / next span"),
     ("← / →", "Collapse / expand the span (or go to its parent / first child)"),
     ("Enter", "Collapse or expand the span"),
-    ("+ / −, Ctrl+wheel", "Zoom the timeline"),
-    ("Shift+← / Shift+→, drag", "Pan the timeline"),
-    ("F", "Fit the whole trace"),
+    ("+ / −, W / S, Ctrl+wheel", "Zoom the timeline"),
+    ("Shift+← / Shift+→, A / D, drag", "Pan the timeline"),
+    ("Double click", "Zoom to the span"),
+    ("Drag the time axis, Shift+drag", "Select a time range and see its figures (Esc clears it)"),
+    ("Right click", "Span menu: copy name or ids, expand, zoom, chat, compare, feedback"),
 )
 
 
@@ -72,6 +81,9 @@ class TraceWaterfall(QWidget):
     selectionChanged = Signal(int)  # the selected row, -1 for none
     rowActivated = Signal(int)
     windowChanged = Signal(float, float)  # the visible window, ns from the trace start
+    nameWidthChanged = Signal(int)  # the user dragged the name column's edge (emitted on release)
+    rangeChanged = Signal(object)  # the selected time range (t0, t1) in ns from the trace start, or None
+    spanMenuRequested = Signal(int, QPoint)  # right click on a span's row: the row, the global position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,7 +103,10 @@ class TraceWaterfall(QWidget):
         self._rowpos = np.zeros(0, np.int64)
         self._selected = -1
         self._vp = Viewport((0.0, 1.0), 100.0)
-        self._name_width = 300
+        self._name_width = DEFAULT_NAME_WIDTH
+        self._resizing = False
+        self._range: tuple[float, float] | None = None  # selected time range, ns from the trace start
+        self._range_drag: float | None = None  # the time where a range drag started
         self._hover: QPoint | None = None
         self._press: tuple[QPoint, float, int] | None = None  # (pos, window start, scroll)
         self._dragging = False
@@ -144,6 +159,7 @@ class TraceWaterfall(QWidget):
             self._vp = Viewport((0, duration), self._vp.width, self._vp.x0)
             self._collapsed = set()
             self._selected = -1
+            self._set_range(None)
         self._refresh_rows(keep_scroll=same)
         self._layout()
         self.update()
@@ -151,6 +167,7 @@ class TraceWaterfall(QWidget):
 
     def clear(self) -> None:
         self._index, self._trace, self._trace_key = None, -1, b""
+        self._set_range(None)
         self._rows = self._rowpos = np.zeros(0, np.int64)
         self._collapsed.clear()
         self._selected = -1
@@ -184,6 +201,93 @@ class TraceWaterfall(QWidget):
 
     def pan_pixels(self, dx: float) -> None:
         self._user_window(self._vp.pan_pixels(dx))
+
+    def zoom_to_row(self, row: int) -> None:
+        """Zoom to span ``row``'s time range, with a little margin either side."""
+        if self._index is None or not 0 <= row < self._index.n:
+            return
+        self._user_window(self._vp.zoom_to(*self._span_times(row)))
+
+    def zoom_to_selection(self) -> None:
+        """Zoom to the selected span (F); the whole trace when none is selected."""
+        if self._selected >= 0:
+            self.zoom_to_row(self._selected)
+        else:
+            self.fit()
+
+    # -- time range ---------------------------------------------------------------
+
+    def time_range(self) -> tuple[float, float] | None:
+        """The selected time range (ns from the trace start), or None."""
+        return self._range
+
+    def set_range(self, t0: float, t1: float) -> None:
+        """Select ``[t0, t1]`` (ns from the trace start, clamped to the trace) and emit `rangeChanged`."""
+        lo, hi = sorted((max(self._vp.lo, float(t0)), min(self._vp.hi, float(t1))))
+        self._set_range((lo, hi))
+
+    def clear_range(self) -> None:
+        self._set_range(None)
+
+    def _set_range(self, value: tuple[float, float] | None) -> None:
+        if value == self._range:
+            return
+        self._range = value
+        self.update()
+        self.rangeChanged.emit(value)
+
+    # -- expanding and collapsing ----------------------------------------------------
+
+    def expand_all(self) -> None:
+        self._set_collapsed_rows(set())
+
+    def collapse_all(self) -> None:
+        """Collapse the trace down to its root span(s)."""
+        self.expand_to_depth(0)
+
+    def expand_to_depth(self, depth: int) -> None:
+        """Show the spans ``depth`` levels below the root (0: the root alone), with deeper ones collapsed."""
+        ix = self._index
+        if ix is None or not 0 <= self._trace < len(ix.traces):
+            return
+        self._set_collapsed_rows(set(ix.parents_at_depth(self._trace, max(0, int(depth))).tolist()))
+
+    def expand_subtree(self, row: int) -> None:
+        """Expand ``row`` and every span below it."""
+        ix = self._index
+        if ix is None or not 0 <= row < ix.n:
+            return
+        inside = set(ix.subtree_rows(row).tolist())
+        self._set_collapsed_rows({r for r in self._collapsed if r not in inside})
+
+    def collapse_subtree(self, row: int) -> None:
+        """Collapse ``row`` and every span below it, so expanding it again shows one level at a time."""
+        ix = self._index
+        if ix is None or not 0 <= row < ix.n:
+            return
+        below = ix.subtree_rows(row)
+        below = below[ix.subtree[below] > 1]
+        self._set_collapsed_rows(self._collapsed | set(below.tolist()))
+
+    def _set_collapsed_rows(self, collapsed: set[int]) -> None:
+        """Collapse exactly ``collapsed``; a selection that gets hidden moves to its nearest shown ancestor."""
+        ix = self._index
+        if ix is None or collapsed == self._collapsed:
+            return
+        self._collapsed = collapsed
+        self._refresh_rows(keep_scroll=True)
+        anchor = self._selected
+        if anchor >= 0:
+            p = int(ix.parent[anchor])
+            while p >= 0:
+                if p in collapsed:
+                    anchor = p
+                p = int(ix.parent[p])
+        if anchor != self._selected:
+            self._set_selected(anchor)
+        if self._selected >= 0:
+            self.scroll_to_row(self._selected)
+        self.update()
 
     def rows(self) -> np.ndarray:
         """The rows shown, top to bottom (descendants of collapsed spans left out)."""
@@ -320,10 +424,54 @@ class TraceWaterfall(QWidget):
     def name_width(self) -> int:
         return self._name_width
 
+    @property
+    def name_width_shown(self) -> int:
+        """The name column's width as laid out (`name_width`, narrowed in a small widget)."""
+        return self._name_width_used
+
     def set_name_width(self, width: int) -> None:
-        self._name_width = max(80, int(width))
+        self._name_width = max(MIN_NAME_WIDTH, int(width))
         self._layout()
         self.update()
+
+    def name_label(self, row: int) -> str:
+        """The name as painted in the name column: elided in the middle when it does not fit, "" when hidden."""
+        ix = self._index
+        pos = self.position_of(row)
+        if ix is None or pos < 0:
+            return ""
+        avail = self._name_room(row)
+        if avail <= 10:
+            return ""
+        return self._elide(row, avail, QFontMetricsF(self.font()))
+
+    def _name_room(self, row: int) -> int:
+        """Pixels left for ``row``'s name after its indent, badges and token count (same rule as the paint)."""
+        ix = self._index
+        tl = ix.timeline
+        name_w = self._name_width_used
+        x = self._indent(int(ix.depth[row])) + 30
+        fb = self._feedback
+        badges = int(ix.is_error(row)) + int(fb is not None and len(fb) == ix.n and fb[row] != 0)
+        avail = name_w - x - 8 - 18 * badges
+        used = int(tl.input_tokens[row]) + int(tl.output_tokens[row])
+        if used and avail > 120:
+            small = QFont(self.font())
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.88))
+            avail -= int(QFontMetricsF(small).horizontalAdvance(f"{format_tokens(used)} tok")) + 10
+        return int(avail)
+
+    def _indent(self, depth: int) -> int:
+        return 6 + min(depth * INDENT, max(0, self._name_width_used - 120))
+
+    def _elide(self, row: int, avail: int, fm: QFontMetricsF) -> str:
+        key = (row, int(avail))
+        label = self._elided.get(key)
+        if label is None:
+            if len(self._elided) > 4096:
+                self._elided.clear()
+            label = self._elided[key] = fm.elidedText(self._index.name(row), Qt.TextElideMode.ElideMiddle, avail)
+        return label
 
     def sizeHint(self) -> QSize:
         return QSize(900, 400)
@@ -362,7 +510,7 @@ class TraceWaterfall(QWidget):
         sw = self._scroll.sizeHint().width()
         self._scroll.setGeometry(self.width() - sw, HEADER_HEIGHT, sw, max(0, self.height() - HEADER_HEIGHT))
         right = self.width() - sw
-        name_w = min(self._name_width, max(80, right // 2))
+        name_w = min(self._name_width, max(MIN_NAME_WIDTH, right - MIN_BAR_AREA))
         self._name_width_used = name_w
         self._vp.set_geometry(name_w + BAR_PAD, max(1, right - name_w - 2 * BAR_PAD))
         self._update_scroll_range()
@@ -406,15 +554,20 @@ class TraceWaterfall(QWidget):
         k = e.key()
         K = Qt.Key
         shift = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if k in (K.Key_Plus, K.Key_Equal):
+        plain = not e.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        if k in (K.Key_Plus, K.Key_Equal) or (k == K.Key_W and plain):
             self.zoom(ZOOM_STEP)
-        elif k in (K.Key_Minus, K.Key_Underscore):
+        elif k in (K.Key_Minus, K.Key_Underscore) or (k == K.Key_S and plain):
             self.zoom(1 / ZOOM_STEP)
-        elif k == K.Key_F:
+        elif k == K.Key_F and plain and not shift:
+            self.zoom_to_selection()
+        elif (k == K.Key_0 and plain) or (k == K.Key_F and shift):
             self.fit()
-        elif k in (K.Key_Left, K.Key_Right) and shift:
-            sign = -1 if k == K.Key_Left else 1
+        elif (k in (K.Key_Left, K.Key_Right) and shift) or (k in (K.Key_A, K.Key_D) and plain):
+            sign = -1 if k in (K.Key_Left, K.Key_A) else 1
             self._user_window(self._vp.pan(sign * PAN_STEP * self._vp.span))
+        elif k == K.Key_Escape and self._range is not None:
+            self.clear_range()
         elif k == K.Key_Left:
             self._key_left()
         elif k == K.Key_Right:
@@ -481,10 +634,28 @@ class TraceWaterfall(QWidget):
             self._scroll.setValue(self._scroll.value() - int(pixels))
         e.accept()
 
+    def _on_divider(self, pos: QPoint) -> bool:
+        return abs(pos.x() - self._name_width_used) <= _DIVIDER_GRAB and self._index is not None
+
+    def _starts_range(self, pos: QPoint, mods) -> bool:
+        """A drag on the time axis, or a Shift+drag over the bars, selects a time range (a plain drag pans)."""
+        if self._index is None or not self._name_width_used < pos.x() < self._scroll.x():
+            return False
+        return pos.y() < HEADER_HEIGHT or bool(mods & Qt.KeyboardModifier.ShiftModifier)
+
+    def _range_time(self, x: float) -> float:
+        return min(max(float(self._vp.t_of(x)), self._vp.lo), self._vp.hi)
+
     def mousePressEvent(self, e: QMouseEvent) -> None:
         if e.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(e)
         pos = e.position().toPoint()
+        if self._on_divider(pos):
+            self._resizing = True
+            return
+        if self._starts_range(pos, e.modifiers()):
+            self._range_drag = self._range_time(pos.x())
+            return
         row = self.row_at(pos)
         if row >= 0 and pos.x() < self._name_width_used and self._on_arrow(row, pos):
             self.toggle_row(row)
@@ -494,6 +665,21 @@ class TraceWaterfall(QWidget):
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:
         pos = e.position().toPoint()
+        if self._resizing:
+            self.set_name_width(min(pos.x(), self._scroll.x() - MIN_BAR_AREA))
+            return
+        if self._range_drag is not None:
+            t = self._range_time(pos.x())
+            self._range = tuple(sorted((self._range_drag, t)))  # shaded while dragging, announced on release
+            self._hover = pos
+            self.update()
+            return
+        if self._press is None:
+            divider = self._on_divider(pos)
+            if divider and self.cursor().shape() != Qt.CursorShape.SplitHCursor:
+                self.setCursor(Qt.CursorShape.SplitHCursor)
+            elif not divider and self.cursor().shape() == Qt.CursorShape.SplitHCursor:
+                self.unsetCursor()
         if self._press is not None and e.buttons() & Qt.MouseButton.LeftButton:
             start, t0, scroll = self._press
             delta = pos - start
@@ -509,6 +695,20 @@ class TraceWaterfall(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:
+        if e.button() == Qt.MouseButton.LeftButton and self._resizing:
+            self._resizing = False
+            self.nameWidthChanged.emit(self._name_width_used)
+            return
+        if e.button() == Qt.MouseButton.LeftButton and self._range_drag is not None:
+            start, self._range_drag = self._range_drag, None
+            end = self._range_time(e.position().x())
+            shown, self._range = self._range, None
+            if abs(float(self._vp.x_of(end)) - float(self._vp.x_of(start))) >= _DRAG_SLOP:
+                self._set_range(tuple(sorted((start, end))))
+            else:  # a click on the axis clears the range
+                self._range = shown
+                self._set_range(None)
+            return
         if e.button() != Qt.MouseButton.LeftButton or self._press is None:
             return super().mouseReleaseEvent(e)
         if not self._dragging:
@@ -521,10 +721,21 @@ class TraceWaterfall(QWidget):
         self._dragging = False
 
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
-        row = self.row_at(e.position().toPoint())
+        pos = e.position().toPoint()
+        if self._on_divider(pos) or pos.y() < HEADER_HEIGHT:
+            return
+        row = self.row_at(pos)
         if row >= 0:
             self._set_selected(row)
+            self.zoom_to_row(row)
             self.rowActivated.emit(row)
+
+    def contextMenuEvent(self, e) -> None:
+        row = self.row_at(e.pos())
+        if row < 0:
+            return super().contextMenuEvent(e)
+        self._set_selected(row)
+        self.spanMenuRequested.emit(row, e.globalPos())
 
     def leaveEvent(self, e) -> None:
         self._hover = None
@@ -532,8 +743,7 @@ class TraceWaterfall(QWidget):
         super().leaveEvent(e)
 
     def _arrow_x(self, row: int) -> float:
-        depth = int(self._index.depth[row])
-        return 6 + min(depth * INDENT, max(0, self._name_width_used - 120))
+        return self._indent(int(self._index.depth[row]))
 
     def _on_arrow(self, row: int, pos: QPoint) -> bool:
         if int(self._index.subtree[row]) <= 1:
@@ -621,7 +831,7 @@ class TraceWaterfall(QWidget):
             x0, x1 = float(xs[j]), float(xe[j])
             if x1 - x0 < 2:
                 x1 = x0 + 2
-            indent = 6 + min(int(depths[j]) * INDENT, max(0, name_w - 120))
+            indent = self._indent(int(depths[j]))
             items.append((row, y, row == self._selected, int(status[j]) == STATUS_ERROR, fill, edge, on_bar, x0, x1, indent))
 
         # Pass 1, shapes without antialiasing: selection, bars, error stripes.
@@ -677,12 +887,7 @@ class TraceWaterfall(QWidget):
                 avail -= int(tw) + 10
             if avail <= 10:
                 continue
-            key = (row, int(avail))
-            label = self._elided.get(key)
-            if label is None:
-                if len(self._elided) > 4096:
-                    self._elided.clear()
-                label = self._elided[key] = fm.elidedText(ix.name(row), Qt.TextElideMode.ElideRight, avail)
+            label = self._elide(row, int(avail), fm)
             want = hi_text if selected else text
             if want is not pen:
                 p.setPen(want)
@@ -695,15 +900,19 @@ class TraceWaterfall(QWidget):
             if x1 < left_edge or x0 > right_edge:
                 continue
             dur, tw = self._duration_label(int(tl.end[row]) - int(tl.start[row]), fms)
-            vis0, vis1 = max(x0, left_edge), min(x1, right_edge)
-            if vis1 - vis0 >= tw + 10 and not is_err:
-                want, tx = on_bar, vis0 + 5
-            elif x1 + 6 + tw <= right_edge:
-                want, tx = (err_col if is_err else muted), x1 + 6
-            elif x0 - 6 - tw >= left_edge:
-                want, tx = (err_col if is_err else muted), x0 - 6 - tw
-            else:
+            place = label_place(x0, x1, left_edge, right_edge, tw + (6 if is_err else 0))
+            if place is None:
                 continue
+            where, tx = place
+            if where != "inside":
+                want = err_col if is_err else muted
+            elif is_err:  # on a plate over the stripes, so the label stays legible
+                tx += 3
+                p.setPen(Qt.PenStyle.NoPen)
+                p.fillRect(QRectF(tx - 3, y + 5, tw + 6, ROW_HEIGHT - 10), base)
+                pen, want = None, err_col
+            else:
+                want = on_bar
             if want is not pen:
                 p.setPen(want)
                 pen = want
@@ -728,6 +937,10 @@ class TraceWaterfall(QWidget):
             if x1 < left_edge or x0 > right_edge:
                 self._paint_offscreen_hint(p, x1 < left_edge, cy, fill, left_edge, right_edge)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+        # The selected time range: a tint over the bars between two lines.
+        p.setClipRect(bar_clip)
+        self._paint_range(p, HEADER_HEIGHT, HEADER_HEIGHT + area_h, hi, dark)
 
         # Hover line.
         p.setClipRect(QRectF(0, HEADER_HEIGHT, right, area_h))
@@ -761,6 +974,7 @@ class TraceWaterfall(QWidget):
         p.setFont(small)
         h = fms.height()
         p.setClipRect(QRectF(name_w, 0, right - name_w, HEADER_HEIGHT))
+        self._paint_range(p, 0, HEADER_HEIGHT, pal.color(R.Highlight), theme.is_dark(pal), strong=True)
         for t in marks:
             x = round(t.x) + 0.5
             p.setPen(QPen(border, 1))
@@ -785,6 +999,19 @@ class TraceWaterfall(QWidget):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setClipping(False)
         _ = grid
+
+    def _paint_range(self, p: QPainter, top: float, bottom: float, hi: QColor, dark: bool, strong: bool = False) -> None:
+        if self._range is None or self._index is None:
+            return
+        x0, x1 = (float(x) for x in self._vp.x_of(np.array(self._range)))
+        tint = QColor(hi)
+        tint.setAlpha((90 if dark else 70) if strong else (40 if dark else 30))
+        p.fillRect(QRectF(x0, top, max(1.0, x1 - x0), bottom - top), tint)
+        edge = QColor(hi)
+        edge.setAlpha(220)
+        p.setPen(QPen(edge, 1))
+        for x in (x0, x1):
+            p.drawLine(QPointF(round(x) + 0.5, top), QPointF(round(x) + 0.5, bottom))
 
     def _category_qcolors(self, dark: bool) -> list[tuple[QColor, QColor, QColor]]:
         cached = self._qcolors.get(dark)

@@ -11,6 +11,7 @@ from viewer.timeline.viewport import (
     Viewport,
     bar_extent,
     hits_bar,
+    label_place,
     nice_step,
     row_at,
     tick_labels,
@@ -114,3 +115,21 @@ def test_hit_testing():
     assert bar_extent(vp, 100, 100) == (100, 102)  # zero-length spans still get a bar
     assert hits_bar(vp, 101, 100, 100) and hits_bar(vp, 104, 100, 100)
     assert not hits_bar(vp, 110, 100, 100)
+
+
+def test_zoom_to_shows_the_span_with_a_margin():
+    vp = Viewport((0, 10_000_000), 1000)
+    assert vp.zoom_to(2_000_000, 3_000_000)
+    assert (vp.t0, vp.t1) == pytest.approx((1_950_000, 3_050_000))
+    vp.zoom_to(9_900_000, 10_000_000)  # clamped to the extent, still the span's length plus margins
+    assert vp.t1 == 10_000_000 and vp.t1 - vp.t0 == pytest.approx(110_000)
+
+
+def test_label_place_inside_beside_or_nowhere():
+    # A wide bar holds its label, error or not: the paint puts an error bar's label on a plate.
+    assert label_place(100, 400, 0, 500, 40) == ("inside", 105)
+    # A bar that fills the whole area (a failed root span) still gets its label inside.
+    assert label_place(-50, 900, 0, 500, 40) == ("inside", 5)
+    assert label_place(100, 120, 0, 500, 40) == ("after", 126)
+    assert label_place(440, 480, 0, 500, 40) == ("before", 394)
+    assert label_place(10, 490, 0, 500, 600) is None
