@@ -64,8 +64,14 @@ def bucket_query(h: Histogram, i: int) -> str:
     return upper if i == 0 else f"trace_duration>={format_duration(lo)} {upper}"
 
 
-def bucket_label(h: Histogram, i: int) -> str:
-    """``100 ms – 200 ms``, as a person reads it."""
-    from ..formatting import format_duration as words
+def edge_text(ns: int) -> str:
+    """A round edge as a person reads it: ``200 ms``, ``1 s``, ``50 µs``."""
+    for unit, scale in (("s", 1_000_000_000), ("ms", 1_000_000), ("µs", 1_000)):
+        if ns >= scale:
+            return f"{ns / scale:g} {unit}"
+    return f"{ns} ns"
 
-    return f"{words(int(h.edges[i]))} – {words(int(h.edges[i + 1]))}"
+
+def bucket_label(h: Histogram, i: int) -> str:
+    """``100 ms – 200 ms``."""
+    return f"{edge_text(int(h.edges[i]))} – {edge_text(int(h.edges[i + 1]))}"

@@ -28,7 +28,8 @@ def test_bucket_queries_parse_and_read_well():
     h = duration_histogram(np.array([500, 1500, 4000]) * MS)
     assert bucket_query(h, 0) == "trace_duration<1s"
     assert bucket_query(h, 1) == "trace_duration>=1s trace_duration<2s"
-    assert bucket_label(h, 1) == "1.00 s – 2.00 s"
+    assert bucket_label(h, 1) == "1 s – 2 s"
+    assert bucket_label(duration_histogram(np.array([150_000, 3 * MS])), 0) == "100 µs – 200 µs"
     for i in range(len(h)):
         parse(bucket_query(h, i))
 
