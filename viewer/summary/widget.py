@@ -37,7 +37,7 @@ class DurationHistogram(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMouseTracking(True)
-        self.setMinimumSize(220, 120)
+        self.setMinimumSize(200, 120)
         self._h: Histogram | None = None
         self._marked = -1
         self._hover = -1
@@ -55,7 +55,8 @@ class DurationHistogram(QWidget):
 
     def _plot(self) -> QRectF:
         fm = QFontMetricsF(self.font())
-        return QRectF(8, fm.height() + 10, max(1.0, self.width() - 16), max(1.0, self.height() - 2.4 * fm.height() - 18))
+        top = 2 * fm.height() + 12  # the title, then room for the tallest bar's count
+        return QRectF(8, top, max(1.0, self.width() - 16), max(1.0, self.height() - top - fm.height() - 8))
 
     def bar_rect(self, i: int) -> QRectF:
         """Where bar ``i`` is painted (its full column, for hit testing and tests)."""
@@ -207,11 +208,13 @@ class SummaryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        # Numbers get what their widest usual value needs, so the name keeps the rest at 1024 px.
         fm = self.fontMetrics()
+        widest = ("Name", "99,999", "Errors", "99.9 ms", "99.9 ms", "999.9k", "999.9k", "$0.0000")
+        header.setMinimumSectionSize(32)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-            header.resizeSection(col, max(fm.horizontalAdvance("99.9 ms"), fm.horizontalAdvance("$0.0000")) + 20)
-        header.setMinimumSectionSize(40)
+            header.resizeSection(col, max(fm.horizontalAdvance(widest[col]), fm.horizontalAdvance(COLUMNS[col])) + 14)
         self.table.clicked.connect(lambda index: self._row_clicked(index.row()))
         self.table.activated.connect(lambda index: self._row_clicked(index.row()))
 
@@ -221,8 +224,9 @@ class SummaryPanel(QWidget):
         self.split.setChildrenCollapsible(False)
         self.split.addWidget(self.table)
         self.split.addWidget(self.histogram)
-        self.split.setStretchFactor(0, 5)
-        self.split.setStretchFactor(1, 3)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([600, 400])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
