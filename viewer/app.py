@@ -36,10 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--select", metavar="SPAN_NAME", help="select the first span with this name")
     parser.add_argument(
-        "--show", choices=("inspector", "chat"), default="inspector",
-        help="what the right-hand pane shows for the selected span (default: inspector)",
+        "--show", choices=("inspector", "chat", "summary"), default="inspector",
+        help="what the right-hand pane shows for the selected span (default: inspector); summary: also open the Summary panel",
     )
     parser.add_argument("--search", metavar="QUERY", help="type this into the search field (its words are marked)")
+    parser.add_argument("--critical-path", action="store_true", help="underline the selected trace's critical path")
     parser.add_argument(
         "--theme", choices=("system", "light", "dark"), default="system", help="colour palette (default: system)"
     )
@@ -108,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show == "chat":
         for view in window.file_views():
             view.show_chat()
+    if args.show == "summary":
+        window.summary_action.setChecked(True)
+    if args.critical_path:
+        window.critical_path_action.setChecked(True)
 
     if not args.screenshot:
         window.show()

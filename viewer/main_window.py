@@ -241,13 +241,22 @@ class MainWindow(QMainWindow):
         self.trace_list_action.setToolTip("Show or hide the list of traces, to give the timeline the width")
         self.trace_list_action.triggered.connect(lambda: self._with_view(lambda v: v.toggle_trace_list()))
         self.addAction(self.trace_list_action)
+        # Where the time and money went: the Summary panel and the critical path (per tab).
+        self.summary_action = QAction("&Summary", self, checkable=True)
+        self.summary_action.setShortcut(QKeySequence("Ctrl+Shift+U"))
+        self.summary_action.setToolTip("Count, errors, p50/p95, tokens and cost per model, tool or category, and trace durations")
+        self.summary_action.toggled.connect(lambda on: [v.summary.set_visible(on) for v in self.file_views()])
+        self.critical_path_action = QAction("&Critical Path", self, checkable=True)
+        self.critical_path_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.critical_path_action.setToolTip("Underline the spans that determine when the trace ends")
+        self.critical_path_action.toggled.connect(lambda on: [v.summary.set_critical_path(on) for v in self.file_views()])
         self.shortcuts_action = QAction("&Keyboard Shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("?"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         for action in (self.search_action, self.next_match_action, self.previous_match_action,
                        self.next_error_action, self.previous_error_action, self.feedback_action,
                        self.mark_action, self.compare_span_action, self.compare_runs_action,
-                       self.shortcuts_action):  # fmt: skip
+                       self.summary_action, self.critical_path_action, self.shortcuts_action):  # fmt: skip
             self.addAction(action)
         self.timeline_actions = TimelineActions(self, self._with_view)
 
@@ -412,6 +421,8 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.previous_error_action)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.trace_list_action)
+        self.view_menu.addAction(self.summary_action)
+        self.view_menu.addAction(self.critical_path_action)
         self.view_menu.addSeparator()
         self.timeline_actions.fill_menu(self.view_menu)
         span_menu = self.menuBar().addMenu("&Span")
@@ -484,6 +495,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         self.pages.setCurrentWidget(self.tabs)
         view.loaded.connect(lambda _result, v=view: self._on_loaded(v))
+        view.summary.set_visible(self.summary_action.isChecked())  # the View menu's toggles hold for every tab
+        view.summary.set_critical_path(self.critical_path_action.isChecked())
         view.load()
         if self.remember:
             viewer_settings.add_recent_file(self.settings, full)

@@ -32,3 +32,16 @@ def test_action_text_drops_the_mnemonic_and_adds_a_tooltip_that_says_more(qapp):
     tipped.setToolTip("Score the span")
     assert action_text(tipped) == "Add Feedback… — Score the span"
     assert action_text(QAction("Save && Quit")) == "Save & Quit"
+
+
+def test_no_two_actions_share_a_key(qtbot, light_window, sample_tracy):
+    """A key bound twice triggers neither (Qt calls it ambiguous); Save As and Summary once both
+    claimed Ctrl+Shift+S."""
+    view = light_window.open_path(sample_tracy)
+    qtbot.waitUntil(lambda: view.state == "loaded")
+    owners: dict[str, list[str]] = {}
+    for action in light_window.findChildren(QAction):
+        for key in action.shortcuts():
+            owners.setdefault(key.toString(), []).append(action_text(action))
+    shared = {k: v for k, v in owners.items() if len(set(v)) > 1}
+    assert not shared, shared

@@ -124,6 +124,15 @@ class SearchBar(QObject):
             traces[ix.trace[self.matches]] = True
         self._filter(traces)
 
+    def run(self, text: str, *, filter_traces: bool = True) -> None:
+        """Search for ``text`` now, listing only the traces with matches (a click in the Summary)."""
+        self.field.setText(text)
+        self._timer.stop()
+        self.filter_box.blockSignals(True)  # one search, not one per change
+        self.filter_box.setChecked(filter_traces)
+        self.filter_box.blockSignals(False)
+        self.apply()
+
     def _filter(self, traces: np.ndarray | None) -> None:
         """Ask to list only the flagged traces (None: all). Listing all again when all are listed is
         skipped: re-sorting 100,000 traces would cost each keystroke tens of milliseconds."""

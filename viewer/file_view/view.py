@@ -22,6 +22,7 @@ from .pages import ErrorPanel, LoadingPage
 from .search_bar import SearchBar
 from .span_menu import build_span_menu
 from .status_line import StatusLine
+from .summary_part import SummaryPart
 from .timeline_pane import TimelinePane
 from .trace_list import TraceListPane
 
@@ -125,7 +126,8 @@ class FileView(QWidget):
         self.splitter.addWidget(self.timeline)
         self.splitter.addWidget(self.details)
         self.panes = PaneLayout(self.splitter, self.settings)
-        outer.addWidget(self.splitter, 1)
+        self.summary = SummaryPart(self, content)  # the Summary panel below the panes (View › Summary)
+        outer.addWidget(self.summary.wrap(self.splitter), 1)
 
         self.status = StatusLine(content)
         self.search = SearchBar(self.session, self.status)
@@ -191,6 +193,7 @@ class FileView(QWidget):
         ix = self.session.index
         selected = self._selected_trace_id if keep_selection else None
         self.trace_model.set_index(ix, self.session.spans)
+        self.summary.show_index(ix)
         n = len(ix.traces) if ix is not None else 0
         self.traces.show_count(n, n)
         if n == 0:
@@ -319,6 +322,7 @@ class FileView(QWidget):
 
     def _show_trace(self, trace: int | None) -> None:
         ix = self.session.index
+        self.summary.show_trace(trace if ix is not None else None)
         if trace is None or ix is None:
             self._selected_trace_id = None
             self.timeline.clear()

@@ -1,6 +1,7 @@
 """Evaluating a query over a file's timeline columns with numpy, without decoding any span details.
 
-Every predicate the columns can answer (name, model, status, kind, category, duration, tokens)
+Every predicate the columns can answer (name, model, status, kind, category, duration, the
+trace's duration, tokens)
 is computed exactly. Predicates that need span details (attribute ``key:value``, ``feedback:``,
 and free text, which may also match attribute text) are unknown here. Each node therefore gives
 two masks, Kleene style: ``lo`` (surely matches) and ``hi`` (may match). The result's ``mask`` is
@@ -80,6 +81,7 @@ Details = Callable[[Node], "tuple[np.ndarray, np.ndarray]"]
 
 class _Evaluator:
     def __init__(self, index: TraceIndex, text_in_details: bool, details: Details | None = None) -> None:
+        self.index = index
         self.tl = index.timeline
         self.n = len(self.tl)
         self.text_in_details = text_in_details
@@ -156,6 +158,9 @@ class _Evaluator:
             if self._duration is None:
                 self._duration = tl.end - tl.start
             return self._duration
+        if name == "trace_duration":  # each span gets its trace's duration (first start to last end)
+            traces = self.index.traces
+            return (traces.end - traces.start)[self.index.trace]
         if name == "input_tokens":
             return tl.input_tokens
         if name == "output_tokens":

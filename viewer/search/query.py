@@ -10,9 +10,10 @@ Grammar (keywords ``OR``, ``AND``, ``NOT`` only in capitals; ``AND`` is optional
     leaf    := word                              # free text, substring, any case
              | '"' phrase '"'                    # free text with spaces
              | numeric op value                  # duration>2s  tokens>=1.5k  (spaces allowed)
+                                                 # trace_duration<1s: every span of a trace that short
              | key ":" [ value | '"' phrase '"' ]
 
-    numeric := duration | tokens | input_tokens | output_tokens
+    numeric := duration | trace_duration | tokens | input_tokens | output_tokens
     op      := ">" | ">=" | "<" | "<=" | "="
     key     := name | model | status | kind | category | feedback | has | attribute key
 
@@ -42,7 +43,9 @@ from tracefile.format import SPAN_KIND_NAMES
 STATUS_VALUES = ("error", "ok", "unset")
 KIND_VALUES = tuple(SPAN_KIND_NAMES)
 CATEGORY_VALUES = tuple(CATEGORY_NAMES)
-NUMERIC_FIELDS = ("duration", "tokens", "input_tokens", "output_tokens")
+NUMERIC_FIELDS = ("duration", "trace_duration", "tokens", "input_tokens", "output_tokens")
+#: The numeric fields measured in time (their values take a unit: 2s, 150ms).
+DURATION_FIELDS = ("duration", "trace_duration")
 #: Keys a `Field` may have besides attribute keys.
 BUILTIN_KEYS = ("name", "model", "status", "kind", "category", "feedback", "has")
 OPS = (">", ">=", "<", "<=", "=")
@@ -53,7 +56,8 @@ HELP = "\n".join((
     "key:value: an attribute whose value contains the text; key: or has:key: spans that have it.",
     f"name:, model:, status:error|ok|unset, kind:{'|'.join(KIND_VALUES)},",
     f"category:{'|'.join(CATEGORY_VALUES)},",
-    "duration>2s, tokens>1000, input_tokens>=1.5k, output_tokens<200.",
+    "duration>2s, tokens>1000, input_tokens>=1.5k, output_tokens<200;",
+    "trace_duration>=1s trace_duration<2s: the spans of traces that long.",
     "feedback: or has:feedback; feedback:positive|negative|evaluated; feedback:<word in label, comment or evaluator>.",
     "-term or NOT term excludes; OR; parentheses. Enter or F3: next match; Shift+F3: previous.",
 ))  # fmt: skip
@@ -153,7 +157,7 @@ class _Tok:
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r'[^\s()"]+')
-_COMPARE = re.compile(r"(duration|tokens|input_tokens|output_tokens)\s*:?\s*(>=|<=|>|<|=)\s*", re.IGNORECASE)
+_COMPARE = re.compile(r"(trace_duration|duration|tokens|input_tokens|output_tokens)\s*:?\s*(>=|<=|>|<|=)\s*", re.IGNORECASE)
 _KEY = re.compile(r"[A-Za-z_][\w.\-/]*")
 _NUMBER = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(.*)", re.DOTALL)
 
@@ -249,7 +253,7 @@ def _field(key: str, value: str, pos: int, vpos: int) -> Field:
 
 
 def _example(field: str) -> str:
-    return "duration>2s" if field == "duration" else f"{field}>1000"
+    return f"{field}>2s" if field in DURATION_FIELDS else f"{field}>1000"
 
 
 def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
@@ -258,7 +262,7 @@ def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
     w = _WORD.match(text, vpos)
     raw = w.group() if w else ""
     end = w.end() if w else vpos
-    what = "a number with a unit" if field == "duration" else "a number"
+    what = "a number with a unit" if field in DURATION_FIELDS else "a number"
     if not raw:
         raise QueryError(f"{field}{op} at {_col(vpos)} needs {what}, like {_example(field)}", vpos)
     num = _NUMBER.fullmatch(raw)
@@ -270,10 +274,10 @@ def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
         raise QueryError(f"'{raw}' at {_col(vpos)} is not {what}", vpos) from None
     suffix = num.group(2)
     upos = vpos + len(num.group(1))
-    if field == "duration":
+    if field in DURATION_FIELDS:
         if not suffix:
             raise QueryError(
-                f"duration{op}{raw} at {_col(upos)} needs a unit (ns, us, ms, s or m), like duration{op}{raw}s", upos
+                f"{field}{op}{raw} at {_col(upos)} needs a unit (ns, us, ms, s or m), like {field}{op}{raw}s", upos
             )
         scale = DURATION_UNITS.get(suffix.lower())
         if scale is None:
@@ -287,7 +291,7 @@ def _compare(text: str, m: re.Match) -> tuple[Compare, int]:
             )
     value = number * scale
     if value != value.to_integral_value():
-        unit = "nanosecond" if field == "duration" else "token"
+        unit = "nanosecond" if field in DURATION_FIELDS else "token"
         raise QueryError(f"'{raw}' at {_col(vpos)} is not a whole number of {unit}s", vpos)
     return Compare(field, op, int(value)), end
 
@@ -411,7 +415,7 @@ def describe(query: Query | Node | None) -> str:
     if isinstance(node, Field):
         return f"{node.key}:" if node.value is None else f"{node.key}:{_value_text(node.value)}"
     if isinstance(node, Compare):
-        v = format_duration(node.value) if node.field == "duration" else str(node.value)
+        v = format_duration(node.value) if node.field in DURATION_FIELDS else str(node.value)
         return f"{node.field}{node.op}{v}"
     if isinstance(node, Not):
         inner = describe(node.child)

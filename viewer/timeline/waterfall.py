@@ -116,6 +116,8 @@ class TraceWaterfall(QWidget):
         self._durations: dict[int, tuple[str, float]] = {}
         self._qcolors: dict[bool, list[tuple[QColor, QColor, QColor]]] = {}
         self._font_key: tuple[str, str] | None = None
+        self._notes = None  # subtotals and self time for tooltips and collapsed rows: see set_notes
+        self._critical = None  # the shown trace's critical path: see set_critical_path
         self._layout()
 
     # -- public API -------------------------------------------------------------
@@ -128,6 +130,18 @@ class TraceWaterfall(QWidget):
     def set_feedback(self, marks: np.ndarray | None) -> None:
         """Feedback badges: one ``viewer.feedback.logic`` mark per file row (0 for none)."""
         self._feedback = marks
+        self.update()
+
+    def set_notes(self, notes) -> None:
+        """Figures a span's own columns do not hold: ``notes.tooltip_lines(row)`` (rich text lines
+        added to the tooltip) and ``notes.collapsed_label(row)`` (shown for a collapsed row instead of
+        its own token count), e.g. `viewer.file_view.summary_part.SpanNotes`; None for none."""
+        self._notes = notes
+        self.update()
+
+    def set_critical_path(self, path) -> None:
+        """Underline the sections of a `viewer.summary.critical_path.CriticalPath` (None: none)."""
+        self._critical = path
         self.update()
 
     def highlighted_rows(self) -> np.ndarray:
@@ -418,6 +432,8 @@ class TraceWaterfall(QWidget):
             reasoning = f" ({used.reasoning:,} reasoning)" if used.reasoning else ""
             lines.append(f"Tokens: {tin:,} in{cached} · {tout:,} out{reasoning}")
             lines.append(f"Cost: {html.escape(cost.cost_text(used))}")
+        if self._notes is not None:
+            lines += self._notes.tooltip_lines(row)
         return "<br>".join(lines)
 
     @property
@@ -864,6 +880,9 @@ class TraceWaterfall(QWidget):
                 p.drawRect(bar.adjusted(-0.5, -0.5, 0.5, 0.5))
                 p.setPen(Qt.PenStyle.NoPen)
 
+        if self._critical is not None:
+            self._paint_critical_path(p, items, text)
+
         # Pass 2, text: names (elided, cached), then durations inside or beside the bars.
         p.setClipRect(QRectF(0, HEADER_HEIGHT, name_w - 1, area_h))
         p.setFont(font)
@@ -876,8 +895,10 @@ class TraceWaterfall(QWidget):
             avail = name_w - x - 8 - 18 * badges
             # LLM spans show their token count at the right of the name column, like a tree column.
             used = int(tokens_in[row]) + int(tokens_out[row])
-            if used and avail > 120:
-                tok = f"{format_tokens(used)} tok"
+            tok = f"{format_tokens(used)} tok" if used else ""
+            if self._notes is not None and row in self._collapsed:
+                tok = self._notes.collapsed_label(row) or tok  # the subtree's subtotal
+            if tok and avail > 120:
                 tw = fms.horizontalAdvance(tok)
                 p.setFont(small)
                 p.setPen(hi_text if selected else muted)
@@ -952,6 +973,18 @@ class TraceWaterfall(QWidget):
             p.drawLine(QPointF(hover.x() + 0.5, HEADER_HEIGHT), QPointF(hover.x() + 0.5, HEADER_HEIGHT + area_h))
         p.setClipping(False)
         self._paint_header(p, marks, small, fms, muted, grid)
+
+    def _paint_critical_path(self, p: QPainter, items: list, color: QColor) -> None:
+        """A 2 px line under each critical section of the rows on screen."""
+        path = self._critical
+        y_of = {item[0]: item[1] for item in items}
+        sections = path.sections_of(np.fromiter(y_of, np.int64, len(y_of)))
+        if len(sections) == 0:
+            return
+        x0 = self._vp.x_of((path.start[sections] - self._origin).astype(np.float64))
+        x1 = self._vp.x_of((path.end[sections] - self._origin).astype(np.float64))
+        for row, a, b in zip(path.rows[sections].tolist(), x0.tolist(), x1.tolist()):
+            p.fillRect(QRectF(a, y_of[row] + ROW_HEIGHT - 3, max(2.0, b - a), 2), color)  # 1 px below the bar
 
     def _paint_header(self, p: QPainter, marks, small: QFont, fms: QFontMetricsF, muted: QColor, grid: QColor) -> None:
         pal = self.palette()

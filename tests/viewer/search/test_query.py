@@ -78,6 +78,8 @@ def test_builtin_fields_are_normalized():
         ("duration > 2s", Compare("duration", ">", 2 * S)),
         ("duration:>2s", Compare("duration", ">", 2 * S)),
         ("DURATION>.5MS", Compare("duration", ">", 500_000)),
+        ("trace_duration>=1s", Compare("trace_duration", ">=", S)),
+        ("trace_duration < 200ms", Compare("trace_duration", "<", 200 * MS)),
         ("tokens>1000", Compare("tokens", ">", 1000)),
         ("tokens>1.5k", Compare("tokens", ">", 1500)),
         ("tokens>=2M", Compare("tokens", ">=", 2_000_000)),
@@ -127,6 +129,8 @@ def test_parentheses_end_words():
         ("duration>2sec", 10, ["Unknown unit 'sec'", "column 11", "ns, us, ms, s or m"]),
         ("duration>fast", 9, ["'fast'", "not a number with a unit"]),
         ("duration:2s", 0, ["needs a comparison", "duration>2s"]),
+        ("trace_duration>2", 16, ["needs a unit", "trace_duration>2s"]),
+        ("trace_duration:", 0, ["needs a comparison", "trace_duration>2s"]),
         ("chat (a OR b", 5, ["Unbalanced parenthesis at column 6", "never closed"]),
         ("a b) c", 3, ["Unbalanced parenthesis at column 4", "closes nothing"]),
         ("status:erorr", 7, ["Unknown status 'erorr' at column 8", "error, ok or unset"]),
@@ -165,6 +169,7 @@ def test_errors_say_what_and_where(text, position, fragments):
         'key:"rate limit" "rate limit" model: feedback: kind:client',
         "(a OR b) c -(d OR e f) NOT g",
         "tokens>=1.5k duration<=150ms duration>2m duration>1500us input_tokens<3 output_tokens=7",
+        "trace_duration>=1s trace_duration<2s",
     ],
 )
 def test_describe_normalizes_and_round_trips(text):
