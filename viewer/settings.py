@@ -99,3 +99,15 @@ def timeline_name_width(settings: QSettings, default: int) -> int:
 
 def set_timeline_name_width(settings: QSettings, width: int) -> None:
     settings.setValue(NAME_WIDTH_KEY, int(width))
+
+
+LEGEND_KEY = "timeline/legendShown"
+
+
+def timeline_legend_shown(settings: QSettings) -> bool:
+    """Whether the timeline's colour legend was last left open (closed until the user opens it)."""
+    return str(settings.value(LEGEND_KEY, "false")).lower() == "true"
+
+
+def set_timeline_legend_shown(settings: QSettings, shown: bool) -> None:
+    settings.setValue(LEGEND_KEY, "true" if shown else "false")

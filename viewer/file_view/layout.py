@@ -13,6 +13,14 @@ from .. import settings as viewer_settings
 
 #: Trace list, timeline, side pane: the timeline and its tree get most of the width.
 DEFAULT_SHARES = (0.22, 0.50, 0.28)
+#: Below `NARROW` pixels the list needs a larger share to show a start time and a cost whole.
+NARROW_SHARES = (0.26, 0.46, 0.28)
+NARROW = 1200
+
+
+def default_shares(width: int) -> tuple[float, float, float]:
+    """The shares a tab ``width`` pixels wide starts with, until the user drags a handle."""
+    return NARROW_SHARES if 0 < width < NARROW else DEFAULT_SHARES
 
 Shares = tuple[float, float, float]
 
@@ -49,7 +57,9 @@ class PaneLayout(QObject):
         super().__init__(splitter)
         self.splitter = splitter
         self.settings = settings
-        self.shares: Shares = (viewer_settings.pane_shares(settings) if settings is not None else None) or DEFAULT_SHARES
+        remembered = viewer_settings.pane_shares(settings) if settings is not None else None
+        self._chosen = remembered is not None  # the user's shares win over the defaults for a width
+        self.shares: Shares = remembered or DEFAULT_SHARES
         self._placed = False
         for i, share in enumerate(self.shares):
             splitter.setStretchFactor(i, max(1, round(share * 100)))
@@ -69,6 +79,8 @@ class PaneLayout(QObject):
     def apply(self) -> None:
         """Size the panes to the shares."""
         width = self.splitter.width() - self.splitter.handleWidth() * (2 if self.list_shown else 1)
+        if not self._chosen:
+            self.shares = default_shares(self.splitter.width())
         if width > 0:
             sizes = pixel_sizes(width, self.shares, self.list_shown)
             self.splitter.setSizes(sizes if self.list_shown else [0, *sizes[1:]])
@@ -78,6 +90,7 @@ class PaneLayout(QObject):
         if not self.list_shown:
             sizes[0] = 0
         self.shares = shares_of(sizes, self.shares)
+        self._chosen = True
         if self.settings is not None:
             viewer_settings.set_pane_shares(self.settings, self.shares)
 

@@ -12,7 +12,6 @@ from ..cost import prices
 from ..timeline import TraceOverview, TraceWaterfall, link
 from ..timeline.legend import TimelineLegend
 from ..timeline.ranges import range_figures, range_text
-from ..timeline.waterfall import DEFAULT_NAME_WIDTH
 from ..tracedata import TraceIndex
 from .caption import Caption, column_layout
 
@@ -32,8 +31,8 @@ class TimelinePane(QWidget):
         self._trace = -1
         self.overview = TraceOverview(self)
         self.waterfall = TraceWaterfall(self)
-        if settings is not None:
-            self.waterfall.set_name_width(viewer_settings.timeline_name_width(settings, DEFAULT_NAME_WIDTH))
+        if settings is not None and (width := viewer_settings.timeline_name_width(settings, 0)) > 0:
+            self.waterfall.set_name_width(width)  # what the user last dragged it to
         self.waterfall.nameWidthChanged.connect(self._save_name_width)
         self.waterfall.rangeChanged.connect(self._show_range)
         link(self.waterfall, self.overview)
@@ -41,12 +40,14 @@ class TimelinePane(QWidget):
         self.legend_button = QToolButton(self.caption)
         self.legend_button.setText("Legend")
         self.legend_button.setCheckable(True)
-        self.legend_button.setChecked(True)
+        shown = viewer_settings.timeline_legend_shown(settings) if settings is not None else False
+        self.legend_button.setChecked(shown)
         self.legend_button.setAutoRaise(True)
         self.legend_button.setToolTip("Show or hide the span colours")
         self.caption.layout().addWidget(self.legend_button)
         self.legend = TimelineLegend(self)
-        self.legend_button.toggled.connect(self.legend.setVisible)
+        self.legend.setVisible(shown)
+        self.legend_button.toggled.connect(self._show_legend)
         self.range_label = QLabel(self)
         self.range_label.setWordWrap(True)
         self.range_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -108,6 +109,11 @@ class TimelinePane(QWidget):
         muted = theme.muted_color(self.palette()).name()
         self.range_label.setText(f"<b>Range</b> {range_text(figures)}  <span style='color:{muted}'>(Esc clears)</span>")
         self.range_label.show()
+
+    def _show_legend(self, shown: bool) -> None:
+        self.legend.setVisible(shown)
+        if self._settings is not None:
+            viewer_settings.set_timeline_legend_shown(self._settings, shown)
 
     def _save_name_width(self, width: int) -> None:
         if self._settings is not None:

@@ -143,10 +143,10 @@ class TraceListView(QTableView):
         # columns give way (after Spans and Errors); the name cell has the error mark and preview.
         self.columns = ColumnFitter(
             self,
-            {1: "00:00:00", 2: "99.9 ms", 3: "999", 4: "99", 5: "99,999", 6: "$0.0012"},
+            {1: "00:00:00", 2: "99.9 ms", 3: "999", 4: "99", 5: "99,999", 6: "$0.0000012"},
             name_share=0.34,
-            name_min=84,
-            shrink_first=(6, 1),
+            name_min=76,
+            shrink_first=(),
             hide_first=(3, 4, 2, 5),
         )  # fmt: skip
         model.modelReset.connect(self._fit_started)

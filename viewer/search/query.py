@@ -421,7 +421,14 @@ def describe(query: Query | Node | None) -> str:
         inner = describe(node.child)
         return f"-({inner})" if isinstance(node.child, (And, Or)) else f"-{inner}"
     if isinstance(node, And):
-        return " ".join(f"({describe(c)})" if isinstance(c, Or) else describe(c) for c in node.children)
+        parts = []
+        for i, c in enumerate(node.children):
+            text = describe(c)
+            # "duration" then ">a" would read back as one comparison (fields allow a space before the operator).
+            prev = describe(node.children[i - 1]) if i else ""
+            after_field = i > 0 and (m := _COMPARE.match(prev + " " + text)) is not None and m.start(2) > len(prev)
+            parts.append(f"({text})" if isinstance(c, Or) or (after_field and isinstance(c, Term)) else text)
+        return " ".join(parts)
     if isinstance(node, Or):
         return " OR ".join(describe(c) for c in node.children)
     raise TypeError(f"not a query node: {node!r}")

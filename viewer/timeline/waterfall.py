@@ -56,6 +56,7 @@ _DRAG_SLOP = 4
 DEFAULT_NAME_WIDTH = 300
 MIN_NAME_WIDTH = 80
 MIN_BAR_AREA = 140  # the name column never takes the bars' last pixels
+AUTO_NAME_SHARE = 0.55  # of a narrow timeline, until the user drags the column
 _DIVIDER_GRAB = 4  # pixels either side of the name column's edge that start a resize
 _STATUS_TEXT = {0: "Unset", 1: "OK", 2: "Error"}
 
@@ -104,6 +105,7 @@ class TraceWaterfall(QWidget):
         self._selected = -1
         self._vp = Viewport((0.0, 1.0), 100.0)
         self._name_width = DEFAULT_NAME_WIDTH
+        self._name_chosen = False
         self._resizing = False
         self._range: tuple[float, float] | None = None  # selected time range, ns from the trace start
         self._range_drag: float | None = None  # the time where a range drag started
@@ -446,6 +448,9 @@ class TraceWaterfall(QWidget):
         return self._name_width_used
 
     def set_name_width(self, width: int) -> None:
+        """Fix the name column's width (the user dragged it); until then it takes `AUTO_NAME_SHARE`
+        of a narrow timeline, up to `DEFAULT_NAME_WIDTH`."""
+        self._name_chosen = True
         self._name_width = max(MIN_NAME_WIDTH, int(width))
         self._layout()
         self.update()
@@ -526,7 +531,8 @@ class TraceWaterfall(QWidget):
         sw = self._scroll.sizeHint().width()
         self._scroll.setGeometry(self.width() - sw, HEADER_HEIGHT, sw, max(0, self.height() - HEADER_HEIGHT))
         right = self.width() - sw
-        name_w = min(self._name_width, max(MIN_NAME_WIDTH, right - MIN_BAR_AREA))
+        wanted = self._name_width if self._name_chosen else min(self._name_width, int(right * AUTO_NAME_SHARE))
+        name_w = min(wanted, max(MIN_NAME_WIDTH, right - MIN_BAR_AREA))
         self._name_width_used = name_w
         self._vp.set_geometry(name_w + BAR_PAD, max(1, right - name_w - 2 * BAR_PAD))
         self._update_scroll_range()

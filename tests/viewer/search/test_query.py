@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -193,6 +193,8 @@ _ALPHABET = st.sampled_from(
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_ALPHABET, max_size=14).map("".join) | st.text(max_size=30))
+@example("duration(>a)")  # two words that, written "duration >a", read back as one comparison
+@example("duration(>)")
 def test_parse_raises_only_query_error_and_round_trips(text):
     try:
         q = parse(text)
