@@ -559,11 +559,12 @@ def _message_preview(message: Message) -> str:
             body = f"tool call {part.tool_name or '?'} {summarize(' '.join((part.arguments or '').split()), 120)}"
             break
         if part.text:
-            body = summarize(part.text, 160)
+            body = summarize(" ".join(part.text.split()), 160)  # pretty JSON reads as one line
             break
     else:
         body = "(empty)"
-    return f"{message.role}: {body}" if message.role else body
+    # A traced function's input and output are not messages: their role would only repeat the row's key.
+    return f"{message.role}: {body}" if message.role and message.role not in ("input", "output") else body
 
 
 def _semconv_value(span: Span, key: str) -> Any:
