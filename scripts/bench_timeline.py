@@ -122,6 +122,10 @@ def main() -> None:
     wf.clear_range()
     report("collapse all, then expand all", timed(lambda: (wf.collapse_all(), wf.expand_all()), args.repeat))
     report("expand to depth 1", timed(lambda: (wf.expand_to_depth(1), wf.expand_all()), args.repeat))
+    from viewer.summary.critical_path import critical_path
+
+    # Above viewer.file_view.summary_part.PATH_IN_BACKGROUND spans this runs on a worker thread.
+    report("critical path, whole trace (worker thread)", timed(lambda: critical_path(index, 0), 3))
 
     first = timed(lambda: ov.render(oimg), 1)
     report("overview paint, first (computes the LOD)", first)

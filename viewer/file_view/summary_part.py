@@ -9,11 +9,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
+from ..background import BackgroundJob
 from ..cost import logic as cost
 from ..cost import prices, span_prices
 from ..formatting import format_duration, format_tokens
 from ..summary import logic
-from ..summary.critical_path import CriticalPath, critical_path
+from ..summary.critical_path import Cancelled, CriticalPath, critical_path
 from ..summary.distribution import duration_histogram
 from ..summary.rollup import Subtotals, self_time, subtotals
 from ..summary.widget import TRACE, SummaryPanel, marked_bucket
@@ -66,6 +67,11 @@ class SpanNotes:
         return f"Σ {format_tokens(tokens)} tok" if tokens else ""
 
 
+#: A trace with more spans than this gets its critical path on a worker thread (a million-span trace
+#: of sequential steps takes most of a second); smaller ones take under a millisecond or so.
+PATH_IN_BACKGROUND = 20_000
+
+
 class SummaryPart(QObject):
     """Owns the Summary panel (hidden until View › Summary), the waterfall's notes and critical path.
 
@@ -85,6 +91,9 @@ class SummaryPart(QObject):
         self._index: TraceIndex | None = None
         self._trace: int | None = None
         self._notes: SpanNotes | None = None
+        self._path_job = BackgroundJob(self)
+        self._path_job.done.connect(self._path_done)
+        self._path_for: tuple[TraceIndex, int] | None = None  # what the worker is computing
         prices().changed.connect(self._on_prices_changed)
 
     def wrap(self, panes: QWidget) -> QSplitter:
@@ -134,7 +143,44 @@ class SummaryPart(QObject):
     # -- computing -------------------------------------------------------------------------------
 
     def _refresh_critical_path(self) -> None:
-        self.view.waterfall.set_critical_path(self.critical_path() if self.critical_path_on else None)
+        ix, t = self._index, self._trace
+        if not self.critical_path_on or ix is None or t is None or not 0 <= t < len(ix.traces):
+            self._path_job.cancel()
+            self.view.waterfall.set_critical_path(None)
+            return
+        if int(ix.traces.spans[t]) <= PATH_IN_BACKGROUND:
+            self._path_job.cancel()
+            self.view.waterfall.set_critical_path(critical_path(ix, t))
+            return
+        self.view.waterfall.set_critical_path(None)  # until the worker has it
+        self._path_for = (ix, t)
+        if self._path_job.busy:
+            self._path_job.cancel()  # `_path_done` starts the one now wanted
+        else:
+            self._start_path_job()
+
+    def _start_path_job(self) -> None:
+        ix, t = self._path_for
+
+        def work(cancelled):
+            try:
+                return ix, t, critical_path(ix, t, cancelled)
+            except Cancelled:
+                return None
+
+        self._path_job.start(work)
+
+    def _path_done(self, result) -> None:
+        wanted = self._path_for if self.critical_path_on else None
+        if result is not None and wanted is not None and result[0] is wanted[0] and result[1] == wanted[1]:
+            self.view.waterfall.set_critical_path(result[2])
+            self._path_for = None
+        elif wanted is not None and self._index is wanted[0] and self._trace == wanted[1]:
+            self._start_path_job()
+
+    def stop(self) -> None:
+        """End the worker thread (before the tab closes)."""
+        self._path_job.stop()
 
     def _on_prices_changed(self) -> None:
         if self._index is not None:

@@ -434,4 +434,5 @@ class FileView(QWidget):
     def stop(self) -> None:
         """Stop following the file and wait for any read in progress (before the tab closes)."""
         self.search.stop()  # first: the indexer reads the file that `file.stop` removes for an import
+        self.summary.stop()
         self.file.stop()

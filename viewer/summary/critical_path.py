@@ -13,7 +13,9 @@ strict "ends before" would skip them.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -40,12 +42,18 @@ class CriticalPath:
         return np.flatnonzero(np.isin(self.rows, rows))
 
 
+class Cancelled(Exception):
+    """The caller gave up on the path (another trace was selected)."""
+
+
 def critical_sections(
-    start: np.ndarray, end: np.ndarray, parent: np.ndarray, root: int, depth: np.ndarray | None = None
+    start: np.ndarray, end: np.ndarray, parent: np.ndarray, root: int, depth: np.ndarray | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The path through spans given as arrays (``parent[i]`` an index into them, -1 for none), from
     span ``root``: (span index, section start, section end) per section, latest first.
-    ``depth`` (each span's distance from its root) is computed when not given."""
+    ``depth`` (each span's distance from its root) is computed when not given. ``cancelled`` is
+    asked now and then on a long walk; when it says so, `Cancelled` is raised."""
     n = len(start)
     s = np.asarray(start).astype(np.int64)
     e = np.maximum(np.asarray(end).astype(np.int64), s)
@@ -71,39 +79,46 @@ def critical_sections(
     kids = np.flatnonzero((parent >= 0) & alive)
     by = np.lexsort((-s[kids], e[kids], parent[kids]))
     kids = kids[by]
-    kid_parent, kid_end = parent[kids], e[kids]
-    lo = np.searchsorted(kid_parent, np.arange(n), "left")
-    hi = np.searchsorted(kid_parent, np.arange(n), "right")
+    kid_parent = parent[kids]
+    lo = np.searchsorted(kid_parent, np.arange(n), "left").tolist()
+    hi = np.searchsorted(kid_parent, np.arange(n), "right").tolist()
+    # The walk visits one span per step, and most spans of a trace of sequential steps are on the
+    # path: plain lists and bisect keep a step at a fraction of a microsecond, where numpy scalars
+    # and a searchsorted call per step cost several.
+    kid_end = e[kids].tolist()
+    kid_list = kids.tolist()
+    starts, ends, parents = s.tolist(), e.tolist(), parent.tolist()
 
     out_span: list[int] = []
     out_start: list[int] = []
     out_end: list[int] = []
+    add_span, add_start, add_end = out_span.append, out_start.append, out_end.append
 
-    def section(span: int, a: int, b: int) -> None:
-        if a < b:
-            out_span.append(span)
-            out_start.append(a)
-            out_end.append(b)
-
-    cur, bound = int(root), int(e[root])
+    cur, bound = int(root), ends[root]
+    steps = 0
     while True:
-        a, b = int(lo[cur]), int(hi[cur])
+        steps += 1
+        if cancelled is not None and not steps & 0xFFFF and cancelled():
+            raise Cancelled
+        a, b = lo[cur], hi[cur]
         # The child that finished last at or before `bound`; each return to a span lowers `bound`
         # to a child's start, which is before that child's end, so the walk always ends.
-        k = a + int(np.searchsorted(kid_end[a:b], bound, "right")) - 1 if b > a else a - 1
+        k = bisect_right(kid_end, bound, a, b) - 1 if b > a else a - 1
         if k >= a:
-            child = int(kids[k])
-            section(cur, int(kid_end[k]), bound)
-            cur, bound = child, int(e[child])
+            child = kid_list[k]
+            if kid_end[k] < bound:
+                add_span(cur), add_start(kid_end[k]), add_end(bound)
+            cur, bound = child, ends[child]
             continue
-        section(cur, int(s[cur]), bound)
+        if starts[cur] < bound:
+            add_span(cur), add_start(starts[cur]), add_end(bound)
         if cur == root:
             break
-        cur, bound = int(parent[cur]), int(s[cur])
+        cur, bound = parents[cur], starts[cur]
     return np.array(out_span, np.int64), np.array(out_start, np.int64), np.array(out_end, np.int64)
 
 
-def critical_path(index: TraceIndex, trace: int) -> CriticalPath:
+def critical_path(index: TraceIndex, trace: int, cancelled: Callable[[], bool] | None = None) -> CriticalPath:
     """The critical path of trace ``trace``, from its root span (the earliest without a parent)."""
     rows = index.trace_rows(trace)
     if len(rows) == 0:
@@ -121,5 +136,5 @@ def critical_path(index: TraceIndex, trace: int) -> CriticalPath:
     tl = index.timeline
     root = int(np.flatnonzero(rows == index.traces.root[trace])[0])
     depth = index.depth[rows].astype(np.int64)
-    span, a, b = critical_sections(tl.start[rows], tl.end[rows], lp, root, depth - depth.min())
+    span, a, b = critical_sections(tl.start[rows], tl.end[rows], lp, root, depth - depth.min(), cancelled)
     return CriticalPath(rows[span], a, b)

@@ -88,3 +88,23 @@ def test_the_critical_path_toggles_in_the_waterfall(view, light_window):
     assert path is not None and len(path.spans()) == 5
     light_window.critical_path_action.setChecked(False)
     assert view.waterfall._critical is None
+
+
+def test_a_big_traces_critical_path_comes_from_the_worker_thread(qtbot, view, light_window, monkeypatch):
+    """Above PATH_IN_BACKGROUND spans the path is computed off the GUI thread and drawn when it
+    arrives; changing trace meanwhile gets the new trace's path, not the old one's."""
+    from viewer.file_view import summary_part
+
+    monkeypatch.setattr(summary_part, "PATH_IN_BACKGROUND", 0)
+    view.select_trace(view.trace_model.row_of(0))
+    light_window.critical_path_action.setChecked(True)
+    assert view.waterfall._critical is None  # not yet: the worker has it
+    qtbot.waitUntil(lambda: view.waterfall._critical is not None)
+    first = view.waterfall._critical
+    assert len(first.spans()) == 5
+    view.select_trace(view.trace_model.row_of(1))
+    qtbot.waitUntil(lambda: view.waterfall._critical is not None and view.waterfall._critical is not first)
+    rows = view.session.index.trace_rows(1)
+    assert set(view.waterfall._critical.spans().tolist()) <= set(rows.tolist())
+    light_window.critical_path_action.setChecked(False)
+    assert view.waterfall._critical is None
