@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
-from ..genai import CACHE_READ_TOKEN_KEYS, INPUT_TOKEN_KEYS, OUTPUT_TOKEN_KEYS, REASONING_TOKEN_KEYS
+from ..genai import usage
 from ..genai import model as _model
-from ..genai import tokens as first_int
 from .model import Span
 from .schema import STATUS_ERROR
 
@@ -30,11 +29,11 @@ def summarize(spans: Iterable[Span], feedback_count: int = 0) -> dict[str, Any]:
             start = s.start_time
         if end is None or s.end_time > end:
             end = s.end_time
-        a = s.attributes
-        input_tokens += first_int(a, INPUT_TOKEN_KEYS)
-        output_tokens += first_int(a, OUTPUT_TOKEN_KEYS)
-        cache_read_tokens += first_int(a, CACHE_READ_TOKEN_KEYS)
-        reasoning_tokens += first_int(a, REASONING_TOKEN_KEYS)
+        used = usage(s.name, s.attributes)  # the rule the token columns follow, every GenAI dialect
+        input_tokens += used[0]
+        output_tokens += used[1]
+        cache_read_tokens += used[2]
+        reasoning_tokens += used[3]
         m = model_of(s)
         if m:
             models[m] += 1

@@ -124,11 +124,10 @@ def _subtitle(span: Span, conv: Conversation, table: cost.PriceTable | None = No
     if model:
         facts.append(model)
     facts.append(format_duration(span.duration_ns))
-    tokens_in = genai.tokens(span.attributes, genai.INPUT_TOKEN_KEYS)
-    tokens_out = genai.tokens(span.attributes, genai.OUTPUT_TOKEN_KEYS)
+    tokens_in, tokens_out = genai.usage(span.name, span.attributes)[:2]
     if tokens_in or tokens_out:
         if table is not None:
-            used = cost.attribute_totals(span.attributes, table)
+            used = cost.attribute_totals(span.attributes, table, span.name)
             facts.append(cost.short_cost(used) if used.priced_by else cost.cost_text(used))
         facts.append(f"{format_tokens(tokens_in)} → {format_tokens(tokens_out)} tokens")
     n = len(conv.messages)

@@ -391,14 +391,13 @@ def _totals(
     )  # fmt: skip
 
 
-def attribute_totals(attributes: dict[str, Any], table: PriceTable) -> Totals:
-    """Tokens and cost of one span from its attributes (what the inspector shows)."""
+def attribute_totals(attributes: dict[str, Any], table: PriceTable, name: str = "") -> Totals:
+    """Tokens and cost of one span (named ``name``) from its attributes (what the inspector shows),
+    counted by the same rule as the file's token columns (`tracefile.genai.usage`)."""
     from tracefile import genai
 
-    tin = genai.tokens(attributes, genai.INPUT_TOKEN_KEYS)
-    tout = genai.tokens(attributes, genai.OUTPUT_TOKEN_KEYS)
-    cached = min(genai.tokens(attributes, genai.CACHE_READ_TOKEN_KEYS), tin)
-    reasoning = min(genai.tokens(attributes, genai.REASONING_TOKEN_KEYS), tout)
+    tin, tout, cached, reasoning = genai.usage(name, attributes)
+    cached, reasoning = min(cached, tin), min(reasoning, tout)
     if not (tin or tout):
         return Totals(currency=table.currency)
     name = genai.model(attributes)

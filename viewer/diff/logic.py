@@ -407,14 +407,18 @@ def field_diffs(a: Span | None, b: Span | None, conv_a: Conversation | None = No
     params = {k for attrs in (aa, ba) for k in attrs if k.startswith(GEN_AI_REQUEST_PREFIX) and k != GEN_AI_REQUEST_MODEL}
     for key in sorted(params, key=_param_sort_key):
         out.append(_field(key, key[len(GEN_AI_REQUEST_PREFIX) :], "params", aa.get(key), ba.get(key)))
+    # Counted as the file's token columns count them (`genai.usage`, every GenAI dialect); a count of
+    # 0 shows as 0 when the span records it, as "—" when it records none.
+    used_a = genai.usage(a.name, aa) if a is not None else (0, 0, 0, 0)
+    used_b = genai.usage(b.name, ba) if b is not None else (0, 0, 0, 0)
     tokens = [
         ("tokens.input", "Input tokens", genai.INPUT_TOKEN_KEYS, True),
         ("tokens.output", "Output tokens", genai.OUTPUT_TOKEN_KEYS, True),
         ("tokens.cache_read", "Cached input tokens", genai.CACHE_READ_TOKEN_KEYS, False),
         ("tokens.reasoning", "Reasoning tokens", genai.REASONING_TOKEN_KEYS, False),
     ]
-    for key, label, keys, always in tokens:
-        ta, tb = _first(aa, keys), _first(ba, keys)
+    for i, (key, label, keys, always) in enumerate(tokens):
+        ta, tb = used_a[i] or _first(aa, keys), used_b[i] or _first(ba, keys)
         if always or ta is not None or tb is not None:
             out.append(_field(key, label, "tokens", ta, tb, unit="tokens"))
     out.append(_field("duration", "Duration", "latency", a and a.duration_ns, b and b.duration_ns, unit="ns"))
@@ -660,7 +664,8 @@ def span_paths(spans: Sequence[Span]) -> dict[SpanPath, Span]:
 
 
 def _tokens(span: Span) -> int:
-    return genai.tokens(span.attributes, genai.INPUT_TOKEN_KEYS) + genai.tokens(span.attributes, genai.OUTPUT_TOKEN_KEYS)
+    tokens_in, tokens_out = genai.usage(span.name, span.attributes)[:2]
+    return tokens_in + tokens_out
 
 
 @dataclass(eq=False)

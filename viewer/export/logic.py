@@ -61,7 +61,7 @@ OUTLINE_LIMIT = 2000
 
 def _tokens(span: Span) -> tuple[int, int]:
     a = span.attributes
-    return genai.tokens(a, genai.INPUT_TOKEN_KEYS), genai.tokens(a, genai.OUTPUT_TOKEN_KEYS)
+    return genai.usage(span.name, a)[:2]
 
 
 def _tokens_text(tokens_in: int, tokens_out: int) -> str:

@@ -425,7 +425,7 @@ class SpanInspector(QWidget):
 
     def _fill_usage(self) -> None:
         span = self._span
-        used = cost.attribute_totals(span.attributes, prices().table) if span is not None else cost.Totals()
+        used = cost.attribute_totals(span.attributes, prices().table, span.name) if span is not None else cost.Totals()
         if used.tokens:
             # The cost first: a narrow inspector elides the end of the line.
             money = cost.short_cost(used) if used.priced_by else cost.cost_text(used)
