@@ -84,8 +84,13 @@ def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterato
     p = os.fspath(path)
     if is_tracy_file(p):
         yield from iter_tracy_spans(p, strict=strict)
+    elif strict:
+        yield from load(p, strict=True).spans
     else:
-        yield from load(p, strict=strict).spans
+        from . import iter_any
+
+        for batch in iter_any(p).batches:  # an OTLP file streams in bounded memory
+            yield from batch
 
 
 @dataclass
@@ -101,14 +106,14 @@ def import_to_tracy(source: str | os.PathLike[str], target: str | os.PathLike[st
     """Import a trace file of any format and write it as a new .tracy file at ``target`` (what
     `tracy convert IN OUT.tracy` writes). Raises TraceFileError."""
     from ..format.encode import write_spans
-    from . import read_any
+    from . import iter_any
 
-    imported = read_any(source)
+    imported = iter_any(source)  # written batch by batch as it is read: a big OTLP file streams
     try:
-        count = write_spans(target, imported.spans, imported.feedback)
+        count = write_spans(target, (s for batch in imported.batches for s in batch), imported.feedback)
     except OSError as exc:
         raise TraceFileError(f"{os.fspath(target)}: cannot write: {exc.strerror or exc}") from None
-    return Converted(imported.format, count, imported.warnings)
+    return Converted(imported.format, count, imported.warnings())
 
 
 def _size(path: str) -> int:

@@ -174,16 +174,24 @@ def test_json_lines_are_read_as_the_batches_are_consumed(tmp_path):
     assert got == [s.name for s in read_any(JSONL).spans]
 
 
-def _peak_rss_kb(argv: list[str]) -> int:
-    code = ("import sys; from tracefile.cli import main; code = main(sys.argv[1:])\n"
+#: How a big file is imported: `tracy convert`, and the viewer's import into a private .tracy copy.
+_IMPORTS = {
+    "tracy convert": "from tracefile.cli import main; code = main(['convert', *sys.argv[1:]])",
+    "viewer import": "from tracefile.interop import import_to_tracy; import_to_tracy(*sys.argv[1:]); code = 0",
+}
+
+
+def _peak_rss_kb(how: str, source, target) -> int:
+    code = (f"import sys; {_IMPORTS[how]}\n"
             "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); sys.exit(code)")  # fmt: skip
-    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", code, str(source), str(target)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout.split()[-1])
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
-def test_a_big_json_lines_file_converts_in_memory_far_below_its_size(tmp_path):
+@pytest.mark.parametrize("how", sorted(_IMPORTS))
+def test_a_big_json_lines_file_imports_in_memory_far_below_its_size(tmp_path, how):
     line = JSONL.read_text(encoding="utf-8").splitlines()[0]
     doc = json.loads(line)
     # Padding on the resource: each line is big, each batch of spans (512, from 128 lines) small.
@@ -195,8 +203,8 @@ def test_a_big_json_lines_file_converts_in_memory_far_below_its_size(tmp_path):
             f.write(padded + "\n")
     small = tmp_path / "small.jsonl"
     small.write_text(padded + "\n", encoding="utf-8")
-    baseline = _peak_rss_kb(["convert", str(small), str(tmp_path / "small.tracy")])
-    peak = _peak_rss_kb(["convert", str(big), str(tmp_path / "big.tracy")])
+    baseline = _peak_rss_kb(how, small, tmp_path / "small.tracy")
+    peak = _peak_rss_kb(how, big, tmp_path / "big.tracy")
     size_kb = big.stat().st_size // 1024
     assert peak - baseline < size_kb / 4, (peak, baseline, size_kb)
     assert tracy(["validate", str(tmp_path / "big.tracy")]) == 0
