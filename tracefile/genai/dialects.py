@@ -164,8 +164,12 @@ def summary(attrs: Mapping[str, Any]) -> Summary | None:
 
 def _is_prompty_call(attrs: Mapping[str, Any]) -> bool:
     """A model client call (``chat.completions.create``, ``embeddings.create``), not the client's
-    constructor, which is typed ``LLM`` too."""
-    return attrs.get(PROMPTY_TYPE) == "LLM" and any(k.startswith("inputs.") for k in attrs)
+    constructor (``OpenAI.ctor``), which is typed ``LLM`` too. Decided by the signature, not by the
+    inputs: with content recording off those are gone, and the call must still count as one."""
+    if attrs.get(PROMPTY_TYPE) != "LLM":
+        return False
+    signature = _text(attrs.get(PROMPTY_SIGNATURE))
+    return not signature.endswith(".ctor") if signature else any(k.startswith("inputs.") for k in attrs)
 
 
 def _prompty_summary(attrs: Mapping[str, Any]) -> Summary:
