@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from tests.helpers.semconv_chat import CALL_ID, INPUT_MESSAGES, OUTPUT_MESSAGES, SYSTEM
 from tracefile.genai import messages
 from tracefile.genai.messages import (
     BLOB,
@@ -31,28 +32,7 @@ from tracefile.genai.messages import (
 
 # -- the current semantic conventions ------------------------------------------------------
 
-CALL_ID = "call_VSPygqKTWdrhaFErNvMV18Yl"
-INPUT_MESSAGES = [
-    {"role": "user", "parts": [
-        {"type": "text", "content": "Weather in Paris?\nAnd in Zürich, \"please\"."},
-        {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"},
-        {"type": "uri", "modality": "image", "mime_type": "image/jpeg", "uri": "https://example.com/paris.jpg"},
-        {"type": "file", "modality": "document", "mime_type": "application/pdf", "file_id": "file-abc123"},
-    ]},
-    {"role": "assistant", "parts": [
-        {"type": "reasoning", "content": "The user wants weather; call the tool."},
-        {"type": "tool_call", "id": CALL_ID, "name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}},
-    ]},
-    {"role": "tool", "parts": [{"type": "tool_call_response", "id": CALL_ID, "response": "rainy, 14°C"}]},
-]  # fmt: skip
-OUTPUT_MESSAGES = [
-    {"role": "assistant", "parts": [
-        {"type": "text", "content": "It is rainy in Paris (14°C)."},
-        {"type": "tool_call", "id": "call_2", "name": "get_weather", "arguments": '{"location": "Zürich"}'},
-        {"type": "server_tool_call", "name": "web_search"},
-    ], "finish_reason": "tool_call"},
-]  # fmt: skip
-SYSTEM = [{"type": "text", "content": "You are a helpful travel bot."}]
+# The messages the chat view's tests record on a span (tests.helpers.semconv_chat) go to the parser as they are.
 
 
 def test_semconv_input_messages_every_part_type():
