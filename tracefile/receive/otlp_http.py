@@ -24,6 +24,8 @@ _logger = logging.getLogger("tracefile.receive")
 
 #: Seconds a sender is asked to wait when the disk is full.
 RETRY_AFTER = 5
+#: Seconds the requests in progress get to finish when the receiver stops.
+SHUTDOWN_TIMEOUT = 3.0
 _CHUNK = 1 << 16
 
 
@@ -150,7 +152,8 @@ class HttpReceiver:
         app = web.Application(client_max_size=self.max_body)
         app.router.add_post("/v1/traces", self._traces)
         app.router.add_post("/v1/logs", self._logs)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A request still in progress at shutdown gets a few seconds to finish, not aiohttp's minute.
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -174,7 +177,10 @@ class HttpReceiver:
         loop, self._loop = self._loop, None
         if loop is None:
             return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=10)
+        try:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(timeout=SHUTDOWN_TIMEOUT + 10)
+        except Exception as exc:  # a connection that would not close must not keep the file open
+            _logger.warning("tracy receive: the HTTP endpoint did not stop cleanly: %s: %s", type(exc).__name__, exc)
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(timeout=10)
         loop.close()

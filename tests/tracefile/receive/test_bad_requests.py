@@ -88,6 +88,7 @@ def test_a_body_over_the_limit_gets_413_before_it_is_read(tmp_path):
         sending = threading.Thread(target=_send_quietly, args=(sock, size), daemon=True)
         sending.start()
         head = sock.makefile("rb").readline()
+        sock.shutdown(socket.SHUT_RDWR)  # ends the sending thread's sendall too
         sock.close()
         sending.join(timeout=30)
         assert head.startswith(b"HTTP/1.1 413"), head
