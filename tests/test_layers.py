@@ -25,6 +25,8 @@ ALLOWED = {
     "tracefile.record": {"tracefile.format", "tracefile.genai", "tracefile.settings"},
     "tracefile.interop": {"tracefile.format", "tracefile.genai"},
     "tracefile.testing": {"tracefile.format", "tracefile.genai", "tracefile.record", "tracefile.settings"},
+    # The OTLP receiver: interop decodes what arrives, record redacts and writes it.
+    "tracefile.receive": {"tracefile.format", "tracefile.genai", "tracefile.settings", "tracefile.record", "tracefile.interop"},
 }
 
 #: What the viewer may import from tracefile: the public reading API, the conventions and the
@@ -39,6 +41,7 @@ FORBIDDEN_THIRD_PARTY = {
     "tracefile.interop": ("opentelemetry", "PySide6"),
     "tracefile.record": ("PySide6",),
     "tracefile.testing": ("PySide6",),
+    "tracefile.receive": ("PySide6",),
     "tracefile.settings": ("opentelemetry", "PySide6"),
 }
 

@@ -179,7 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("script")
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_run)
+    _add_receive(sub)
     return parser
+
+
+def _add_receive(sub) -> None:
+    from .receive import command  # argparse types only: the receiver's libraries load when it runs
+
+    p = sub.add_parser("receive", help="receive OTLP traces (HTTP and gRPC) from any language's SDK into a .tracy file")
+    p.add_argument("output", nargs="?", default=None, metavar="OUT.tracy | DIR", help="file or folder to write to (default .runs/)")
+    p.add_argument("--http", type=command.port, default=4318, metavar="PORT", help="OTLP/HTTP port (default 4318; 0 picks a free one; off)")
+    p.add_argument("--grpc", type=command.port, default=4317, metavar="PORT", help="OTLP/gRPC port (default 4317; 0 picks a free one; off)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--max-body", type=command.byte_size, default=20 << 20, metavar="SIZE", help="largest request body, after decompression (default 20M)")
+    p.add_argument("--content", action="store_true", help="keep prompts and completions (dropped by default, as configure() does)")
+    p.set_defaults(func=command.run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,3 +39,36 @@ def event_for(fb: Feedback) -> tuple[str, dict[str, Any]]:
         if isinstance(v, (str, bool, int, float)):
             attrs[f"tracy.feedback.{k}"] = v
     return (USER_FEEDBACK_EVENT if user else EVALUATION_EVENT), attrs
+
+
+#: The prefix of every GenAI evaluation event name (`USER_FEEDBACK_EVENT`, `EVALUATION_EVENT`, ...).
+EVALUATION_PREFIX = "gen_ai.evaluation."
+_METADATA_PREFIX = "tracy.feedback."
+
+
+def fields_from_event(event_name: str, attrs: dict[str, Any], comment: str = "") -> dict[str, Any] | None:
+    """The reverse of `event_for`: the Feedback fields an evaluation event or log record carries
+    (``response_id``, ``score``, ``label``, ``comment``, ``evaluator``, ``metadata``), or None
+    when ``event_name`` is not a GenAI evaluation. ``comment`` is the record's body, if it has one."""
+    if not event_name.startswith(EVALUATION_PREFIX):
+        return None
+    user = event_name == USER_FEEDBACK_EVENT
+    score = attrs.get(names.GEN_AI_EVALUATION_SCORE if user else names.GEN_AI_EVALUATION_SCORE_VALUE)
+    if score is None:
+        score = attrs.get(names.GEN_AI_EVALUATION_SCORE_VALUE, attrs.get(names.GEN_AI_EVALUATION_SCORE))
+    if isinstance(score, bool) or not isinstance(score, (int, float, str)):
+        score = None
+    else:
+        try:
+            score = float(score)
+        except ValueError:
+            score = None
+    evaluator = "" if user else str(attrs.get(names.GEN_AI_EVALUATION_NAME) or "")
+    return {
+        "response_id": str(attrs.get(names.GEN_AI_RESPONSE_ID) or ""),
+        "score": score,
+        "label": str(attrs.get(names.GEN_AI_EVALUATION_SCORE_LABEL) or ""),
+        "comment": str(attrs.get(names.GEN_AI_EVALUATION_EXPLANATION) or comment or ""),
+        "evaluator": evaluator,
+        "metadata": {k[len(_METADATA_PREFIX):]: v for k, v in attrs.items() if k.startswith(_METADATA_PREFIX)},
+    }

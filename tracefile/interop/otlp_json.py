@@ -554,3 +554,15 @@ def read(path: str, head: bytes) -> Imported | None:
     if batches is None:
         return None
     return batches.collect()
+
+
+def request_spans(body: bytes) -> tuple[list[Span], list[str]]:
+    """The model spans of one OTLP/JSON ExportTraceServiceRequest (an OTLP/HTTP body), and why each
+    span it could not read was left out. Raises ValueError when the body is not such a request."""
+    lines = _Lines("<request>")
+    decoded = lines.decode(body.removeprefix(b"\xef\xbb\xbf"), "request")
+    if decoded is None:
+        raise ValueError(lines.lines.reasons[0].split(": ", 1)[1])
+    request, lenient = decoded
+    spans = list(_request_spans(request, "", lines.spans, lenient))
+    return spans, lines.spans.reasons

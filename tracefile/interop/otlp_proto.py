@@ -313,3 +313,33 @@ def read(path: str, head: bytes) -> Imported | None:
     """An OTLP protobuf file as the trace model; None if it is not one."""
     batches = stream(path, head)
     return None if batches is None else batches.collect()
+
+
+def _collector():
+    try:
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+    except ImportError:
+        return None
+    return trace_service_pb2
+
+
+def parse_request(body: bytes) -> Any:
+    """An OTLP/HTTP protobuf body as an ExportTraceServiceRequest. Raises ValueError saying why it
+    does not parse, TraceFileError when opentelemetry-proto is missing."""
+    pb = _collector()
+    if pb is None:
+        raise TraceFileError(f"reading OTLP protobuf needs opentelemetry-proto: {INSTALL_HINT}")
+    from google.protobuf.message import DecodeError
+
+    try:
+        return pb.ExportTraceServiceRequest.FromString(body)
+    except DecodeError as exc:
+        raise ValueError(f"not an OTLP ExportTraceServiceRequest: {exc}") from None
+
+
+def request_spans(request: Any) -> tuple[list[Span], list[str]]:
+    """The model spans of a parsed ExportTraceServiceRequest (an OTLP/HTTP body or a gRPC call),
+    and why each span it could not read was left out ("span 3: traceId is 5 bytes, not 16")."""
+    skips = Skips()
+    spans = [s for rs in request.resource_spans for s in _resource_spans(rs, "", skips)]
+    return spans, skips.reasons

@@ -119,11 +119,16 @@ def _scrubbed(fb: Feedback, recording) -> Feedback:
         policy = recording.exporter.redaction if recording is not None else Policy.from_env()
         if policy is None:
             return fb
-        redactor = Redactor(policy)
-        fb.comment = redactor.text(fb.comment) if fb.comment else ""
-        fb.metadata = redactor.attributes(fb.metadata) if fb.metadata else {}
+        scrub_feedback(fb, Redactor(policy))
     except ImportError:
         pass
+    return fb
+
+
+def scrub_feedback(fb: Feedback, redactor) -> Feedback:
+    """``fb`` with its comment and metadata (free text from users) redacted by ``redactor``, as spans are."""
+    fb.comment = redactor.text(fb.comment) if fb.comment else ""
+    fb.metadata = dict(redactor.attributes(fb.metadata)) if fb.metadata else {}
     return fb
 
 
