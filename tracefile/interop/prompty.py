@@ -182,7 +182,8 @@ def _message(m: Any, default_role: str) -> dict[str, Any]:
     for call in m.get("tool_calls") or []:
         if isinstance(call, dict):
             fn = call.get("function") if isinstance(call.get("function"), dict) else {}
-            parts.append({"type": "tool_call", "id": call.get("id"), "name": fn.get("name"), "arguments": _arguments(fn.get("arguments"))})
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": fn.get("name"),
+                          "arguments": _arguments(fn.get("arguments"))})  # fmt: skip
     out: dict[str, Any] = {"role": role, "parts": parts}
     if isinstance(m.get("name"), str):
         out["name"] = m["name"]
@@ -217,7 +218,10 @@ def _model_call(f: dict[str, Any], attrs: dict[str, Any]) -> None:
     if choices and op in (Op.CHAT, Op.TEXT_COMPLETION):
         out = []
         for c in choices:
-            message = _message(c["message"], "assistant") if "message" in c else {"role": "assistant", "parts": _parts(c.get("text"))}
+            if "message" in c:
+                message = _message(c["message"], "assistant")
+            else:  # a text completion's choice
+                message = {"role": "assistant", "parts": _parts(c.get("text"))}
             message["finish_reason"] = c.get("finish_reason") if isinstance(c.get("finish_reason"), str) else ""
             out.append(message)
         attrs[GEN_AI_OUTPUT_MESSAGES] = json.dumps(out, ensure_ascii=False)
