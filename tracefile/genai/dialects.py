@@ -162,18 +162,20 @@ def summary(attrs: Mapping[str, Any]) -> Summary | None:
 # -- Prompty ------------------------------------------------------------------------------
 
 
-def _is_prompty_call(attrs: Mapping[str, Any]) -> bool:
+def is_prompty_call(attrs: Mapping[str, Any]) -> bool:
     """A model client call (``chat.completions.create``, ``embeddings.create``), not the client's
     constructor (``OpenAI.ctor``), which is typed ``LLM`` too. Decided by the signature, not by the
-    inputs: with content recording off those are gone, and the call must still count as one."""
+    inputs: with content recording off those are gone, and the call must still count as one.
+    ``attrs`` is an ``otel_tracer`` span's attributes or a frame of Prompty's JSON file (whose
+    ``inputs`` is one key): the Prompty importer asks the same question of its frames."""
     if attrs.get(PROMPTY_TYPE) != "LLM":
         return False
     signature = _text(attrs.get(PROMPTY_SIGNATURE))
-    return not signature.endswith(".ctor") if signature else any(k.startswith("inputs.") for k in attrs)
+    return not signature.endswith(".ctor") if signature else any(k == "inputs" or k.startswith("inputs.") for k in attrs)
 
 
 def _prompty_summary(attrs: Mapping[str, Any]) -> Summary:
-    if not _is_prompty_call(attrs):
+    if not is_prompty_call(attrs):
         return Summary(_FUNCTION)
     signature = _text(attrs.get(PROMPTY_SIGNATURE))
     cat = _EMBEDDINGS if signature.endswith("embeddings.create") else _LLM
@@ -326,7 +328,7 @@ def _values(inp: Any, out: Any, source: str) -> Found:
 
 
 def _prompty_messages(attrs: Mapping[str, Any]) -> Found | None:
-    if _is_prompty_call(attrs):
+    if is_prompty_call(attrs):
         inputs = _prompty_value(attrs, "inputs.messages")
         result = _prompty_value(attrs, "result")
         if isinstance(inputs, list):

@@ -17,12 +17,23 @@ string) with their mime types, as ``@tracefile.trace`` records them; ``result.ex
 becomes status ERROR and an ``exception`` event (type, message, traceback). ``__usage`` sums
 the frame's own usage and its children's: the span gets ``gen_ai.usage.*`` for its own part only,
 so that totals over all spans do not count a call twice, and ``prompty.usage`` keeps the sum.
-Other keys of a frame (``function``, ``description``, keywords given to ``@trace``) are kept as
-``prompty.<key>`` attributes.
+Prompty also adds the usage in a frame's own result to its children's, so a frame that returns
+its child's response (2.x's ``execute`` returns the client call's) claims that call twice: its own
+part leaves that out too. Other keys of a frame (``function``, ``description``, keywords given to
+``@trace``) are kept as ``prompty.<key>`` attributes.
+
+The model call its executor traces (``type: LLM``, ``chat.completions.create`` and the like, not
+the client's constructor: `tracefile.genai.dialects.is_prompty_call`) becomes a GenAI client span
+in the current conventions, so that every view and an OTLP export read it as one: its operation
+(``chat``), provider, requested and answering model, response id, finish reasons, and its
+``messages`` and ``choices`` as ``gen_ai.input.messages``/``gen_ai.output.messages``. Prompty
+before 2.x wrote the client's response as its Python ``repr`` (``ChatCompletion(id='...', ...)``),
+and no ``__usage``: that text is parsed (as syntax, never run) for the answer and its tokens.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -31,6 +42,18 @@ from typing import Any
 
 from ..format.model import Span, SpanEvent
 from ..format.schema import STATUS_ERROR, Resource, Scope
+from ..genai import dialects
+from ..genai.names import (
+    GEN_AI_INPUT_MESSAGES,
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_FINISH_REASONS,
+    GEN_AI_RESPONSE_ID,
+    GEN_AI_RESPONSE_MODEL,
+    OperationName as Op,
+)
 from . import Imported
 from .common import Skips, load_json, never_raises
 
@@ -80,6 +103,133 @@ def _usage(u: Any) -> dict[str, int]:
             if isinstance(v, int) and not isinstance(v, bool) and dst not in out:
                 out[dst] = v
     return out
+
+
+def _result_usages(result: Any) -> list[dict[str, int]]:
+    """The usage Prompty hoisted from the frame's own result (one response, or streamed chunks)."""
+    items = result if isinstance(result, list) else [result]
+    return [_usage(r.get("usage")) for r in items if isinstance(r, dict)]
+
+
+# -- the model call ---------------------------------------------------------------------------
+
+# By the end of the client call's signature; checked in order ("chat.completions.create" first).
+_OPERATIONS = (("chat.completions.create", Op.CHAT), ("responses.create", Op.CHAT),
+               ("completions.create", Op.TEXT_COMPLETION), ("embeddings.create", Op.EMBEDDINGS),
+               ("images.generate", None))  # fmt: skip
+_PROVIDERS = (("AzureOpenAI", "azure.ai.openai"), ("AsyncAzureOpenAI", "azure.ai.openai"),
+              ("OpenAI", "openai"), ("AsyncOpenAI", "openai"))  # fmt: skip
+
+
+def _response_repr(text: str) -> dict[str, Any] | None:
+    """``ChatCompletion(id='...', choices=[Choice(...)], usage=CompletionUsage(...))`` as nested dicts,
+    read as Python syntax with literals only (nothing is evaluated); None if it is not such a repr."""
+    if not re.match(r"^\w+\(", text):
+        return None
+    try:
+        return _repr_node(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return None
+
+
+def _repr_node(node: ast.AST) -> Any:
+    if isinstance(node, ast.Call):
+        return {kw.arg: _repr_node(kw.value) for kw in node.keywords if kw.arg}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_repr_node(e) for e in node.elts]
+    return ast.literal_eval(node)
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    """OpenAI message content as the conventions' parts."""
+    if content is None or content == "":
+        return []
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}]
+    if not isinstance(content, list):
+        return [{"type": "text", "content": json.dumps(content, ensure_ascii=False)}]
+    parts: list[dict[str, Any]] = []
+    for p in content:
+        if isinstance(p, str):
+            parts.append({"type": "text", "content": p})
+        elif isinstance(p, dict) and p.get("type") == "text":
+            parts.append({"type": "text", "content": p.get("text", "")})
+        elif isinstance(p, dict) and p.get("type") == "image_url" and isinstance(p.get("image_url"), dict):
+            parts.append({"type": "uri", "modality": "image", "uri": p["image_url"].get("url")})
+        else:
+            parts.append(p)  # the chat view reads OpenAI's other part shapes as they are
+    return parts
+
+
+def _arguments(text: Any) -> Any:
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _message(m: Any, default_role: str) -> dict[str, Any]:
+    """One OpenAI chat message as the conventions' ``{role, parts}``."""
+    if not isinstance(m, dict):
+        return {"role": default_role, "parts": _parts(m if isinstance(m, str) else json.dumps(m, ensure_ascii=False))}
+    role = m.get("role") if isinstance(m.get("role"), str) else default_role
+    if role == "tool":
+        parts = [{"type": "tool_call_response", "id": m.get("tool_call_id"), "response": m.get("content")}]
+    else:
+        parts = _parts(m.get("content"))
+    for call in m.get("tool_calls") or []:
+        if isinstance(call, dict):
+            fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": fn.get("name"),
+                          "arguments": _arguments(fn.get("arguments"))})  # fmt: skip
+    out: dict[str, Any] = {"role": role, "parts": parts}
+    if isinstance(m.get("name"), str):
+        out["name"] = m["name"]
+    return out
+
+
+def _model_call(f: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """The GenAI conventions' attributes of a Prompty model call, added to ``attrs``."""
+    signature = f.get("signature") if isinstance(f.get("signature"), str) else ""
+    op = next((o for end, o in _OPERATIONS if signature.endswith(end)), Op.CHAT)
+    if op is not None:
+        attrs[GEN_AI_OPERATION_NAME] = op
+    client = signature.split(".", 1)[0]
+    provider = next((p for name, p in _PROVIDERS if client == name), None)
+    if provider:
+        attrs[GEN_AI_PROVIDER_NAME] = provider
+    inputs = f.get("inputs") if isinstance(f.get("inputs"), dict) else {}
+    if isinstance(inputs.get("model"), str):
+        attrs[GEN_AI_REQUEST_MODEL] = inputs["model"]
+    if isinstance(inputs.get("messages"), list):
+        messages = [_message(m, "user") for m in inputs["messages"]]
+        attrs[GEN_AI_INPUT_MESSAGES] = json.dumps(messages, ensure_ascii=False)
+    result = f.get("result")
+    response = _response_repr(result) if isinstance(result, str) else result
+    if not isinstance(response, dict):
+        return
+    if isinstance(response.get("model"), str):
+        attrs[GEN_AI_RESPONSE_MODEL] = response["model"]
+    if isinstance(response.get("id"), str):
+        attrs[GEN_AI_RESPONSE_ID] = response["id"]
+    choices = [c for c in response.get("choices") or [] if isinstance(c, dict)]
+    if choices and op in (Op.CHAT, Op.TEXT_COMPLETION):
+        out = []
+        for c in choices:
+            if "message" in c:
+                message = _message(c["message"], "assistant")
+            else:  # a text completion's choice
+                message = {"role": "assistant", "parts": _parts(c.get("text"))}
+            message["finish_reason"] = c.get("finish_reason") if isinstance(c.get("finish_reason"), str) else ""
+            out.append(message)
+        attrs[GEN_AI_OUTPUT_MESSAGES] = json.dumps(out, ensure_ascii=False)
+        reasons = [m["finish_reason"] for m in out if m["finish_reason"]]
+        if reasons:
+            attrs[GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+    if "__usage" not in f and isinstance(result, str):  # before 2.x: the tokens are only in the repr
+        attrs.update({k: v for k, v in _usage(response.get("usage")).items() if v > 0})
 
 
 def _exception(result: Any) -> dict[str, Any] | None:
@@ -157,11 +307,16 @@ class _Reader:
         if usage is not None:
             attrs["prompty.usage"] = json.dumps(usage, ensure_ascii=False)
             own = _usage(usage)
-            for child in f.get("__frames") or []:
-                for k, v in _usage(child.get("__usage") if isinstance(child, dict) else None).items():
+            taken = [_usage(c.get("__usage")) for c in f.get("__frames") or [] if isinstance(c, dict)]
+            if any(taken):  # the frame's result is its child's response, already counted there
+                taken += _result_usages(result)
+            for part in taken:
+                for k, v in part.items():
                     if k in own:
                         own[k] -= v
             attrs.update({k: v for k, v in own.items() if v > 0})
+        if dialects.is_prompty_call(f):
+            _model_call(f, attrs)
         if isinstance(f.get("attributes"), dict):
             attrs.update({str(k): v for k, v in f["attributes"].items()})
         for k, v in f.items():

@@ -1,16 +1,21 @@
 """Write the Prompty fixtures with the real `prompty` package's tracer (`PromptyTracer`).
 
-    pip install prompty==2.1.0   # or 0.1.50 for the older layout
-    python tests/data/interop/make_prompty_fixtures.py
+    python tests/data/interop/make_prompty_fixtures.py        # with the prompty 2.1.0 of .venv
+    pip download --no-deps -d dl prompty==0.1.50              # an older release, beside it:
+    pip install --no-deps --target /tmp/prompty-0.1.50 dl/prompty-0.1.50-*.whl python-dotenv click chevron
+    pip install --target /tmp/azure-identity azure-identity   # the Azure executor of 0.1.x/1.x imports it
+    PYTHONPATH=/tmp/prompty-0.1.50:/tmp/azure-identity:. python tests/data/interop/make_prompty_fixtures.py
 
-Each case runs traced nested functions and moves the file PromptyTracer wrote to
-`prompty/<case>-<layout>.tracy`. The times in the files are this machine's local time, as
-Prompty writes them. After regenerating, refresh the snapshots with
-`TRACY_UPDATE_SNAPSHOTS=1 pytest tests/tracefile/interop`.
+(`PIP_CONSTRAINT=` lets pip fetch a version other than the one the project pins.) Each case runs
+traced nested functions, or a real `.prompty` file through Prompty's executor against the loopback
+server, and moves the file PromptyTracer wrote to `prompty/<case>-<layout>.tracy`. The times in
+the files are this machine's local time, as Prompty writes them. After regenerating, refresh the
+snapshots with `TRACY_UPDATE_SNAPSHOTS=1 pytest tests/tracefile/interop`.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -24,8 +29,8 @@ except ImportError:  # prompty 0.1.x
     from prompty.tracer import PromptyTracer, Tracer, trace
 
 HERE = Path(__file__).resolve().parent / "prompty"
-VERSION = tuple(int(x) for x in version("prompty").split(".")[:3])
-LAYOUT = "v2" if VERSION >= (2,) else "v0.1.20" if VERSION >= (0, 1, 20) else "v0.1.9"
+VERSION = tuple(int(x) for x in re.findall(r"\d+", version("prompty"))[:3])  # 1.0.0b3 -> (1, 0, 0)
+LAYOUT = "v2" if VERSION >= (2,) else "v1" if VERSION >= (1,) else "v0.1.20" if VERSION >= (0, 1, 20) else "v0.1.9"
 
 
 @trace
@@ -81,14 +86,80 @@ def inner_step(city: str) -> list:
     raise KeyError(city)
 
 
-def run(case: str, fn, *args) -> None:
+QUESTION = "Which museum should I visit in Porto?"
+# prompty 2.x: the OpenAI executor, pointed at the loopback server's OpenAI route.
+PROMPTY_V2 = """---
+name: travel_assistant
+description: A one-turn travel question
+model:
+  id: gpt-4o-mini
+  provider: openai
+  connection:
+    kind: key
+    endpoint: {openai_base_url}
+    apiKey: test-key
+inputs:
+  - name: question
+    kind: string
+    default: {question}
+---
+"""
+# prompty 0.1.x and 1.x: their OpenAI executor cannot run at all (it reads `deployment` from the
+# configuration, a KeyError without it, and passes it on to `OpenAI()`, a TypeError with it), so
+# these use the Azure OpenAI executor (the `openai` package's AzureOpenAI client) against the
+# loopback server's Azure-style route (`/openai/deployments/<name>/chat/completions`).
+PROMPTY_V0 = """---
+name: travel_assistant
+description: A one-turn travel question
+model:
+  api: chat
+  {section}:
+    type: azure_openai
+    azure_endpoint: {endpoint}
+    azure_deployment: gpt-4o-mini
+    api_version: 2024-10-21
+    api_key: test-key
+{inputs}
+---
+"""
+TEMPLATE = """system:
+You are a concise travel assistant.
+
+user:
+{{question}}
+"""
+
+
+def executor_chat() -> None:
+    """A `.prompty` file run by Prompty's own executor: render, parse, the client call, process."""
+    import prompty
+    from tracefile.testing.loopback import ChatServer
+
+    with ChatServer() as server, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "travel.prompty"
+        if VERSION >= (2,):
+            path.write_text(PROMPTY_V2.format(openai_base_url=server.openai_base_url, question=QUESTION) + TEMPLATE)
+            answer = prompty.invoke(str(path), inputs={"question": QUESTION})
+        else:
+            import prompty.azure  # registers the executor
+
+            section, inputs = (("connection", "inputs:\n  question:\n    type: string") if VERSION >= (1,)
+                               else ("configuration", f"sample:\n  question: {QUESTION}"))  # fmt: skip
+            path.write_text(PROMPTY_V0.format(section=section, endpoint=server.endpoint, inputs=inputs) + TEMPLATE)
+            answer = prompty.execute(str(path), inputs={"question": QUESTION})
+        assert "Porto" in str(answer), answer
+        assert len(server.chat_requests) == 1
+
+
+def run(case: str, fn, *args, raises: bool = False) -> None:
     out = Path(tempfile.mkdtemp())
     try:
         Tracer.add("prompty", PromptyTracer(str(out)).tracer)
         try:
             fn(*args)
         except Exception:
-            pass
+            if not raises:
+                raise
         finally:
             Tracer.remove("prompty") if hasattr(Tracer, "remove") else Tracer._tracers.pop("prompty")
         (written,) = [p for p in out.iterdir() if p.suffix in (".tracy", ".ptrace")]
@@ -99,8 +170,17 @@ def run(case: str, fn, *args) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
+CASES = {
+    "nested-functions-one-raises": lambda: run("nested-functions-one-raises", answer, "What is the capital of France?"),
+    "exception-propagates-to-root": lambda: run("exception-propagates-to-root", plan_trip, "Lisbon", raises=True),
+    # 0.1.9 has no OpenAI executor, and does not trace its Azure one.
+    "executor-chat": lambda: run("executor-chat" if VERSION >= (2,) else "executor-azure-openai-chat", executor_chat),
+}
+
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
-    run("nested-functions-one-raises", answer, "What is the capital of France?")
-    run("exception-propagates-to-root", plan_trip, "Lisbon")
+    for name in sys.argv[1:] or CASES:  # e.g. `... make_prompty_fixtures.py executor-chat`: only that case
+        if name == "executor-chat" and VERSION < (0, 1, 20):
+            continue
+        CASES[name]()
     sys.exit(0)

@@ -118,6 +118,39 @@ def test_prompty_usage_counts_each_call_once():
     assert sum(s.attributes.get("gen_ai.usage.input_tokens", 0) for s in spans) == 42
 
 
+def test_prompty_executor_returning_its_childs_response_does_not_count_it_again():
+    spans = {s.name: s for s in read_any(DATA / "prompty" / "executor-chat-v2.tracy").spans}
+    # Prompty adds the usage of execute's own result (the client call's response) to its child's
+    assert json.loads(spans["execute"].attributes["prompty.usage"])["prompt_tokens"] == 26
+    assert not any(k.startswith("gen_ai.") for k in spans["execute"].attributes)
+    call = spans["chat.completions.create"].attributes
+    assert (call["gen_ai.usage.input_tokens"], call["gen_ai.usage.output_tokens"]) == (13, 30)
+    assert (call["gen_ai.operation.name"], call["gen_ai.provider.name"], call["gen_ai.request.model"]) == (
+        "chat", "openai", "gpt-4o-mini")
+    assert "gen_ai.operation.name" not in spans["OpenAI"].attributes  # the client's constructor, typed LLM too
+
+
+def test_prompty_before_2_response_repr_gives_the_answer_and_tokens():
+    spans = {s.name: s for s in read_any(DATA / "prompty" / "executor-azure-openai-chat-v0.1.20.tracy").spans}
+    call = spans["create"].attributes
+    assert call["output.value"].startswith("ChatCompletion(id='chatcmpl-loopback-000001'")  # what Prompty wrote
+    assert (call["gen_ai.usage.input_tokens"], call["gen_ai.usage.output_tokens"]) == (13, 30)
+    assert (call["gen_ai.response.id"], call["gen_ai.provider.name"]) == ("chatcmpl-loopback-000001", "azure.ai.openai")
+    assert json.loads(call["gen_ai.output.messages"])[0]["parts"][0]["content"].startswith('You asked: "Which museum')
+
+
+def test_prompty_response_repr_is_read_never_run(tmp_path):
+    def mutate(doc):
+        create = doc["trace"]["__frames"][2]["__frames"][0]["__frames"][1]  # run > executor > create
+        create["result"] = f"ChatCompletion(id=open({str(tmp_path / 'ran')!r}, 'w').name, model='x')"
+
+    imported = read_any(_mutated(tmp_path, "prompty/executor-azure-openai-chat-v0.1.20.tracy", mutate))
+    call = {s.name: s for s in imported.spans}["create"].attributes
+    assert not (tmp_path / "ran").exists()
+    assert "gen_ai.response.id" not in call and "gen_ai.output.messages" not in call
+    assert call["gen_ai.request.model"] == "gpt-4o-mini" and "gen_ai.input.messages" in call
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 
