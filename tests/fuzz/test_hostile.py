@@ -1,0 +1,113 @@
+"""The named hostile files (tests/data/hostile/) through the same tools as the mutants, and the
+viewer's window: no traceback, no hang, nothing lost beyond the hostile frames.
+
+A case that fails on a defect not fixed yet is a strict xfail naming it (docs/RELIABILITY.md has
+the list): it starts failing when the fix merges, and then its marker goes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import fuzz, hostile
+
+
+def _case(name: str, finding: str | None = None):
+    if finding is None:
+        return pytest.param(name, id=name)
+    return pytest.param(name, id=name, marks=pytest.mark.xfail(strict=True, reason=finding))
+
+
+D1 = "D1: a frame of valid MessagePack claiming 200 million items makes decoding die with MemoryError"
+S1 = "smaller finding: an out-of-range index in a spans frame makes the viewer refuse the whole file"
+S2 = "smaller finding: validate says OK for CRC-valid frames that hold impossible values"
+S3 = "smaller finding: frames that inflate to 1 GiB each are decompressed in full (no cap per frame)"
+F1 = ("F1: a span-details frame failing its checksum makes the viewer decode the frame after it as the "
+      "details (columns.py _decode_at resyncs): AttributeError traceback")  # fmt: skip
+F2 = "F2: the viewer holds back the spans of a batch whose span-details frame is torn at the end of the file"
+D2 = "D2: the viewer draws a whole 10 MB name or 100 MB key (hang, or a crash under the memory limit)"
+D4 = "D4: an attribute nested 990 deep gives a RecursionError in the viewer (text_index value_text, decode depth)"
+
+#: How the library and the viewer's session (no Qt) fare, per case.
+TOOL_CASES = [
+    _case("truncated-mid-frame", F2),
+    _case("bitflip-in-frame-header"),
+    _case("bitflip-in-payload", F1),
+    _case("zeroed-run"),
+    _case("reordered-frames"),
+    _case("garbage-between-frames"),
+    _case("huge-length-field"),
+    _case("zstd-bomb"),
+    _case("twelve-frames-of-1gib-zeros", S3),
+    _case("details-of-200-million-empty-maps", D1),
+    _case("model-index-out-of-range", S1),
+    _case("kind-and-status-255"),
+    _case("string-index-out-of-range", S1),
+    _case("parent-cycle"),
+    _case("duplicate-span-ids"),
+    _case("span-name-10mb"),
+    _case("attribute-key-100mb"),
+    _case("attribute-nested-990-deep", D4),
+    _case("message-50mb"),
+]
+#: Cases that cost seconds per tool while their defect stands: run through the two decoding paths
+#: (the reader's and the viewer's) with a shorter deadline; scripts/fuzz.py runs every tool.
+SHORT = {"twelve-frames-of-1gib-zeros": (("load",), 3.0), "details-of-200-million-empty-maps": (("load", "viewer"), 10.0)}
+
+
+@pytest.mark.parametrize("name", TOOL_CASES)
+def test_hostile_file_reads_without_traceback_hang_or_loss(name, prober, tmp_path_factory):
+    clean, path = hostile.build(name, tmp_path_factory.getbasetemp() / "hostile")
+    rec = fuzz.Recording.of(clean.read_bytes())
+    base = fuzz.Baseline.of(rec, prober.run(clean, ["load"]))
+    tools, hang_s = SHORT.get(name, (fuzz.TOOLS, fuzz.HANG_S))
+    probe = prober if hang_s == prober.hang_s else fuzz.Prober(hang_s)
+    try:
+        result = probe.run(path, tools)
+    finally:
+        if probe is not prober:
+            probe.close()
+    problems = fuzz.check(rec, base, path.read_bytes(), result)
+    problems = {tool: p for tool, p in problems.items() if tool in tools}
+    assert not problems, fuzz.summary_line(problems)
+
+
+@pytest.mark.parametrize("name", [
+    _case("kind-and-status-255", S2),
+    _case("parent-cycle", S2),
+    _case("duplicate-span-ids", S2),
+    _case("string-index-out-of-range"),
+    _case("model-index-out-of-range", S2),
+])  # fmt: skip
+def test_validate_reports_impossible_values(name, tmp_path_factory):
+    """`tracy validate` checks meaning, not only checksums: exit 1, naming the frame (the real command)."""
+    _, path = hostile.build(name, tmp_path_factory.getbasetemp() / "hostile")
+    proc = subprocess.run([sys.executable, "-m", "tracefile.cli", "validate", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stdout
+    assert "DAMAGED" in proc.stdout and "frame at byte" in proc.stdout, proc.stdout
+
+
+#: The window off screen: (case, tracy-view arguments).
+WINDOW_CASES = [
+    _case("span-name-10mb", D2),
+    _case("attribute-key-100mb", D2),
+    _case("attribute-nested-990-deep", D4),
+    _case("bitflip-in-payload", F1),
+    _case("huge-length-field"),
+    _case("message-50mb"),
+]
+WINDOW_ARGS = {
+    "attribute-key-100mb": ["--select", "huge key"],
+    "attribute-nested-990-deep": ["--select", "deep attribute"],
+    "message-50mb": ["--select", "chat gpt-4o", "--show", "chat"],
+}
+
+
+@pytest.mark.parametrize("name", WINDOW_CASES)
+def test_hostile_file_in_the_window(name, tmp_path_factory, tmp_path):
+    _, path = hostile.build(name, tmp_path_factory.getbasetemp() / "hostile")
+    shot = fuzz.screenshot(path, tmp_path / "shot.png", *WINDOW_ARGS.get(name, []))
+    assert shot["status"] == "ok" and shot["exit"] == 0, shot
