@@ -30,9 +30,10 @@ ALLOWED = {
 }
 
 #: What the viewer may import from tracefile: the public reading API, the conventions and the
-#: importers, never a module's insides; and, to add feedback to a file, the recording layer's
-#: public `append_feedback` (it redacts the comment as recording does).
-VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record")
+#: importers, never a module's insides; to add feedback to a file, the recording layer's public
+#: `append_feedback` (it redacts the comment as recording does); and the OTLP receiver, for a live
+#: tab that any language's SDK sends to.
+VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record", "tracefile.receive")
 
 #: Third-party packages a layer must never load.
 FORBIDDEN_THIRD_PARTY = {

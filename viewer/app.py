@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--size", type=_size, default=DEFAULT_SIZE, metavar="WxH", help="window size (default 1280x800)"
     )
+    parser.add_argument(
+        "--receive", nargs="?", type=int, const=4318, metavar="PORT",
+        help="open a live tab on an OTLP receiver (OTLP/HTTP on 127.0.0.1:PORT, default 4318, with gRPC on 4317; 0: any free port)",
+    )
     parser.add_argument("--select", metavar="SPAN_NAME", help="select the first span with this name")
     parser.add_argument(
         "--show", choices=("inspector", "chat", "summary"), default="inspector",
@@ -83,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif not window.restore_geometry():
         window.resize(*args.size)
     window.open_paths(args.files)
+    problems = []
+    if args.receive is not None:
+        from .main_window import ReceiveError
+
+        try:
+            window.receive(args.receive)
+        except ReceiveError as exc:
+            problems.append(f"tracy-view: {exc}")
 
     # Files load on worker threads: run the event loop until every tab has finished (or the deadline passes).
     deadline = time.monotonic() + LOAD_TIMEOUT_S
@@ -91,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         QThread.msleep(10)
 
     # With --screenshot, what went wrong is still drawn, and also reported in the exit code.
-    failed = False
+    failed = bool(problems)
+    for line in problems:
+        print(line, file=sys.stderr)
     for view in window.file_views():
         if view.state != "loaded":
             reason = view.result.error if view.result is not None else f"still loading after {LOAD_TIMEOUT_S:.0f} s"

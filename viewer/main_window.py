@@ -23,9 +23,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTabBar,
@@ -40,6 +42,10 @@ from .file_view import ExportTooLarge, FileView
 from .timeline_actions import TimelineActions
 
 APP_TITLE = "Tracy"
+
+
+class ReceiveError(Exception):
+    """An OTLP receiver could not start (a port taken, the receive extra missing)."""
 WELCOME_HINT = "Drop a trace file here, or press Ctrl+O\n.tracy, OTLP/JSON, Jaeger, Zipkin and Prompty files open alike"
 FILE_FILTER = "Trace files (*.tracy *.json *.jsonl *.pb);;All files (*)"
 
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else viewer_settings.open_settings()
         self.remember = remember
+        self._receivers: dict[FileView, tuple] = {}  # tabs fed by an OTLP receiver: (receiver, its temp folder)
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(theme.app_icon())
@@ -181,6 +188,9 @@ class MainWindow(QMainWindow):
         self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.save_as_action.setToolTip("Save the open file as .tracy (a file imported from another format, or a copy)")
         self.save_as_action.triggered.connect(lambda: self._with_view(lambda v: self.save_as(v)))
+        self.receive_action = QAction("Receive &OTLP…", self)
+        self.receive_action.setToolTip("Open a live tab on an OTLP receiver: any language's OpenTelemetry SDK sends its spans here")
+        self.receive_action.triggered.connect(self.receive_dialog)
         self.close_action = QAction("&Close Tab", self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
@@ -406,6 +416,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.receive_action)
         file_menu.addSeparator()
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.close_action)
@@ -472,6 +483,61 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open Trace Files", start, FILE_FILTER)
         self.open_paths(paths)
 
+    def receive_dialog(self) -> None:
+        from tracefile.receive import DEFAULT_HTTP_PORT
+
+        port, ok = QInputDialog.getInt(
+            self, "Receive OTLP", "OTLP/HTTP port on 127.0.0.1 (0: any free port; gRPC listens on 4317 beside 4318):",
+            DEFAULT_HTTP_PORT, 0, 65535,
+        )  # fmt: skip
+        if ok:
+            try:
+                self.receive(port)
+            except ReceiveError as exc:
+                QMessageBox.warning(self, "Receive OTLP", str(exc))
+
+    def receive(self, http_port: int = 4318, grpc_port: int | None = -1, path: str | None = None) -> FileView:
+        """Start an OTLP receiver in this process and open a live tab on the file it writes (a
+        private temporary file unless ``path``). gRPC listens on 4317 beside the default HTTP port
+        (``grpc_port`` -1), or where told (None: off). The receiver stops when its tab closes.
+        Raises `ReceiveError`, saying why, when it cannot start."""
+        import shutil
+        import tempfile
+
+        from tracefile.receive import DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, INSTALL_HINT, Receiver
+
+        if grpc_port == -1:
+            grpc_port = DEFAULT_GRPC_PORT if http_port == DEFAULT_HTTP_PORT else None
+        folder = None if path else tempfile.mkdtemp(prefix="tracy-receive-")
+        target = path or os.path.join(folder, "received.tracy")
+        try:
+            receiver = Receiver(target, http_port=http_port, grpc_port=grpc_port).start()
+        except ImportError as exc:
+            problem = f"The OTLP receiver needs more packages ({exc.name}): {INSTALL_HINT}"
+        except OSError as exc:
+            problem = f"Cannot listen on port {http_port}: {exc.strerror or exc}. Choose another port, or 0 for any free one."
+        else:
+            problem = None
+        if problem is not None:
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise ReceiveError(problem)
+        view = self.open_path(receiver.path)
+        where = " and ".join(e for e in (receiver.http_endpoint, receiver.grpc_endpoint and f"gRPC {receiver.grpc_endpoint}") if e)
+        view.source_note = f"receiving OTLP at {where}"
+        self._receivers[view] = (receiver, folder)
+        self._update_title()
+        return view
+
+    def _stop_receiver(self, view: FileView) -> None:
+        import shutil
+
+        receiver, folder = self._receivers.pop(view, (None, None))
+        if receiver is not None:
+            receiver.close()
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[FileView]:
         """Open each file in a tab (or switch to its tab if already open); returns the views."""
         views = []
@@ -530,6 +596,7 @@ class MainWindow(QMainWindow):
         self.tabs.removeTab(index)
         if isinstance(widget, FileView):
             widget.stop()
+            self._stop_receiver(widget)
         widget.deleteLater()
         if self.tabs.count() == 0:
             self.pages.setCurrentWidget(self.welcome)
@@ -580,6 +647,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for view in self.file_views():
             view.stop()
+            self._stop_receiver(view)
         if self.remember:
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.sync()

@@ -95,8 +95,9 @@ class StatusLine(QFrame):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.list_toggle.setStyleSheet(toggle_style(self.palette()))
 
-    def show_counts(self, session: FileSession) -> None:
-        """"14 spans · 5 traces · 2.8 KiB · 1.2k tokens · $0.0042 · feedback: 1 good"."""
+    def show_counts(self, session: FileSession, source: str = "") -> None:
+        """"14 spans · 5 traces · 2.8 KiB · 1.2k tokens · $0.0042 · feedback: 1 good", then where
+        the file comes from (``source``: "Jaeger JSON, imported", "receiving OTLP at …")."""
         ix = session.index
         spans = ix.n if ix else 0
         traces = len(ix.traces) if ix else 0
@@ -109,8 +110,8 @@ class StatusLine(QFrame):
         feedback = session.feedback.summary()
         if feedback:
             parts.append(f"feedback: {feedback}")
-        if session.imported:
-            parts.append(session.format_label)
+        if source:
+            parts.append(source)
         self.counts_label.setText(" · ".join(parts))
 
     def show_warnings(self, session: FileSession) -> None:

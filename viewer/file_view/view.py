@@ -74,10 +74,14 @@ class FileView(QWidget):
     def file_name(self) -> str:
         return os.path.basename(self.path) or self.path
 
+    #: Where the file comes from when that is not a file on disk ("receiving OTLP at http://…").
+    source_note = ""
+
     @property
     def format_label(self) -> str:
-        """"Jaeger JSON, imported" once a foreign file was read; "" for a .tracy file."""
-        return self.session.format_label
+        """"Jaeger JSON, imported" once a foreign file was read, the `source_note` of a tab fed by a
+        receiver; "" for a .tracy file."""
+        return self.source_note or self.session.format_label
 
     @property
     def session(self) -> FileSession:
@@ -174,7 +178,7 @@ class FileView(QWidget):
         if first:
             self.waterfall.setFocus(Qt.FocusReason.OtherFocusReason)  # so ↓ steps to the next span at once
         self._show_feedback()
-        self.status.show_counts(self.session)
+        self.status.show_counts(self.session, self.format_label)
         self.status.show_warnings(self.session)
         self._index_details()
         if self.search.active:
@@ -187,7 +191,7 @@ class FileView(QWidget):
 
     def _on_prices_changed(self, *_args) -> None:
         if self.state == "loaded":
-            self.status.show_counts(self.session)
+            self.status.show_counts(self.session, self.format_label)
 
     def _show_index(self, keep_selection: bool) -> None:
         ix = self.session.index
@@ -198,7 +202,13 @@ class FileView(QWidget):
         self.traces.show_count(n, n)
         if n == 0:
             self._show_trace(None)
-            self.timeline.set_placeholder("No spans in this file (yet).")
+            if self.source_note.startswith("receiving OTLP at "):
+                endpoint = self.source_note.removeprefix("receiving OTLP at ").split(" and ")[0]
+                self.timeline.set_placeholder(
+                    f"No spans yet. Send them from any OpenTelemetry SDK:\nOTEL_EXPORTER_OTLP_ENDPOINT={endpoint}"
+                )
+            else:
+                self.timeline.set_placeholder("No spans in this file (yet).")
             return
         trace = self.trace_number(selected) if selected is not None else None
         self.select_trace(self.trace_model.row_of(trace) if trace is not None else 0)
