@@ -785,9 +785,12 @@ class Redactor:
 
     def _event_cache(self, event_name: str) -> _KeyCache:
         message = self._drop_content and _MESSAGE_EVENT.match(event_name) is not None
+        cache = self._message_attrs if message else self._attrs
+        if self._max_name is not None and len(event_name) > self._max_name:
+            return cache  # not kept: a cache of 10 MB names would hold them all
         if len(self._event_caches) >= _CACHE_ENTRIES:
             self._event_caches.clear()
-        cache = self._event_caches[event_name] = self._message_attrs if message else self._attrs
+        self._event_caches[event_name] = cache
         return cache
 
     def json_scrub(self, key: Any, v: Any) -> Any:
