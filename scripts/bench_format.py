@@ -133,7 +133,7 @@ def export_console(batches: list, path: Path) -> None:
 EXPORTERS: list[tuple[str, str, Callable[[list, Path], None]]] = [
     ("tracy", "TracyFileExporter() as users get it: zstd, secrets redacted, content kept", export_tracy("zstd")),
     ("tracy-noredact", "TracyFileExporter, redaction off: the format's own cost",
-     export_tracy("zstd", Policy(redact=False, record_content=True, max_length=None))),
+     export_tracy("zstd", Policy(redact=False, record_content=True, max_length=None, max_name_length=None))),
     ("tracy-nocontent", "TracyFileExporter with configure()'s default: content dropped, secrets redacted",
      export_tracy("zstd", Policy(record_content=False))),
     ("tracy-none", "TracyFileExporter, compression='none'", export_tracy("none")),

@@ -4,10 +4,17 @@ Each append is one ``write()`` on a descriptor opened with ``O_APPEND``, made
 under an exclusive ``flock`` where the platform has one, so frames from
 different threads or processes never interleave and a crash can only tear the
 last frame.
+
+Before each append the writer checks that its path still names the file it
+has open (device and inode). A file deleted or renamed under it (log rotation,
+a user cleaning up) is followed by a new file at the path, with its own header
+and ``file-info`` frame, and one warning; without this every later span would
+go silently into the unlinked or renamed file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import socket
@@ -47,6 +54,32 @@ except ImportError:  # Windows: O_APPEND alone keeps appends whole there.
 DEFAULT_ZSTD_LEVEL = 2
 # An Encoder keeps no state between calls, so one is shared by all threads.
 _ENCODER = msgspec.msgpack.Encoder()
+_logger = logging.getLogger("tracefile")
+
+# Files this process gave a shared file-info frame (``share_file_info=True``), by
+# (pid, device, inode), with the file's size just after that frame. A smaller file
+# under the same inode is a new file (the inode was reused), which gets its own.
+_SHARED_INFO: dict[tuple[int, int, int], int] = {}
+_SHARED_INFO_LOCK = threading.Lock()
+
+
+class ShortWriteError(OSError):
+    """An append that reached the file only in part (a full disk, ``ulimit -f``).
+
+    ``written`` of ``expected`` bytes are in the file: its first ``frames`` frames
+    whole, holding ``spans`` spans (a ``spans`` frame whose ``span-details`` frame was
+    cut: its spans are readable, without their attributes, events and links).
+    """
+
+    def __init__(
+        self, path: Path, offset: int, written: int, expected: int, frames: int, spans: int, reason: str
+    ) -> None:
+        super().__init__(f"short write to {path}: {written:,} of {expected:,} bytes ({reason})")
+        self.offset = offset  # where the append began
+        self.written = written
+        self.expected = expected
+        self.frames = frames
+        self.spans = spans
 
 
 class TraceWriter:
@@ -55,6 +88,10 @@ class TraceWriter:
     Opening creates the file (and its parent folders) with a header if it
     does not exist, and refuses a non-empty file that is not ours, so that a
     foreign file is never damaged by an append.
+
+    ``share_file_info=True`` (feedback appends, which open the file once per
+    record) writes the ``file-info`` frame only if this process has not yet
+    written one to this file that way.
     """
 
     def __init__(
@@ -65,35 +102,122 @@ class TraceWriter:
         level: int = DEFAULT_ZSTD_LEVEL,
         fsync: bool = False,
         writer: str = "tracefile",
+        share_file_info: bool = False,
     ) -> None:
         self.path = Path(path)
         self.fsync = fsync
         self._level = level if compression else None
+        self._writer = writer
+        self._share_info = share_file_info
+        # Absolute, so that the app changing its working folder is not taken for a moved file.
+        self._where = os.path.abspath(self.path)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._index: list[IndexEntry] = []
         self._spans = 0
         self._closed = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-        try:
-            self._ensure_header()
-            info = FileInfo(writer, __version__, os.getpid(), socket.gethostname(), time.time_ns())
-            self._append([(KIND_FILE_INFO, _ENCODER.encode(info), 0, 0, 0)])
-        except BaseException:
-            os.close(self._fd)
-            raise
+        self._moved = 0  # how many times the file was found deleted or renamed
+        self._fd = self._start()
 
-    def _ensure_header(self) -> None:
-        with self._locked():
-            size = os.fstat(self._fd).st_size
-            if size == 0:
-                os.write(self._fd, file_header())
+    def _start(self) -> int:
+        """Open (or create) the file at the path: header, then the file-info frame. Returns the descriptor."""
+        os.makedirs(os.path.dirname(self._where), exist_ok=True)
+        fd = os.open(self._where, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        try:
+            with _FileLock(fd):
+                self._ensure_header(fd)
+                self._write_info(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _ensure_header(self, fd: int) -> None:
+        if os.fstat(fd).st_size == 0:
+            self._write_all(fd, file_header(), ())
+            return
+        with open(self._where, "rb") as f:
+            head = f.read(FILE_HEADER_SIZE)
+        if check_file_header(head, str(self.path)) is None:
+            raise TraceFileError(f"{self.path}: header is incomplete; refusing to append", offset=len(head))
+
+    def _write_info(self, fd: int) -> None:
+        key = None
+        if self._share_info:
+            st = os.fstat(fd)
+            key = (os.getpid(), st.st_dev, st.st_ino)
+            with _SHARED_INFO_LOCK:
+                known = _SHARED_INFO.get(key)
+            if known is not None and st.st_size >= known:
                 return
-            with open(self.path, "rb") as f:
-                head = f.read(FILE_HEADER_SIZE)
-            if check_file_header(head, str(self.path)) is None:
-                raise TraceFileError(f"{self.path}: header is incomplete; refusing to append", offset=len(head))
+        info = FileInfo(self._writer, __version__, os.getpid(), socket.gethostname(), time.time_ns())
+        frame = encode_frame(KIND_FILE_INFO, _ENCODER.encode(info), self._compressor())
+        self._write_all(fd, frame, ())
+        if key is not None:
+            with _SHARED_INFO_LOCK:
+                if len(_SHARED_INFO) >= 4096:  # a long-lived process appending feedback to many files
+                    _SHARED_INFO.clear()
+                _SHARED_INFO[key] = os.fstat(fd).st_size
+
+    def _write_all(self, fd: int, blob: bytes, frames: list[bytes] | tuple, items: list | tuple = ()) -> int:
+        """Write ``blob`` (the concatenated ``frames``) at the end of the file; raise `ShortWriteError`
+        if only part of it got there. Returns the offset it was written at. Call under the file lock."""
+        offset = os.fstat(fd).st_size
+        written = 0
+        reason = "the system wrote less than asked"
+        view = memoryview(blob)
+        while written < len(blob):
+            try:
+                n = os.write(fd, view[written:])
+            except OSError as exc:
+                if not written:
+                    raise
+                reason = exc.strerror or str(exc)
+                break
+            if n <= 0:
+                break
+            written += n
+        if written == len(blob):
+            return offset
+        # Count what did reach the file: the frames that are whole are readable.
+        whole = spans = 0
+        end = 0
+        for frame, item in zip(frames, items):
+            end += len(frame)
+            if end > written:
+                break
+            whole += 1
+            if item[0] == KIND_SPANS:
+                spans += item[2]
+        raise ShortWriteError(self.path, offset, written, len(blob), whole, spans, reason)
+
+    def _is_open_file(self) -> bool:
+        """True while the path still names the file this writer has open."""
+        try:
+            st = os.stat(self._where)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError:  # cannot tell (permissions): keep writing where we are
+            return True
+        here = os.fstat(self._fd)
+        return st.st_ino == here.st_ino and st.st_dev == here.st_dev
+
+    def _follow_path(self) -> None:
+        """The file was deleted or renamed: start a new one at the path. Call under ``_lock``."""
+        self._moved += 1
+        try:
+            fd = self._start()
+        except Exception as exc:
+            raise OSError(f"{self.path} was deleted or renamed, and a new file could not be made there: {exc}") from exc
+        old, self._fd = self._fd, fd
+        os.close(old)
+        # The index lists the frames of the file it is in; the old file keeps what it had.
+        self._index = []
+        self._spans = 0
+        if self._moved == 1:
+            _logger.warning("Tracy: %s was deleted or renamed while being written; writing on in a new file there", self.path)
+        else:
+            _logger.info("Tracy: %s was deleted or renamed again; writing on in a new file there", self.path)
 
     def _locked(self):
         return _FileLock(self._fd)
@@ -106,26 +230,39 @@ class TraceWriter:
             c = self._local.zstd = zstandard.ZstdCompressor(level=self._level)
         return c
 
-    def _append(self, items: list[tuple[int, bytes, int, int, int]]) -> None:
+    def _append(self, items: list[tuple[int, bytes, int, int, int]], follow: bool = True) -> bool:
         """Write several frames as one contiguous append. ``items`` are
-        (kind, payload, count, min_start, max_end) tuples."""
+        (kind, payload, count, min_start, max_end) tuples. A file deleted or renamed
+        meanwhile is followed (`_follow_path`); with ``follow=False`` nothing is
+        written then, and the result is False."""
         comp = self._compressor()
         frames = [encode_frame(kind, payload, comp) for kind, payload, *_ in items]
         blob = b"".join(frames)
         with self._lock:
             if self._closed:
                 raise ValueError("writer is closed")
-            with self._locked():
-                offset = os.fstat(self._fd).st_size
-                written = os.write(self._fd, blob)
-            if written != len(blob):
-                raise OSError(f"short write to {self.path}: {written} of {len(blob)} bytes")
+            if not self._is_open_file():
+                if not follow:
+                    return False
+                self._follow_path()
+            try:
+                with self._locked():
+                    offset = self._write_all(self._fd, blob, frames, items)
+            except ShortWriteError as exc:
+                self._indexed(items[: exc.frames], frames, exc.offset)
+                raise
             if self.fsync:
                 os.fsync(self._fd)
-            for (kind, _, count, lo, hi), frame in zip(items, frames):
-                if kind != KIND_FILE_INFO:
-                    self._index.append(IndexEntry(offset, kind, count, lo, hi))
-                offset += len(frame)
+            self._indexed(items, frames, offset)
+        return True
+
+    def _indexed(self, items: list[tuple[int, bytes, int, int, int]], frames: list[bytes], offset: int) -> None:
+        """Note frames written at ``offset`` for the index frame."""
+        for (kind, _, count, lo, hi), frame in zip(items, frames):
+            self._index.append(IndexEntry(offset, kind, count, lo, hi))
+            if kind == KIND_SPANS:
+                self._spans += count
+            offset += len(frame)
 
     def write_spans(self, columns: SpanColumns, details: SpanDetails, min_start: int = 0, max_end: int = 0) -> None:
         """Append one batch: its spans frame and span-details frame, adjacent."""
@@ -135,7 +272,6 @@ class TraceWriter:
                 (KIND_SPAN_DETAILS, _ENCODER.encode(details), columns.count, min_start, max_end),
             ]
         )
-        self._spans += columns.count
 
     def write_feedback(self, records: list[Feedback]) -> None:
         self._append([(KIND_FEEDBACK, _ENCODER.encode(FeedbackBatch(records)), len(records), 0, 0)])
@@ -145,13 +281,15 @@ class TraceWriter:
             os.fsync(self._fd)
 
     def close(self, *, write_index: bool = True) -> None:
-        """Append the index frame (unless told not to) and close. Closing twice is harmless."""
+        """Append the index frame (unless told not to) and close. Closing twice is harmless.
+
+        A file deleted or renamed since the last append gets no index, and no new file is made for one."""
         if self._closed:
             return
         try:
             if write_index and self._index:
                 index = Index(os.getpid(), self._spans, list(self._index))
-                self._append([(KIND_INDEX, _ENCODER.encode(index), 0, 0, 0)])
+                self._append([(KIND_INDEX, _ENCODER.encode(index), 0, 0, 0)], follow=False)
         finally:
             with self._lock:
                 self._closed = True

@@ -175,7 +175,7 @@ def _per_span(flat: list[tuple], counts: list[int]) -> list[list[tuple]]:
 
 
 def _redact(redactor: Redactor, attributes: list[Any], flat: list[tuple]) -> tuple[list[Any], list[tuple]]:
-    """Apply ``redactor`` to a batch's span attributes and (flat) event attributes."""
+    """Apply ``redactor`` to a batch's span attributes and (flat) event names and attributes."""
     if flat:
         _, names, event_attrs, _ = zip(*flat)
     else:
@@ -183,6 +183,9 @@ def _redact(redactor: Redactor, attributes: list[Any], flat: list[tuple]) -> tup
     attributes, redacted = redactor.batch(attributes, list(names), list(event_attrs))
     if any(map(is_not, event_attrs, redacted)):
         flat = [e if a is e[2] else (e[0], e[1], a, e[3]) for e, a in zip(flat, redacted)]
+    recorded = redactor.names(names)  # after `batch`, which tells message events by their names
+    if recorded is not names:
+        flat = [e if n is e[1] else (e[0], n, *e[2:]) for e, n in zip(flat, recorded)]
     return attributes, flat
 
 
@@ -412,7 +415,8 @@ def _frames(
         batch_id=batch_id,
         count=count,
         base_time=scanned.base_time,
-        strings=list(names),
+        # Span names (and the models after them) are cut and redacted once per distinct name.
+        strings=list(names) if redactor is None else redactor.names(list(names)),
         resources=tables.resources,
         scopes=tables.scopes,
         trace_id=scanned.trace_id,

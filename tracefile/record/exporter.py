@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .. import settings
 from .redact import Policy, Redactor
-from ..format.writer import TraceWriter, new_batch_id
+from ..format.writer import ShortWriteError, TraceWriter, new_batch_id
 from .convert import ENCODE_ERRORS, convert, storable_frames
 
 _logger = logging.getLogger("tracefile")
@@ -157,6 +157,24 @@ class TracyFileExporter(SpanExporter):
                 )
                 columns, details = storable_frames(columns, details, self._redactor)
                 writer.write_spans(columns, details, columns.base_time, max_end)
+        except ShortWriteError as exc:  # a full disk, ``ulimit -f``: say what did reach the file
+            if exc.spans:
+                self._warn_once(
+                    "ShortWriteError",
+                    "TracyFileExporter wrote %d spans to %s without their attributes, events and links: %s",
+                    exc.spans,
+                    self.path or self._requested,
+                    exc,
+                )
+            else:
+                self._warn_once(
+                    "ShortWriteError",
+                    "TracyFileExporter could not write %d spans to %s: %s",
+                    len(spans),
+                    self.path or self._requested,
+                    exc,
+                )
+            return SpanExportResult.FAILURE
         except Exception as exc:  # never raise into the host application
             self._warn_once(
                 type(exc).__name__,

@@ -16,7 +16,13 @@ every attribute of every span, event and link, so it is written for speed:
   and history on every call, and a dict whose values are all known to be clean
   is recognised by set operations;
 * values longer than ``max_length`` are cut *before* scanning, so a 50 MB
-  string costs the same as a 32 KB one.
+  string costs the same as a 32 KB one;
+* span names, event names and attribute keys are cut to ``max_name_length``
+  (a 10 MB span name made the viewer take 31 s to draw it), and names go
+  through the same secret scan as values (a URL with its password makes a
+  common span name). Both repeat on every span, so their verdicts are cached:
+  a batch whose names are all known costs one set operation, and a key is
+  measured once, when it is first classified.
 
 Content filtering: when ``record_content`` is off (the default), attributes
 that carry prompts, completions, tool arguments and results are dropped. The
@@ -67,8 +73,10 @@ _MAX_JSON_DEPTH = 4
 
 #: Searched (case-insensitively) in attribute keys and JSON object keys. "token"
 #: must not match token counts (``gen_ai.usage.input_tokens``, ``max_tokens``,
-#: ``gen_ai.token.type``, ``llm.token_count.prompt``).
+#: ``gen_ai.token.type``, ``llm.token_count.prompt``). A key named ``key`` alone is
+#: secret too: ``{"azure": {"key": ...}}`` is how apps hold a service's key.
 DEFAULT_KEY_PATTERNS: tuple[str, ...] = (
+    r"\Akeys?\Z",
     r"api[_.-]?key",
     r"secret(?!ar[iy])",
     r"passw(?:or)?d|passphrase|(?<![a-z0-9])pwd(?![a-z0-9])",
@@ -213,6 +221,14 @@ _SEPARATOR_RULES: dict[str, str] = {
     "signature_param": r"(?<![A-Za-z0-9_-])(?i:sig|signature|x-amz-signature|x-goog-signature)=(?P<secret>[^&\s\"'<>;]+)",
     "key_param": r"[?&](?i:key|code)=(?P<secret>[^&\s\"'<>#]+)",
 }
+# "auth failed with api-key 7f3c...": a key named in free text, then its value after a space.
+# Run only when _KEY_PHRASE_TRIGGER finds the name (the pattern starts with no literal).
+_KEY_PHRASE_NAMES = r"(?:api|subscription|access|account|secret|private)[ _-]?key"
+_KEY_PHRASE_RULE = (
+    r"(?i:(?<![a-z0-9])" + _KEY_PHRASE_NAMES + r")\s+(?:(?i:is|was)\s+)?[\"']?"
+    r"(?P<secret>(?=[A-Za-z0-9+/_.~-]*[0-9])[A-Za-z0-9+/_.~-]{16,}={0,2})"
+)
+_KEY_PHRASE_TRIGGER = re.compile(_KEY_PHRASE_NAMES + r"\s")
 # Every separator rule matches one of these names (reversed) right before its "=" or ":".
 _REVERSED_NAMES = (
     r"(?:drowssap|dwssap|esarhpssap|dwp|terces|yek|nekot|slaitnederc|laitnederc|noitazirohtua|erutangis|gis|edoc)"
@@ -243,8 +259,10 @@ _LITERAL_RULES: dict[str, str] = {
 
 #: The default secret-in-text patterns, in the order they are applied. In each,
 #: the named groups starting with ``secret`` are replaced (the whole match if none).
-DEFAULT_VALUE_PATTERNS: tuple[str, ...] = (*_SEPARATOR_RULES.values(), *_LITERAL_RULES.values())
+DEFAULT_VALUE_PATTERNS: tuple[str, ...] = (*_SEPARATOR_RULES.values(), _KEY_PHRASE_RULE, *_LITERAL_RULES.values())
 _SEPARATOR_PATTERNS = frozenset(_SEPARATOR_RULES.values())
+# How a rule is gated in `Redactor._scan_text`: always run, or only after its trigger.
+_ALWAYS, _AFTER_SEPARATOR, _AFTER_KEY_PHRASE = 0, 1, 2
 
 #: Case-sensitive literals that every default literal rule starts with.
 _LITERAL_TRIGGERS: tuple[str, ...] = (
@@ -269,6 +287,7 @@ _PREFILTER_PATTERN = "|".join(
     + ["(?i:" + "|".join(re.escape(t) for t in _LOWER_TRIGGERS) + ")"]
     + ["(?i:" + "|".join(n[::-1] for n in _NAME_TRIGGER.pattern.split("(?:", 1)[1][:-1].split("|"))
        + r")[\"'\\]{0,3}" + _SPACE + "*[=:]"]
+    + ["(?i:" + _KEY_PHRASE_NAMES + ")" + _SPACE]
 )
 
 
@@ -315,6 +334,8 @@ class Policy:
     value pattern, named groups starting with ``secret`` are replaced, or the
     whole match if there are none. A longer value is cut to ``max_length`` characters, its
     truncation marker included; ``max_length=None`` (or ``<= 0``) keeps values whole.
+    Span names, event names and attribute keys are cut the same way to ``max_name_length``
+    characters (None: kept whole), and names get the same secret scan as values.
     """
 
     record_content: bool = False
@@ -325,6 +346,8 @@ class Policy:
     extra_value_patterns: tuple[str, ...] = ()
     max_length: int | None = 32_768
     replacement: str = "[REDACTED]"
+    #: Span names, event names and attribute keys are cut to this many characters (None: kept whole).
+    max_name_length: int | None = 1_024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Policy:
@@ -368,8 +391,9 @@ def _env_patterns(environ: Mapping[str, str] | None, name: str, flags: int) -> t
 # ---------------------------------------------------------------------------
 # Redactor
 
-# Key actions, cached per key.
-_SCAN, _SECRET, _DROP, _SAFE = 0, 1, 2, 3
+# Key actions, cached per key. _LONG (a key over max_name_length) is never cached: the key is
+# cut, and its value judged under the cut key.
+_SCAN, _SECRET, _DROP, _SAFE, _LONG = 0, 1, 2, 3, 4
 _MISS = object()
 _CACHE_ENTRIES = 8192
 _CACHE_CHARS = 4_000_000
@@ -391,17 +415,25 @@ class Redactor:
         self._rep = policy.replacement
         ml = policy.max_length
         self._max = ml if ml is not None and ml > 0 else None
+        ml = policy.max_name_length
+        self._max_name = ml if ml is not None and ml > 0 else None
 
         key_patterns = tuple(policy.key_patterns) + tuple(policy.extra_key_patterns)
         self._key_re = _combine(key_patterns, re.IGNORECASE, "key") if key_patterns else None
 
         value_patterns = tuple(policy.value_patterns) + tuple(policy.extra_value_patterns)
-        self._rules: list[tuple[re.Pattern[str], Callable[[re.Match], str], bool]] = []
+        self._rules: list[tuple[re.Pattern[str], Callable[[re.Match], str], int]] = []
         for pattern in value_patterns:
             rx = _compile(pattern, 0, "value")
             secrets = tuple(n for n in rx.groupindex if n.startswith("secret"))
             repl = self._replacer(secrets, _VALIDATORS.get(pattern))
-            self._rules.append((rx, repl, pattern in _SEPARATOR_PATTERNS))
+            if pattern in _SEPARATOR_PATTERNS:
+                gate = _AFTER_SEPARATOR
+            elif pattern == _KEY_PHRASE_RULE:
+                gate = _AFTER_KEY_PHRASE
+            else:
+                gate = _ALWAYS
+            self._rules.append((rx, repl, gate))
         self._separator = tuple(re.compile(t) for t in _SEPARATOR_TRIGGER)
         # With the default patterns, text that contains none of these words cannot hold a
         # secret, so it skips the regexes (and JSON skips decoding). Custom patterns: scan all.
@@ -428,13 +460,16 @@ class Redactor:
         self._texts: dict[str, Any] = {}
         self._json_texts: dict[str, Any] = {}  # strings inside JSON values: not cut on their own
         self._cached_chars = 0
+        # Span and event names: each one's recorded form, and the set of those recorded as they are.
+        self._names: dict[str, str] = {}
+        self._clean_names: set[str] = set()
 
     # -- public API --------------------------------------------------------
 
     @property
     def is_noop(self) -> bool:
         """True when this policy changes nothing: no redaction, content kept, no size limit."""
-        return not self._redact and not self._drop_content and self._max is None
+        return not self._redact and not self._drop_content and self._max is None and self._max_name is None
 
     @property
     def drops_content(self) -> bool:
@@ -463,6 +498,28 @@ class Redactor:
             self._remember(self._texts, s, r)
         return s if r is None else r
 
+    def name(self, s: str) -> str:
+        """A span or event name as recorded: secrets replaced, cut to ``max_name_length``."""
+        r = self._names.get(s)
+        if r is None:
+            r = self._bounded(s, self._scan_text, self._max_name)
+            if self._max_name is None or len(s) <= self._max_name:  # huge names rarely repeat: not kept
+                if len(self._names) >= _CACHE_ENTRIES:
+                    self._names.clear()
+                    self._clean_names.clear()
+                self._names[s] = r
+                if r == s:
+                    self._clean_names.add(s)
+        return r
+
+    def names(self, names: list[str]) -> list[str]:
+        """`name` of each of ``names`` (a batch's span names, or its events' names): the very same
+        list when none changes, which for names seen before is one set operation."""
+        if self._clean_names.issuperset(names):
+            return names
+        out = [self.name(n) for n in names]
+        return names if out == names else out
+
     def json_text(self, s: str) -> str:
         """A ``text_hook`` for `tracefile.record.values`: ``s`` with secrets replaced and nothing cut,
         since a cut would leave invalid JSON (`to_json` fits its text into ``max_length`` itself)."""
@@ -476,6 +533,8 @@ class Redactor:
         action = self._attrs.actions.get(key)
         if action is None:
             action = self._classify(key, self._attrs, False)
+            if action == _LONG:
+                action = self._classify(self._key(key), self._attrs, False)
         if action == _SECRET:
             return self._secret(v)
         if action == _SAFE:
@@ -726,9 +785,12 @@ class Redactor:
 
     def _event_cache(self, event_name: str) -> _KeyCache:
         message = self._drop_content and _MESSAGE_EVENT.match(event_name) is not None
+        cache = self._message_attrs if message else self._attrs
+        if self._max_name is not None and len(event_name) > self._max_name:
+            return cache  # not kept: a cache of 10 MB names would hold them all
         if len(self._event_caches) >= _CACHE_ENTRIES:
             self._event_caches.clear()
-        cache = self._event_caches[event_name] = self._message_attrs if message else self._attrs
+        self._event_caches[event_name] = cache
         return cache
 
     def json_scrub(self, key: Any, v: Any) -> Any:
@@ -757,6 +819,7 @@ class Redactor:
         values = self._values
         clean = self._clean
         out = None
+        renamed: dict[str, str] | None = None
         for k, v in attrs.items():
             action = actions.get(k)
             if action is None:
@@ -784,6 +847,21 @@ class Redactor:
                 r = self._secret(v)
                 if r is v:
                     continue
+            elif action == 4:  # _LONG: the key is cut, and its value judged under the cut key
+                if out is None:
+                    out = dict(attrs)
+                short = self._key(k)
+                a = actions.get(short)
+                if a is None:
+                    a = self._classify(short, cache, message)
+                if a == 2:  # _DROP
+                    del out[k]
+                    continue
+                out[k] = v if a == 3 else self._secret(v) if a == 1 else self._scan_value(v)
+                if renamed is None:
+                    renamed = {}
+                renamed[k] = short
+                continue
             else:  # _DROP
                 if out is None:
                     out = dict(attrs)
@@ -792,9 +870,17 @@ class Redactor:
             if out is None:
                 out = dict(attrs)
             out[k] = r
+        if renamed is not None:  # in place, so the keys keep their order
+            out = {renamed.get(k, k): v for k, v in out.items()}
         return attrs if out is None else out
 
+    def _key(self, key: str) -> str:
+        """An attribute key as recorded: cut to ``max_name_length``."""
+        return truncate(key, self._max_name)
+
     def _classify(self, key: str, cache: _KeyCache, message: bool) -> int:
+        if self._max_name is not None and len(key) > self._max_name:
+            return _LONG  # measured before any pattern runs: a 100 MB key costs its cut
         if self._drop_content and cache.is_content(key):
             action = _DROP
         elif self.is_secret_key(key):
@@ -877,9 +963,9 @@ class Redactor:
             self._cached_chars = n
         cache[s] = None if r == s else r
 
-    def _bounded(self, s: str, scan: Callable[[str], str]) -> str:
-        """``scan(s)`` within ``max_length``: long values are cut before they are scanned."""
-        ml = self._max
+    def _bounded(self, s: str, scan: Callable[[str], str], limit: Any = _MISS) -> str:
+        """``scan(s)`` within ``max_length`` (or ``limit``): long values are cut before they are scanned."""
+        ml = self._max if limit is _MISS else limit
         # A marker from an earlier cut is not scanned: right after "password=" it would pass for the password.
         body, dropped = split_marker(s)
         if ml is not None and len(body) > ml:
@@ -888,15 +974,13 @@ class Redactor:
             body = window
         r = scan(body)
         if not dropped:
-            return r if ml is None or len(r) <= ml else self._cut(r, 0)
+            return r if ml is None or len(r) <= ml else self._cut(r, 0, ml)
         if r is body and (ml is None or len(s) <= ml):
             return s
-        return r + truncation_marker(dropped) if ml is None else self._cut(r, dropped)
+        return r + truncation_marker(dropped) if ml is None else self._cut(r, dropped, ml)
 
-    def _cut(self, r: str, dropped: int) -> str:
-        """``r``, followed by ``dropped`` characters already cut, within ``max_length``."""
-        ml = self._max
-        assert ml is not None
+    def _cut(self, r: str, dropped: int, ml: int) -> str:
+        """``r``, followed by ``dropped`` characters already cut, within ``ml`` characters."""
         total = len(r) + dropped
         keep = ml - len(truncation_marker(total))  # what `cut` will keep
         if keep < 0:
@@ -932,6 +1016,8 @@ class Redactor:
         for t in _LOWER_TRIGGERS:
             if t in low:
                 return True
+        if "key" in low and _KEY_PHRASE_TRIGGER.search(low) is not None:
+            return True
         if "=" in s or ":" in s:
             return _NAME_TRIGGER.search(low[::-1]) is not None
         return False
@@ -940,12 +1026,17 @@ class Redactor:
         if not self._redact or not self._may_hold_secret(s):
             return s
         r = s
-        gate = None
+        gate = phrase = None
         for rx, repl, gated in self._rules:
-            if gated:
+            if gated == _AFTER_SEPARATOR:
                 if gate is None:
                     gate = ("=" in s or ":" in s) and self._separator_hit(s)
                 if not gate:
+                    continue
+            elif gated == _AFTER_KEY_PHRASE:
+                if phrase is None:
+                    phrase = _KEY_PHRASE_TRIGGER.search(s.lower()) is not None
+                if not phrase:
                     continue
             r = rx.sub(repl, r)
         return s if r == s else r

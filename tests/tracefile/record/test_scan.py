@@ -89,6 +89,22 @@ def _genai_spans() -> list:
     return spans + limited.take()
 
 
+def _hostile_spans() -> list:
+    """Names and keys over the limits, and secrets in names: what the exporter cuts and redacts
+    after the scan, so that both scanners' frames must still agree."""
+    tp, col = provider({"service.name": "hostile", "r" * 3000: "v"})
+    tracer = tp.get_tracer("tests.hostile")
+    t = BASE_TIME
+    for i, name in enumerate(["n" * 2_000_000, "GET https://u:hunter2Secret@x.example/?key=sk-proj-abcdefghijklmnopqrstu123",
+                              "n" * 2_000_000, "fine", "fine"]):
+        span = tracer.start_span(name, attributes={"k" * 5000: i, "password" + "_" * 2000: "hunter2", "ok": i}, start_time=t + i)
+        span.add_event("e" * 4000, {"x" * 3000: "y"}, timestamp=t + i)
+        span.add_event("pushed with ghp_" + "a1" * 20, timestamp=t + i)
+        span.add_event("fine", timestamp=t + i)
+        span.end(end_time=t + i + 10)
+    return col.take()
+
+
 REDACTORS = {
     "none": lambda: None,
     "default": lambda: Redactor(default_policy()),
@@ -100,8 +116,9 @@ REDACTORS = {
 @pytest.mark.parametrize("redaction", sorted(REDACTORS))
 @pytest.mark.parametrize(
     "make",
-    [rich_spans, _genai_spans, lambda: synthetic.make_spans(600, seed=3), lambda: rich_spans()[:1], lambda: []],
-    ids=["rich", "genai", "synthetic", "one-span", "empty"],
+    [rich_spans, _genai_spans, _hostile_spans, lambda: synthetic.make_spans(600, seed=3), lambda: rich_spans()[:1],
+     lambda: []],
+    ids=["rich", "genai", "hostile", "synthetic", "one-span", "empty"],
 )
 def test_the_compiled_scanner_gives_the_python_scanners_frames(make, redaction):
     spans = make()
@@ -166,3 +183,19 @@ def test_names_that_are_not_strings_are_left_to_the_python_scanner():
         columns, details, _ = conv.convert(batch, 3)
         assert columns.strings[0] in ("123", "events")
         assert all(type(e[1]) is str for events in details.events for e in events)
+
+
+@needs_compiled
+def test_both_scanners_cut_and_redact_names_and_keys():
+    spans = _hostile_spans()
+    redactor = Redactor(default_policy())
+    limit = 1_024  # Policy.max_name_length by default
+    for columns, details, _ in (_compiled(spans, redactor), _python(spans, redactor)):
+        assert max(map(len, columns.strings)) <= limit
+        assert "GET https://u:[REDACTED]@x.example/?key=[REDACTED]" in columns.strings
+        names = {e[1] for span_events in details.events for e in span_events}
+        assert max(map(len, names)) <= limit and "pushed with [REDACTED]" in names
+        keys = {k for d in details.attributes for k in d}
+        assert max(map(len, keys)) <= limit and len(keys) == 3
+        assert [v for d in details.attributes for k, v in d.items() if k.startswith("password")] == ["[REDACTED]"] * 5
+        assert max(map(len, columns.resources[0].attributes)) <= limit
