@@ -24,20 +24,24 @@ ALLOWED = {
     "tracefile.format": {"tracefile.genai"},
     "tracefile.record": {"tracefile.format", "tracefile.genai", "tracefile.settings"},
     "tracefile.interop": {"tracefile.format", "tracefile.genai"},
+    "tracefile.search": {"tracefile.format", "tracefile.genai"},
+    "tracefile.push": {"tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.search", "tracefile.settings"},
     "tracefile.testing": {"tracefile.format", "tracefile.genai", "tracefile.record", "tracefile.settings"},
 }
 
-#: What the viewer may import from tracefile: the public reading API, the conventions and the
-#: importers, never a module's insides; and, to add feedback to a file, the recording layer's
+#: What the viewer may import from tracefile: the public reading API, the conventions, the search
+#: query language and the importers, never a module's insides; and, to add feedback to a file, the recording layer's
 #: public `append_feedback` (it redacts the comment as recording does).
-VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record")
+VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record", "tracefile.search")
 
 #: Third-party packages a layer must never load.
 FORBIDDEN_THIRD_PARTY = {
     "tracefile.genai": ("opentelemetry", "PySide6"),
     "tracefile.format": ("opentelemetry", "PySide6"),
     "tracefile.interop": ("opentelemetry", "PySide6"),
+    "tracefile.search": ("opentelemetry", "PySide6"),
     "tracefile.record": ("PySide6",),
+    "tracefile.push": ("PySide6",),
     "tracefile.testing": ("PySide6",),
     "tracefile.settings": ("opentelemetry", "PySide6"),
 }
@@ -133,7 +137,7 @@ def test_the_viewer_uses_only_the_public_reading_api():
         for line, module, names in _imports(path):
             if not module.startswith("tracefile"):
                 continue
-            if module not in VIEWER_ALLOWED and not module.startswith("tracefile.genai."):
+            if module not in VIEWER_ALLOWED and not module.startswith(("tracefile.genai.", "tracefile.search.")):
                 wrong.append(f"{path.relative_to(ROOT)}:{line}: imports {module}")
             elif module == "tracefile" and any(n not in _public_names("tracefile") for n in names):
                 wrong.append(f"{path.relative_to(ROOT)}:{line}: imports {names} from tracefile")
