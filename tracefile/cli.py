@@ -146,7 +146,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         protocol = args.protocol or settings.choice(
             settings.OTEL_EXPORTER_OTLP_PROTOCOL, {p: p for p in ("http/protobuf", "http/json", "grpc")}, "http/protobuf"
         )
-        headers = _headers(args.header) if args.header else settings.headers(settings.OTEL_EXPORTER_OTLP_HEADERS)
+        # As the OTLP exporters do: the environment's headers, then --header for the same key.
+        headers = {**settings.headers(settings.OTEL_EXPORTER_OTLP_HEADERS), **_headers(args.header or [])}
         sender = make_sender(protocol, endpoint, headers)
         where = f"{sender.traces_url} ({protocol})"
     else:
@@ -258,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--endpoint", help="OTLP base URL (/v1/traces is appended unless present); default $OTEL_EXPORTER_OTLP_ENDPOINT")
     p.add_argument("--protocol", choices=("http/protobuf", "http/json", "grpc"), help="default $OTEL_EXPORTER_OTLP_PROTOCOL or http/protobuf")
-    p.add_argument("--header", action="append", metavar="K=V", help="a request header (repeatable); default $OTEL_EXPORTER_OTLP_HEADERS")
+    p.add_argument("--header", action="append", metavar="K=V", help="a request header (repeatable), added to $OTEL_EXPORTER_OTLP_HEADERS")
     p.add_argument("--query", help="push only the traces with a span matching this search (the viewer's syntax)")
     p.add_argument("--since", metavar="TIME", help="push only traces started since TIME: ISO time, or a duration back from now (30m, 2h, 7d)")
     p.add_argument("--azure-monitor", metavar="CONNECTION_STRING", help="send to Azure Monitor; default $APPLICATIONINSIGHTS_CONNECTION_STRING")
