@@ -197,7 +197,7 @@ def headers(name: str, environ: Mapping[str, str] | None = None) -> dict[str, st
             continue
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
-            _unknown(name, pair.strip(), "key=value pairs separated by commas", "no such header")
+            _unknown(name, pair.strip(), "key=value pairs separated by commas", "the other headers")
             continue
         out[unquote(key.strip()).lower()] = unquote(value.strip())
     return out

@@ -171,3 +171,22 @@ def test_no_destination_is_a_clear_error(run_file, monkeypatch, capsys):
     monkeypatch.delenv("APPLICATIONINSIGHTS_CONNECTION_STRING", raising=False)
     assert main(["push", str(run_file)]) == 2
     assert "where to? give --endpoint URL" in capsys.readouterr().err
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_does_not(run_file):
+    import io
+    import os
+    import pty
+
+    from tracefile.push import make_sender, push
+
+    master, slave = pty.openpty()
+    with Collector() as c, os.fdopen(slave, "w") as terminal:
+        result = push([str(run_file)], make_sender("http/protobuf", c.endpoint, {}), progress=terminal)
+        piped = io.StringIO()
+        push([str(run_file)], make_sender("http/protobuf", c.endpoint, {}), progress=piped)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert result.complete and result.sent == 120
+    assert "push [" in shown and "120/120 spans" in shown
+    assert piped.getvalue() == ""
