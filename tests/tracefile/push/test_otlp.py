@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 
 import pytest
@@ -120,7 +119,7 @@ def test_a_backend_without_logs_still_gets_feedback_as_span_events(run_file, cap
     assert sum(e[0].startswith("gen_ai.evaluation") for s in c.received.spans for e in s["events"]) == 2
 
 
-def test_query_pushes_only_matching_traces(run_file, tmp_path, capsys):
+def test_query_pushes_only_matching_traces(run_file, capsys):
     tf = tracefile.load(run_file)
     failing = {s.trace_id for s in tf.spans if s.is_error}
     tools = {s.trace_id for s in tf.spans if s.name.startswith("execute_tool")}
@@ -157,10 +156,9 @@ def test_since_pushes_only_traces_started_since(run_file, capsys):
 
 
 def test_several_files_and_other_formats(run_file, tmp_path):
+    """A .tracy file and the same spans as OTLP/JSON: both are read, and every span goes (twice)."""
     second = tmp_path / "second.json"
     assert main(["convert", str(run_file), str(second)]) == 0  # the same spans as OTLP/JSON
-    other = tmp_path / "copy.tracy"
-    shutil.copy(run_file, other)
     with Collector() as c:
         assert main(["push", str(run_file), str(second), "--endpoint", c.endpoint]) == 0
     assert len(c.received.spans) == 240
