@@ -92,12 +92,22 @@ def push(
     bar = Progress(result.selected, progress)
     replayer = Replayer()
     sends_logs = getattr(sender, "sends_logs", True)
+    unreachable = False
     try:
         for spans in selections:
             for batch in _batches(spans):
-                result.add(sender.send_spans(replayer.spans(batch), batch))
+                if unreachable:  # each batch would wait out the same retries: count it as not sent
+                    result.rejected += len(batch)
+                    continue
+                d = sender.send_spans(replayer.spans(batch), batch)
+                result.add(d)
+                unreachable = d.unreachable
                 bar.advance(len(batch), f"({result.retried} retried)" if result.retried else "")
             logs = replayer.feedback_logs(spans) if sends_logs else []
+            if unreachable:
+                result.logs_selected += len(logs)
+                result.logs_rejected += len(logs)
+                continue
             result.logs_selected += len(logs)
             for i in range(0, len(logs), BATCH_SPANS):
                 if result.logs_unsupported:

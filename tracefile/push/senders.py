@@ -40,6 +40,8 @@ class Delivery:
     errors: list[str] = field(default_factory=list)
     #: The backend does not take this signal at all (logs on a traces-only backend).
     unsupported: bool = False
+    #: No answer at all (refused, unknown host, timed out): later batches would fare the same.
+    unreachable: bool = False
 
 
 def signal_urls(endpoint: str) -> tuple[str, str]:
@@ -61,6 +63,8 @@ class _ExporterLog(logging.Handler):
         super().__init__(logging.DEBUG)
         self.retried = 0
         self.errors: list[str] = []
+        #: The reason in the last retry message ("Transient error <reason> encountered ...").
+        self.last_reason = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -69,6 +73,7 @@ class _ExporterLog(logging.Handler):
             return
         if msg.startswith("Transient error"):
             self.retried += 1
+            self.last_reason = msg[len("Transient error ") :].partition(" encountered")[0]
         elif record.levelno >= logging.ERROR:
             self.errors.append(msg)
 
@@ -198,8 +203,11 @@ class OtlpHttpSender:
         if last is not None and not 200 <= last[0] < 300:
             d.errors.append(_response_error(*last, url))
             d.unsupported = last[0] in (404, 405, 501)
+        elif last is None:
+            d.unreachable = True
+            d.errors.append(f"could not reach {url} ({log.retried + 1} attempts){': ' + log.last_reason if log.last_reason else ''}")
         else:
-            d.errors.extend(log.errors or [f"could not reach {url}"])
+            d.errors.extend(log.errors or [f"{url} did not accept the batch"])
         return d
 
     def close(self) -> None:
@@ -238,7 +246,7 @@ class OtlpJsonSender:
             try:
                 r = self._session.post(url, data=body, headers=self._headers, timeout=max(deadline - time.monotonic(), 0.1))
             except requests.RequestException as exc:
-                status, error, retryable = None, f"could not reach {url}: {exc.__class__.__name__}: {exc}", True
+                status, error, retryable = None, f"could not reach {url} ({attempt + 1} attempts): {exc.__class__.__name__}", True
             else:
                 if 200 <= r.status_code < 300:
                     hook(r)
@@ -255,6 +263,7 @@ class OtlpJsonSender:
                 d.rejected = count
                 d.errors.append(error)
                 d.unsupported = status in (404, 405, 501)
+                d.unreachable = status is None
                 return d
             d.retried += 1
             time.sleep(backoff)
@@ -334,8 +343,12 @@ class OtlpGrpcSender:
             d.accepted = len(items)
         else:
             d.rejected = len(items)
-            d.errors = log.errors or [f"could not send to {self.traces_url} over gRPC"]
-            d.unsupported = any("UNIMPLEMENTED" in e for e in d.errors)
+            d.unsupported = any("UNIMPLEMENTED" in e for e in log.errors)
+            d.unreachable = "UNAVAILABLE" in log.last_reason or any("UNAVAILABLE" in e or "DEADLINE" in e for e in log.errors)
+            if d.unreachable:
+                d.errors = [f"could not reach {self.traces_url} over gRPC ({log.retried + 1} attempts): {log.last_reason or 'UNAVAILABLE'}"]
+            else:
+                d.errors = log.errors or [f"{self.traces_url} did not accept the batch over gRPC"]
         return d
 
     def close(self) -> None:

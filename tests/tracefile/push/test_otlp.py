@@ -188,3 +188,16 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_does_not(run_file):
     assert result.complete and result.sent == 120
     assert "push [" in shown and "120/120 spans" in shown
     assert piped.getvalue() == ""
+
+
+def test_an_unreachable_backend_is_said_once_and_nothing_counts_as_sent(run_file, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["push", str(run_file), str(run_file), "--endpoint", f"http://127.0.0.1:{port}", "--protocol", "http/json"]) == 1
+    out, err = capsys.readouterr()
+    assert "0 of 240 spans sent, 240 rejected, 3 retries" in out  # one batch tried, the rest not sent
+    assert "0 of 4 log records sent, 4 rejected" in out
+    assert err.count("could not reach") == 1 and "ConnectionError" in err
