@@ -24,23 +24,28 @@ ALLOWED = {
     "tracefile.format": {"tracefile.genai"},
     "tracefile.record": {"tracefile.format", "tracefile.genai", "tracefile.settings"},
     "tracefile.interop": {"tracefile.format", "tracefile.genai"},
+    "tracefile.search": {"tracefile.format", "tracefile.genai"},
+    "tracefile.push": {"tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.search", "tracefile.settings"},
     "tracefile.testing": {"tracefile.format", "tracefile.genai", "tracefile.record", "tracefile.settings"},
     # The OTLP receiver: interop decodes what arrives, record redacts and writes it.
     "tracefile.receive": {"tracefile.format", "tracefile.genai", "tracefile.settings", "tracefile.record", "tracefile.interop"},
 }
 
-#: What the viewer may import from tracefile: the public reading API, the conventions and the
-#: importers, never a module's insides; to add feedback to a file, the recording layer's public
-#: `append_feedback` (it redacts the comment as recording does); and the OTLP receiver, for a live
-#: tab that any language's SDK sends to.
-VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record", "tracefile.receive")
+#: What the viewer may import from tracefile: the public reading API, the conventions, the search
+#: query language and the importers, never a module's insides; to add feedback to a file, the
+#: recording layer's public `append_feedback` (it redacts the comment as recording does); and the
+#: OTLP receiver, for a live tab that any language's SDK sends to.
+VIEWER_ALLOWED = ("tracefile", "tracefile.format", "tracefile.genai", "tracefile.interop", "tracefile.record",
+                  "tracefile.receive", "tracefile.search")  # fmt: skip
 
 #: Third-party packages a layer must never load.
 FORBIDDEN_THIRD_PARTY = {
     "tracefile.genai": ("opentelemetry", "PySide6"),
     "tracefile.format": ("opentelemetry", "PySide6"),
     "tracefile.interop": ("opentelemetry", "PySide6"),
+    "tracefile.search": ("opentelemetry", "PySide6"),
     "tracefile.record": ("PySide6",),
+    "tracefile.push": ("PySide6",),
     "tracefile.testing": ("PySide6",),
     "tracefile.receive": ("PySide6",),
     "tracefile.settings": ("opentelemetry", "PySide6"),
@@ -137,7 +142,7 @@ def test_the_viewer_uses_only_the_public_reading_api():
         for line, module, names in _imports(path):
             if not module.startswith("tracefile"):
                 continue
-            if module not in VIEWER_ALLOWED and not module.startswith("tracefile.genai."):
+            if module not in VIEWER_ALLOWED and not module.startswith(("tracefile.genai.", "tracefile.search.")):
                 wrong.append(f"{path.relative_to(ROOT)}:{line}: imports {module}")
             elif module == "tracefile" and any(n not in _public_names("tracefile") for n in names):
                 wrong.append(f"{path.relative_to(ROOT)}:{line}: imports {names} from tracefile")

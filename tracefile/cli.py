@@ -69,11 +69,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from .interop import iter_any
 
     out = args.output
-    if not out.endswith((".json", ".jsonl", ".tracy")):
-        raise TraceFileError(f"{out}: output must end in .json, .jsonl (OTLP/JSON) or .tracy")
+    if not out.endswith((".json", ".jsonl", ".tracy", ".parquet")):
+        raise TraceFileError(f"{out}: output must end in .json, .jsonl (OTLP/JSON), .tracy or .parquet (one row per span)")
     if os.path.exists(out) and not args.force:
         raise TraceFileError(f"{out}: already exists; pass --force to replace it")
-    source = iter_any(args.input)
+    if out.endswith(".parquet"):
+        return _convert_to_parquet(args.input, out)
+    if len(args.input) > 1:
+        raise TraceFileError(f"{out}: several inputs convert only to .parquet; convert one file at a time to {os.path.splitext(out)[1]}")
+    source = iter_any(args.input[0])
     if out.endswith(".tracy"):
         from .format.encode import write_spans
 
@@ -96,6 +100,83 @@ def cmd_convert(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {count:,} spans from {source.format} to {out}")
     return 0
+
+
+def _convert_to_parquet(inputs: list[str], out: str) -> int:
+    from .interop import iter_any
+    from .interop.parquet import write_parquet
+
+    warnings: list[str] = []
+
+    def sources():
+        for path in inputs:
+            source = iter_any(path)
+            yield path, (s for batch in source.batches for s in batch)
+            warnings.extend(f"{path}: {w}" for w in source.warnings())
+
+    count = 0
+
+    def write(tmp: str) -> None:
+        nonlocal count
+        count = write_parquet(tmp, sources())
+
+    replace_file(out, write, ".tracy-convert-")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {count:,} spans from {len(inputs)} file{'s' if len(inputs) != 1 else ''} to {out}")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """Replay spans to an OTLP backend or Azure Monitor; exit 0 only when everything arrived."""
+    from .push.select import parse_since
+
+    since = parse_since(args.since) if args.since else None
+    azure = args.azure_monitor or (None if args.endpoint else settings.text(settings.APPLICATIONINSIGHTS_CONNECTION_STRING))
+    endpoint = args.endpoint or settings.text(settings.OTEL_EXPORTER_OTLP_ENDPOINT)
+    if azure and args.endpoint:
+        raise TraceFileError("give --endpoint or --azure-monitor, not both")
+    try:
+        from .push import AzureMonitorSender, make_sender, push
+    except ImportError as exc:
+        raise TraceFileError(f"tracy push needs the OpenTelemetry OTLP exporters ({exc.name} is missing): pip install 'tracy-genai[push]'") from None
+    if azure:
+        sender, where = AzureMonitorSender(azure), "Azure Monitor"
+    elif endpoint:
+        protocol = args.protocol or settings.choice(
+            settings.OTEL_EXPORTER_OTLP_PROTOCOL, {p: p for p in ("http/protobuf", "http/json", "grpc")}, "http/protobuf"
+        )
+        # As the OTLP exporters do: the environment's headers, then --header for the same key.
+        headers = {**settings.headers(settings.OTEL_EXPORTER_OTLP_HEADERS), **_headers(args.header or [])}
+        sender = make_sender(protocol, endpoint, headers)
+        where = f"{sender.traces_url} ({protocol})"
+    else:
+        raise TraceFileError(
+            "where to? give --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT), "
+            "or --azure-monitor CONNECTION_STRING (or set APPLICATIONINSIGHTS_CONNECTION_STRING)"
+        )
+    result = push(args.files, sender, query=args.query, since_ns=since)
+    print(f"pushed to {where}: {result.sent:,} of {result.selected:,} spans sent, {result.rejected:,} rejected, {result.retried:,} retries")
+    if result.logs_selected:
+        if result.logs_unsupported:
+            print(f"feedback: {result.logs_selected:,} records went as span events; the backend takes no OTLP logs")
+        else:
+            print(f"feedback: {result.logs_sent:,} of {result.logs_selected:,} log records sent, {result.logs_rejected:,} rejected")
+    for e in result.errors:
+        print(f"error: {e}", file=sys.stderr)
+    if not result.selected:
+        print("nothing to push: no span matched" + (" --query" if args.query else "") + (" --since" if args.since else ""), file=sys.stderr)
+    return 0 if result.complete else 1
+
+
+def _headers(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise TraceFileError(f"--header {pair!r}: expected KEY=VALUE")
+        out[key.strip().lower()] = value.strip()
+    return out
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -165,14 +246,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_info)
-    p = sub.add_parser("convert", help="convert between .tracy and OTLP/JSON (.json, or .jsonl with one request per line)")
-    p.add_argument("input")
+    p = sub.add_parser("convert", help="convert between .tracy and OTLP/JSON (.json, or .jsonl with one request per line); "
+                       "several files to one .parquet table, one row per span")
+    p.add_argument("input", nargs="+")
     p.add_argument("output")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=cmd_convert)
     p = sub.add_parser("validate", help="check every frame (or, for another format, every record); exit 1 and say where if anything is damaged or skipped")
     p.add_argument("file")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("push", help="replay spans to an OpenTelemetry backend (OTLP) or Azure Monitor; exit 1 unless everything arrived")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--endpoint", help="OTLP base URL (/v1/traces is appended unless present); default $OTEL_EXPORTER_OTLP_ENDPOINT")
+    p.add_argument("--protocol", choices=("http/protobuf", "http/json", "grpc"), help="default $OTEL_EXPORTER_OTLP_PROTOCOL or http/protobuf")
+    p.add_argument("--header", action="append", metavar="K=V", help="a request header (repeatable), added to $OTEL_EXPORTER_OTLP_HEADERS")
+    p.add_argument("--query", help="push only the traces with a span matching this search (the viewer's syntax)")
+    p.add_argument("--since", metavar="TIME", help="push only traces started since TIME: ISO time, or a duration back from now (30m, 2h, 7d)")
+    p.add_argument("--azure-monitor", metavar="CONNECTION_STRING", help="send to Azure Monitor; default $APPLICATIONINSIGHTS_CONNECTION_STRING")
+    p.set_defaults(func=cmd_push)
     p = sub.add_parser("run", help="run a Python script and record its spans (configure() without code changes)")
     p.add_argument("-o", "--output", default=None, help="file or folder to record to (default .runs/)")
     p.add_argument("--content", action="store_true", help="record prompts and completions too")

@@ -66,6 +66,22 @@ OTEL_BSP_SCHEDULE_DELAY = "OTEL_BSP_SCHEDULE_DELAY"
 """Read by the OpenTelemetry SDK's batching processor. When it is unset, `configure()`
 writes every 500 ms, so a viewer following the file shows new spans within a second."""
 
+OTEL_EXPORTER_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+"""Where `tracy push` sends when ``--endpoint`` is absent: a base URL to which ``/v1/traces``
+and ``/v1/logs`` are appended (a URL already ending in ``/v1/traces`` is used as it is)."""
+
+OTEL_EXPORTER_OTLP_HEADERS = "OTEL_EXPORTER_OTLP_HEADERS"
+"""Headers `tracy push` sends when no ``--header`` is given: ``key=value`` pairs separated by
+commas, values percent-encoded (see `headers`)."""
+
+OTEL_EXPORTER_OTLP_PROTOCOL = "OTEL_EXPORTER_OTLP_PROTOCOL"
+"""``http/protobuf`` (default), ``http/json`` or ``grpc``: how `tracy push` sends when
+``--protocol`` is absent."""
+
+APPLICATIONINSIGHTS_CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+"""An Application Insights connection string: `tracy push` sends to Azure Monitor when it is set
+and neither ``--endpoint`` nor ``--azure-monitor`` is given."""
+
 # ---------------------------------------------------------------------------
 # Accepted values
 
@@ -165,6 +181,26 @@ def items(name: str, default: tuple[str, ...] = (), environ: Mapping[str, str] |
     if raw is None:
         return default
     return tuple(_split(raw))
+
+
+def headers(name: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """HTTP headers in the OpenTelemetry form ``key1=value1,key2=value2``: keys lower-cased,
+    values percent-decoded. A pair without ``=`` is named in one warning and left out."""
+    from urllib.parse import unquote
+
+    raw = read(name, environ)
+    out: dict[str, str] = {}
+    if raw is None:
+        return out
+    for pair in raw.split(","):
+        if not pair.strip():
+            continue
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            _unknown(name, pair.strip(), "key=value pairs separated by commas", "the other headers")
+            continue
+        out[unquote(key.strip()).lower()] = unquote(value.strip())
+    return out
 
 
 def content_capture(name: str, environ: Mapping[str, str] | None = None) -> bool | None:

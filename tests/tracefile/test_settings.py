@@ -72,6 +72,16 @@ def test_flag_unset_or_blank_is_the_default():
     assert settings.flag("X", False, {"X": "  "}) is False
 
 
+def test_headers(caplog):
+    env = {"H": " Api-Key = s%3Dcret%2C2 , x-team=genai,broken, =nokey,,"}
+    assert settings.headers("H", env) == {"api-key": "s=cret,2", "x-team": "genai"}
+    assert settings.headers("H", {}) == {}
+    assert warnings_logged(caplog) == [
+        "Tracy: ignoring H='broken': expected key=value pairs separated by commas; using the other headers",
+        "Tracy: ignoring H='=nokey': expected key=value pairs separated by commas; using the other headers",
+    ]
+
+
 def test_integer():
     assert settings.integer("X", 5, {"X": "32_768"}) == 32_768
     assert settings.integer("X", 5, {"X": " -1 "}) == -1

@@ -188,10 +188,11 @@ def test_live_tail_shows_new_spans_and_keeps_the_selection(qtbot, window, tmp_pa
                 pass
 
     writer = threading.Thread(target=app_thread)
-    with qtbot.waitSignal(view.grew, timeout=5000):
+    # Generous deadlines: the follower polls every 500 ms, and a loaded CI machine stretches that.
+    with qtbot.waitSignal(view.grew, timeout=15000):
         writer.start()
     writer.join()
-    qtbot.waitUntil(lambda: view.trace_model.rowCount() == 4, timeout=5000)
+    qtbot.waitUntil(lambda: view.trace_model.rowCount() == 4, timeout=15000)
     assert view.session.index.name(view.waterfall.selected_row()) == "step 1"
     assert view.live_label.isVisibleTo(view)
     assert view.status_label.text().startswith("5 spans · 4 traces")

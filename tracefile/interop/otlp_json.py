@@ -54,6 +54,11 @@ def _attributes(attrs: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"key": k, "value": _value(v)} for k, v in attrs.items()]
 
 
+def attributes_to_otlp(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Attributes as OTLP/JSON ``KeyValue`` objects (the form every span, event and resource here uses)."""
+    return _attributes(attrs)
+
+
 def _put(out: dict, key: str, value: Any) -> None:
     if value:
         out[key] = value
