@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStyledItemDelegate, QStyleOptionViewItem, QTextBrowser, QWidget
 
 from . import theme
+from .text_limits import clip
 
 
 class RowDelegate(QStyledItemDelegate):
@@ -50,6 +51,10 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        # QLabel measures its whole text for its size hint: a 100 MB span name would take a minute.
+        super().setText(clip(text))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())

@@ -21,6 +21,7 @@ from .cost.store import prices
 from .formatting import format_duration, format_tokens
 from .trace_preview import PreviewCache
 from .tracedata import TraceIndex
+from .text_limits import clip, clip_tip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Trace", "Start", "Duration", "Spans", "Errors", "Tokens", "Cost")
@@ -156,7 +157,7 @@ class TraceTableModel(QAbstractTableModel):
         tt = ix.traces
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return ix.name(int(tt.root[t]))
+                return clip(ix.name(int(tt.root[t])))
             if col == 1:
                 return _clock(int(tt.start[t]), self._with_date)
             if col == 2:
@@ -191,7 +192,7 @@ class TraceTableModel(QAbstractTableModel):
                 return self.usage_text(t, with_cost=col == COST) or "No tokens reported"
             if col == 1:
                 return _full_time(int(tt.start[t]))
-            name = ix.name(int(tt.root[t]))
+            name = clip_tip(ix.name(int(tt.root[t])))
             preview = self.preview(t) if col == 0 else ""
             if preview:
                 name = f"{name}\n{preview}"
@@ -202,7 +203,7 @@ class TraceTableModel(QAbstractTableModel):
         elif role == TRACE_ROLE:
             return t
         elif role == PREVIEW_ROLE and col == 0:
-            return self.preview(t)
+            return clip(self.preview(t))
         elif role == ERROR_ROLE and col == 0:
             return int(tt.errors[t])
         elif role == SHORT_ROLE and col == 2:

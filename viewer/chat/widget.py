@@ -37,6 +37,7 @@ from ..failure.widget import FailureBanner
 from ..search.marks import mark_text
 from ..title_row import TitleRow
 from .model import CONVERSATION, EMPTY, MISSING, PLACEHOLDER, SECTION_TITLES, Bubble, ChatContent, ToolLink, build, fold_label
+from ..text_limits import PAGE, clip, clip_tip, more_note, page
 
 MARKDOWN = "markdown"
 RAW = "raw"
@@ -50,11 +51,13 @@ _MODE_TIPS = {
 SPAN_SCHEME = "span"
 TOGGLE_SCHEME = "toggle"
 FOLD_SCHEME = "fold"
+#: The link under a long message part that renders its next page.
+MORE_SCHEME = "more"
 #: A collapsed reasoning part shows this many characters of its first line.
 REASONING_PREVIEW = 140
-#: A message part renders at most this many characters (the rest is on the clipboard and in the
-#: inspector); laying out megabytes of text would take Qt seconds.
-PART_LIMIT = 200_000
+#: A message part renders this many characters at a time, and a link under it renders the next page
+#: (a 50 MB message laid out at once froze the window; Copy as Markdown has it all).
+PART_LIMIT = PAGE
 
 
 class ChatView(QWidget):
@@ -75,6 +78,8 @@ class ChatView(QWidget):
         self._expanded: set[tuple[int, int]] = set()
         #: The user opened the earlier messages of a long history.
         self._unfolded = False
+        #: Pages shown of each long message part, by (bubble, part); one when not listed.
+        self._pages: dict[tuple[int, int], int] = {}
         #: A search's words, marked in the transcript.
         self._terms: list[str] = []
         self._palette_pending = False
@@ -171,6 +176,7 @@ class ChatView(QWidget):
         self._trace_spans = list(trace_spans) if trace_spans is not None else None
         self._expanded.clear()
         self._unfolded = False
+        self._pages.clear()
         self._content = build(span, self._trace_spans, prices().table)
         self._render()
         self._update_actions()
@@ -239,14 +245,20 @@ class ChatView(QWidget):
             self.spanLinkActivated.emit(rest)
         elif scheme == FOLD_SCHEME:
             self.unfold()
+        elif scheme == MORE_SCHEME:
+            key = _part_key(rest)
+            if key is not None:
+                self.show_more(key)
         elif scheme == TOGGLE_SCHEME:
-            try:
-                key = tuple(int(x) for x in rest.split("."))
-            except ValueError:
-                return
-            if len(key) == 2:
+            key = _part_key(rest)
+            if key is not None:
                 self._expanded.symmetric_difference_update({key})
                 self._render(keep_scroll=True)
+
+    def show_more(self, key: tuple[int, int]) -> None:
+        """Render the next page of message part ``key`` (bubble, part)."""
+        self._pages[key] = self._pages.get(key, 1) + 1
+        self._render(keep_scroll=True)
 
     def is_folded(self) -> bool:
         """Whether earlier messages of a long history are folded away right now."""
@@ -307,17 +319,17 @@ class ChatView(QWidget):
             self.pages.setCurrentIndex(0)
             return
         self.title_label.setText(content.title)
-        self.title_label.setToolTip(content.title)
+        self.title_label.setToolTip(clip_tip(content.title))
         self.title_row.refresh()
-        self.subtitle_label.setText(content.subtitle)
-        self.subtitle_label.setToolTip(content.subtitle)
+        self.subtitle_label.setText(clip(content.subtitle))
+        self.subtitle_label.setToolTip(clip_tip(content.subtitle))
         self.failure_banner.set_failure(content.failure)
         bar = self.browser.verticalScrollBar()
         scroll = bar.value() if keep_scroll else 0
         # Built off to the side and swapped in whole: the browser lays it out once, not per insert.
         # The browser is its parent, so images in Markdown go through DetailBrowser.loadResource.
         doc = _Transcript(self.browser, self.palette(), self.font(), self._mode, self._expanded,
-                          folded=self.is_folded()).build(content)  # fmt: skip
+                          folded=self.is_folded(), pages=self._pages).build(content)  # fmt: skip
         self.browser.setDocument(doc)  # the previous document, a child of the browser, is deleted
         mark_text(self.browser, self._terms)
         self.pages.setCurrentIndex(1)
@@ -328,8 +340,11 @@ class _Transcript:
     """Writes a `ChatContent` into a QTextDocument: one framed card per message."""
 
     def __init__(self, parent: QWidget, palette: QPalette, font: QFont, mode: str, expanded: set[tuple[int, int]],
-                 folded: bool = False) -> None:  # fmt: skip
+                 folded: bool = False, pages: dict[tuple[int, int], int] | None = None) -> None:  # fmt: skip
         self.doc = QTextDocument(parent)
+        self.pages = pages or {}
+        #: The message part being written, (bubble, part): its long text gets a "show the next page" link.
+        self.key = (0, 0)
         self.folded = folded
         self.doc.setUndoRedoEnabled(False)
         self.doc.setDefaultFont(font)
@@ -574,7 +589,7 @@ class _Transcript:
         frame = self._enter(self._frame(background=theme.blend(error, self.base, 0.10), border=error, width=1.5,
                                         padding=10, bottom=10))  # fmt: skip
         self._line([("No output", self._char(color=error, bold=True))], self._block(bottom=4))
-        self._line([(sentence, self._char())])
+        self._line([(clip(sentence), self._char())])
         self._leave(frame)
 
     def _section(self, title: str, first: bool) -> None:
@@ -590,16 +605,17 @@ class _Transcript:
         frame = self._enter(self._frame(background=theme.role_tint(bubble.kind, self.pal),
                                         border=theme.blend(accent, self.base, 0.45), left=left, right=right,
                                         bottom=10))  # fmt: skip
-        self._line([(bubble.label, self._char(color=accent, bold=True))], self._block(bottom=4))
+        self._line([(clip(bubble.label), self._char(color=accent, bold=True))], self._block(bottom=4))
         if not bubble.parts:
             self._line([("(empty)", self._char(color=self.muted, italic=True))])
         for i, part in enumerate(bubble.parts):
             self._part(n, i, part, bubble)
         if bubble.footer:
-            self._line([(bubble.footer, self._char(color=self.muted, scale=0.88))], self._block(top=6))
+            self._line([(clip(bubble.footer), self._char(color=self.muted, scale=0.88))], self._block(top=6))
         self._leave(frame)
 
     def _part(self, n: int, i: int, part: Part, bubble: Bubble) -> None:
+        self.key = (n, i)
         if part.kind == TEXT:
             self._message_text(part.text)
         elif part.kind == TOOL_CALL:
@@ -611,14 +627,22 @@ class _Transcript:
         elif part.kind in (BLOB, URI, FILE):
             self._placeholder(part)
         else:
-            self._card("Part", None, None, lambda: self._text(_cut(part.text), self._char(mono=True)))
+            self._card("Part", None, None, lambda: self._paged(part.text, lambda t: self._text(t, self._char(mono=True))))
 
     def _message_text(self, text: str) -> None:
-        text = _cut(text)
-        if self.mode == MARKDOWN and not logic._looks_json(text):
-            self._markdown(text)
-        else:
-            self._text(text, self._char(mono=True))
+        markdown = self.mode == MARKDOWN and not logic._looks_json(text)
+        self._paged(text, self._markdown if markdown else lambda t: self._text(t, self._char(mono=True)))
+
+    def _paged(self, text: str, write) -> None:
+        """Write the pages of ``text`` asked for so far, then a link that renders the next one."""
+        shown, remaining = page(text, self.pages.get(self.key, 1), PART_LIMIT)
+        write(shown)
+        if remaining:
+            fmt = self._char(color=self.link, bold=True)
+            fmt.setAnchor(True)
+            fmt.setAnchorHref(f"{MORE_SCHEME}:{self.key[0]}.{self.key[1]}")
+            fmt.setToolTip("Render the next page of this message (Copy as Markdown has all of it)")
+            self._line([("▾ " + more_note(remaining, PART_LIMIT), fmt)], self._block(top=6))
 
     def _card_frame(self, *, dashed: bool = False) -> QTextFrame:
         style = QTextFrameFormat.BorderStyle.BorderStyle_Dashed if dashed else QTextFrameFormat.BorderStyle.BorderStyle_Solid
@@ -629,9 +653,9 @@ class _Transcript:
         tool = theme.role_color("tool", self.pal)
         pieces = [(label, self._char(color=self.muted, bold=True, scale=0.9))]
         if name:
-            pieces += [("  ", self._char()), (name, self._char(color=tool, bold=True, mono=True))]
+            pieces += [("  ", self._char()), (clip(name), self._char(color=tool, bold=True, mono=True))]
         if call_id:
-            pieces += [("  ", self._char()), (call_id, self._char(color=self.muted, mono=True, scale=0.9))]
+            pieces += [("  ", self._char()), (clip(call_id), self._char(color=self.muted, mono=True, scale=0.9))]
         self._line(pieces, self._block(bottom=4))
         body()
         if link is not None:
@@ -640,12 +664,12 @@ class _Transcript:
             fmt.setAnchorHref(f"{SPAN_SCHEME}:{link.span_id}")
             fmt.setFontUnderline(True)
             fmt.setToolTip("Select the span that ran this tool")
-            self._line([("→ " + link.label, fmt)], self._block(top=6))
+            self._line([("→ " + clip(link.label), fmt)], self._block(top=6))
         self._leave(frame)
 
     def _tool_call(self, part: Part, link: ToolLink | None) -> None:
         self._card("Tool call", part.tool_name or "?", part.tool_call_id,
-                   lambda: self._text(_cut(part.arguments or "{}"), self._char(mono=True)), link)  # fmt: skip
+                   lambda: self._paged(part.arguments or "{}", lambda t: self._text(t, self._char(mono=True))), link)  # fmt: skip
 
     def _tool_result(self, part: Part, link: ToolLink | None, tool_name: str | None) -> None:
         name = part.tool_name or tool_name
@@ -667,11 +691,10 @@ class _Transcript:
             pieces += [("   ", self._char()), (preview, self._char(color=self.muted, italic=True))]
         self._line(pieces)
         if open_:
-            text = _cut(part.text)
             if self.mode == MARKDOWN:
-                self._markdown(text, dim=True)
+                self._paged(part.text, lambda t: self._markdown(t, dim=True))
             else:
-                self._text(text, self._char(color=self.muted, mono=True), self._block(top=4))
+                self._paged(part.text, lambda t: self._text(t, self._char(color=self.muted, mono=True), self._block(top=4)))
         self._leave(frame)
 
     def _placeholder(self, part: Part) -> None:
@@ -684,12 +707,15 @@ class _Transcript:
             detail = f"{part.mime_type}: {detail}"
         note = {BLOB: "not shown", URI: "not opened", FILE: "not loaded"}[part.kind]
         self._line([(what, self._char(color=self.muted, bold=True, scale=0.9)),
-                    ("  " + detail if detail else "", self._char(color=self.text, mono=part.kind != BLOB)),
+                    ("  " + clip(detail) if detail else "", self._char(color=self.text, mono=part.kind != BLOB)),
                     (f"  ({note})", self._char(color=self.muted, italic=True, scale=0.9))])  # fmt: skip
         self._leave(frame)
 
 
-def _cut(text: str) -> str:
-    if len(text) <= PART_LIMIT:
-        return text
-    return text[:PART_LIMIT] + f"\n\n… {len(text) - PART_LIMIT:,} more characters (Copy as Markdown has them all)"
+def _part_key(text: str) -> tuple[int, int] | None:
+    """``(bubble, part)`` from a link's ``"3.1"``, or None."""
+    try:
+        key = tuple(int(x) for x in text.split("."))
+    except ValueError:
+        return None
+    return key if len(key) == 2 else None  # type: ignore[return-value]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPlainT
 
 from .. import theme
 from .logic import Failure
+from ..text_limits import clip_tip, ends
 
 SHOW_STACK = "Show stack trace"
 HIDE_STACK = "Hide stack trace"
@@ -71,8 +72,8 @@ class FailureBanner(QFrame):
         kind = f"<b>{html.escape(failure.short_type)}</b>" if failure.short_type else ""
         message = html.escape(failure.short_message) if failure.short_type or failure.short_message else "Unknown error"
         self.label.setText(lead + ": ".join(p for p in (kind, message) if p))
-        self.label.setToolTip(failure.details)
-        self.stack.setPlainText(failure.stacktrace)
+        self.label.setToolTip(clip_tip(failure.details))
+        self.stack.setPlainText(ends(failure.stacktrace))
         self.stack_button.setVisible(bool(failure.stacktrace))
 
     def text(self) -> str:

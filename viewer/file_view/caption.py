@@ -5,11 +5,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from ..text_limits import clip, clip_tip
 
 
 class ElidedLabel(QLabel):
     """A one-line label that ends in "…" when narrower than its text (never cut mid-letter), with the
-    whole text as its tooltip when cut."""
+    whole text as its tooltip when cut (at most `DISPLAY_LIMIT` characters of it are ever measured)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._length = len(text)
+        super().setText(clip(text))
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -18,7 +23,8 @@ class ElidedLabel(QLabel):
         p.setPen(self.palette().color(self.foregroundRole()))
         p.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
         p.end()
-        self.setToolTip(self.text() if shown != self.text() else "")
+        cut = shown != self.text() or getattr(self, "_length", 0) > len(self.text())
+        self.setToolTip(clip_tip(self.text()) if cut else "")
 
 
 class Caption(QWidget):

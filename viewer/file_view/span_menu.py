@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from tracefile.format import Timeline
+from ..text_limits import clip
 
 if TYPE_CHECKING:
     from .view import FileView
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 def _copy(view: FileView, text: str, what: str) -> None:
     QGuiApplication.clipboard().setText(text)
-    view.flash(f"Copied the {what}: {text}")
+    view.flash(f"Copied the {what}: {clip(text)}")
 
 
 def build_span_menu(view: FileView, row: int, shared: Sequence[QAction | None] = (), parent: QWidget | None = None) -> QMenu:

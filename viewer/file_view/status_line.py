@@ -15,6 +15,7 @@ from ..cost import file_summary_text
 from ..formatting import format_size, plural
 from ..panes import ElidedLabel, toggle_style
 from ..session import FileSession
+from ..text_limits import DISPLAY_LIMIT, clip_tip
 
 
 class StatusText(ElidedLabel):
@@ -32,9 +33,9 @@ class StatusText(ElidedLabel):
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
-        self.setMaximumWidth(self.fontMetrics().horizontalAdvance(text) + 4 if text else 0)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance(self.text()) + 4 if text else 0)
         if self._tooltip:
-            self.setToolTip(text)
+            self.setToolTip(clip_tip(text))
 
 
 class StatusLine(QFrame):
@@ -123,7 +124,7 @@ class StatusLine(QFrame):
         elif warnings:
             warning = warnings[-1]
         self.warning_label.setText(warning)
-        self.warning_label.setToolTip("\n".join(warnings))
+        self.warning_label.setToolTip(clip_tip("\n".join(warnings), 20 * DISPLAY_LIMIT))
         self.warning_icon.setVisible(bool(warning))
         self.warning_label.setVisible(bool(warning))
         pal = self.warning_label.palette()

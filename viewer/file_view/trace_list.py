@@ -10,6 +10,7 @@ from .. import theme
 from ..formatting import plural
 from ..trace_table_model import ERROR_ROLE, PREVIEW_ROLE, SHORT_ROLE, TraceTableModel
 from .caption import Caption, column_layout
+from ..text_limits import clip
 
 #: Pixels of air between rows, above the two lines of text.
 ROW_PADDING = 10
@@ -62,7 +63,7 @@ class TraceRowDelegate(QStyledItemDelegate):
         else:
             align = int(opt.displayAlignment & Qt.AlignmentFlag.AlignHorizontal_Mask | Qt.AlignmentFlag.AlignVCenter)
             painter.setPen(text_color)
-            painter.drawText(first, align, fm.elidedText(text, Qt.TextElideMode.ElideRight, first.width()))
+            painter.drawText(first, align, fm.elidedText(clip(text), Qt.TextElideMode.ElideRight, first.width()))
             below = SECOND_LINE.get(column)
             if below is not None and self.view.horizontalHeader().isSectionHidden(below):
                 value = str(index.siblingAtColumn(below).data(SHORT_ROLE) or "")
@@ -80,7 +81,7 @@ class TraceRowDelegate(QStyledItemDelegate):
             theme.status_icon("error", MARK).paint(painter, QRect(x, first.center().y() - MARK // 2 + 1, MARK, MARK))
             x += MARK + 5
         room = max(first.right() - x - (MARK + 4 if not icon.isNull() else 0), 0)
-        shown = fm.elidedText(name, Qt.TextElideMode.ElideRight, room)
+        shown = fm.elidedText(clip(name), Qt.TextElideMode.ElideRight, room)
         painter.setPen(text_color)
         painter.drawText(QRect(x, first.top(), room, first.height()), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
         if not icon.isNull():
@@ -89,7 +90,7 @@ class TraceRowDelegate(QStyledItemDelegate):
         if preview:
             painter.setPen(muted)
             painter.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             fm.elidedText(preview, Qt.TextElideMode.ElideRight, second.width()))  # fmt: skip
+                             fm.elidedText(clip(preview), Qt.TextElideMode.ElideRight, second.width()))  # fmt: skip
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         size = super().sizeHint(option, index)

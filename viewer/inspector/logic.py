@@ -40,6 +40,7 @@ from tracefile.genai.names import GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS as G
 from tracefile.genai.names import GEN_AI_PREFIX, INPUT_VALUE, OUTPUT_VALUE
 
 from ..formatting import format_duration, format_timestamp
+from ..text_limits import shallow
 
 # ---------------------------------------------------------------------------
 # Display modes
@@ -106,9 +107,10 @@ def parse_json(text: str) -> Any:
     if len(s) < 2 or (s[0], s[-1]) not in (("{", "}"), ("[", "]")):
         return _NOT_JSON
     try:
-        return json.loads(s)
+        parsed = json.loads(s)
     except (ValueError, RecursionError):  # RecursionError: "[[[[…]]]]" nested deeper than the interpreter allows
         return _NOT_JSON
+    return shallow(parsed)  # 990 levels parse, but printing them raised RecursionError
 
 
 #: What `parse_json` returns for text that is not a JSON object or array.
@@ -427,6 +429,10 @@ class Row:
     #: Where a view cuts a value too long for its cell: "right", or "middle" (ids, a status
     #: message: the end says as much as the start).
     elide: str = "right"
+
+    def __post_init__(self) -> None:
+        # Everything that shows a value walks it: a list nested 990 deep raised RecursionError.
+        self.value = shallow(self.value)
 
     @cached_property
     def summary(self) -> str:

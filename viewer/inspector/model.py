@@ -17,6 +17,7 @@ from tracefile import Span
 from .. import theme
 from . import logic
 from .logic import GENAI_FIRST, Row, Section
+from ..text_limits import clip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -193,7 +194,7 @@ class InspectorModel(QAbstractItemModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.KEY:
-                return item.key
+                return clip(item.key)
             if col == self.VALUE:
                 return item.summary
             return item.type_name
@@ -234,4 +235,4 @@ def _tooltip(item: Row) -> str:
     body = html.escape(text[:TOOLTIP_LIMIT] if more > 0 else text)
     if more > 0:
         body += f"<br><i>… {more:,} more characters: see the detail pane</i>"
-    return f"<p style='white-space:pre-wrap'><b>{html.escape(item.key)}</b><br>{body}</p>"
+    return f"<p style='white-space:pre-wrap'><b>{html.escape(clip(item.key))}</b><br>{body}</p>"

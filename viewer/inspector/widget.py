@@ -36,6 +36,7 @@ from ..formatting import format_duration
 from . import logic
 from .logic import GENAI_FIRST, MARKDOWN, MODE_LABELS, MODES, PRETTY, RAW, RECORDED, Row
 from .model import ROW_ROLE, InspectorModel, ok_color
+from ..text_limits import PAGE, clip, clip_tip, more_note, page
 
 EMPTY_TEXT = "Select a span to see its details"
 #: The key column may take this share of the tree's width (the rest goes to the values).
@@ -43,9 +44,9 @@ KEY_SHARE = 0.66
 #: Below this tree width the Type column is hidden: the values need the room more.
 TYPE_COLUMN_MIN_WIDTH = 520
 NO_VALUE_TEXT = "Select a row to see its value in full."
-#: The detail pane renders this many characters of a value at first; "Show all" renders the rest
-#: (laying out megabytes of text takes Qt seconds; Copy value always copies everything).
-DETAIL_LIMIT = 500_000
+#: The detail pane renders a value this many characters at a time; its "Show … more" button renders
+#: the next page (laying out 50 MB of text at once froze the window; Copy value always copies everything).
+DETAIL_LIMIT = PAGE
 #: Above this many rows only the sections are expanded, so a span with thousands of events opens quickly.
 EXPAND_ALL_LIMIT = 400
 
@@ -61,7 +62,8 @@ class SpanInspector(QWidget):
         self._span: Span | None = None
         self._mode = PRETTY
         self._key_width_user_set = False
-        self._show_all = False
+        #: Pages of the selected value the detail pane shows.
+        self._pages = 1
         self._fitting = False
         self.model = InspectorModel(self)
 
@@ -345,12 +347,12 @@ class SpanInspector(QWidget):
         menu.deleteLater()
 
     def show_full_value(self) -> None:
-        """Render the whole selected value in the detail pane, however long."""
-        self._show_all = True
+        """Render the next page of the selected value in the detail pane."""
+        self._pages += 1
         self._show_detail()
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_all = False
+        self._pages = 1
         self._show_detail()
         self._update_actions()
 
@@ -390,7 +392,7 @@ class SpanInspector(QWidget):
                 widest = 0
                 indent = self.tree.indentation()
                 for depth, key in _keys(self.model, limit=1000):
-                    widest = max(widest, fm.horizontalAdvance(key) + indent * (depth + 1))
+                    widest = max(widest, fm.horizontalAdvance(clip(key)) + indent * (depth + 1))
                 hdr.resizeSection(InspectorModel.KEY, int(max(140, min(widest + 16, available * KEY_SHARE))))
         finally:
             self._fitting = False
@@ -411,7 +413,7 @@ class SpanInspector(QWidget):
 
     def _fill_header(self, span: Span) -> None:
         self.name_label.setText(span.name or "(unnamed span)")
-        self.name_label.setToolTip(span.name)
+        self.name_label.setToolTip(clip_tip(span.name))
         self.title_row.refresh()
         parts = [span.kind_name.capitalize(), format_duration(span.duration_ns)]
         service = span.resource.attributes.get("service.name")
@@ -419,7 +421,7 @@ class SpanInspector(QWidget):
             parts.append(str(service))
         self.meta_label.setText(" · ".join(parts))
         self.status_chip.setText({0: "Unset", 1: "OK", 2: "Error"}.get(span.status_code, span.status_name))
-        self.status_chip.setToolTip(span.status_message)
+        self.status_chip.setToolTip(clip_tip(span.status_message))
         self._style_chip()
         self._fill_usage()
 
@@ -469,11 +471,10 @@ class SpanInspector(QWidget):
             self.show_all_button.hide()
             return
         text = _detail_value(row, self._mode)
-        hidden = 0 if self._show_all else max(0, len(text) - DETAIL_LIMIT)
-        if hidden:
-            text = text[:DETAIL_LIMIT]
+        text, hidden = page(text, self._pages, DETAIL_LIMIT)
         self.show_all_button.setVisible(hidden > 0)
-        self.show_all_button.setText(f"Show all ({hidden:,} more chars)")
+        self.show_all_button.setText(more_note(hidden, DETAIL_LIMIT) if hidden else "")
+        self.show_all_button.setToolTip("Render the next page of this value (Copy value copies all of it)")
         if self._mode == MARKDOWN:
             self.detail.setFont(self.font())
             self.detail.setMarkdown(text)

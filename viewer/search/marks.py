@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTextEdit
 
 from .highlight import find_spans
+from ..text_limits import clip
 
 #: A highlighter's yellow with dark text: it reads on light and dark bases alike, as browsers' find bars do.
 MARK_BACKGROUND = QColor("#ffd33d")
@@ -53,7 +54,7 @@ def paint_cell_marks(painter: QPainter, option: QStyleOptionViewItem, terms: Seq
     margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
     rect = rect.adjusted(margin, 0, -margin, 0)
     fm = option.fontMetrics
-    shown = fm.elidedText(option.text.replace("\n", " "), option.textElideMode, rect.width())
+    shown = fm.elidedText(clip(option.text).replace("\n", " "), option.textElideMode, rect.width())
     spans = find_spans(shown, terms, limit=50)
     if not spans:
         return 0

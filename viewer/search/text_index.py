@@ -71,6 +71,7 @@ from tracefile.format import (
 from . import words
 from .columns import Evaluation, evaluate_columns
 from .query import Field, Node, Query, Term
+from ..text_limits import shallow
 
 #: Longest text indexed per value (characters, after JSON is unescaped); the rest is not searched.
 MAX_VALUE_CHARS = 65_536
@@ -95,7 +96,13 @@ _MAX_FOLLOWERS = 48
 
 
 def value_text(value: Any) -> str:
-    """The searchable text of an attribute value (before lower-casing and the length cap)."""
+    """The searchable text of an attribute value (before lower-casing and the length cap).
+
+    Lists and maps nested deeper than `MAX_DEPTH` (an attribute nested 990 levels deep raised
+    RecursionError here) are searched down to that depth.
+    """
+    if isinstance(value, (list, tuple, dict)):
+        value = shallow(value)
     if isinstance(value, str):
         if value[:1] in ("{", "[") and value[-1:] in ("}", "]"):
             try:
@@ -103,7 +110,7 @@ def value_text(value: Any) -> str:
             except (ValueError, RecursionError):
                 return value
             lines: list[str] = []
-            _flatten(parsed, "", lines, 0)
+            _flatten(shallow(parsed), "", lines, 0)
             return "\n".join(lines)
         return value
     if isinstance(value, bool):
@@ -136,7 +143,7 @@ def _flatten(obj: Any, prefix: str, out: list[str], depth: int) -> None:
             else:
                 if prefix:
                     out.append(prefix.rstrip())
-                _flatten(inner, "", out, depth + 1)
+                _flatten(shallow(inner), "", out, depth + 1)
                 return
         out.append(prefix + obj)
     elif obj is None:
@@ -660,7 +667,7 @@ def _hash_item(kv: tuple[str, Any]) -> int:
     try:
         return hash(kv)
     except TypeError:
-        return hash((kv[0], _frozen(kv[1])))
+        return hash((kv[0], _frozen(shallow(kv[1]))))  # a value nested 990 deep raised RecursionError
 
 
 def _frozen(value: Any) -> Any:

@@ -45,6 +45,7 @@ from ..tracedata import TraceIndex
 from ..formatting import format_duration, format_offset, format_tokens
 from . import colors
 from .viewport import Viewport, bar_extent, hits_bar, label_place, row_at, ticks
+from ..text_limits import clip
 
 ROW_HEIGHT = 22
 HEADER_HEIGHT = 26
@@ -413,7 +414,7 @@ class TraceWaterfall(QWidget):
         start, end = self._span_times(row)
         status = int(tl.status[row])
         lines = [
-            f"<b>{html.escape(ix.name(row))}</b>",
+            f"<b>{html.escape(clip(ix.name(row)))}</b>",
             f"Duration: {format_duration(end - start)}",
             f"Start: {format_offset(int(start))}",
             f"Category: {colors.category_name(int(tl.category[row]))}",
@@ -426,7 +427,7 @@ class TraceWaterfall(QWidget):
             lines.append(f"Status: {status_text}")
         model = ix.model(row)
         if model:
-            lines.append(f"Model: {html.escape(model)}")
+            lines.append(f"Model: {html.escape(clip(model))}")
         tin, tout = int(tl.input_tokens[row]), int(tl.output_tokens[row])
         if tin or tout:
             used = cost.rows_totals(tl, np.array([row]), prices().table)
@@ -491,7 +492,7 @@ class TraceWaterfall(QWidget):
         if label is None:
             if len(self._elided) > 4096:
                 self._elided.clear()
-            label = self._elided[key] = fm.elidedText(self._index.name(row), Qt.TextElideMode.ElideMiddle, avail)
+            label = self._elided[key] = fm.elidedText(clip(self._index.name(row)), Qt.TextElideMode.ElideMiddle, avail)
         return label
 
     def sizeHint(self) -> QSize:

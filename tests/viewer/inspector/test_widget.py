@@ -403,20 +403,25 @@ def test_screenshots(qapp, qtbot, chat_span, screenshot_dir, palette):
     assert theme.is_dark() == (palette == "dark") and theme.is_dark() == (base.lightness() < 128)
 
 
-def test_very_long_value_renders_its_start_until_show_all(inspector, chat_span, monkeypatch):
+def test_very_long_value_renders_a_page_at_a_time(inspector, chat_span, monkeypatch):
     from viewer.inspector import widget
 
-    monkeypatch.setattr(widget, "DETAIL_LIMIT", 1000)
+    page = 1000
+    monkeypatch.setattr(widget, "DETAIL_LIMIT", page)
     inspector.set_span(chat_span)
     inspector.set_mode(logic.RAW)
     inspector.select("attributes", "gen_ai.output.messages")
     full = chat_span.attributes["gen_ai.output.messages"]
-    assert inspector.detail_text() == full[:1000]
+    assert len(full) > 2 * page
+    assert inspector.detail_text() == full[:page]
     assert inspector.show_all_button.isVisibleTo(inspector)
-    assert inspector.show_all_button.text() == f"Show all ({len(full) - 1000:,} more chars)"
+    assert inspector.show_all_button.text() == f"Show the next 1,000 characters ({len(full) - page:,} characters not shown)"
     inspector.copy_value()
     assert QApplication.clipboard().text() == full  # Copy value never cuts
-    inspector.show_all_button.click()
-    assert inspector.detail_text() == full and not inspector.show_all_button.isVisibleTo(inspector)
+    inspector.show_all_button.click()  # the next page
+    assert inspector.detail_text() == full[: 2 * page]
+    while inspector.show_all_button.isVisibleTo(inspector):
+        inspector.show_all_button.click()
+    assert inspector.detail_text() == full
     inspector.select("attributes", "app.itinerary.notes")
     assert not inspector.show_all_button.isVisibleTo(inspector)
