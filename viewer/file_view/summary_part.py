@@ -61,6 +61,20 @@ class SpanNotes:
                 lines.append(f"Subtree: {html.escape(text)}")
         return lines
 
+    def rollup_line(self, row: int) -> str:
+        """One line for the inspector's header: a parent's self time and its subtree's usage."""
+        ix = self.index
+        if int(ix.subtree[row]) <= 1:
+            return ""
+        duration = int(ix.timeline.end[row]) - int(ix.timeline.start[row])
+        own = self.self_time(row)
+        share = f" ({100 * own / duration:.0f}%)" if duration > 0 else ""
+        parts = [f"Self time {format_duration(own)}{share}"]
+        text = self.subtree_text(row)
+        if text:
+            parts.append(f"subtree {text}")
+        return " · ".join(parts)
+
     def collapsed_label(self, row: int) -> str:
         sub = self.subtotals
         tokens = int(sub.tokens[row])
@@ -114,6 +128,10 @@ class SummaryPart(QObject):
         self._notes = SpanNotes(index) if index is not None and index.n else None
         self.view.waterfall.set_notes(self._notes)
         self._refresh_panel()
+
+    def rollup_line(self, row: int) -> str:
+        """The inspector's line for span ``row`` (see `SpanNotes.rollup_line`); "" without an index."""
+        return self._notes.rollup_line(row) if self._notes is not None and row >= 0 else ""
 
     def show_trace(self, trace: int | None) -> None:
         self._trace = trace

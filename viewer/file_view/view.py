@@ -343,6 +343,7 @@ class FileView(QWidget):
 
     def _on_span_changed(self, row: int) -> None:
         self.details.show_span(self.session, row)
+        self.details.inspector.set_rollup(self.summary.rollup_line(row))
 
     def span_menu(self, row: int):
         """The context menu of span ``row``: copy, expand, zoom, chat, and the window's span actions."""

@@ -138,6 +138,12 @@ class SpanInspector(QWidget):
         self.usage_label.setObjectName("inspectorUsage")
         self.usage_label.setVisible(False)
         lines.addWidget(self.usage_label)
+        # Parents: their self time, and what their subtree used (FileView computes it from the columns).
+        self.rollup_label = ElidedLabel(header)
+        self.rollup_label.setObjectName("inspectorRollup")
+        self.rollup_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.rollup_label.setVisible(False)
+        lines.addWidget(self.rollup_label)
         prices().changed.connect(self._fill_usage)
         outer.addWidget(header)
         self.failure_banner = FailureBanner(content)
@@ -244,6 +250,12 @@ class SpanInspector(QWidget):
         return content
 
     # -- public API -------------------------------------------------------------
+
+    def set_rollup(self, text: str) -> None:
+        """``Self time 900 ms (22%) · subtree 370 tokens · $0.0014`` for a parent span ("": none)."""
+        self.rollup_label.setText(text)
+        self.rollup_label.setToolTip(text)
+        self.rollup_label.setVisible(bool(text))
 
     def set_span(self, span: Span | None) -> None:
         """Show ``span`` (None: the empty state). The selected row stays selected if the new span has it too."""

@@ -108,3 +108,15 @@ def test_a_big_traces_critical_path_comes_from_the_worker_thread(qtbot, view, li
     assert set(view.waterfall._critical.spans().tolist()) <= set(rows.tolist())
     light_window.critical_path_action.setChecked(False)
     assert view.waterfall._critical is None
+
+
+def test_the_inspector_header_gives_a_parents_self_time_and_subtree(view):
+    view.select_trace(view.trace_model.row_of(0))
+    root = int(view.session.index.traces.root[0])
+    view.waterfall.select_row(root)
+    label = view.details.inspector.rollup_label
+    assert label.text() == "Self time 900 ms (22%) · subtree 370 tokens · $0.0014"
+    assert not label.isHidden()
+    leaf = int(view.session.index.trace_rows(0)[-1])
+    view.waterfall.select_row(leaf)
+    assert label.text() == "" and label.isHidden()
