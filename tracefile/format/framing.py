@@ -18,6 +18,7 @@ from typing import Iterator
 
 import zstandard
 
+from .budget import check_payload, item_budget
 from .errors import TraceFileError
 from .schema import (
     FILE_HEADER_SIZE,
@@ -29,6 +30,7 @@ from .schema import (
     FRAME_KIND_NAMES,
     FRAME_SYNC,
     MAX_FRAME_PAYLOAD,
+    MAX_FRAME_RAW,
 )
 
 _FILE_HEADER = struct.Struct("<10sHHH")
@@ -235,7 +237,26 @@ def _decompressor() -> zstandard.ZstdDecompressor:
 
 
 def frame_payload(data, ref: FrameRef) -> bytes:
-    """The decompressed payload of an intact frame. Raises TraceFileError if it does not decompress."""
+    """The decompressed payload of an intact frame, checked against the decode budget.
+
+    Raises TraceFileError if it does not decompress, or would cost more to decode than
+    docs/FORMAT.md §5.1 allows: more than `MAX_FRAME_RAW` bytes (refused before anything is
+    decompressed, so a zstd bomb costs nothing), or too many items or levels for its size.
+    """
+    if ref.raw_len > MAX_FRAME_RAW or ref.stored_len > MAX_FRAME_RAW:
+        raise TraceFileError(
+            f"{ref.kind_name} frame at byte {ref.offset} claims {max(ref.raw_len, ref.stored_len):,} bytes, "
+            f"more than the {MAX_FRAME_RAW >> 20} MiB a frame may hold",
+            ref.offset,
+        )
+    out = _decompressed(data, ref)
+    problem = check_payload(out, item_budget(ref.stored_len))
+    if problem is not None:
+        raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} is over the decode budget: {problem}", ref.offset)
+    return out
+
+
+def _decompressed(data, ref: FrameRef) -> bytes:
     stored = data[ref.payload_offset : ref.end]
     if not ref.flags & FLAG_ZSTD:
         return bytes(stored)
