@@ -1,10 +1,16 @@
 """The compiled part of the package; everything else is declared in pyproject.toml.
 
 `tracefile/record/_scan.pyx` is the exporter's per-span loop, compiled with Cython.
-It is optional: where no C compiler is found the package installs without it
-and `tracefile.record.convert` runs the same loop in Python.
+`tracefile/format/_budget.pyx` is the reader's check of what a frame costs to decode.
+Both are optional: where no C compiler is found the package installs without them
+and the same loops run in Python.
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("tracefile.record._scan", ["tracefile/record/_scan.pyx"], optional=True)])
+setup(
+    ext_modules=[
+        Extension("tracefile.record._scan", ["tracefile/record/_scan.pyx"], optional=True),
+        Extension("tracefile.format._budget", ["tracefile/format/_budget.pyx"], optional=True),
+    ]
+)

@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from . import __version__, settings
 from .format.errors import TraceFileError
 from .interop.otlp_json import replace_file, write_otlp_json
-from .format.framing import ScanReport, check_file_header, scan_frames
-from .format.reader import open_buffer
+from .format.validate import validate
 from .interop.opening import format_name, is_tracy_file, load, skipped
 from .format.stats import summarize
 
@@ -183,23 +182,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = args.file
     if not is_tracy_file(path):
         return _validate_imported(path)
-    report = ScanReport()
-    frames = 0
-    with open_buffer(path) as data:
-        if check_file_header(data, path) is None:
-            print(f"{path}: DAMAGED: file ends inside its {len(data)}-byte header")
-            return 1
-        for _ in scan_frames(data, report, path=path):
-            frames += 1
-    tf = load(path)  # decodes every frame, which finds payloads that pass their checksum but do not decode
-    problems = list(dict.fromkeys(report.warnings + tf.warnings))
-    if not problems:
-        print(f"{path}: OK: {frames} frames, {len(tf.spans):,} spans, {len(tf.feedback)} feedback records")
-        return 0
-    print(f"{path}: DAMAGED: {len(problems)} problem(s); {frames} intact frames, {len(tf.spans):,} readable spans")
-    for p in problems:
+    v = validate(path)
+    if not v.problems:
+        print(f"{path}: OK: {v.frames} frames, {v.spans:,} spans, {v.feedback} feedback records")
+    else:
+        print(f"{path}: DAMAGED: {len(v.problems)} problem(s); {v.frames} intact frames, {v.spans:,} readable spans")
+    for p in v.problems:
         print(f"  - {p}")
-    return 1
+    for note in v.notes:
+        print(f"  note: {note}")
+    return 1 if v.problems else 0
 
 
 def _validate_imported(path: str) -> int:

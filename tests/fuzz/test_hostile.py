@@ -21,10 +21,7 @@ def _case(name: str, finding: str | None = None):
     return pytest.param(name, id=name, marks=pytest.mark.xfail(strict=True, reason=finding))
 
 
-D1 = "D1: a frame of valid MessagePack claiming 200 million items makes decoding die with MemoryError"
-S1 = "smaller finding: an out-of-range index in a spans frame makes the viewer refuse the whole file"
 S2 = "smaller finding: validate says OK for CRC-valid frames that hold impossible values"
-S3 = "smaller finding: frames that inflate to 1 GiB each are decompressed in full (no cap per frame)"
 F1 = ("F1: a span-details frame failing its checksum makes the viewer decode the frame after it as the "
       "details (columns.py _decode_at resyncs): AttributeError traceback")  # fmt: skip
 F2 = "F2: the viewer holds back the spans of a batch whose span-details frame is torn at the end of the file"
@@ -40,15 +37,15 @@ TOOL_CASES = [
     _case("garbage-between-frames"),
     _case("huge-length-field"),
     _case("zstd-bomb"),
-    _case("twelve-frames-of-1gib-zeros", S3),
-    _case("details-of-200-million-empty-maps", D1),
-    _case("model-index-out-of-range", S1),
+    _case("twelve-frames-of-1gib-zeros"),
+    _case("details-of-200-million-empty-maps"),
+    _case("model-index-out-of-range"),
     _case("kind-and-status-255"),
-    _case("string-index-out-of-range", S1),
+    _case("string-index-out-of-range"),
     _case("parent-cycle"),
     _case("duplicate-span-ids"),
     _case("span-name-10mb"),
-    _case("attribute-key-100mb"),
+    _case("attribute-key-40mb"),
     _case("attribute-nested-990-deep", D4),
     _case("message-50mb"),
 ]
@@ -75,11 +72,11 @@ def test_hostile_file_reads_without_traceback_hang_or_loss(name, prober, tmp_pat
 
 
 @pytest.mark.parametrize("name", [
-    _case("kind-and-status-255", S2),
-    _case("parent-cycle", S2),
+    _case("kind-and-status-255"),
+    _case("parent-cycle"),
     _case("duplicate-span-ids", S2),
     _case("string-index-out-of-range"),
-    _case("model-index-out-of-range", S2),
+    _case("model-index-out-of-range"),
 ])  # fmt: skip
 def test_validate_reports_impossible_values(name, tmp_path_factory):
     """`tracy validate` checks meaning, not only checksums: exit 1, naming the frame (the real command)."""
@@ -92,14 +89,14 @@ def test_validate_reports_impossible_values(name, tmp_path_factory):
 #: The window off screen: (case, tracy-view arguments).
 WINDOW_CASES = [
     _case("span-name-10mb"),
-    _case("attribute-key-100mb"),
+    _case("attribute-key-40mb"),
     _case("attribute-nested-990-deep"),
     _case("bitflip-in-payload", F1),
     _case("huge-length-field"),
     _case("message-50mb"),
 ]
 WINDOW_ARGS = {
-    "attribute-key-100mb": ["--select", "huge key"],
+    "attribute-key-40mb": ["--select", "huge key"],
     "attribute-nested-990-deep": ["--select", "deep attribute"],
     "message-50mb": ["--select", "chat gpt-4o", "--show", "chat"],
 }

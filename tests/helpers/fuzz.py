@@ -527,16 +527,12 @@ class Finding:
 
 
 FINDINGS = (
-    Finding("D1", TOOLS, r"MemoryError", "a frame of valid MessagePack claiming millions of items is decoded without a budget"),
     Finding("F1", ("viewer",), r"traceback: AttributeError: '(SpanColumns|FeedbackBatch|FileInfo|Index|NoneType)' object has no attribute",
             "a span-details frame that fails its checksum: the viewer's TimelineReader.batch_spans (columns.py "
             "_decode_at) resyncs to the next frame and decodes whatever frame follows (the next spans frame, a feedback frame) as the details"),
     Finding("F2", ("viewer",), r"^lost: .*\(timeline\)$",
             "the viewer holds back the spans of a batch whose span-details frame is torn at the end of the file "
             "(waiting for a writer that may be dead); load() returns them"),
-    Finding("S1", ("viewer",), r"refused the whole file .*(IndexError|could not be read)",
-            "a spans frame with an out-of-range model or name index makes the viewer refuse the whole file"),
-    Finding("S3", TOOLS, r"^hang$", "frames that inflate to 1 GiB each are decompressed in full (no cap per frame)"),
 )  # fmt: skip
 
 

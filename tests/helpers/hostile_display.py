@@ -46,7 +46,7 @@ def _model_trace(name: str = HOSTILE_SPAN, attributes: dict[str, Any] | None = N
     return [root, llm, tool]
 
 
-def huge_name(path: Path, size: int = 100 * MB) -> Path:
+def huge_name(path: Path, size: int = 40 * MB) -> Path:
     """A span whose name is ``size`` characters, once under a root and once as a trace's root (the trace list's name)."""
     name = "chat " + "n" * (size - 5)
     alone = Span(trace_id="5b8efff798038103d269b633813fc602", span_id="051581bf3cb55c04", parent_span_id="", name=name,
@@ -55,7 +55,7 @@ def huge_name(path: Path, size: int = 100 * MB) -> Path:
     return path
 
 
-def huge_key(path: Path, size: int = 100 * MB) -> Path:
+def huge_key(path: Path, size: int = 40 * MB) -> Path:
     """A span with an attribute whose key is ``size`` characters."""
     write_spans(path, _model_trace(attributes={"k" * size: "value of the huge key"}))
     return path

@@ -173,11 +173,16 @@ class TimelineReader:
         return self._append(parts, batches)
 
     def _decode(self, data, ref: FrameRef, report: ScanReport):
+        # Rows with impossible values come back readable (a name index out of range reads as
+        # "<bad name index 9999>"), so one bad row never costs the file.
+        found: list = []
         try:
-            obj = decode_frame(data, ref)
+            obj = decode_frame(data, ref, found)
         except TraceFileError as exc:
             report.warnings.append(str(exc))
+            report.damaged.append((ref.offset, ref.end, str(exc)))
             return None
+        report.warnings.extend(map(str, found))
         return obj
 
     def _add_columns(self, cols: SpanColumns, parts: dict[str, list[np.ndarray]]) -> None:

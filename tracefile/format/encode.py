@@ -11,6 +11,7 @@ from .. import genai
 from .model import Span
 from .packing import optional_column, packed
 from .schema import Event, Feedback, Link, Resource, Scope, SpanColumns, SpanDetails
+from .framing import FrameTooLarge
 from .writer import TraceWriter, new_batch_id
 
 BATCH_SIZE = 512
@@ -120,5 +121,11 @@ def write_spans(
 
 def _flush(w: TraceWriter, batch: list[Span]) -> int:
     columns, details = model_to_frames(batch, new_batch_id())
-    w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
+    try:
+        w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
+    except FrameTooLarge:  # more than a frame may hold (FORMAT.md §5.1): write it in halves
+        if len(batch) == 1:
+            raise
+        half = len(batch) // 2
+        return _flush(w, batch[:half]) + _flush(w, batch[half:])
     return len(batch)

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import zstandard
 
+from .budget import check_payload, item_budget
 from .errors import TraceFileError
 from .schema import (
     FILE_HEADER_SIZE,
@@ -29,6 +30,7 @@ from .schema import (
     FRAME_KIND_NAMES,
     FRAME_SYNC,
     MAX_FRAME_PAYLOAD,
+    MAX_FRAME_RAW,
 )
 
 _FILE_HEADER = struct.Struct("<10sHHH")
@@ -40,13 +42,29 @@ def file_header(major: int = FORMAT_MAJOR, minor: int = FORMAT_MINOR) -> bytes:
     return _FILE_HEADER.pack(FILE_MAGIC, major, minor, 0)
 
 
+class FrameTooLarge(Exception):
+    """A payload a reader would refuse (docs/FORMAT.md §5.1): split the batch and write the halves."""
+
+
 def encode_frame(kind: int, payload: bytes, compressor: zstandard.ZstdCompressor | None = None) -> bytes:
-    """Return one complete frame holding ``payload``, compressed when a compressor is given."""
+    """Return one complete frame holding ``payload``, compressed when a compressor is given.
+
+    The frame stays within what readers accept (FORMAT.md §5.1): a payload that compresses so well
+    that it would hold more items per stored byte than allowed is stored uncompressed, and one too
+    big for any frame raises `FrameTooLarge` before anything is written."""
     raw_len = len(payload)
+    if raw_len > MAX_FRAME_RAW:
+        raise FrameTooLarge(f"a {raw_len:,}-byte payload is over the {MAX_FRAME_RAW >> 20} MiB a frame may hold")
     flags = 0
     if compressor is not None:
-        payload = compressor.compress(payload)
-        flags |= FLAG_ZSTD
+        packed = compressor.compress(payload)
+        # Each MessagePack item takes at least a byte, so only a payload longer than its item budget
+        # can break it; counting is left to that rare case.
+        if raw_len <= item_budget(len(packed)) or check_payload(payload, item_budget(len(packed))) is None:
+            payload = packed
+            flags |= FLAG_ZSTD
+    if flags == 0 and raw_len > item_budget(raw_len) and check_payload(payload, item_budget(raw_len)) is not None:
+        raise FrameTooLarge(f"a payload of over {item_budget(raw_len):,} items is more than a frame may hold")
     head = _FRAME_HEAD.pack(FRAME_SYNC, kind, flags, 0, len(payload), raw_len, zlib.crc32(payload))
     return head + _U32.pack(zlib.crc32(head)) + payload
 
@@ -235,7 +253,26 @@ def _decompressor() -> zstandard.ZstdDecompressor:
 
 
 def frame_payload(data, ref: FrameRef) -> bytes:
-    """The decompressed payload of an intact frame. Raises TraceFileError if it does not decompress."""
+    """The decompressed payload of an intact frame, checked against the decode budget.
+
+    Raises TraceFileError if it does not decompress, or would cost more to decode than
+    docs/FORMAT.md §5.1 allows: more than `MAX_FRAME_RAW` bytes (refused before anything is
+    decompressed, so a zstd bomb costs nothing), or too many items or levels for its size.
+    """
+    if ref.raw_len > MAX_FRAME_RAW or ref.stored_len > MAX_FRAME_RAW:
+        raise TraceFileError(
+            f"{ref.kind_name} frame at byte {ref.offset} claims {max(ref.raw_len, ref.stored_len):,} bytes, "
+            f"more than the {MAX_FRAME_RAW >> 20} MiB a frame may hold",
+            ref.offset,
+        )
+    out = _decompressed(data, ref)
+    problem = check_payload(out, item_budget(ref.stored_len))
+    if problem is not None:
+        raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} is over the decode budget: {problem}", ref.offset)
+    return out
+
+
+def _decompressed(data, ref: FrameRef) -> bytes:
     stored = data[ref.payload_offset : ref.end]
     if not ref.flags & FLAG_ZSTD:
         return bytes(stored)

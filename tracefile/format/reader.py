@@ -20,6 +20,7 @@ import msgspec
 from .errors import TraceFileError
 from .feedback import join_feedback
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
+from .meaning import Finding, repair_columns
 from .model import Span, SpanLink, TraceFile
 from .packing import unpack
 from .schema import (
@@ -88,8 +89,13 @@ def open_buffer(path: str | os.PathLike[str]):
                     pass
 
 
-def decode_frame(data, ref: FrameRef) -> Any:
-    """Decompress and decode one intact frame; TraceFileError if its payload is not what its kind promises."""
+def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None) -> Any:
+    """Decompress and decode one intact frame; TraceFileError if its payload is not what its kind promises.
+
+    Decoding stays within the budget of docs/FORMAT.md §5.1 (`frame_payload`). Rows of a
+    ``spans`` frame that hold impossible values are made readable (`meaning.repair_columns`);
+    what was wrong is added to ``findings`` when one is given.
+    """
     payload = frame_payload(data, ref)
     decoder = _DECODERS.get(ref.kind)
     if decoder is None:
@@ -101,6 +107,10 @@ def decode_frame(data, ref: FrameRef) -> Any:
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
     if isinstance(obj, (SpanColumns, SpanDetails)):
         _check_batch(obj, ref)
+    if isinstance(obj, SpanColumns):
+        found = repair_columns(obj, ref.offset)
+        if found and findings is not None:
+            findings.extend(found)
     return obj
 
 
@@ -142,6 +152,7 @@ def iter_records(
     decompressed: the fast path for drawing a timeline.
     """
     pending: Batch | None = None
+    findings: list[Finding] = []
     for ref in scan_frames(data, report, start=start, strict=strict, path=path, verify=True):
         if ref.kind == KIND_SPAN_DETAILS and not details:
             if pending is not None:
@@ -150,15 +161,24 @@ def iter_records(
         if ref.kind not in _DECODERS:
             continue  # a newer writer's frame kind: skip it, as the spec requires
         try:
-            obj = decode_frame(data, ref)
+            obj = decode_frame(data, ref, findings)
         except TraceFileError as exc:
             if strict:
                 raise TraceFileError(f"{path}: {exc}", exc.offset) from None
             report.warnings.append(str(exc))
             report.damaged.append((ref.offset, ref.end, str(exc)))
             continue
+        if findings:
+            report.warnings.extend(map(str, findings))
+            findings.clear()
         if isinstance(obj, SpanDetails):
             if pending is not None and pending.columns.batch_id == obj.batch_id and pending.details is None:
+                if obj.count != pending.columns.count:
+                    report.warnings.append(
+                        f"span-details frame at byte {ref.offset} has {obj.count} rows, its spans frame "
+                        f"{pending.columns.count}; skipped"
+                    )
+                    continue
                 pending.details = obj
                 pending.details_offset = ref.offset
             else:
@@ -233,11 +253,16 @@ def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) ->
         for ev, st in zip(events, starts):
             for e in ev:
                 e.time_unix_nano += st
+    # Rows out of range are skipped (a negative one would silently pick a span from the end).
     for i, msg in status_msg.items():
-        out[i].status_message = msg
+        if 0 <= i < n:
+            out[i].status_message = msg
     for i, ts in trace_state.items():
-        out[i].trace_state = ts
+        if 0 <= i < n:
+            out[i].trace_state = ts
     for i, (da, de, dl) in dropped.items():
+        if not 0 <= i < n:
+            continue
         span = out[i]
         span.dropped_attributes, span.dropped_events, span.dropped_links = da, de, dl
     for i, lk in enumerate(links):

@@ -38,6 +38,18 @@ FRAME_HEADER_SIZE = 24
 #: No single frame may claim to be larger than this (guards allocation when a
 #: damaged length field slips past the header checksum).
 MAX_FRAME_PAYLOAD = 1 << 30
+#: Decode budget (docs/FORMAT.md §5.1): a frame's payload decompresses to at most this many
+#: bytes, so a zstd bomb is refused before it is decompressed.
+MAX_FRAME_RAW = 64 << 20
+#: At most this many MessagePack items (every value, map keys included) in one payload...
+MAX_FRAME_ITEMS = 1 << 22
+#: ...and at most this many per byte the frame takes in the file (header included), so that
+#: memory grows with the file, not with what its bytes claim: an empty map is one byte of
+#: MessagePack and 64 bytes of Python.
+MAX_ITEMS_PER_BYTE = 32
+#: Containers nest at most this deep (the payload's own array is level 1; recorded values
+#: are cut at 32 levels, `tracefile.record.values.MAX_DEPTH`).
+MAX_FRAME_DEPTH = 64
 
 # Frame kinds
 KIND_FILE_INFO = 0x01

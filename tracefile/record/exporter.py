@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .. import settings
 from .redact import Policy, Redactor
+from ..format.framing import FrameTooLarge
 from ..format.writer import ShortWriteError, TraceWriter, new_batch_id
 from .convert import ENCODE_ERRORS, convert, storable_frames
 
@@ -136,15 +137,9 @@ class TracyFileExporter(SpanExporter):
                 )
             return self._writer
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if self._shutdown:
-            self._warn_once("shutdown", "TracyFileExporter is shut down; %d spans were not written", len(spans))
-            return SpanExportResult.FAILURE
-        if not spans:
-            return SpanExportResult.SUCCESS
+    def _write_batch(self, writer: TraceWriter, spans: Sequence[ReadableSpan]) -> None:
+        columns, details, max_end = convert(spans, new_batch_id(), self._redactor)
         try:
-            writer = self._get_writer(spans)
-            columns, details, max_end = convert(spans, new_batch_id(), self._redactor)
             try:
                 writer.write_spans(columns, details, columns.base_time, max_end)
             except ENCODE_ERRORS:  # raised before anything is written
@@ -157,6 +152,21 @@ class TracyFileExporter(SpanExporter):
                 )
                 columns, details = storable_frames(columns, details, self._redactor)
                 writer.write_spans(columns, details, columns.base_time, max_end)
+        except FrameTooLarge:  # more than a frame may hold (FORMAT.md §5.1), raised before writing: halves
+            if len(spans) == 1:
+                raise
+            half = len(spans) // 2
+            self._write_batch(writer, spans[:half])
+            self._write_batch(writer, spans[half:])
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self._shutdown:
+            self._warn_once("shutdown", "TracyFileExporter is shut down; %d spans were not written", len(spans))
+            return SpanExportResult.FAILURE
+        if not spans:
+            return SpanExportResult.SUCCESS
+        try:
+            self._write_batch(self._get_writer(spans), spans)
         except ShortWriteError as exc:  # a full disk, ``ulimit -f``: say what did reach the file
             if exc.spans:
                 self._warn_once(

@@ -399,7 +399,8 @@ def test_zstd_frame_declaring_a_huge_size_is_damage_not_a_crash(tmp_path):
     assert ei.value.offset == FILE_HEADER_SIZE
 
 
-def test_out_of_range_indices_are_damage(tmp_path):
+def test_out_of_range_indices_read_as_bad_rows(tmp_path):
+    """An index out of range costs its row's value, never the batch (docs/FORMAT.md §5.2)."""
     from tracefile.format.schema import SpanColumns, SpanDetails
 
     enc = msgspec.msgpack.encode
@@ -418,8 +419,10 @@ def test_out_of_range_indices_are_damage(tmp_path):
         encode_frame(KIND_SPAN_DETAILS, enc(bad_details)),
     )
     tf = tracefile.load(p)
-    assert [s.name for s in tf.spans] == ["ok"] and tf.spans[0].attributes == {}
-    assert sum("refers to entries it does not hold" in w for w in tf.warnings) == 2
+    assert [s.name for s in tf.spans] == ["<bad name index 0>", "n", "ok"] and tf.spans[2].attributes == {}
+    assert tf.spans[1].resource.attributes == {"tracy.bad_resource_index": 0}
+    assert any("spans frame at byte 16, row 0: name index 0 is out of range" in w for w in tf.warnings)
+    assert sum("resource index 0 is out of range" in w for w in tf.warnings) == 1
     assert any("span-details frame at byte" in w and "does not decode" in w for w in tf.warnings)
     with pytest.raises(TraceFileError):
         tracefile.load(p, strict=True)

@@ -1,4 +1,4 @@
-"""Hostile files in the window: a 100 MB span name or attribute key, a 50 MB message, a 10 MB stack trace and
+"""Hostile files in the window: a 40 MB span name or attribute key (a frame may hold 64 MiB), a 50 MB message, a 10 MB stack trace and
 values nested 990 deep are drawn clipped, paged or cut at a depth, never hung on and never a traceback."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_a_huge_span_name_is_clipped_everywhere_it_is_drawn(qtbot, light_window,
     light_window.grab()
     shown = view.inspector.name_label.text()
     assert len(shown) == DISPLAY_LIMIT and shown.startswith("chat nnn") and shown.endswith("…")
-    assert "100,000,000" not in shown and "100.0 million characters in all" in view.inspector.name_label.toolTip()
+    assert "40,000,000" not in shown and "40.0 million characters in all" in view.inspector.name_label.toolTip()
     assert len(view.waterfall.name_label(row)) <= DISPLAY_LIMIT
     tip = view.waterfall.tooltip_text_at(view.waterfall.bar_rect(row).center())
     assert len(tip) < 3 * DISPLAY_LIMIT
@@ -90,7 +90,7 @@ def test_a_huge_key_is_clipped_in_the_inspector(qtbot, light_window, hostile_fil
     keys = [model.index(r, 0, attributes).data() for r in range(model.rowCount(attributes))]
     huge = [k for k in keys if k.startswith("kkk")]
     assert len(huge) == 1 and len(huge[0]) == DISPLAY_LIMIT and huge[0].endswith("…")
-    assert inspector.select("attributes", "k" * (100 * hostile.MB))
+    assert inspector.select("attributes", "k" * (40 * hostile.MB))
     light_window.grab()
     assert inspector.detail_text() == "value of the huge key"
     assert len(inspector.detail_title.text()) <= DISPLAY_LIMIT
@@ -119,16 +119,18 @@ def test_a_huge_message_is_shown_a_page_at_a_time(qtbot, light_window, hostile_f
     assert "49.8 million characters not shown" in chat.text()
 
 
-@pytest.mark.parametrize("mode", logic.MODES)
-def test_a_deeply_nested_list_shows_a_placeholder(qtbot, light_window, deep_files, mode):
+def test_a_list_nested_past_what_a_frame_may_hold_is_damage_not_a_traceback(qtbot, light_window, deep_files):
+    """Nesting past 64 levels breaks the decode budget (FORMAT.md §5.1): the details frame is damage
+    (the reader says where); the viewer still lists the span and selecting it raises nothing (its
+    details are not shown: the frame that held them is damage)."""
+    import tracefile
+
+    warnings = tracefile.load(deep_files["deep-list"]).warnings
+    assert any("deeper than" in w or "nest" in w for w in warnings), warnings
     view = open_view(qtbot, light_window, deep_files["deep-list"])
-    _select(view, hostile.HOSTILE_SPAN)
-    inspector = view.inspector
-    inspector.set_mode(mode)
-    assert inspector.select("attributes", "deep.list")
+    row = _select(view, hostile.HOSTILE_SPAN)
     light_window.grab()
-    assert DEEP_PLACEHOLDER in inspector.detail_text().replace("\\", "")
-    assert "bottom" not in inspector.detail_text()
+    assert view.session.index.name(row) == hostile.HOSTILE_SPAN
 
 
 @pytest.mark.parametrize("key", ["deep.json", "deep.map"])
@@ -161,5 +163,5 @@ def test_a_huge_stack_trace_shows_its_ends(qtbot, light_window, hostile_files):
 def test_names_are_searched_whole_though_drawn_clipped(qtbot, light_window, hostile_files):
     view = open_view(qtbot, light_window, hostile_files["huge-name"])
     ix = view.session.index
-    assert max(len(ix.name(r)) for r in range(ix.n)) == 100 * hostile.MB
+    assert max(len(ix.name(r)) for r in range(ix.n)) == 40 * hostile.MB
     assert np.all(ix.timeline.name >= 0)

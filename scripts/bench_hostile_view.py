@@ -3,7 +3,7 @@
 Each file is drawn twice, with the hostile span selected in the Inspector and in
 the Chat tab, each in a fresh process with a deadline.
 
-Run: .venv/bin/python scripts/bench_hostile.py [timeout seconds] [names...]
+Run: .venv/bin/python scripts/bench_hostile_view.py [timeout seconds] [names...]
 """
 
 from __future__ import annotations

@@ -1,0 +1,68 @@
+"""Writers stay within what readers accept (FORMAT.md §5.1): a batch too big for one frame is written
+in halves, and a payload too dense in items for its compressed size is stored uncompressed; every span
+then reads back, with no damage reported."""
+
+from __future__ import annotations
+
+import tracefile
+from tracefile.format import ScanReport, open_buffer, scan_frames
+from tracefile.format.encode import write_spans
+from tracefile.format.model import Span
+from tracefile.format.schema import FLAG_ZSTD, MAX_FRAME_RAW
+
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+
+
+def _spans(n: int, value) -> list[Span]:
+    return [
+        Span(TRACE, f"{i + 1:016x}", "", f"step {i}", 0, 1_000 + i, 2_000 + i, 0, "", {"payload": value, "n": i})
+        for i in range(n)
+    ]
+
+
+def _frames(path):
+    with open_buffer(path) as data:
+        return list(scan_frames(data, ScanReport()))
+
+
+def test_a_batch_bigger_than_a_frame_is_written_in_halves(tmp_path):
+    path = tmp_path / "big.tracy"
+    assert write_spans(path, _spans(300, "x" * 300_000)) == 300  # 90 MB of details in one batch of 512
+    frames = _frames(path)
+    assert all(f.raw_len <= MAX_FRAME_RAW for f in frames)
+    assert sum(1 for f in frames if f.kind_name == "spans") >= 2
+    loaded = tracefile.load(path)
+    assert loaded.warnings == []
+    assert sorted(s.attributes["n"] for s in loaded.spans) == list(range(300))
+    assert all(len(s.attributes["payload"]) == 300_000 for s in loaded.spans)
+
+
+def test_a_payload_too_dense_in_items_is_stored_uncompressed_or_split(tmp_path):
+    path = tmp_path / "dense.tracy"
+    write_spans(path, _spans(200, [0] * 30_000))  # 6 million one-byte items that zstd packs tightly
+    loaded = tracefile.load(path)
+    assert loaded.warnings == []
+    assert len(loaded.spans) == 200 and all(len(s.attributes["payload"]) == 30_000 for s in loaded.spans)
+
+
+def test_the_exporter_splits_a_batch_too_big_for_a_frame(tmp_path):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from tracefile import TracyFileExporter
+    from tracefile.record.redact import Policy
+
+    path = tmp_path / "exported.tracy"
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(TracyFileExporter(path, redaction=Policy(max_length=None, redact=False)),
+                                                   max_export_batch_size=512, schedule_delay_millis=60_000))  # fmt: skip
+    tracer = provider.get_tracer("tests.limits")
+    for i in range(300):
+        with tracer.start_as_current_span(f"step {i}", attributes={"payload": "y" * 300_000, "n": i}):
+            pass
+    provider.shutdown()
+    loaded = tracefile.load(path)
+    assert loaded.warnings == []
+    assert sorted(s.attributes["n"] for s in loaded.spans) == list(range(300))
+    assert all(f.raw_len <= MAX_FRAME_RAW for f in _frames(path))
+    assert FLAG_ZSTD  # frames stay compressed where they may
