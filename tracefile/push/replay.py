@@ -138,4 +138,6 @@ class Replayer:
 
 
 def _body(fb: Feedback) -> str:
-    return fb.comment or fb.label or ("" if fb.score is None else str(fb.score))
+    # The comment only: a receiver reads a body as the comment (label and score travel as attributes),
+    # so anything else here would come back as a comment the record never had.
+    return fb.comment
