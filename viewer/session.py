@@ -127,6 +127,8 @@ class FileSession:
             before = len(self.reader.timeline)
             warned = len(self.reader.warnings)
             self.reader.read(progress, cancelled)
+            for batch in self.reader.late_details:
+                self._batches.pop(batch, None)  # decoded before its details frame was written
             if cancelled is not None and cancelled():
                 raise Cancelled()
             self.size = _size(self.path)

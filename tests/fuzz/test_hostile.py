@@ -22,16 +22,12 @@ def _case(name: str, finding: str | None = None):
 
 
 S2 = "smaller finding: validate says OK for CRC-valid frames that hold impossible values"
-F1 = ("F1: a span-details frame failing its checksum makes the viewer decode the frame after it as the "
-      "details (columns.py _decode_at resyncs): AttributeError traceback")  # fmt: skip
-F2 = "F2: the viewer holds back the spans of a batch whose span-details frame is torn at the end of the file"
-D4 = "D4: an attribute nested 990 deep gives a RecursionError in the viewer (text_index value_text, decode depth)"
 
 #: How the library and the viewer's session (no Qt) fare, per case.
 TOOL_CASES = [
-    _case("truncated-mid-frame", F2),
+    _case("truncated-mid-frame"),
     _case("bitflip-in-frame-header"),
-    _case("bitflip-in-payload", F1),
+    _case("bitflip-in-payload"),
     _case("zeroed-run"),
     _case("reordered-frames"),
     _case("garbage-between-frames"),
@@ -46,7 +42,7 @@ TOOL_CASES = [
     _case("duplicate-span-ids"),
     _case("span-name-10mb"),
     _case("attribute-key-40mb"),
-    _case("attribute-nested-990-deep", D4),
+    _case("attribute-nested-990-deep"),
     _case("message-50mb"),
 ]
 #: Cases that cost seconds per tool while their defect stands: run through the two decoding paths
@@ -91,7 +87,7 @@ WINDOW_CASES = [
     _case("span-name-10mb"),
     _case("attribute-key-40mb"),
     _case("attribute-nested-990-deep"),
-    _case("bitflip-in-payload", F1),
+    _case("bitflip-in-payload"),
     _case("huge-length-field"),
     _case("message-50mb"),
 ]

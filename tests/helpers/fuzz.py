@@ -526,14 +526,7 @@ class Finding:
     text: str
 
 
-FINDINGS = (
-    Finding("F1", ("viewer",), r"traceback: AttributeError: '(SpanColumns|FeedbackBatch|FileInfo|Index|NoneType)' object has no attribute",
-            "a span-details frame that fails its checksum: the viewer's TimelineReader.batch_spans (columns.py "
-            "_decode_at) resyncs to the next frame and decodes whatever frame follows (the next spans frame, a feedback frame) as the details"),
-    Finding("F2", ("viewer",), r"^lost: .*\(timeline\)$",
-            "the viewer holds back the spans of a batch whose span-details frame is torn at the end of the file "
-            "(waiting for a writer that may be dead); load() returns them"),
-)  # fmt: skip
+FINDINGS: tuple[Finding, ...] = ()
 
 
 def known(tool: str, problem: str) -> str | None:

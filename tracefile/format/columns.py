@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import TraceFileError
-from .framing import FrameRef, ScanReport, check_file_header, scan_frames
+from .framing import FrameRef, ScanReport, check_file_header, frame_at, scan_frames
 from .model import Span
 from .reader import Batch, batch_spans, decode_frame, open_buffer
 from .schema import FILE_HEADER_SIZE, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPANS, Feedback, SpanColumns
@@ -110,6 +110,14 @@ class TimelineReader:
         self.truncated = False
         self._name_index: dict[str, int] = {}
         self._header_ok = False
+        #: Batches whose span-details frame was found on the last read, after their rows were shown
+        #: (the file ended inside it or just before it): spans decoded before then lack details.
+        self.late_details: list[int] = []
+        #: Batches whose span-details frame turned out damaged when decoded (reported in `warnings`).
+        self.damaged_details: set[int] = set()
+        # The last batch, while its details frame may still be on its way: (its batch index, where
+        # its spans frame ends). Its rows are shown without details until that frame arrives.
+        self._open: tuple[int, int] | None = None
 
     def read(
         self,
@@ -132,13 +140,21 @@ class TimelineReader:
             parts: dict[str, list[np.ndarray]] = {k: [] for k in ("trace_id", "span_id", "parent_span_id", *_DTYPES)}
             batches: list[BatchRef] = []
             row = len(self.timeline)
+            first_batch = len(self.timeline.batches)
+            self.late_details = []
             pending: BatchRef | None = None
+            pending_end = -1
+            if self._open is not None and self._open[1] == self.offset:
+                pending, pending_end = self.timeline.batches[self._open[0]], self._open[1]
+            self._open = None
             # Details frames are skipped unread; their checksums are checked when a span is opened.
             frames = scan_frames(data, report, start=self.offset, path=self.path, trust_kinds=_SKIPPED)
             for i, ref in enumerate(frames):
                 if ref.kind == KIND_SPAN_DETAILS:
                     if pending is not None and pending.details_offset is None:
                         pending.details_offset = ref.offset
+                        if pending.first_row < len(self.timeline):
+                            self.late_details.append(int(self.timeline.batch[pending.first_row]))
                     continue
                 pending = None
                 if ref.kind == KIND_SPANS:
@@ -146,7 +162,7 @@ class TimelineReader:
                     if cols is None:
                         continue
                     self._add_columns(cols, parts)
-                    pending = BatchRef(ref.offset, None, row, cols.count)
+                    pending, pending_end = BatchRef(ref.offset, None, row, cols.count), ref.end
                     batches.append(pending)
                     row += cols.count
                 elif ref.kind == KIND_FEEDBACK:
@@ -159,18 +175,19 @@ class TimelineReader:
                     if cancelled is not None and cancelled():
                         break
             self.offset = report.end
-            # A batch whose details frame is not written yet is re-read next time, whole.
-            if pending is not None and pending.details_offset is None and report.truncated_at is not None:
-                self.offset = pending.spans_offset
-                batches.pop()
-                for k in parts:
-                    parts[k].pop()
-                row -= pending.count
+            # The file ends inside the last batch's details frame, or just before it: its rows are
+            # shown now, as load() shows them, and the details are joined to them if they arrive.
+            if pending is not None and pending.details_offset is None and report.end == pending_end:
+                index = first_batch + len(batches) - 1 if batches and batches[-1] is pending else self._batch_of(pending)
+                self._open = (index, pending_end)
             self.truncated = report.truncated_at is not None
             self.warnings.extend(report.warnings)
             if progress is not None:
                 progress(total, total)
         return self._append(parts, batches)
+
+    def _batch_of(self, ref: BatchRef) -> int:
+        return int(self.timeline.batch[ref.first_row])
 
     def _decode(self, data, ref: FrameRef, report: ScanReport):
         # Rows with impossible values come back readable (a name index out of range reads as
@@ -257,16 +274,27 @@ class TimelineReader:
         """Decode every span of one batch (its rows are ``first_row`` onwards, in order)."""
         ref = self.timeline.batches[batch]
         with open_buffer(self.path) as data:
-            cols = _decode_at(data, ref.spans_offset)
-            details = _decode_at(data, ref.details_offset) if ref.details_offset is not None else None
+            cols = decode_frame(data, frame_at(data, ref.spans_offset, KIND_SPANS))
+            details = None
+            if ref.details_offset is not None:
+                # Only the frame at that offset: a damaged one is lost, never replaced by the next.
+                try:
+                    details = decode_frame(data, frame_at(data, ref.details_offset, KIND_SPAN_DETAILS))
+                    if details.count != cols.count or details.batch_id != cols.batch_id:
+                        raise TraceFileError(
+                            f"span-details frame at byte {ref.details_offset} holds batch {details.batch_id:#x} "
+                            f"of {details.count} spans, its spans frame batch {cols.batch_id:#x} of {cols.count}",
+                            ref.details_offset,
+                        )
+                except TraceFileError as exc:
+                    details = None
+                    if batch not in self.damaged_details:
+                        self.damaged_details.add(batch)
+                        self.warnings.append(
+                            f"{exc}; the details of {cols.count} spans (spans frame at byte {ref.spans_offset}) "
+                            "are lost, their timing and names are kept"
+                        )
         return batch_spans(Batch(cols, details, ref.spans_offset, ref.details_offset))
-
-
-def _decode_at(data, offset: int):
-    report = ScanReport()
-    for ref in scan_frames(data, report, start=offset):
-        return decode_frame(data, ref)
-    raise TraceFileError(f"no intact frame at byte {offset}", offset)
 
 
 def read_timeline(path: str | os.PathLike[str]) -> Timeline:

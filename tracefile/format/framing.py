@@ -189,8 +189,12 @@ def scan_frames(
     """
     size = len(data)
     pos = start
+    ahead: tuple[int, tuple | None] | None = None  # the header checked at the end of a trusted frame
     while pos < size:
-        hdr = _header_ok(data, pos, size)
+        if ahead is not None and ahead[0] == pos:
+            hdr = ahead[1]
+        else:
+            hdr = _header_ok(data, pos, size)
         if hdr is None:
             if size - pos < FRAME_HEADER_SIZE and FRAME_SYNC.startswith(bytes(data[pos : pos + 4])[: size - pos]):
                 report.truncated_at = pos
@@ -220,18 +224,49 @@ def scan_frames(
             _damage(report, pos, nxt, f"frame at byte {pos} is incomplete; skipped to byte {nxt}", strict, path)
             pos = nxt
             continue
-        if verify and kind not in trust_kinds and zlib.crc32(data[pos + FRAME_HEADER_SIZE : end]) != payload_crc:
-            # A torn frame followed by a later writer's appends also fails here: resume at
-            # the first valid header inside the claimed payload, if any, so those appends survive.
+        check = verify and kind not in trust_kinds
+        if verify and not check and end < size:
+            # A trusted frame's payload is not checksummed, so its length is only as good as its
+            # header: a lying one (a torn header spliced in) would swallow the frames it covers.
+            # Trust it only when a valid frame header, or the start of one at the end of the
+            # file, follows; otherwise check the payload after all.
+            ahead = (end, _header_ok(data, end, size))
+            if ahead[1] is None and not (size - end < FRAME_HEADER_SIZE and FRAME_SYNC.startswith(bytes(data[end : end + 4])[: size - end])):
+                check = True
+        if check and zlib.crc32(data[pos + FRAME_HEADER_SIZE : end]) != payload_crc:
+            # A torn frame followed by a later writer's appends also fails here, as does a header
+            # whose length claims more than its frame holds: resume at the first valid header
+            # after this one's (FORMAT.md §5), even one that runs past the claimed end.
             name = FRAME_KIND_NAMES.get(kind, f"kind 0x{kind:02x}")
-            nxt = _find_next_header(data, pos + FRAME_HEADER_SIZE, end)
-            stop = nxt if nxt >= 0 else end
+            nxt = _find_next_header(data, pos + FRAME_HEADER_SIZE, size)
+            stop = nxt if 0 <= nxt < end else end
             _damage(report, pos, stop, f"{name} frame at byte {pos} fails its checksum; skipped", strict, path)
             pos = stop
             continue
         report.end = end
         yield FrameRef(pos, kind, flags, stored_len, raw_len)
         pos = end
+
+
+def frame_at(data, offset: int, kind: int) -> FrameRef:
+    """The intact frame of ``kind`` that starts exactly at ``offset`` (its payload checksummed).
+
+    Raises TraceFileError when there is none: unlike `scan_frames`, it never resyncs to a
+    frame further on, which belongs to something else."""
+    size = len(data)
+    name = FRAME_KIND_NAMES.get(kind, f"kind 0x{kind:02x}")
+    hdr = _header_ok(data, offset, size)
+    if hdr is None:
+        raise TraceFileError(f"no valid {name} frame header at byte {offset}", offset)
+    found, flags, stored_len, raw_len, payload_crc = hdr
+    ref = FrameRef(offset, found, flags, stored_len, raw_len)
+    if found != kind:
+        raise TraceFileError(f"the frame at byte {offset} is a {ref.kind_name} frame, not {name}", offset)
+    if ref.end > size:
+        raise TraceFileError(f"{name} frame at byte {offset} is incomplete", offset)
+    if zlib.crc32(data[ref.payload_offset : ref.end]) != payload_crc:
+        raise TraceFileError(f"{name} frame at byte {offset} fails its checksum", offset)
+    return ref
 
 
 def _damage(report: ScanReport, start: int, stop: int, message: str, strict: bool, path: str) -> None:
