@@ -36,6 +36,8 @@ TOOL_CASES = [
     _case("twelve-frames-of-1gib-zeros"),
     _case("details-of-200-million-empty-maps"),
     _case("model-index-out-of-range"),
+    _case("negative-base-time"),
+    _case("times-past-u64"),
     _case("kind-and-status-255"),
     _case("string-index-out-of-range"),
     _case("parent-cycle"),

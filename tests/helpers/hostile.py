@@ -210,6 +210,25 @@ def model_index_out_of_range() -> tuple[bytes, bytes]:
     return clean, _insert_before_batch(clean, 1, _patched_batch(clean, patch))
 
 
+def negative_base_time() -> tuple[bytes, bytes]:
+    """A spans frame whose base time is -1 (no u64 holds it); found by the fuzz run (mutant #1627)."""
+    def patch(c: SpanColumns) -> None:
+        c.base_time = -1
+
+    clean = clean_file()
+    return clean, _insert_before_batch(clean, 1, _patched_batch(clean, patch))
+
+
+def times_past_u64() -> tuple[bytes, bytes]:
+    """A spans frame whose base time is near 2**64 ns, so its spans and events end past what a time
+    may be; found by the fuzz run (mutant #660)."""
+    def patch(c: SpanColumns) -> None:
+        c.base_time = (1 << 64) - 10
+
+    clean = clean_file()
+    return clean, _insert_before_batch(clean, 1, _patched_batch(clean, patch))
+
+
 def kind_and_status_255() -> tuple[bytes, bytes]:
     def patch(c: SpanColumns) -> None:
         c.kind = b"\xff" + c.kind[1:]
@@ -283,6 +302,8 @@ CASES: dict[str, tuple[Callable[[], tuple[bytes, bytes]], bool]] = {
     "twelve-frames-of-1gib-zeros": (twelve_frames_of_1gib_zeros, False),
     "details-of-200-million-empty-maps": (details_of_200_million_empty_maps, False),
     "model-index-out-of-range": (model_index_out_of_range, True),
+    "negative-base-time": (negative_base_time, False),
+    "times-past-u64": (times_past_u64, False),
     "kind-and-status-255": (kind_and_status_255, True),
     "string-index-out-of-range": (string_index_out_of_range, True),
     "parent-cycle": (parent_cycle, True),

@@ -112,6 +112,26 @@ def repair_columns(cols: SpanColumns, offset: int) -> list[Finding]:
             fixed = arr.copy()
             fixed[bad] = 0
             setattr(cols, column, fixed.tobytes())
+
+    # Times are unix nanoseconds below 2**63 (OpenTelemetry's int64; the year 2262): a base outside
+    # that, or offsets that carry a span past it, would wrap in the viewer's columns, put event times
+    # past what MessagePack holds, and fail to encode again in `tracy convert`. Read the base as 0
+    # and such rows as starting at the base, with no duration.
+    if not 0 <= cols.base_time < 1 << 63:
+        found.append(Finding("spans", offset, None, f"base time {cols.base_time} is out of range; read as 0", False))
+        cols.base_time = 0
+    if cols.count:
+        starts = np.frombuffer(cols.start_time, "<u8")
+        durations = np.frombuffer(cols.duration, "<u8")
+        room = (1 << 63) - 1 - cols.base_time
+        if int(starts.max()) + int(durations.max()) > room:  # rare: only then look row by row
+            bad = np.array([r for r, (a, b) in enumerate(zip(starts.tolist(), durations.tolist())) if a + b > room], np.int64)
+            _listed(found, offset, "spans", bad,
+                    lambda r: "start and duration run past the largest time; read as starting at the base time with no duration")  # fmt: skip
+            s2, d2 = starts.copy(), durations.copy()
+            s2[bad] = 0
+            d2[bad] = 0
+            cols.start_time, cols.duration = s2.tobytes(), d2.tobytes()
     return found
 
 
