@@ -126,12 +126,15 @@ class FileSession:
                 self._sniffed = True
             before = len(self.reader.timeline)
             warned = len(self.reader.warnings)
+            # The size before reading, not after: bytes appended while the reader runs must count as
+            # growth the next time `grew()` is asked, or the follower never reads them.
+            size = _size(self.path)
             self.reader.read(progress, cancelled)
             for batch in self.reader.late_details:
                 self._batches.pop(batch, None)  # decoded before its details frame was written
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            self.size = _size(self.path)
+            self.size = size
             added = len(self.reader.timeline) - before
             if added or self.index is None:
                 self.index = build_index(self.reader.timeline)

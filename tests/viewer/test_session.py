@@ -51,6 +51,29 @@ def test_growing_file_is_read_incrementally(tmp_path):
     provider.shutdown()
 
 
+def test_spans_appended_while_the_file_is_read_count_as_growth(tmp_path):
+    """The size the follower compares with is taken before reading: a span written while the reader
+    runs is noticed next time (it used to be taken after, and such a span was never shown)."""
+    path = tmp_path / "live.tracy"
+    provider = _record(path, ["first"])
+    session = FileSession(path)
+    tracer = provider.get_tracer("t")
+    read = session.reader.read
+
+    def read_then_the_app_writes(*args):
+        n = read(*args)
+        with tracer.start_as_current_span("written during the read"):
+            pass
+        return n
+
+    session.reader.read = read_then_the_app_writes
+    assert session.load().spans == 2
+    session.reader.read = read
+    assert session.grew()
+    assert session.load().spans == 3
+    provider.shutdown()
+
+
 @pytest.mark.parametrize(
     "content,needle",
     [(b'{"runs": []}', "Prompty"), (b"\x00\x01garbage" * 10, "is binary, starting with 0x00 0x01"), (b"", "empty")],
