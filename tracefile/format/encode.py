@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import msgspec
 
@@ -15,6 +15,30 @@ from .framing import FrameTooLarge
 from .writer import TraceWriter, new_batch_id
 
 BATCH_SIZE = 512
+
+
+#: How deep a value written from the model may nest, as the recorder's (`tracefile.record.values.MAX_DEPTH`):
+#: a payload nested past FORMAT.md §5.1's 64 levels is refused by readers, so an imported value nested
+#: deeper is cut here, where it is written, and never costs its batch's details.
+MAX_VALUE_DEPTH = 32
+DEEPER = f"…[nested deeper than {MAX_VALUE_DEPTH} levels]"
+_CONTAINERS = (list, tuple, dict)
+
+
+def _capped(value: Any, depth: int = 1) -> Any:
+    t = type(value)
+    if t is list or t is tuple:
+        return DEEPER if depth > MAX_VALUE_DEPTH else [_capped(x, depth + 1) for x in value]
+    if t is dict:
+        return DEEPER if depth > MAX_VALUE_DEPTH else {k: _capped(x, depth + 1) for k, x in value.items()}
+    return value
+
+
+def _shallow(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` with values nested past `MAX_VALUE_DEPTH` cut; the same dict when none nests (the usual case)."""
+    if not any(type(v) in _CONTAINERS for v in attrs.values()):
+        return attrs
+    return {k: _capped(v) for k, v in attrs.items()}
 
 
 def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, SpanDetails]:
@@ -32,7 +56,7 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         rk = msgspec.msgpack.encode(s.resource)
         if rk not in resources:
             resources[rk] = len(res_list)
-            res_list.append(s.resource)
+            res_list.append(msgspec.structs.replace(s.resource, attributes=_shallow(s.resource.attributes)))
         res_col.append(resources[rk])
         sk = msgspec.msgpack.encode(s.scope)
         if sk not in scopes:
@@ -77,13 +101,13 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
     details = SpanDetails(
         batch_id=batch_id,
         count=len(spans),
-        attributes=[s.attributes for s in spans],
-        events=[[Event(e.time_unix_nano - s.start_time, e.name, e.attributes, e.dropped_attributes) for e in s.events]
+        attributes=[_shallow(s.attributes) for s in spans],
+        events=[[Event(e.time_unix_nano - s.start_time, e.name, _shallow(e.attributes), e.dropped_attributes) for e in s.events]
                 for s in spans],  # fmt: skip
         links=[
             [
                 Link(bytes.fromhex(lk.trace_id.rjust(32, "0")), bytes.fromhex(lk.span_id.rjust(16, "0")), lk.trace_state,
-                     lk.attributes, lk.dropped_attributes, lk.flags)  # fmt: skip
+                     _shallow(lk.attributes), lk.dropped_attributes, lk.flags)  # fmt: skip
                 for lk in s.links
             ]
             for s in spans

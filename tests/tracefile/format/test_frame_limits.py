@@ -66,3 +66,53 @@ def test_the_exporter_splits_a_batch_too_big_for_a_frame(tmp_path):
     assert sorted(s.attributes["n"] for s in loaded.spans) == list(range(300))
     assert all(f.raw_len <= MAX_FRAME_RAW for f in _frames(path))
     assert FLAG_ZSTD  # frames stay compressed where they may
+
+
+def _depth_to_text(value) -> tuple[int, object]:
+    depth = 0
+    while isinstance(value, (list, dict)):
+        value = value[0] if isinstance(value, list) else next(iter(value.values()))
+        depth += 1
+    return depth, value
+
+
+def test_values_nested_past_the_budget_are_cut_where_they_are_written(tmp_path):
+    """An imported value nested 200 deep would make its details frame break the decode budget (64
+    levels): it is cut at 32, as the recorder cuts, and the batch reads with no damage."""
+    from tracefile.format.encode import DEEPER, MAX_VALUE_DEPTH
+    from tracefile.format.model import SpanEvent
+
+    deep = "bottom"
+    for i in range(200):
+        deep = [deep] if i % 2 else {"k": deep}
+    span = _spans(1, "flat")[0]
+    span.attributes = {"deep": deep, "flat": [1, 2, 3]}
+    span.events = [SpanEvent(1_500, "e", {"deep": deep})]
+    path = tmp_path / "deep.tracy"
+    write_spans(path, [span, *_spans(3, "x")[1:]])
+    loaded = tracefile.load(path)
+    assert loaded.warnings == []
+    got = next(s for s in loaded.spans if "deep" in s.attributes)
+    assert _depth_to_text(got.attributes["deep"]) == (MAX_VALUE_DEPTH, DEEPER)
+    assert _depth_to_text(got.events[0].attributes["deep"]) == (MAX_VALUE_DEPTH, DEEPER)
+    assert got.attributes["flat"] == [1, 2, 3]
+    assert len(loaded.spans) == 3
+
+
+def test_an_otlp_file_with_a_deeply_nested_value_converts_whole(tmp_path):
+    import json
+
+    from tracefile.cli import main
+
+    value = {"stringValue": "bottom"}
+    for _ in range(150):
+        value = {"kvlistValue": {"values": [{"key": "k", "value": value}]}}
+    request = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "s"}, "spans": [
+        {"traceId": TRACE, "spanId": "00000000000000a1", "name": "deep", "kind": 1, "startTimeUnixNano": "1000",
+         "endTimeUnixNano": "2000", "attributes": [{"key": "deep", "value": value}, {"key": "n", "value": {"intValue": "7"}}]},
+    ]}]}]}  # fmt: skip
+    source = tmp_path / "deep.json"
+    source.write_text(json.dumps(request))
+    assert main(["convert", str(source), str(tmp_path / "deep.tracy")]) == 0
+    loaded = tracefile.load(tmp_path / "deep.tracy")
+    assert loaded.warnings == [] and loaded.spans[0].attributes["n"] == 7
