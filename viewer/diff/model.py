@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QFont, QGuiApplication, QPalette
 from .. import theme
 from . import logic
 from .logic import FieldDiff, Step
+from ..text_limits import clip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -74,8 +75,8 @@ class FieldDiffModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             text = (f.label, f.left_text, f.right_text, f.delta_text)[col]
             if role == Qt.ItemDataRole.ToolTipRole and col == self.FIELD and f.key != f.label:
-                return f.key
-            return text
+                return clip(f.key)
+            return clip(text)  # values and names may be megabytes long
         if role == ITEM_ROLE:
             return f
         if role == Qt.ItemDataRole.FontRole and f.changed:
@@ -130,7 +131,7 @@ class StepModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.STEP:
-                return step.label
+                return clip(step.label)
             if col == self.STATUS:
                 return self._status_labels[step.status]
             if col == self.WHAT:
@@ -139,7 +140,7 @@ class StepModel(QAbstractTableModel):
                 return step.duration_delta_text
             return step.tokens_delta_text
         if role == Qt.ItemDataRole.ToolTipRole and col == self.STEP:
-            return step.label
+            return clip(step.label)
         if role == ITEM_ROLE:
             return step
         if role == Qt.ItemDataRole.FontRole and step.status != logic.SAME and col in (self.STATUS, self.WHAT):

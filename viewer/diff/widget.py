@@ -26,6 +26,7 @@ from ..formatting import format_duration, format_timestamp
 from . import logic
 from .logic import RunComparison, SpanDiff, Step
 from .model import FieldDiffModel, StepModel
+from ..text_limits import clip
 
 #: Characters of one message a view renders (a copy as Markdown has them all): a QTextDocument
 #: lays out every character, and prompts with whole documents pasted in reach megabytes.
@@ -174,7 +175,7 @@ def messages_html(diff: SpanDiff, colors: DiffColors, *, only_changed: bool = Fa
 def _span_line(span: Span | None) -> str:
     if span is None:
         return "no span at this place"
-    return f"{span.name} · {format_timestamp(span.start_time)}"
+    return f"{clip(span.name)} · {format_timestamp(span.start_time)}"
 
 
 def _header_html(title: str, span: Span | None, muted: str) -> str:

@@ -8,6 +8,7 @@ from .. import theme
 from ..cost.logic import format_cost
 from ..formatting import format_duration, format_tokens
 from .logic import CATEGORY, Summary
+from ..text_limits import clip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 NAME, COUNT, ERRORS, P50, P95, INPUT, OUTPUT, COST = range(8)
@@ -75,7 +76,7 @@ class SummaryModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == NAME:
-                return s.labels[row]
+                return clip(s.labels[row])  # a span name may be megabytes long
             if col in (COUNT, ERRORS):
                 n = int(self._value(row, col))
                 return f"{n:,}" if n or col == COUNT else "–"
