@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import msgspec
 
@@ -130,17 +130,23 @@ def write_spans(
     """Append model spans (and feedback records) to a .tracy file in batches. Returns the span count."""
     total = 0
     with TraceWriter(path, compression=compression, writer=writer) as w:
-        batch: list[Span] = []
-        for s in spans:
-            batch.append(s)
-            if len(batch) >= BATCH_SIZE:
-                total += _flush(w, batch)
-                batch = []
-        if batch:
+        for batch in batched(spans):
             total += _flush(w, batch)
         if feedback:
             w.write_feedback(list(feedback))
     return total
+
+
+def batched(spans: Iterable[Span], size: int = BATCH_SIZE) -> Iterator[list[Span]]:
+    """``spans`` in lists of ``size`` (the last one shorter), as they come: a stream stays a stream."""
+    batch: list[Span] = []
+    for s in spans:
+        batch.append(s)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _flush(w: TraceWriter, batch: list[Span]) -> int:

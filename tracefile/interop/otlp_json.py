@@ -16,6 +16,7 @@ from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import msgspec
 
+from ..format.encode import batched
 from ..format.errors import TraceFileError
 from ..format.model import Span, SpanEvent, SpanLink
 from ..format.schema import Feedback, Resource, Scope
@@ -491,17 +492,6 @@ def _is_request(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("resourceSpans"), list)
 
 
-def _batches(spans: Iterable[Span], size: int = 512) -> Iterator[list[Span]]:
-    batch: list[Span] = []
-    for s in spans:
-        batch.append(s)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @never_raises("OTLP/JSON")
 def stream(path: str, head: bytes) -> Batches | None:
     """An OTLP/JSON file as batches of model spans, read as they are consumed; None if it is not OTLP/JSON.
@@ -520,7 +510,7 @@ def stream(path: str, head: bytes) -> Batches | None:
 
         def from_lines() -> Iterator[list[Span]]:
             for where, request, lenient in lines.requests():
-                yield from _batches(_request_spans(request, where, lines.spans, lenient))
+                yield from batched(_request_spans(request, where, lines.spans, lenient))
 
         return Batches("otlp-json", from_lines(), warnings=lines.warnings)
     with open(path, "rb") as f:
@@ -529,7 +519,7 @@ def stream(path: str, head: bytes) -> Batches | None:
     if decoded is None:
         raise TraceFileError(f"{path}: not a valid OTLP/JSON trace request: {lines.lines.reasons[0].split(': ', 1)[1]}")
     request, lenient = decoded
-    return Batches("otlp-json", _batches(_request_spans(request, "", lines.spans, lenient)), warnings=lines.warnings)
+    return Batches("otlp-json", batched(_request_spans(request, "", lines.spans, lenient)), warnings=lines.warnings)
 
 
 def _shape(path: str) -> str | None:

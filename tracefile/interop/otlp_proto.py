@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any, BinaryIO, Iterator
 
+from ..format.encode import batched
 from ..format.errors import TraceFileError
 from ..format.model import Span, SpanEvent, SpanLink
 from ..format.schema import Resource, Scope
@@ -23,7 +24,6 @@ from .common import Skips
 INSTALL_HINT = "pip install 'tracy-genai[otlp]'"
 _RESOURCE_SPANS_TAG = 0x0A  # field 1, wire type 2 (length-delimited)
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_BATCH = 512
 
 
 class _NotProto(Exception):
@@ -146,17 +146,6 @@ def _resource_spans(rs: Any, where: str, skips: Skips) -> Iterator[Span]:
                 skips.add(f"{where}, span {n}" if where else f"span {n}", str(exc))
 
 
-def _in_batches(spans: Iterator[Span]) -> Iterator[list[Span]]:
-    batch: list[Span] = []
-    for s in spans:
-        batch.append(s)
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class _Reader:
     """Parses ResourceSpans one at a time and counts what it leaves out."""
 
@@ -220,7 +209,7 @@ def _single(path: str, size: int) -> Batches | None:
                 f.seek(offset)
                 yield f.read(length)
 
-    return Batches("otlp-proto", _in_batches(reader.spans_of(chunks(), "")), warnings=reader.warnings)
+    return Batches("otlp-proto", batched(reader.spans_of(chunks(), "")), warnings=reader.warnings)
 
 
 def _message_fields(message: bytes) -> list[tuple[int, int]]:
@@ -291,7 +280,7 @@ def _stream(path: str, size: int) -> Batches | None:
                     continue
                 yield from reader.spans_of(chunks_of(i, message), f"message {i}")
 
-    return Batches("otlp-proto", _in_batches(spans()), warnings=reader.warnings)
+    return Batches("otlp-proto", batched(spans()), warnings=reader.warnings)
 
 
 def stream(path: str, head: bytes) -> Batches | None:
