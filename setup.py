@@ -1,6 +1,7 @@
 """The compiled part of the package; everything else is declared in pyproject.toml.
 
-`tracefile/record/_scan.pyx` is the exporter's per-span loop, compiled with Cython.
+`tracefile/record/_scan.pyx` is the exporter's per-span loop, and the receiver's reader of OTLP
+protobuf into the same columns, compiled with Cython.
 `tracefile/format/_budget.pyx` is the reader's check of what a frame costs to decode.
 Both are optional: where no C compiler is found the package installs without them
 and the same loops run in Python.

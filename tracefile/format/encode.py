@@ -34,7 +34,7 @@ def _capped(value: Any, depth: int = 1) -> Any:
     return value
 
 
-def _shallow(attrs: dict[str, Any]) -> dict[str, Any]:
+def shallow(attrs: dict[str, Any]) -> dict[str, Any]:
     """``attrs`` with values nested past `MAX_VALUE_DEPTH` cut; the same dict when none nests (the usual case)."""
     if not any(type(v) in _CONTAINERS for v in attrs.values()):
         return attrs
@@ -56,7 +56,7 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
         rk = msgspec.msgpack.encode(s.resource)
         if rk not in resources:
             resources[rk] = len(res_list)
-            res_list.append(msgspec.structs.replace(s.resource, attributes=_shallow(s.resource.attributes)))
+            res_list.append(msgspec.structs.replace(s.resource, attributes=shallow(s.resource.attributes)))
         res_col.append(resources[rk])
         sk = msgspec.msgpack.encode(s.scope)
         if sk not in scopes:
@@ -101,13 +101,13 @@ def model_to_frames(spans: Sequence[Span], batch_id: int) -> tuple[SpanColumns, 
     details = SpanDetails(
         batch_id=batch_id,
         count=len(spans),
-        attributes=[_shallow(s.attributes) for s in spans],
-        events=[[Event(e.time_unix_nano - s.start_time, e.name, _shallow(e.attributes), e.dropped_attributes) for e in s.events]
+        attributes=[shallow(s.attributes) for s in spans],
+        events=[[Event(e.time_unix_nano - s.start_time, e.name, shallow(e.attributes), e.dropped_attributes) for e in s.events]
                 for s in spans],  # fmt: skip
         links=[
             [
                 Link(bytes.fromhex(lk.trace_id.rjust(32, "0")), bytes.fromhex(lk.span_id.rjust(16, "0")), lk.trace_state,
-                     _shallow(lk.attributes), lk.dropped_attributes, lk.flags)  # fmt: skip
+                     shallow(lk.attributes), lk.dropped_attributes, lk.flags)  # fmt: skip
                 for lk in s.links
             ]
             for s in spans

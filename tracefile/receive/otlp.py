@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..interop import otlp_json, otlp_logs, otlp_proto
+from ..interop import otlp_json, otlp_logs
 from .sink import Sink, StorageFull
 
 PROTOBUF = "application/x-protobuf"
@@ -36,26 +36,26 @@ def _write_spans(sink: Sink, spans: list, reasons: list[str]) -> Outcome:
         sink.write_spans(spans)
     except StorageFull as exc:
         return Outcome("full", message=str(exc))
+    return _outcome(len(spans), reasons)
+
+
+def _outcome(count: int, reasons: list[str]) -> Outcome:
     if reasons:
-        return Outcome("ok", len(spans), len(reasons), f"{len(reasons)} span(s) rejected: {_why(reasons)}")
-    return Outcome("ok", len(spans))
-
-
-def trace_request(sink: Sink, request: Any) -> Outcome:
-    """A parsed ExportTraceServiceRequest (from gRPC) into the sink."""
-    spans, reasons = otlp_proto.request_spans(request)
-    return _write_spans(sink, spans, reasons)
+        return Outcome("ok", count, len(reasons), f"{len(reasons)} span(s) rejected: {_why(reasons)}")
+    return Outcome("ok", count)
 
 
 def trace_body(sink: Sink, body: bytes, content_type: str) -> Outcome:
-    """An OTLP/HTTP ``/v1/traces`` body, protobuf or JSON, into the sink."""
+    """An OTLP ``/v1/traces`` body (HTTP, or a gRPC call's message), protobuf or JSON, into the sink."""
     try:
         if content_type == PROTOBUF:
-            spans, reasons = otlp_proto.request_spans(otlp_proto.parse_request(body))
-        else:
-            spans, reasons = otlp_json.request_spans(body)
+            count, reasons = sink.write_trace_request(body)
+            return _outcome(count, reasons)
+        spans, reasons = otlp_json.request_spans(body)
     except ValueError as exc:
         return Outcome("bad", message=f"malformed {_name(content_type)} trace request: {exc}")
+    except StorageFull as exc:
+        return Outcome("full", message=str(exc))
     return _write_spans(sink, spans, reasons)
 
 

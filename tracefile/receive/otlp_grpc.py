@@ -8,7 +8,7 @@ from typing import Callable
 
 import grpc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from . import otlp
 from .otlp import Outcome
@@ -24,12 +24,29 @@ def _finish(context: grpc.ServicerContext, outcome: Outcome) -> None:
         context.abort(grpc.StatusCode.INVALID_ARGUMENT, outcome.message)
 
 
-class _Traces(trace_service_pb2_grpc.TraceServiceServicer):
+_TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+
+
+def _trace_request(sink: Sink, body: bytes) -> Outcome:
+    return otlp.trace_body(sink, body, otlp.PROTOBUF)
+
+
+class _Traces:
+    """``TraceService/Export``, handed the request's protobuf bytes as they arrived (no deserializer),
+    so that it is read as an OTLP/HTTP protobuf body is: straight into the file's columns."""
+
     def __init__(self, receiver: "GrpcReceiver") -> None:
         self.receiver = receiver
 
-    def Export(self, request, context):  # noqa: N802 (the service's method name)
-        outcome = self.receiver.run("traces", otlp.trace_request, request, context)
+    def handler(self) -> grpc.GenericRpcHandler:
+        export = grpc.unary_unary_rpc_method_handler(
+            self.Export, request_deserializer=None,
+            response_serializer=trace_service_pb2.ExportTraceServiceResponse.SerializeToString,
+        )  # fmt: skip
+        return grpc.method_handlers_generic_handler(_TRACE_SERVICE, {"Export": export})
+
+    def Export(self, request: bytes, context):  # noqa: N802 (the service's method name)
+        outcome = self.receiver.run("traces", _trace_request, request, context)
         resp = trace_service_pb2.ExportTraceServiceResponse()
         if outcome.rejected or outcome.message:
             resp.partial_success.rejected_spans = outcome.rejected
@@ -77,7 +94,7 @@ class GrpcReceiver:
         """Listen (raises OSError when the port is taken) and serve on grpcio's threads."""
         options = [("grpc.max_receive_message_length", self.max_body), ("grpc.so_reuseport", 0)]
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="tracy-receive-grpc"), options=options)
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(self), server)
+        server.add_generic_rpc_handlers((_Traces(self).handler(),))
         logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_Logs(self), server)
         host = f"[{self.host}]" if ":" in self.host else self.host
         try:

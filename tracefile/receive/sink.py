@@ -12,7 +12,9 @@ from ..format.model import Span
 from ..format.schema import Feedback
 from ..format.writer import TraceWriter
 from ..record.feedback import scrub_feedback
-from ..record.ingest import write_model_spans
+from ..interop import otlp_proto
+from ..format.framing import FrameTooLarge
+from ..record.ingest import otlp_frames, write_frames, write_model_spans
 from ..record.redact import Policy, Redactor
 
 #: Write errors a sender should retry later: the disk (or the user's quota) is full. A short
@@ -68,6 +70,32 @@ class Sink:
             except OSError as exc:
                 raise _error(exc) from None
             self.spans += len(spans)
+
+    def write_trace_request(self, body: bytes) -> tuple[int, list[str]]:
+        """Redact and append the spans of an OTLP protobuf ExportTraceServiceRequest as one batch:
+        how many were written, and why each span left out was (OTLP's partial success). The
+        common request is read straight into the file's columns; any other goes through the
+        protobuf library and the trace model. Raises ValueError (a malformed request),
+        StorageFull (retry later) or OSError."""
+        frames = otlp_frames(body, self._redactor)  # the CPU work, outside the lock
+        if frames is not None:
+            count = frames[0].count
+            if not count:
+                return 0, []
+            with self._lock:
+                if self._closed:
+                    raise StorageFull("the receiver is shutting down")
+                try:
+                    write_frames(self._open(), frames, self._redactor)
+                    self.spans += count
+                    return count, []
+                except FrameTooLarge:
+                    pass  # more than one frame may hold: the model path writes it in parts
+                except OSError as exc:
+                    raise _error(exc) from None
+        spans, reasons = otlp_proto.request_spans(otlp_proto.parse_request(body))
+        self.write_spans(spans)
+        return len(spans), reasons
 
     def write_feedback(self, records: list[Feedback]) -> None:
         """Redact and append feedback records (comments and metadata, as spans are)."""

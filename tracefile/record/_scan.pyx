@@ -9,8 +9,12 @@ BoundedLists, with SpanKind and StatusCode members. For anything else it
 returns None and the caller runs the Python loop, which is the reference:
 tests check that both give identical frames.
 
+`scan_otlp` gives the same values for the spans of an OTLP protobuf
+ExportTraceServiceRequest, read from its bytes (`tracefile.record.ingest`);
+its reference is the protobuf library followed by `ingest.model_frames`.
+
 It is built when the package is installed on a machine with a C compiler;
-without one, the Python loop runs alone.
+without one, the Python loops run alone.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
@@ -20,7 +24,7 @@ from cpython.long cimport PyLong_AsUnsignedLongLong
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from tracefile import genai
 
@@ -143,6 +147,44 @@ cdef inline bint _is_u32(object v):
     return type(v) is int and 0 <= v <= 0xFFFFFFFF
 
 
+cdef int _summarize(Py_ssize_t i, str name, dict plain, dict names, object dialect_fill, dict cache_read, dict reasoning,
+                    uint8_t *cat_p, uint32_t *model_p, uint32_t *in_p, uint32_t *out_p) except -1:
+    """Span ``i``'s GenAI summary columns: genai.category, genai.tokens and genai.model with their
+    common cases inline (as in convert), then another dialect's (OpenInference, ...) when the
+    conventions find nothing."""
+    cdef int cat = _category_of(name, plain)
+    cdef object t_in, t_out, m, got, t
+    t_in = plain.get(_INPUT)
+    if not _is_u32(t_in):
+        t_in = _tokens(plain, _INPUT_KEYS) if t_in is not None or _PROMPT in plain else 0
+    t_out = plain.get(_OUTPUT)
+    if not _is_u32(t_out):
+        t_out = _tokens(plain, _OUTPUT_KEYS) if t_out is not None or _COMPLETION in plain else 0
+    m = plain.get(_RESPONSE_MODEL)
+    if type(m) is not str or not m:
+        m = _model(plain) if m is not None or _REQUEST_MODEL in plain else ""
+    if (cat == _OTHER or cat == _FUNCTION) and not _DIALECT_KEYS.isdisjoint(plain):
+        got = dialect_fill(plain, cat, m, t_in, t_out)
+        if got is not None:
+            cat, m, t_in, t_out, c, rs = got
+            if c:
+                cache_read[i] = c
+            if rs:
+                reasoning[i] = rs
+    cat_p[i] = <uint8_t>cat
+    in_p[i] = <uint32_t>t_in
+    out_p[i] = <uint32_t>t_out
+    if (t_in or t_out) and not _PART_TOKEN_KEYS.isdisjoint(plain):
+        t = _tokens(plain, _CACHE_KEYS)
+        if t:
+            cache_read[i] = t
+        t = _tokens(plain, _REASONING_KEYS)
+        if t:
+            reasoning[i] = t
+    model_p[i] = <uint32_t>(_index(names, m) + 1) if m else 0
+    return 0
+
+
 def scan(
     list spans,
     dict names,
@@ -212,11 +254,11 @@ def scan(
     cdef object last_tid = None
     cdef _Seen seen_res = _Seen(resource_index)
     cdef _Seen seen_sc = _Seen(scope_index)
-    cdef object t_in, t_out, m, description, start_obj, end_obj
+    cdef object description, start_obj, end_obj
     cdef dict plain
     cdef uint64_t start, end, base = 0xFFFFFFFFFFFFFFFF, max_end = 0
     cdef long long da, de, dl
-    cdef int kind, code, cat, r = 0, s = 0
+    cdef int kind, code, r = 0, s = 0
     cdef Py_ssize_t ne
 
     for i in range(n):
@@ -302,36 +344,7 @@ def scan(
         if da or de or dl:
             dropped[i] = (da, de, dl)
 
-        # genai.category, genai.tokens and genai.model, with their common cases inline (as in convert).
-        cat = _category_of(name, plain)
-        t_in = plain.get(_INPUT)
-        if not _is_u32(t_in):
-            t_in = _tokens(plain, _INPUT_KEYS) if t_in is not None or _PROMPT in plain else 0
-        t_out = plain.get(_OUTPUT)
-        if not _is_u32(t_out):
-            t_out = _tokens(plain, _OUTPUT_KEYS) if t_out is not None or _COMPLETION in plain else 0
-        m = plain.get(_RESPONSE_MODEL)
-        if type(m) is not str or not m:
-            m = _model(plain) if m is not None or _REQUEST_MODEL in plain else ""
-        if (cat == _OTHER or cat == _FUNCTION) and not _DIALECT_KEYS.isdisjoint(plain):
-            got = dialect_fill(plain, cat, m, t_in, t_out)  # another dialect (OpenInference, ...)
-            if got is not None:
-                cat, m, t_in, t_out, c, rs = got
-                if c:
-                    cache_read[i] = c
-                if rs:
-                    reasoning[i] = rs
-        cat_p[i] = <uint8_t>cat
-        in_p[i] = <uint32_t>t_in
-        out_p[i] = <uint32_t>t_out
-        if (t_in or t_out) and not _PART_TOKEN_KEYS.isdisjoint(plain):
-            t = _tokens(plain, _CACHE_KEYS)
-            if t:
-                cache_read[i] = t
-            t = _tokens(plain, _REASONING_KEYS)
-            if t:
-                reasoning[i] = t
-        model_p[i] = <uint32_t>(_index(names, m) + 1) if m else 0
+        _summarize(i, name, plain, names, dialect_fill, cache_read, reasoning, cat_p, model_p, in_p, out_p)
         attributes.append(plain)
 
         q = span_events._dq
@@ -350,6 +363,571 @@ def scan(
         links.append([])
         if q:
             raw_links[i] = q
+
+    if n == 0:
+        base = 0
+    for i in range(n):
+        start_p[i] -= base
+    return (
+        trace_id, span_id, parent_id, start_col, duration_col, name_col, kind_col, status_col, flag_col,
+        res_col, scope_col, cat_col, model_col, in_col, out_col, cache_read, reasoning,
+        attributes, events, event_counts, links, raw_links, status_message, trace_state, dropped,
+        base, max_end,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# OTLP protobuf, straight into the same columns
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport int32_t, int64_t
+
+
+class _Declined(Exception):
+    """The request is not of the common shape `scan_otlp` reads; the reference path reads it."""
+
+
+#: Container values nested deeper than this are left to the reference path, which cuts them
+#: (`format.encode.MAX_VALUE_DEPTH`) or refuses the request as protobuf does.
+cdef int _MAX_DEPTH = 32
+
+
+cdef inline int _varint(const uint8_t *p, Py_ssize_t end, Py_ssize_t *pos, uint64_t *out) except -1:
+    cdef uint64_t v = 0
+    cdef unsigned int shift = 0
+    cdef uint8_t b
+    cdef Py_ssize_t i = pos[0]
+    while i < end and shift < 64:
+        b = p[i]
+        i += 1
+        v |= (<uint64_t>(b & 0x7F)) << shift
+        if b < 0x80:
+            pos[0] = i
+            out[0] = v
+            return 0
+        shift += 7
+    raise _Declined("a varint runs past its message")
+
+
+cdef inline int _field(const uint8_t *p, Py_ssize_t end, Py_ssize_t *pos, uint32_t *num, int *wt,
+                       uint64_t *val, Py_ssize_t *start) except -1:
+    """One field at ``pos``: its number and wire type; ``val`` is a varint's or a fixed field's value
+    or a length-delimited field's length (its bytes start at ``start``). ``pos`` moves past it."""
+    cdef uint64_t tag
+    _varint(p, end, pos, &tag)
+    if tag >> 3 == 0 or tag >> 3 > 0x1FFFFFFF:
+        raise _Declined("bad field number")
+    num[0] = <uint32_t>(tag >> 3)
+    wt[0] = <int>(tag & 7)
+    if wt[0] == 0:
+        _varint(p, end, pos, val)
+    elif wt[0] == 1:
+        if end - pos[0] < 8:
+            raise _Declined("short fixed64")
+        memcpy(val, p + pos[0], 8)  # little-endian hosts only (convert.NATIVE)
+        pos[0] += 8
+    elif wt[0] == 5:
+        if end - pos[0] < 4:
+            raise _Declined("short fixed32")
+        val[0] = 0
+        memcpy(val, p + pos[0], 4)
+        pos[0] += 4
+    elif wt[0] == 2:
+        _varint(p, end, pos, val)
+        if val[0] > <uint64_t>(end - pos[0]):
+            raise _Declined("a field runs past its message")
+        start[0] = pos[0]
+        pos[0] += <Py_ssize_t>val[0]
+    else:
+        raise _Declined("group wire type")
+    return 0
+
+
+cdef inline int _want(int wt, int expected) except -1:
+    if wt != expected:
+        raise _Declined("unexpected wire type")
+    return 0
+
+
+cdef inline str _str(const uint8_t *p, Py_ssize_t start, uint64_t n):
+    return PyUnicode_DecodeUTF8(<const char *>(p + start), <Py_ssize_t>n, NULL)  # strict, as protobuf is
+
+
+cdef object _any(const uint8_t *p, Py_ssize_t pos, Py_ssize_t end, int depth):
+    """An AnyValue as the attribute value the model holds (None when no value is set)."""
+    cdef object v = None
+    cdef uint32_t num, last = 0
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    cdef double d
+    cdef dict kv
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            v = _str(p, s, val)
+        elif num == 2:
+            _want(wt, 0)
+            v = val != 0
+        elif num == 3:
+            _want(wt, 0)
+            v = <int64_t>val
+        elif num == 4:
+            _want(wt, 1)
+            memcpy(&d, &val, 8)
+            v = d
+        elif num == 5 or num == 6:
+            _want(wt, 2)
+            if last == num or depth > _MAX_DEPTH:
+                raise _Declined("a merged or deep container")  # protobuf merges a repeated message field
+            if num == 5:  # ArrayValue: values = 1
+                v = _array(p, s, s + <Py_ssize_t>val, depth)
+            else:  # KeyValueList: values = 1
+                kv = {}
+                _kvs(kv, p, s, s + <Py_ssize_t>val, depth + 1, 1)
+                v = kv
+        elif num == 7:
+            _want(wt, 2)
+            v = PyBytes_FromStringAndSize(<const char *>(p + s), <Py_ssize_t>val)
+        last = num
+    return v
+
+
+cdef list _array(const uint8_t *p, Py_ssize_t pos, Py_ssize_t end, int depth):
+    cdef list out = []
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            out.append(_any(p, s, s + <Py_ssize_t>val, depth + 1))
+    return out
+
+
+cdef int _kvs(dict out, const uint8_t *p, Py_ssize_t pos, Py_ssize_t end, int depth, uint32_t field) except -1:
+    """Every KeyValue (field ``field``) of the message in [pos, end) into ``out``; other fields are skipped."""
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == field:
+            _want(wt, 2)
+            _kv(out, p, s, s + <Py_ssize_t>val, depth)
+    return 0
+
+
+cdef int _kv(dict out, const uint8_t *p, Py_ssize_t pos, Py_ssize_t end, int depth) except -1:
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    cdef str key = ""
+    cdef object value = None
+    cdef bint seen = False
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            key = _str(p, s, val)
+        elif num == 2:
+            _want(wt, 2)
+            if seen:
+                raise _Declined("a merged value")
+            seen = True
+            value = _any(p, s, s + <Py_ssize_t>val, depth)
+    out[key] = value
+    return 0
+
+
+cdef bytes _id_bytes(const uint8_t *p, Py_ssize_t s, uint64_t n, uint64_t size, bint required):
+    if n == 0 and not required:
+        return None
+    if n != size:
+        raise _Declined("an id of the wrong size")  # the reference path says which span and why
+    return PyBytes_FromStringAndSize(<const char *>(p + s), <Py_ssize_t>n)
+
+
+cdef tuple _event(const uint8_t *p, Py_ssize_t pos, Py_ssize_t end):
+    """(time, name, attributes, dropped) of an Event; the time is absolute here."""
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val, t = 0
+    cdef Py_ssize_t s
+    cdef str name = ""
+    cdef dict attrs = {}
+    cdef uint32_t dropped = 0
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 1)
+            t = val
+        elif num == 2:
+            _want(wt, 2)
+            name = _str(p, s, val)
+        elif num == 3:
+            _want(wt, 2)
+            _kv(attrs, p, s, s + <Py_ssize_t>val, 1)
+        elif num == 4:
+            _want(wt, 0)
+            dropped = <uint32_t>val
+    return (t, name, attrs, dropped)
+
+
+cdef tuple _link(const uint8_t *p, Py_ssize_t pos, Py_ssize_t end):
+    """A Link as the format's Link array."""
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    cdef bytes tid = None, sid = None
+    cdef str ts = ""
+    cdef dict attrs = {}
+    cdef uint32_t dropped = 0, flags = 0
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            tid = _id_bytes(p, s, val, 16, True)
+        elif num == 2:
+            _want(wt, 2)
+            sid = _id_bytes(p, s, val, 8, True)
+        elif num == 3:
+            _want(wt, 2)
+            ts = _str(p, s, val)
+        elif num == 4:
+            _want(wt, 2)
+            _kv(attrs, p, s, s + <Py_ssize_t>val, 1)
+        elif num == 5:
+            _want(wt, 0)
+            dropped = <uint32_t>val
+        elif num == 6:
+            _want(wt, 5)
+            flags = <uint32_t>val
+    if tid is None or sid is None:
+        raise _Declined("a link without ids")
+    return (tid, sid, ts, attrs, dropped, flags)
+
+
+def scan_otlp(
+    bytes body,
+    dict names,
+    object resource_index,
+    object scope_index,
+    object dialect_fill,
+):
+    """An OTLP ExportTraceServiceRequest, read from its protobuf bytes into what `scan` returns
+    (links already as the format's Link arrays, trace states as text); None when the request is
+    not of the common shape (a malformed or unusual message, a span the reference path leaves
+    out), so that the reference path (the protobuf library, then the model) reads it and says why.
+
+    ``resource_index(attributes, schema_url, dropped)`` and ``scope_index(name, version,
+    schema_url, attributes)`` give the batch's index of each ResourceSpans' resource and each
+    ScopeSpans' scope.
+    """
+    try:
+        return _scan_otlp(body, names, resource_index, scope_index, dialect_fill)
+    except (_Declined, UnicodeDecodeError, OverflowError):
+        return None
+
+
+cdef tuple _scan_otlp(bytes body, dict names, object resource_index, object scope_index, object dialect_fill):
+    cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(body)
+    cdef Py_ssize_t end = len(body)
+    cdef Py_ssize_t pos = 0, s, rs_pos, rs_end, ss_pos, ss_end, q
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef list spans_at = []  # (offset, end, resource, scope) of every span, in order
+    cdef list scope_spans
+    cdef dict rattrs, sattrs
+    cdef str schema, sname, sversion, sschema
+    cdef uint32_t rdropped
+    cdef int r, sc
+    cdef bint seen
+
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num != 1:
+            continue
+        _want(wt, 2)
+        rs_pos = s
+        rs_end = s + <Py_ssize_t>val
+        # ResourceSpans: resource = 1, scope_spans = 2, schema_url = 3, in any order.
+        rattrs = {}
+        rdropped = 0
+        schema = ""
+        scope_spans = []
+        seen = False
+        q = rs_pos
+        while q < rs_end:
+            _field(p, rs_end, &q, &num, &wt, &val, &s)
+            if num == 1:
+                _want(wt, 2)
+                if seen:
+                    raise _Declined("a merged resource")
+                seen = True
+                _resource_into(rattrs, &rdropped, p, s, s + <Py_ssize_t>val)
+            elif num == 2:
+                _want(wt, 2)
+                scope_spans.append((s, s + <Py_ssize_t>val))
+            elif num == 3:
+                _want(wt, 2)
+                schema = _str(p, s, val)
+        r = resource_index(rattrs, schema, rdropped)
+        if r > 0xFFFF:
+            raise _Declined("too many resources")
+        for ss_pos, ss_end in scope_spans:
+            # ScopeSpans: scope = 1, spans = 2, schema_url = 3.
+            sname = sversion = sschema = ""
+            sattrs = {}
+            seen = False
+            first = len(spans_at)
+            q = ss_pos
+            while q < ss_end:
+                _field(p, ss_end, &q, &num, &wt, &val, &s)
+                if num == 1:
+                    _want(wt, 2)
+                    if seen:
+                        raise _Declined("a merged scope")
+                    seen = True
+                    sname, sversion = _scope_into(sattrs, p, s, s + <Py_ssize_t>val)
+                elif num == 2:
+                    _want(wt, 2)
+                    spans_at.append([s, s + <Py_ssize_t>val, r, 0])
+                elif num == 3:
+                    _want(wt, 2)
+                    sschema = _str(p, s, val)
+            if len(spans_at) > first:
+                sc = scope_index(sname, sversion, sschema, sattrs)
+                if sc > 0xFFFF:
+                    raise _Declined("too many scopes")
+                for k in range(first, len(spans_at)):
+                    spans_at[k][3] = sc
+    return _spans(p, spans_at, names, dialect_fill)
+
+
+cdef int _resource_into(dict attrs, uint32_t *dropped, const uint8_t *p, Py_ssize_t pos, Py_ssize_t end) except -1:
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            _kv(attrs, p, s, s + <Py_ssize_t>val, 1)
+        elif num == 2:
+            _want(wt, 0)
+            dropped[0] = <uint32_t>val
+    return 0
+
+
+cdef tuple _scope_into(dict attrs, const uint8_t *p, Py_ssize_t pos, Py_ssize_t end):
+    cdef uint32_t num
+    cdef int wt
+    cdef uint64_t val
+    cdef Py_ssize_t s
+    cdef str name = "", version = ""
+    while pos < end:
+        _field(p, end, &pos, &num, &wt, &val, &s)
+        if num == 1:
+            _want(wt, 2)
+            name = _str(p, s, val)
+        elif num == 2:
+            _want(wt, 2)
+            version = _str(p, s, val)
+        elif num == 3:
+            _want(wt, 2)
+            _kv(attrs, p, s, s + <Py_ssize_t>val, 1)
+        elif num == 4:
+            _want(wt, 0)
+    return name, version
+
+
+cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fill):
+    cdef Py_ssize_t n = len(spans_at)
+    cdef Py_ssize_t i, pos, end, s
+    cdef bytes trace_id = PyBytes_FromStringAndSize(NULL, 16 * n)
+    cdef bytes span_id = PyBytes_FromStringAndSize(NULL, 8 * n)
+    cdef bytes parent_id = PyBytes_FromStringAndSize(NULL, 8 * n)
+    cdef bytes start_col = PyBytes_FromStringAndSize(NULL, 8 * n)
+    cdef bytes duration_col = PyBytes_FromStringAndSize(NULL, 8 * n)
+    cdef bytes name_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+    cdef bytes kind_col = PyBytes_FromStringAndSize(NULL, n)
+    cdef bytes status_col = PyBytes_FromStringAndSize(NULL, n)
+    cdef bytes flag_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+    cdef bytes res_col = PyBytes_FromStringAndSize(NULL, 2 * n)
+    cdef bytes scope_col = PyBytes_FromStringAndSize(NULL, 2 * n)
+    cdef bytes cat_col = PyBytes_FromStringAndSize(NULL, n)
+    cdef bytes model_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+    cdef bytes in_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+    cdef bytes out_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+    cdef unsigned char *tid_p = <unsigned char *>PyBytes_AS_STRING(trace_id)
+    cdef unsigned char *sid_p = <unsigned char *>PyBytes_AS_STRING(span_id)
+    cdef unsigned char *pid_p = <unsigned char *>PyBytes_AS_STRING(parent_id)
+    cdef uint64_t *start_p = <uint64_t *>PyBytes_AS_STRING(start_col)
+    cdef uint64_t *dur_p = <uint64_t *>PyBytes_AS_STRING(duration_col)
+    cdef uint32_t *name_p = <uint32_t *>PyBytes_AS_STRING(name_col)
+    cdef uint8_t *kind_p = <uint8_t *>PyBytes_AS_STRING(kind_col)
+    cdef uint8_t *status_p = <uint8_t *>PyBytes_AS_STRING(status_col)
+    cdef uint32_t *flag_p = <uint32_t *>PyBytes_AS_STRING(flag_col)
+    cdef uint16_t *res_p = <uint16_t *>PyBytes_AS_STRING(res_col)
+    cdef uint16_t *scope_p = <uint16_t *>PyBytes_AS_STRING(scope_col)
+    cdef uint8_t *cat_p = <uint8_t *>PyBytes_AS_STRING(cat_col)
+    cdef uint32_t *model_p = <uint32_t *>PyBytes_AS_STRING(model_col)
+    cdef uint32_t *in_p = <uint32_t *>PyBytes_AS_STRING(in_col)
+    cdef uint32_t *out_p = <uint32_t *>PyBytes_AS_STRING(out_col)
+
+    cdef list attributes = []
+    cdef list events = []
+    cdef list event_counts = []
+    cdef list links = []
+    cdef dict raw_links = {}
+    cdef dict status_message = {}
+    cdef dict trace_state = {}
+    cdef dict dropped = {}
+    cdef dict cache_read = {}
+    cdef dict reasoning = {}
+
+    cdef uint32_t num, da, de, dl, flags, fl
+    cdef int wt
+    cdef uint64_t val, start, end_t, base = 0xFFFFFFFFFFFFFFFF, max_end = 0
+    cdef int64_t kind, code
+    cdef bint has_tid, has_sid, has_pid, seen_status
+    cdef str name, ts, description
+    cdef dict plain
+    cdef list span_events, span_links
+    cdef object start_obj
+    cdef tuple e
+    cdef Py_ssize_t q, st_end
+
+    for i in range(n):
+        at = spans_at[i]
+        pos = at[0]
+        end = at[1]
+        res_p[i] = <uint16_t><int>at[2]
+        scope_p[i] = <uint16_t><int>at[3]
+        has_tid = has_sid = has_pid = seen_status = False
+        name = ts = description = ""
+        kind = code = 0
+        start = end_t = 0
+        da = de = dl = flags = 0
+        plain = {}
+        span_events = []
+        span_links = []
+        memset(pid_p + 8 * i, 0, 8)
+        while pos < end:
+            _field(p, end, &pos, &num, &wt, &val, &s)
+            if num == 1:
+                _want(wt, 2)
+                if val != 16:
+                    raise _Declined("trace id size")
+                memcpy(tid_p + 16 * i, p + s, 16)
+                has_tid = True
+            elif num == 2:
+                _want(wt, 2)
+                if val != 8:
+                    raise _Declined("span id size")
+                memcpy(sid_p + 8 * i, p + s, 8)
+                has_sid = True
+            elif num == 3:
+                _want(wt, 2)
+                ts = _str(p, s, val)
+            elif num == 4:
+                _want(wt, 2)
+                if val == 0:
+                    memset(pid_p + 8 * i, 0, 8)
+                elif val == 8:
+                    memcpy(pid_p + 8 * i, p + s, 8)
+                else:
+                    raise _Declined("parent id size")
+            elif num == 5:
+                _want(wt, 2)
+                name = _str(p, s, val)
+            elif num == 6:
+                _want(wt, 0)
+                kind = <int32_t>val
+            elif num == 7:
+                _want(wt, 1)
+                start = val
+            elif num == 8:
+                _want(wt, 1)
+                end_t = val
+            elif num == 9:
+                _want(wt, 2)
+                _kv(plain, p, s, s + <Py_ssize_t>val, 1)
+            elif num == 10:
+                _want(wt, 0)
+                da = <uint32_t>val
+            elif num == 11:
+                _want(wt, 2)
+                span_events.append(_event(p, s, s + <Py_ssize_t>val))
+            elif num == 12:
+                _want(wt, 0)
+                de = <uint32_t>val
+            elif num == 13:
+                _want(wt, 2)
+                span_links.append(_link(p, s, s + <Py_ssize_t>val))
+            elif num == 14:
+                _want(wt, 0)
+                dl = <uint32_t>val
+            elif num == 15:
+                _want(wt, 2)
+                if seen_status:
+                    raise _Declined("a merged status")
+                seen_status = True
+                q = s
+                st_end = s + <Py_ssize_t>val
+                while q < st_end:
+                    _field(p, st_end, &q, &num, &wt, &val, &s)
+                    if num == 2:
+                        _want(wt, 2)
+                        description = _str(p, s, val)
+                    elif num == 3:
+                        _want(wt, 0)
+                        code = <int32_t>val
+            elif num == 16:
+                _want(wt, 5)
+                flags = <uint32_t>val
+        if not has_tid or not has_sid:
+            raise _Declined("a span without ids")
+        kind = kind - 1 if kind > 0 else 0  # OTLP numbers kinds from 1 (SPAN_KIND_INTERNAL)
+        if kind > 255 or code < 0 or code > 255:
+            raise _Declined("a kind or status code the format has no place for")
+        kind_p[i] = <uint8_t>kind
+        status_p[i] = <uint8_t>code
+        flag_p[i] = flags
+        if end_t < start:
+            end_t = start
+        start_p[i] = start
+        dur_p[i] = end_t - start
+        if start < base:
+            base = start
+        if end_t > max_end:
+            max_end = end_t
+        name_p[i] = _index(names, name)
+        if description:
+            status_message[i] = description
+        if ts:
+            trace_state[i] = ts
+        if da or de or dl:
+            dropped[i] = (da, de, dl)
+        _summarize(i, name, plain, names, dialect_fill, cache_read, reasoning, cat_p, model_p, in_p, out_p)
+        attributes.append(plain)
+        event_counts.append(len(span_events))
+        if span_events:
+            start_obj = start
+            for e in span_events:
+                events.append((e[0] - start_obj, e[1], e[2], e[3]))
+        links.append([])
+        if span_links:
+            raw_links[i] = span_links
 
     if n == 0:
         base = 0

@@ -94,6 +94,8 @@ def _scope(scope: Any) -> Scope:
 
 
 def _trace_state(ts: Any) -> str:
+    if type(ts) is str:  # already text (a received span's)
+        return ts
     return ",".join(f"{k}={v}" for k, v in ts.items()) if ts else ""
 
 
@@ -191,6 +193,8 @@ def _redact(redactor: Redactor, attributes: list[Any], flat: list[tuple]) -> tup
 
 def _link(lk: Any, redactor: Redactor | None) -> tuple:
     # Tuples encode exactly like the Link struct, and cost less to build.
+    if type(lk) is tuple:  # already the format's Link array (a received span's): redact its attributes
+        return lk if redactor is None or not lk[3] else (*lk[:3], redactor.attributes(lk[3]), *lk[4:])
     ctx = lk.context
     attrs = _plain(lk.attributes)
     return (

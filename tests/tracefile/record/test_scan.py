@@ -1,4 +1,4 @@
-"""The compiled scanner (`tracefile/otel/_scan.pyx`) against the Python one it speeds up.
+"""The compiled scanner (`tracefile/record/_scan.pyx`) against the Python one it speeds up.
 
 The Python loop in `tracefile.record.convert` is the reference: for every batch the
 compiled scanner takes, the two payloads must be identical; for the batches it
