@@ -171,7 +171,7 @@ class FileSession:
             return 0
         try:
             with open_buffer(self.path) as data:
-                return index_batches(text, data, batches, cancelled=cancelled, progress=progress)
+                return index_batches(text, data, batches, cancelled=cancelled, progress=progress, content=self.reader.content)
         except TraceFileError:
             return 0  # the file went away; search keeps what it has
 

@@ -1,9 +1,9 @@
 """Regenerate a golden file of tests/data and its expected JSON.
 
-    python tests/data/make_golden.py [--version 1.0|1.1] [OUT.tracy [OUT.expected.json]]
+    python tests/data/make_golden.py [--version 1.0|1.1|2.0] [OUT.tracy [OUT.expected.json]]
 
 Each golden file is a file of one format version (1.0: golden-v1.tracy, 1.1:
-golden-v1.1.tracy, the default) that every later reader must decode to its
+golden-v1.1.tracy, 2.0: golden-v2.tracy, the default) that every later reader must decode to its
 expected JSON (docs/FORMAT.md, section 6). It is written with the real
 writer (TraceWriter + spans_to_frames) from real OpenTelemetry SDK spans with
 fixed ids and timestamps; the per-run FileInfo values (pid, host, time) and
@@ -14,6 +14,11 @@ header minor 0, and spans frames that end after field 20.
 The 1.1 file holds the 1.0 file's content plus a third batch whose model call
 has cached-input and reasoning tokens, so fields 21-22 are not empty; its
 expected JSON adds the timeline's token columns ("columns").
+
+The 2.0 file adds two batches of a growing conversation, whose long texts
+go to the content store: a new text, a continuation of an earlier one in
+another content frame, exact repeats (tool definitions, an event's text), so
+every kind of content entry and reference is in it. Its store id is pinned.
 
 The expected JSON is built from the SDK's span objects and the feedback
 records, not by reading the file back; the script then checks that reading
@@ -55,7 +60,8 @@ GOLDEN_PID = 4242
 GOLDEN_HOST = "golden-host"
 GOLDEN_WRITER_VERSION = "golden-1"
 #: Version -> the committed golden file's name.
-GOLDEN_NAMES = {(1, 0): "golden-v1.tracy", (1, 1): "golden-v1.1.tracy"}
+GOLDEN_NAMES = {(1, 0): "golden-v1.tracy", (1, 1): "golden-v1.1.tracy", (2, 0): "golden-v2.tracy"}
+GOLDEN_STORE = 0x60D_E1F_0000_2000
 #: A 1.0 spans frame: `SpanColumns` up to field 20, as a 1.0 writer encoded it.
 SpanColumns10 = msgspec.defstruct(
     "SpanColumns10", [(f, object) for f in SpanColumns.__struct_fields__[:21]], array_like=True
@@ -188,6 +194,55 @@ def build_reasoning_batch() -> list:
     return keep.spans
 
 
+SYSTEM = {"role": "system", "parts": [{"type": "text", "content": "You are the golden file's assistant. " * 8}]}
+TOOLS = [{"type": "function", "name": f"tool_{i}", "description": f"Tool number {i}, described at some length. " * 3,
+          "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}} for i in range(3)]  # fmt: skip
+
+
+def _user(text: str) -> dict:
+    return {"role": "user", "parts": [{"type": "text", "content": text}]}
+
+
+def _assistant(text: str) -> dict:
+    return {"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}
+
+
+def build_conversation_batches() -> list[list]:
+    """Two batches of a conversation whose history grows (format 2.0's content store)."""
+    import json
+
+    app = TracerProvider(
+        resource=Resource({"service.name": "golden-chat"}),
+        id_generator=Ids(0x7E7E7E7E7E7E7E7E7E7E7E7E7E7E7E00, 0x4F4F4F4F4F4F4F00),
+        shutdown_on_exit=False,
+    )
+    keep = Keep()
+    app.add_span_processor(keep)
+    tracer = app.get_tracer("golden.chat")
+    history = [SYSTEM, _user("What is the golden file for? Tell me in detail, please.")]
+    answers = ["It pins what every later reader must read, byte for byte, across versions of the format. " * 3,
+               "Because a reader change must never need a new golden file; a new version adds one. " * 3]  # fmt: skip
+    batches = []
+    for turn, answer in enumerate(answers):
+        span = tracer.start_span(
+            "chat gpt-4o",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+                "gen_ai.usage.input_tokens": 100 + turn, "gen_ai.usage.output_tokens": 20,
+                "gen_ai.input.messages": json.dumps(history), "gen_ai.output.messages": json.dumps([_assistant(answer)]),
+                "gen_ai.tool.definitions": json.dumps(TOOLS), "short": "stays inline",
+            },
+            start_time=T0 + 5_000_000 + turn * 1_000_000,
+        )  # fmt: skip
+        span.add_event("gen_ai.choice", {"content": answers[0], "index": turn}, timestamp=T0 + 5_100_000 + turn * 1_000_000)
+        span.end(end_time=T0 + 5_900_000 + turn * 1_000_000)
+        batches.append(list(keep.spans))
+        keep.spans.clear()
+        history += [_assistant(answer), _user(f"And why is it never regenerated? (turn {turn + 2})")]
+    return batches
+
+
 def build_feedback(batch1: list) -> list[Feedback]:
     root = next(s for s in batch1 if s.parent is None)
     chat = next(s for s in batch1 if s.name == "chat gpt-4o")
@@ -242,23 +297,27 @@ def write(path: Path, version: tuple[int, int] = (1, 1)) -> dict:
     """Write the golden file of format ``version`` at ``path``; return the data it must decode to."""
     batch1, batch2 = build_spans()
     batches = [batch1, batch2] if version == (1, 0) else [batch1, batch2, build_reasoning_batch()]
+    if version >= (2, 0):
+        batches += build_conversation_batches()
     feedback = build_feedback(batch1)
-    real = writer_module.FileInfo, writer_module.Index, writer_module.file_header
+    real = writer_module.FileInfo, writer_module.Index, writer_module.file_header, writer_module.ContentWriter
     writer_module.FileInfo = lambda writer, version, pid, host, started: FileInfo(writer, GOLDEN_WRITER_VERSION, GOLDEN_PID, GOLDEN_HOST, T0)
     writer_module.Index = lambda pid, spans, frames: Index(GOLDEN_PID, spans, frames)
-    writer_module.file_header = lambda: file_header(*version)
+    writer_module.file_header = lambda *_: file_header(*version)
+    writer_module.ContentWriter = lambda: real[3](store=GOLDEN_STORE)
     try:
         if path.exists():
             path.unlink()
-        with writer_module.TraceWriter(path, compression=True, writer="make_golden") as w:
-            for batch_id, batch in zip((0x1111, 0x2222, 0x3333), batches):
+        written = (1, 1) if version < (2, 0) else version
+        with writer_module.TraceWriter(path, compression=True, writer="make_golden", format_version=written) as w:
+            for batch_id, batch in zip((0x1111, 0x2222, 0x3333, 0x4444, 0x5555), batches):
                 columns, details = spans_to_frames(batch, batch_id)
                 if version == (1, 0):
                     columns = SpanColumns10(*(getattr(columns, f) for f in SpanColumns10.__struct_fields__))
                 w.write_spans(columns, details, min(s.start_time for s in batch), max(s.end_time for s in batch))
             w.write_feedback(feedback)
     finally:
-        writer_module.FileInfo, writer_module.Index, writer_module.file_header = real
+        writer_module.FileInfo, writer_module.Index, writer_module.file_header, writer_module.ContentWriter = real
     want = expected(batches, feedback, version)
     got = dump(tracefile.load(path))
     if "columns" in want:
@@ -270,7 +329,7 @@ def write(path: Path, version: tuple[int, int] = (1, 1)) -> dict:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Write a golden .tracy file and its expected JSON.")
-    parser.add_argument("--version", choices=["1.0", "1.1"], default="1.1")
+    parser.add_argument("--version", choices=["1.0", "1.1", "2.0"], default="2.0")
     parser.add_argument("out", nargs="?", type=Path)
     parser.add_argument("out_json", nargs="?", type=Path)
     args = parser.parse_args(argv[1:])

@@ -43,6 +43,10 @@ _PUBLIC = {
     "TimelineReader": "columns",
     "BatchRef": "columns",
     "read_timeline": "columns",
+    # The content store (FORMAT.md §2.6): long texts kept once per file.
+    "ContentIndex": "content",
+    "EXT_CONTENT": "content",
+    "content_lost": "content",
     # Appending records.
     "TraceWriter": "writer",
     # Payload types and constants.

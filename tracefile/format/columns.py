@@ -15,11 +15,12 @@ from typing import Callable
 
 import numpy as np
 
+from .content import ContentIndex
 from .errors import TraceFileError
 from .framing import FrameRef, ScanReport, check_file_header, frame_at, scan_frames
 from .model import Span
 from .reader import Batch, batch_spans, decode_frame, open_buffer
-from .schema import FILE_HEADER_SIZE, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPANS, Feedback, SpanColumns
+from .schema import FILE_HEADER_SIZE, KIND_CONTENT, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPANS, Feedback, SpanColumns
 
 # Column name -> numpy dtype of its packed little-endian encoding.
 _DTYPES = {
@@ -29,7 +30,7 @@ _DTYPES = {
     "cache_read_tokens": "<u4", "reasoning_tokens": "<u4",
 }  # fmt: skip
 _OPTIONAL = ("category", "model", "input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens")
-_SKIPPED = frozenset({KIND_SPAN_DETAILS})
+_SKIPPED = frozenset({KIND_SPAN_DETAILS, KIND_CONTENT})
 
 
 @dataclass
@@ -115,6 +116,9 @@ class TimelineReader:
         self.late_details: list[int] = []
         #: Batches whose span-details frame turned out damaged when decoded (reported in `warnings`).
         self.damaged_details: set[int] = set()
+        #: The file's content frames (docs/FORMAT.md §2.6), noted as the scan passes them and
+        #: decoded only when a span's details refer to them.
+        self.content = ContentIndex()
         # The last batch, while its details frame may still be on its way: (its batch index, where
         # its spans frame ends). Its rows are shown without details until that frame arrives.
         self._open: tuple[int, int] | None = None
@@ -150,6 +154,9 @@ class TimelineReader:
             # Details frames are skipped unread; their checksums are checked when a span is opened.
             frames = scan_frames(data, report, start=self.offset, path=self.path, trust_kinds=_SKIPPED)
             for i, ref in enumerate(frames):
+                if ref.kind == KIND_CONTENT:
+                    self.content.add(data, ref.offset, ref.stored_len)
+                    continue
                 if ref.kind == KIND_SPAN_DETAILS:
                     if pending is not None and pending.details_offset is None:
                         pending.details_offset = ref.offset
@@ -271,7 +278,8 @@ class TimelineReader:
         return self.batch_spans(int(self.timeline.batch[row]))[row - ref.first_row]
 
     def batch_spans(self, batch: int) -> list[Span]:
-        """Decode every span of one batch (its rows are ``first_row`` onwards, in order)."""
+        """Decode every span of one batch (its rows are ``first_row`` onwards, in order), with the
+        texts its details keep in the content store."""
         ref = self.timeline.batches[batch]
         with open_buffer(self.path) as data:
             cols = decode_frame(data, frame_at(data, ref.spans_offset, KIND_SPANS))
@@ -279,7 +287,7 @@ class TimelineReader:
             if ref.details_offset is not None:
                 # Only the frame at that offset: a damaged one is lost, never replaced by the next.
                 try:
-                    details = decode_frame(data, frame_at(data, ref.details_offset, KIND_SPAN_DETAILS))
+                    details = decode_frame(data, frame_at(data, ref.details_offset, KIND_SPAN_DETAILS), content=self.content)
                     if details.count != cols.count or details.batch_id != cols.batch_id:
                         raise TraceFileError(
                             f"span-details frame at byte {ref.details_offset} holds batch {details.batch_id:#x} "

@@ -126,10 +126,13 @@ def write_spans(
     *,
     compression: bool = True,
     writer: str = "tracy-convert",
+    format_version: tuple[int, int] | None = None,
 ) -> int:
-    """Append model spans (and feedback records) to a .tracy file in batches. Returns the span count."""
+    """Append model spans (and feedback records) to a .tracy file in batches. Returns the span count.
+    ``format_version`` is the version of a new file (the writer's default when None)."""
     total = 0
-    with TraceWriter(path, compression=compression, writer=writer) as w:
+    options = {} if format_version is None else {"format_version": format_version}
+    with TraceWriter(path, compression=compression, writer=writer, **options) as w:
         for batch in batched(spans):
             total += _flush(w, batch)
         if feedback:

@@ -29,6 +29,7 @@ from .schema import (
     FRAME_HEADER_SIZE,
     FRAME_KIND_NAMES,
     FRAME_SYNC,
+    KIND_CONTENT,
     MAX_FRAME_PAYLOAD,
     MAX_FRAME_RAW,
 )
@@ -46,13 +47,19 @@ class FrameTooLarge(Exception):
     """A payload a reader would refuse (docs/FORMAT.md §5.1): split the batch and write the halves."""
 
 
-def encode_frame(kind: int, payload: bytes, compressor: zstandard.ZstdCompressor | None = None) -> bytes:
+def encode_frame(kind: int, payload: bytes, compressor: zstandard.ZstdCompressor | None = None, *, msgpack: bool = True) -> bytes:
     """Return one complete frame holding ``payload``, compressed when a compressor is given.
 
     The frame stays within what readers accept (FORMAT.md §5.1): a payload that compresses so well
     that it would hold more items per stored byte than allowed is stored uncompressed, and one too
-    big for any frame raises `FrameTooLarge` before anything is written."""
+    big for any frame raises `FrameTooLarge` before anything is written. ``msgpack=False`` is for
+    a payload that is not one MessagePack array (a content frame's, which checks its own entries)."""
     raw_len = len(payload)
+    if not msgpack:
+        if raw_len > MAX_FRAME_RAW + 64:
+            raise FrameTooLarge(f"a {raw_len:,}-byte payload is over the {MAX_FRAME_RAW >> 20} MiB a frame may hold")
+        head = _FRAME_HEAD.pack(FRAME_SYNC, kind, 0, 0, raw_len, raw_len, zlib.crc32(payload))
+        return head + _U32.pack(zlib.crc32(head)) + payload
     if raw_len > MAX_FRAME_RAW:
         raise FrameTooLarge(f"a {raw_len:,}-byte payload is over the {MAX_FRAME_RAW >> 20} MiB a frame may hold")
     flags = 0
@@ -293,7 +300,12 @@ def frame_payload(data, ref: FrameRef) -> bytes:
     Raises TraceFileError if it does not decompress, or would cost more to decode than
     docs/FORMAT.md §5.1 allows: more than `MAX_FRAME_RAW` bytes (refused before anything is
     decompressed, so a zstd bomb costs nothing), or too many items or levels for its size.
+    A content frame's payload is its entries' MessagePack array (FORMAT.md §2.6).
     """
+    if ref.kind == KIND_CONTENT:
+        from .content import entries_payload
+
+        return entries_payload(data, ref)[0]
     if ref.raw_len > MAX_FRAME_RAW or ref.stored_len > MAX_FRAME_RAW:
         raise TraceFileError(
             f"{ref.kind_name} frame at byte {ref.offset} claims {max(ref.raw_len, ref.stored_len):,} bytes, "

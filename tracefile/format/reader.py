@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import msgspec
 
+from .content import ContentIndex, ext_hook, refs_made
 from .errors import TraceFileError
 from .feedback import join_feedback
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
@@ -26,6 +27,7 @@ from .packing import unpack
 from .schema import (
     FILE_HEADER_SIZE,
     KIND_FEEDBACK,
+    KIND_CONTENT,
     KIND_FILE_INFO,
     KIND_INDEX,
     KIND_SPAN_DETAILS,
@@ -40,7 +42,7 @@ from .schema import (
 
 _DECODERS = {
     KIND_SPANS: msgspec.msgpack.Decoder(SpanColumns),
-    KIND_SPAN_DETAILS: msgspec.msgpack.Decoder(SpanDetails),
+    KIND_SPAN_DETAILS: msgspec.msgpack.Decoder(SpanDetails, ext_hook=ext_hook),
     KIND_FEEDBACK: msgspec.msgpack.Decoder(FeedbackBatch),
     KIND_FILE_INFO: msgspec.msgpack.Decoder(FileInfo),
     KIND_INDEX: msgspec.msgpack.Decoder(Index),
@@ -89,17 +91,21 @@ def open_buffer(path: str | os.PathLike[str]):
                     pass
 
 
-def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None) -> Any:
+def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None, content: ContentIndex | None = None) -> Any:
     """Decompress and decode one intact frame; TraceFileError if its payload is not what its kind promises.
 
     Decoding stays within the budget of docs/FORMAT.md §5.1 (`frame_payload`). Rows of a
     ``spans`` frame that hold impossible values are made readable (`meaning.repair_columns`);
-    what was wrong is added to ``findings`` when one is given.
+    what was wrong is added to ``findings`` when one is given. References to the content store
+    in a ``span-details`` frame are replaced by their texts, found through ``content`` (the
+    file's content frames before this one); without it, or when an entry is missing or damaged,
+    by a "content lost" marker.
     """
     payload = frame_payload(data, ref)
     decoder = _DECODERS.get(ref.kind)
     if decoder is None:
         return None
+    refs = refs_made()
     try:
         obj = decoder.decode(payload)
     # ValueError covers invalid UTF-8 in strings; RecursionError absurdly nested values.
@@ -107,11 +113,16 @@ def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None) -> 
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
     if isinstance(obj, (SpanColumns, SpanDetails)):
         _check_batch(obj, ref)
+    if isinstance(obj, SpanDetails) and refs_made() != refs:
+        (content or _NO_CONTENT).resolve(data, obj)
     if isinstance(obj, SpanColumns):
         found = repair_columns(obj, ref.offset)
         if found and findings is not None:
             findings.extend(found)
     return obj
+
+
+_NO_CONTENT = ContentIndex()
 
 
 def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
@@ -153,7 +164,12 @@ def iter_records(
     """
     pending: Batch | None = None
     findings: list[Finding] = []
+    content = ContentIndex()
     for ref in scan_frames(data, report, start=start, strict=strict, path=path, verify=True):
+        if ref.kind == KIND_CONTENT:
+            if details:
+                content.add(data, ref.offset, ref.stored_len)
+            continue
         if ref.kind == KIND_SPAN_DETAILS and not details:
             if pending is not None:
                 pending.details_offset = ref.offset
@@ -161,7 +177,7 @@ def iter_records(
         if ref.kind not in _DECODERS:
             continue  # a newer writer's frame kind: skip it, as the spec requires
         try:
-            obj = decode_frame(data, ref, findings)
+            obj = decode_frame(data, ref, findings, content)
         except TraceFileError as exc:
             if strict:
                 raise TraceFileError(f"{path}: {exc}", exc.offset) from None

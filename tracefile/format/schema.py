@@ -21,11 +21,14 @@ import msgspec
 #: The file starts with these ten bytes. ``\x89`` keeps text tools away (as in
 #: PNG), ``\r\n`` and ``\x1a\n`` reveal line-ending and transfer damage.
 FILE_MAGIC = b"\x89TRACY\r\n\x1a\n"
-#: Major version: a reader refuses a file with a higher major.
-FORMAT_MAJOR = 1
+#: Major version: a reader refuses a file with a higher major. 2.0 added the content store
+#: (``content`` frames, and references to them in ``span-details`` frames), which a 1.x reader
+#: would misread.
+FORMAT_MAJOR = 2
 #: Minor version: raised when optional fields or frame kinds are added (docs/FORMAT.md §7 lists them).
-#: 1.1 added fields 21-22 of `SpanColumns`.
-FORMAT_MINOR = 1
+FORMAT_MINOR = 0
+#: The versions a writer can write (``TraceWriter(format_version=...)``, ``tracy convert --format-version``).
+WRITABLE_VERSIONS = ((1, 1), (2, 0))
 #: magic, u16 major, u16 minor, u16 reserved (zero).
 FILE_HEADER_SIZE = 16
 
@@ -55,6 +58,7 @@ MAX_FRAME_DEPTH = 64
 KIND_FILE_INFO = 0x01
 KIND_SPANS = 0x10
 KIND_SPAN_DETAILS = 0x11
+KIND_CONTENT = 0x12
 KIND_FEEDBACK = 0x20
 KIND_INDEX = 0x7F
 
@@ -62,6 +66,7 @@ FRAME_KIND_NAMES = {
     KIND_FILE_INFO: "file-info",
     KIND_SPANS: "spans",
     KIND_SPAN_DETAILS: "span-details",
+    KIND_CONTENT: "content",
     KIND_FEEDBACK: "feedback",
     KIND_INDEX: "index",
 }
@@ -199,6 +204,9 @@ class SpanDetails(_Frame):
     trace_state: dict[int, str] = {}
     #: [dropped attributes, dropped events, dropped links]
     dropped: dict[int, tuple[int, int, int]] = {}
+    #: Added in 2.0: the content store its references belong to (0: it has none). A long
+    #: string value may be a reference (MessagePack ext type 1) to an entry of that store.
+    content_store: int = 0
 
 
 class Feedback(_Frame, kw_only=True):

@@ -26,10 +26,15 @@ import msgspec
 import zstandard
 
 from .. import __version__
+from .content import ContentWriter, content_payload
 from .errors import TraceFileError
 from .framing import check_file_header, encode_frame, file_header
 from .schema import (
     FILE_HEADER_SIZE,
+    FORMAT_MAJOR,
+    FORMAT_MINOR,
+    KIND_CONTENT,
+    WRITABLE_VERSIONS,
     KIND_FEEDBACK,
     KIND_FILE_INFO,
     KIND_INDEX,
@@ -92,6 +97,11 @@ class TraceWriter:
     ``share_file_info=True`` (feedback appends, which open the file once per
     record) writes the ``file-info`` frame only if this process has not yet
     written one to this file that way.
+
+    ``format_version`` is the version a new file is created in: (2, 0) by default, with the
+    content store (long texts stored once, docs/FORMAT.md §2.6), or (1, 1) for readers of
+    format 1. Appending to an existing file keeps to its version: a 1.x file gets no content
+    frames, whatever is asked.
     """
 
     def __init__(
@@ -103,8 +113,14 @@ class TraceWriter:
         fsync: bool = False,
         writer: str = "tracefile",
         share_file_info: bool = False,
+        format_version: tuple[int, int] = (FORMAT_MAJOR, FORMAT_MINOR),
     ) -> None:
+        if tuple(format_version) not in WRITABLE_VERSIONS:
+            raise ValueError(f"cannot write .tracy format {format_version}; choose one of {WRITABLE_VERSIONS}")
         self.path = Path(path)
+        self.format_version = tuple(format_version)
+        #: This writer's content store, when the file is of format 2 (None for 1.x).
+        self.content: ContentWriter | None = None
         self.fsync = fsync
         self._level = level if compression else None
         self._writer = writer
@@ -134,12 +150,17 @@ class TraceWriter:
 
     def _ensure_header(self, fd: int) -> None:
         if os.fstat(fd).st_size == 0:
-            self._write_all(fd, file_header(), ())
-            return
-        with open(self._where, "rb") as f:
-            head = f.read(FILE_HEADER_SIZE)
-        if check_file_header(head, str(self.path)) is None:
-            raise TraceFileError(f"{self.path}: header is incomplete; refusing to append", offset=len(head))
+            self._write_all(fd, file_header(*self.format_version), ())
+            version = self.format_version
+        else:
+            with open(self._where, "rb") as f:
+                head = f.read(FILE_HEADER_SIZE)
+            version = check_file_header(head, str(self.path))
+            if version is None:
+                raise TraceFileError(f"{self.path}: header is incomplete; refusing to append", offset=len(head))
+        # A new file (or one found at the path after a rotation) starts a new store: references
+        # never point into another file.
+        self.content = ContentWriter() if version[0] >= 2 and self.format_version[0] >= 2 else None
 
     def _write_info(self, fd: int) -> None:
         key = None
@@ -237,7 +258,6 @@ class TraceWriter:
         written then, and the result is False."""
         comp = self._compressor()
         frames = [encode_frame(kind, payload, comp) for kind, payload, *_ in items]
-        blob = b"".join(frames)
         with self._lock:
             if self._closed:
                 raise ValueError("writer is closed")
@@ -245,15 +265,7 @@ class TraceWriter:
                 if not follow:
                     return False
                 self._follow_path()
-            try:
-                with self._locked():
-                    offset = self._write_all(self._fd, blob, frames, items)
-            except ShortWriteError as exc:
-                self._indexed(items[: exc.frames], frames, exc.offset)
-                raise
-            if self.fsync:
-                os.fsync(self._fd)
-            self._indexed(items, frames, offset)
+            self._write_frames(items, frames)
         return True
 
     def _indexed(self, items: list[tuple[int, bytes, int, int, int]], frames: list[bytes], offset: int) -> None:
@@ -265,13 +277,67 @@ class TraceWriter:
             offset += len(frame)
 
     def write_spans(self, columns: SpanColumns, details: SpanDetails, min_start: int = 0, max_end: int = 0) -> None:
-        """Append one batch: its spans frame and span-details frame, adjacent."""
+        """Append one batch: its spans frame and span-details frame, adjacent; in a file of format 2,
+        preceded by a content frame holding the batch's new long texts (all in one ``write()``)."""
+        if self.content is not None:
+            self._append_with_content(columns, details, min_start, max_end)
+            return
         self._append(
             [
                 (KIND_SPANS, _ENCODER.encode(columns), columns.count, min_start, max_end),
-                (KIND_SPAN_DETAILS, _ENCODER.encode(details), columns.count, min_start, max_end),
+                (KIND_SPAN_DETAILS, _details_v1(details), columns.count, min_start, max_end),
             ]
         )
+
+    def _append_with_content(self, columns: SpanColumns, details: SpanDetails, min_start: int, max_end: int) -> None:
+        """`write_spans` for a file with a content store. The store numbers and remembers texts in
+        file order, so the batch is converted and written under the writer's lock; a failed append
+        makes the store forget what it took from the batch."""
+        comp = self._compressor()
+        spans_payload = _ENCODER.encode(columns)
+        spans_frame = encode_frame(KIND_SPANS, spans_payload, comp)
+        with self._lock:
+            if self._closed:
+                raise ValueError("writer is closed")
+            if not self._is_open_file():
+                self._follow_path()
+            store = self.content
+            if store is None:  # the file found at the path after a rotation is of format 1
+                items = [(KIND_SPANS, spans_payload, columns.count, min_start, max_end),
+                         (KIND_SPAN_DETAILS, _details_v1(details), columns.count, min_start, max_end)]  # fmt: skip
+                frames = [spans_frame, encode_frame(KIND_SPAN_DETAILS, items[1][1], comp)]
+                self._write_frames(items, frames)
+                return
+            mark = store.mark()
+            try:
+                details, first, entries = store.extract(details)
+                details_payload = _ENCODER.encode(details)
+                items = []
+                frames = []
+                if entries:
+                    payload = content_payload(store.store, first, entries, comp)
+                    items.append((KIND_CONTENT, payload, len(entries), 0, 0))
+                    frames.append(encode_frame(KIND_CONTENT, payload, msgpack=False))  # its entries carry their own compression
+                items.append((KIND_SPANS, spans_payload, columns.count, min_start, max_end))
+                items.append((KIND_SPAN_DETAILS, details_payload, columns.count, min_start, max_end))
+                frames += [spans_frame, encode_frame(KIND_SPAN_DETAILS, details_payload, comp)]
+                self._write_frames(items, frames)
+            except BaseException:
+                store.rollback(mark)
+                raise
+
+    def _write_frames(self, items: list[tuple[int, bytes, int, int, int]], frames: list[bytes]) -> None:
+        """Write encoded frames as one append. Call under ``_lock``, the path checked."""
+        blob = b"".join(frames)
+        try:
+            with self._locked():
+                offset = self._write_all(self._fd, blob, frames, items)
+        except ShortWriteError as exc:
+            self._indexed(items[: exc.frames], frames, exc.offset)
+            raise
+        if self.fsync:
+            os.fsync(self._fd)
+        self._indexed(items, frames, offset)
 
     def write_feedback(self, records: list[Feedback]) -> None:
         self._append([(KIND_FEEDBACK, _ENCODER.encode(FeedbackBatch(records)), len(records), 0, 0)])
@@ -319,6 +385,14 @@ class _FileLock:
     def __exit__(self, *exc) -> None:
         if fcntl is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+_V1_DETAILS_FIELDS = 8
+
+
+def _details_v1(details: SpanDetails) -> bytes:
+    """A span-details payload as format 1 has it: without field 8 (``content_store``, since 2.0)."""
+    return _ENCODER.encode(msgspec.structs.astuple(details)[:_V1_DETAILS_FIELDS])
 
 
 def new_batch_id() -> int:

@@ -52,13 +52,19 @@ import zstandard
 
 from tracefile.format import (
 
+    EXT_CONTENT,
+
     KIND_SPAN_DETAILS,
+
+    ContentIndex,
 
     ScanReport,
 
     SpanDetails,
 
     TraceFileError,
+
+    content_lost,
 
     decode_frame,
 
@@ -705,10 +711,13 @@ def index_batches(
     *,
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[int], None] | None = None,
+    content: ContentIndex | None = None,
 ) -> int:
     """Index ``batches`` (`tracefile.format.columns.BatchRef`, in row order) from the file bytes ``data``,
     starting at ``text.batches``. ``progress(rows)`` is called after each batch. Returns the
     number of batches indexed. A details frame that cannot be read leaves its rows without text.
+    ``content`` is the file's content index (`TimelineReader.content`), for texts kept in its
+    content store.
     """
     done = 0
     for ref in batches[text.batches :]:
@@ -717,7 +726,7 @@ def index_batches(
         details = None
         if ref.details_offset is not None:
             try:
-                details = _decode_details(data, ref.details_offset)
+                details = _decode_details(data, ref.details_offset, content)
             except TraceFileError:
                 text.damaged += 1
         if details is not None and details.count != ref.count:
@@ -754,7 +763,7 @@ def _release_freed_memory() -> None:
         pass
 
 
-_Value = Union[str, int, float, bool, None, tuple]
+_Value = Union[str, int, float, bool, None, tuple, msgspec.msgpack.Ext]
 
 
 class _EventView(msgspec.Struct, array_like=True, gc=False):
@@ -774,23 +783,51 @@ class _DetailsView(msgspec.Struct, array_like=True, gc=False):
     events: list[list[_EventView]]
     links: msgspec.Raw
     status_message: dict[int, str] = {}
+    trace_state: msgspec.Raw = msgspec.Raw(b"\x80")
+    dropped: msgspec.Raw = msgspec.Raw(b"\x80")
+    content_store: int = 0
 
 
 _VIEW = msgspec.msgpack.Decoder(_DetailsView)
 
 
-def _decode_details(data, offset: int) -> _DetailsView | SpanDetails:
+def _resolve_view(view: _DetailsView, data, content: ContentIndex | None) -> None:
+    """Replace the content references of a decoded view (MessagePack ext values) by their texts."""
+    index = content if content is not None else ContentIndex()
+    store = view.content_store
+
+    def text(v: msgspec.msgpack.Ext) -> str:
+        if v.code != EXT_CONTENT or len(v.data) not in (1, 2, 4, 8) or not store:
+            return content_lost(f"a reference the file does not explain (ext type {v.code})")
+        return index.text(data, store, int.from_bytes(v.data, "big"))
+
+    for attrs in view.attributes:
+        for k, v in attrs.items():
+            if type(v) is msgspec.msgpack.Ext:
+                attrs[k] = text(v)
+    for span_events in view.events:
+        for e in span_events:
+            for k, v in e.attributes.items():
+                if type(v) is msgspec.msgpack.Ext:
+                    e.attributes[k] = text(v)
+
+
+def _decode_details(data, offset: int, content: ContentIndex | None = None) -> _DetailsView | SpanDetails:
     for ref in scan_frames(data, ScanReport(), start=offset):
         # A damaged frame is skipped by the scan: what follows it belongs to another batch.
         if ref.offset == offset and ref.kind == KIND_SPAN_DETAILS:
             try:
-                return _VIEW.decode(frame_payload(data, ref))
+                view = _VIEW.decode(frame_payload(data, ref))
             except (msgspec.DecodeError, ValueError, RecursionError):
                 # Values the view does not take (maps, bytes) or damage: the format's own decoder
                 # takes the first, and reports the second.
-                obj = decode_frame(data, ref)
+                obj = decode_frame(data, ref, content=content)
                 if isinstance(obj, SpanDetails):
                     return obj
+            else:
+                if view.content_store:  # references are only in frames with a store
+                    _resolve_view(view, data, content)
+                return view
         break
     raise TraceFileError(f"no intact span details frame at byte {offset}", offset)
 

@@ -20,6 +20,7 @@ from tracefile.record.convert import spans_to_frames
 from tracefile.format.schema import (
     FILE_HEADER_SIZE,
     FILE_MAGIC,
+    KIND_CONTENT,
     KIND_FEEDBACK,
     KIND_FILE_INFO,
     KIND_INDEX,
@@ -239,7 +240,7 @@ def test_flip_in_magic_is_refused(orig, pos, mask):
         list(reader.iter_spans(path))
 
 
-@pytest.mark.parametrize("major", [2, 3, 0x0101, 0xFFFF])
+@pytest.mark.parametrize("major", [3, 4, 0x0101, 0xFFFF])
 def test_newer_major_version_is_refused(orig, major):
     buf = bytearray(orig.data)
     buf[10:12] = major.to_bytes(2, "little")
@@ -254,7 +255,7 @@ def test_newer_minor_version_is_read(orig):
     buf = bytearray(orig.data)
     buf[12:14] = (7).to_bytes(2, "little")
     tf = tracefile.load(orig.write(bytes(buf)))
-    assert tf.version == (1, 7) and tf.warnings == []
+    assert tf.version == (2, 7) and tf.warnings == []
     assert dicts(tf.spans) == [d for _, _, ds in orig.batches for d in ds]
 
 
@@ -331,11 +332,11 @@ def test_garbage_after_a_valid_header_never_raises(tmp_path_factory, body):
     p = d / "g.tracy"
     p.write_bytes(file_header() + body)
     tf = tracefile.load(p)
-    assert tf.spans == [] and tf.version == (1, 1)
+    assert tf.spans == [] and tf.version == (2, 0)
     assert bool(body) == bool(tf.warnings)
 
 
-frame_kinds = st.sampled_from([KIND_FILE_INFO, KIND_SPANS, KIND_SPAN_DETAILS, KIND_FEEDBACK, KIND_INDEX, 0x55])
+frame_kinds = st.sampled_from([KIND_FILE_INFO, KIND_SPANS, KIND_SPAN_DETAILS, KIND_CONTENT, KIND_FEEDBACK, KIND_INDEX, 0x55])
 
 
 @SETTINGS

@@ -4,6 +4,8 @@ then reads back, with no damage reported."""
 
 from __future__ import annotations
 
+import pytest
+
 import tracefile
 from tracefile.format import ScanReport, open_buffer, scan_frames
 from tracefile.format.encode import write_spans
@@ -25,16 +27,21 @@ def _frames(path):
         return list(scan_frames(data, ScanReport()))
 
 
-def test_a_batch_bigger_than_a_frame_is_written_in_halves(tmp_path):
+@pytest.mark.parametrize("version", [(1, 1), (2, 0)])
+def test_a_batch_bigger_than_a_frame_is_written_in_halves(tmp_path, version):
     path = tmp_path / "big.tracy"
-    assert write_spans(path, _spans(300, "x" * 300_000)) == 300  # 90 MB of details in one batch of 512
+    spans = _spans(300, "")
+    for s in spans:  # 90 MB of distinct texts in one batch of 512: in its details, or its content frame
+        s.attributes["payload"] = f"{s.attributes['n']:04d}" + "x" * 299_996
+    assert write_spans(path, spans, format_version=version) == 300
     frames = _frames(path)
     assert all(f.raw_len <= MAX_FRAME_RAW for f in frames)
     assert sum(1 for f in frames if f.kind_name == "spans") >= 2
+    assert any(f.kind_name == "content" for f in frames) == (version >= (2, 0))
     loaded = tracefile.load(path)
-    assert loaded.warnings == []
+    assert loaded.warnings == [] and loaded.version == version
     assert sorted(s.attributes["n"] for s in loaded.spans) == list(range(300))
-    assert all(len(s.attributes["payload"]) == 300_000 for s in loaded.spans)
+    assert all(s.attributes["payload"] == f"{s.attributes['n']:04d}" + "x" * 299_996 for s in loaded.spans)
 
 
 def test_a_payload_too_dense_in_items_is_stored_uncompressed_or_split(tmp_path):

@@ -1,4 +1,4 @@
-"""The committed golden files (format 1.0 and 1.1) must always decode to their committed expected JSON.
+"""The committed golden files (format 1.0, 1.1 and 2.0) must always decode to their committed expected JSON.
 
 If this fails after a reader change, the change broke compatibility with
 existing files: fix the reader, never regenerate a golden file (a new format
@@ -17,12 +17,14 @@ import msgspec
 import pytest
 
 import tracefile
-from tracefile.format.columns import read_timeline
+from tracefile.format.columns import TimelineReader, read_timeline
+from tracefile.format.content import EXT_CONTENT, decode_content
 from tracefile.format.framing import ScanReport, encode_frame, file_header, frame_payload, scan_frames
 from tracefile.format.reader import decode_frame
 from tracefile.format.schema import (
     FILE_MAGIC,
     FLAG_ZSTD,
+    KIND_CONTENT,
     KIND_FEEDBACK,
     KIND_FILE_INFO,
     KIND_INDEX,
@@ -38,6 +40,8 @@ GOLDEN = DATA / "golden-v1.tracy"
 EXPECTED = DATA / "golden-v1.expected.json"
 GOLDEN_11 = DATA / "golden-v1.1.tracy"
 EXPECTED_11 = DATA / "golden-v1.1.expected.json"
+GOLDEN_2 = DATA / "golden-v2.tracy"
+EXPECTED_2 = DATA / "golden-v2.expected.json"
 
 
 def _dump_11(path: Path) -> dict:
@@ -116,7 +120,7 @@ def test_golden_covers_the_format():
 
 
 @pytest.mark.parametrize(
-    ("version", "golden", "expected"), [("1.0", GOLDEN, EXPECTED), ("1.1", GOLDEN_11, EXPECTED_11)]
+    ("version", "golden", "expected"), [("1.0", GOLDEN, EXPECTED), ("1.1", GOLDEN_11, EXPECTED_11), ("2.0", GOLDEN_2, EXPECTED_2)]
 )
 def test_make_golden_regenerates_the_same_content(tmp_path, version, golden, expected):
     """The script is deterministic and still describes the committed file. (The
@@ -130,7 +134,7 @@ def test_make_golden_regenerates_the_same_content(tmp_path, version, golden, exp
         runs.append(out.read_bytes())
     assert runs[0] == runs[1]
     assert out_json.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
-    got = _dump_11(out) if version == "1.1" else dump(tracefile.load(out))
+    got = _dump_11(out) if version != "1.0" else dump(tracefile.load(out))
     assert to_json(got) == expected.read_text(encoding="utf-8")
     # Every payload but the index (whose offsets follow the compressed sizes) is the committed one.
     def payloads(data: bytes) -> list[tuple[int, bytes]]:
@@ -187,12 +191,72 @@ def _append_field(payload: bytes) -> bytes:
 
 def test_a_newer_minor_version_reads_as_its_known_part(tmp_path):
     """FORMAT.md §6: this reader reads a file of a later minor that added trailing fields to every struct
-    and a new frame kind, and gets what it knows, without warnings."""
-    data = GOLDEN_11.read_bytes()
-    frames = [encode_frame(r.kind, _append_field(frame_payload(data, r))) for r in scan_frames(data, ScanReport())]
+    and a new frame kind, and gets what it knows, without warnings. (Content frames are not MessagePack
+    at their top, and stay as they are; references keep their meaning.)"""
+    data = GOLDEN_2.read_bytes()
+    frames = [
+        bytes(data[r.offset : r.end]) if r.kind == KIND_CONTENT else encode_frame(r.kind, _append_field(frame_payload(data, r)))
+        for r in scan_frames(data, ScanReport())
+    ]
     frames.insert(1, encode_frame(0x30, msgspec.msgpack.encode(["a frame kind from the future"])))
     path = tmp_path / "newer.tracy"
-    path.write_bytes(file_header(1, 9) + b"".join(frames))
-    want = json.loads(EXPECTED_11.read_text(encoding="utf-8"))
-    want["version"] = [1, 9]
+    path.write_bytes(file_header(2, 9) + b"".join(frames))
+    want = json.loads(EXPECTED_2.read_text(encoding="utf-8"))
+    want["version"] = [2, 9]
     assert _dump_11(path) == want
+
+
+# --------------------------------------------------------------------------- format 2.0
+
+
+def test_golden_2_file_decodes_to_expected_json_by_every_reader():
+    got = _dump_11(GOLDEN_2)
+    assert got == json.loads(EXPECTED_2.read_text(encoding="utf-8"))
+    assert to_json(got) == EXPECTED_2.read_text(encoding="utf-8")
+    strict = tracefile.load(GOLDEN_2, strict=True)
+    assert dump(strict) == dump(tracefile.load(GOLDEN_2))
+    streamed = list(tracefile.iter_spans(GOLDEN_2))
+    assert [s.attributes for s in streamed] == [s.attributes for s in strict.spans]
+    # The timeline reader resolves a span's references when its details are asked for, in any order.
+    reader = TimelineReader(GOLDEN_2)
+    reader.read()
+    for row in reversed(range(len(reader.timeline))):
+        span = reader.span(row)
+        assert span.attributes == strict.spans[row].attributes
+        assert [e.attributes for e in span.events] == [e.attributes for e in strict.spans[row].events]
+
+
+def test_golden_2_file_keeps_its_long_texts_once_in_content_frames():
+    data = GOLDEN_2.read_bytes()
+    assert struct.unpack_from("<HHH", data, 10) == (2, 0, 0)
+    refs = list(scan_frames(data, ScanReport()))
+    kinds = [r.kind for r in refs]
+    assert kinds == [KIND_FILE_INFO] + [KIND_SPANS, KIND_SPAN_DETAILS] * 3 + [KIND_CONTENT, KIND_SPANS, KIND_SPAN_DETAILS] * 2 + [
+        KIND_FEEDBACK, KIND_INDEX]  # fmt: skip
+    contents = [decode_content(data, r.offset) for r in refs if r.kind == KIND_CONTENT]
+    first, second = contents
+    assert [e.base for e in first] == [-1] * len(first)  # new texts
+    continued = [e for e in second if e.base >= 0]
+    assert len(continued) == 1 and continued[0].base == 0 and continued[0].keep > 400  # the history, continued
+    assert len(second) == 2  # the repeated tool definitions and event text took no new entry
+    details = [msgspec.msgpack.decode(frame_payload(data, r)) for r in refs if r.kind == KIND_SPAN_DETAILS]
+    assert [d[8] for d in details[:3]] == [0, 0, 0] and details[3][8] == details[4][8] != 0  # the content store
+    second_attrs = details[4][2][0]
+    tools = [second_attrs["gen_ai.tool.definitions"], details[3][2][0]["gen_ai.tool.definitions"]]
+    assert all(isinstance(t, msgspec.msgpack.Ext) and t.code == EXT_CONTENT for t in tools)
+    assert tools[0].data == tools[1].data  # one entry, referred to twice
+    assert second_attrs["short"] == "stays inline" and second_attrs["gen_ai.request.model"] == "gpt-4o"
+
+
+def test_golden_2_file_reads_without_its_content_as_marked_loss(tmp_path):
+    """A reader that meets references whose content frames are gone shows a marker, never wrong text."""
+    data = GOLDEN_2.read_bytes()
+    kept = b"".join(bytes(data[r.offset : r.end]) for r in scan_frames(data, ScanReport()) if r.kind != KIND_CONTENT)
+    path = tmp_path / "no-content.tracy"
+    path.write_bytes(data[:16] + kept)
+    tf = tracefile.load(path)
+    chats = [s for s in tf.spans if s.attributes.get("short") == "stays inline"]
+    assert len(chats) == 2
+    for s in chats:
+        assert s.attributes["gen_ai.input.messages"].startswith("…[content lost: ")
+        assert s.attributes["gen_ai.request.model"] == "gpt-4o"

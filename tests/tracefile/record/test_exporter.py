@@ -44,7 +44,7 @@ def test_export_round_trips_every_field(tmp_path):
     tf = tracefile.load(path)
     assert tf.warnings == []
     assert tf.truncated is False
-    assert tf.version == (1, 1)  # writers write the current version
+    assert tf.version == (2, 0)  # writers write the current version
     expected = [sdk_span_dict(s) for s in spans + spans[:2]]
     assert dicts(tf.spans) == expected
     # Tuples come back as lists, and types survive (bool stays bool, float stays float).

@@ -1,0 +1,438 @@
+"""The content store (docs/FORMAT.md §2.6): long texts stored once per file, referred to by small ids.
+
+A chat span repeats the whole conversation so far in ``gen_ai.input.messages``; the next call's
+value is the previous one plus a message or two. A writer of format 2 therefore moves each long
+string attribute value (of a span or an event) out of its ``span-details`` frame into a
+``content`` frame, as an *entry* that continues an earlier entry of the same writer:
+
+    text(entry) = text(entry.base)[:entry.keep] + entry.text
+
+and leaves a reference (a MessagePack ext of type `EXT_CONTENT` holding the entry's number) in
+its place. The content frame goes in the same ``write()`` as the batch, before it, so a crash
+never leaves a reference without its content.
+
+`ContentWriter` is one writer's memory of what it stored (bounded; several writers share a file,
+each with its own store id). `ContentIndex` finds and decodes entries for a reader, lazily: the
+timeline never touches content frames; details resolve their references when decoded.
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import struct
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import zstandard
+
+from .budget import check_payload, item_budget
+from .errors import TraceFileError
+from .schema import FRAME_HEADER_SIZE, MAX_FRAME_RAW, SpanDetails
+
+#: MessagePack ext type of a content reference; its data is the entry number, big-endian, in 1, 2, 4 or 8 bytes.
+EXT_CONTENT = 1
+#: Strings of at least this many characters go to the content store; shorter ones stay inline.
+MIN_CHARS = 256
+#: A continuation is only worth its reference when it keeps at least this many characters.
+MIN_KEEP = 64
+#: Characters before a boundary that identify it (`ContentWriter`).
+_ANCHOR = 48
+#: Boundaries of a text remembered and probed, besides its end: the last `}` and newlines.
+_BOUNDARIES = 8
+#: A chain of continuations is followed at most this far (a longer one is damage).
+MAX_CHAIN = 1 << 20
+
+CODEC_PLAIN = 0
+CODEC_ZSTD = 1
+#: store u64, first u64, count u32, codec u8, 3 reserved bytes, raw_len u32
+PREFIX = struct.Struct("<QQIB3xI")
+
+
+def content_lost(what: str) -> str:
+    """The text a reader shows in place of content it cannot find or decode."""
+    return f"…[content lost: {what}]"
+
+
+class ContentEntry(msgspec.Struct, array_like=True, gc=False):
+    """One stored text: ``text`` after the first ``keep`` characters of entry ``base`` (-1: none)."""
+
+    base: int
+    keep: int
+    text: str
+
+
+_ENTRIES = msgspec.msgpack.Decoder(list[ContentEntry])
+_ENCODER = msgspec.msgpack.Encoder()
+
+
+class ContentRef:
+    """A reference read from a span-details frame, before it is resolved."""
+
+    __slots__ = ("seq",)
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+    def __repr__(self) -> str:
+        return f"ContentRef({self.seq})"
+
+
+def ref_ext(seq: int) -> msgspec.msgpack.Ext:
+    n = 1 if seq < 0x100 else 2 if seq < 0x10000 else 4 if seq < 0x100000000 else 8
+    return msgspec.msgpack.Ext(EXT_CONTENT, seq.to_bytes(n, "big"))
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _boundaries(text: str) -> list[int]:
+    """Where an earlier text may end inside ``text``: its end, after each of its last `}`, and after
+    its last newlines (the ends of messages in a JSON array, of turns in a transcript)."""
+    out = [len(text)]
+    i = len(text)
+    for _ in range(_BOUNDARIES):
+        i = text.rfind("}", 0, i)
+        if i < 0:
+            break
+        out.append(i + 1)
+    i = len(text)
+    for _ in range(_BOUNDARIES // 2):
+        i = text.rfind("\n", 0, i)
+        if i < 0:
+            break
+        out.append(i + 1)
+    return out
+
+
+def _key(text: str, at: int) -> tuple[int, int]:
+    return at, hash(text[max(0, at - _ANCHOR) : at])
+
+
+class ContentWriter:
+    """One writer's content store: numbers new entries, and remembers (bounded by ``max_chars``
+    of remembered text) which texts it stored, to continue them. Not thread-safe: the trace
+    writer calls it under its lock, in file order."""
+
+    def __init__(self, max_chars: int = 32 << 20, store: int | None = None) -> None:
+        self.store = store if store is not None else random.getrandbits(63) | 1
+        self.next = 0
+        self.max_chars = max_chars
+        self._known: dict[tuple[int, int], tuple[int, str]] = {}
+        self._order: collections.deque[tuple[tuple[int, int], int, int]] = collections.deque()
+        self._chars = 0
+
+    # A failed append must forget what it stored. Its numbers are not given again: part of the
+    # append may be in the file, and an entry number means one text in a store.
+    def mark(self) -> tuple[int, int]:
+        return self.next, len(self._order)
+
+    def rollback(self, mark: tuple[int, int]) -> None:
+        seq, _ = mark
+        self._known = {k: v for k, v in self._known.items() if v[0] < seq}
+        self._order = collections.deque(x for x in self._order if x[1] < seq)
+        self._chars = sum(x[2] for x in self._order)
+
+    def _remember(self, seq: int, text: str) -> None:
+        for at in _boundaries(text):
+            key = _key(text, at)
+            self._known[key] = (seq, text)
+            self._order.append((key, seq, len(text) if at == len(text) else 0))
+        self._chars += len(text)
+        while self._chars > self.max_chars and self._order:
+            key, old, chars = self._order.popleft()
+            self._chars -= chars
+            if self._known.get(key, (None,))[0] == old:
+                del self._known[key]
+
+    def _find(self, text: str) -> tuple[int, int, bool] | None:
+        """(entry, characters of it that ``text`` starts with, whether it is all of it) for the longest
+        remembered continuation; None when there is none worth it."""
+        for at in _boundaries(text):
+            if at < MIN_KEEP:
+                break
+            found = self._known.get(_key(text, at))
+            if found is None:
+                continue
+            seq, earlier = found
+            if len(earlier) >= at and text.startswith(earlier if len(earlier) == at else earlier[:at]):
+                return seq, at, len(earlier) == at == len(text)
+        return None
+
+    def add(self, text: str, entries: list[ContentEntry]) -> int:
+        """The entry number for ``text``: an earlier one when it is the same text, else a new
+        entry (appended to ``entries``) continuing the longest earlier text it starts with."""
+        found = self._find(text)
+        if found is not None and found[2]:
+            return found[0]
+        seq = self.next
+        self.next += 1
+        if found is None:
+            entries.append(ContentEntry(-1, 0, text))
+        else:
+            entries.append(ContentEntry(found[0], found[1], text[found[1] :]))
+        self._remember(seq, text)
+        return seq
+
+    def extract(self, details: SpanDetails) -> tuple[SpanDetails, int, list[ContentEntry]]:
+        """``details`` with its long string values (span and event attributes, top level) replaced by
+        references, the number of the first new entry, and the new entries."""
+        entries: list[ContentEntry] = []
+        first = self.next
+        minimum = MIN_CHARS
+        attributes = details.attributes
+        new_attrs = None
+        for i, attrs in enumerate(attributes):
+            if not attrs:
+                continue
+            long = [k for k, v in attrs.items() if type(v) is str and len(v) >= minimum]
+            if long:
+                d = dict(attrs)
+                for k in long:
+                    d[k] = ref_ext(self.add(d[k], entries))
+                if new_attrs is None:
+                    new_attrs = list(attributes)
+                new_attrs[i] = d
+        new_events = None
+        for i, span_events in enumerate(details.events):
+            for j, e in enumerate(span_events):
+                attrs = e[2] if type(e) is tuple else e.attributes
+                if not attrs:
+                    continue
+                long = [k for k, v in attrs.items() if type(v) is str and len(v) >= minimum]
+                if not long:
+                    continue
+                d = dict(attrs)
+                for k in long:
+                    d[k] = ref_ext(self.add(d[k], entries))
+                if new_events is None:
+                    new_events = [list(x) for x in details.events]
+                new_events[i][j] = (e[0], e[1], d, e[3]) if type(e) is tuple else msgspec.structs.replace(e, attributes=d)
+        if new_attrs is None and new_events is None:
+            return details, first, entries
+        return (
+            msgspec.structs.replace(
+                details,
+                attributes=new_attrs if new_attrs is not None else attributes,
+                events=new_events if new_events is not None else details.events,
+                content_store=self.store,
+            ),
+            first,
+            entries,
+        )
+
+
+def content_payload(store: int, first: int, entries: list[ContentEntry], compressor: zstandard.ZstdCompressor | None) -> bytes:
+    """A content frame's payload (FORMAT.md §2.6): the prefix, then the entries, zstd-compressed
+    when a compressor is given."""
+    raw = _ENCODER.encode(entries)
+    if len(raw) > MAX_FRAME_RAW:
+        from .framing import FrameTooLarge
+
+        raise FrameTooLarge(f"{len(raw):,} bytes of content is over the {MAX_FRAME_RAW >> 20} MiB a frame may hold")
+    codec = CODEC_PLAIN
+    blob = raw
+    if compressor is not None:
+        packed = compressor.compress(raw)
+        if len(raw) <= item_budget(len(packed) + PREFIX.size) or check_payload(raw, item_budget(len(packed) + PREFIX.size)) is None:
+            codec, blob = CODEC_ZSTD, packed
+    return PREFIX.pack(store, first, len(entries), codec, len(raw)) + blob
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+_counter = threading.local()
+
+
+def ext_hook(code: int, data: memoryview) -> Any:
+    """msgspec's ext hook for span-details frames: content references become `ContentRef`."""
+    if code == EXT_CONTENT and len(data) in (1, 2, 4, 8):
+        _counter.refs = getattr(_counter, "refs", 0) + 1
+        return ContentRef(int.from_bytes(data, "big"))
+    return f"<unknown MessagePack ext type {code}>"
+
+
+def refs_made() -> int:
+    """How many references this thread's decoding has made so far (to tell whether a frame had any)."""
+    return getattr(_counter, "refs", 0)
+
+
+@dataclass(slots=True)
+class _Frame:
+    offset: int  # of the frame
+    first: int
+    count: int
+
+
+class ContentIndex:
+    """Where each content entry of a file is, and its text on demand.
+
+    `add` takes each content frame as a reader's scan meets it (from the frame's 28-byte prefix,
+    without checking or decoding the rest); `text` decodes the frame holding an entry when first
+    asked (checking its checksum then), and follows continuations. Entries, and whole texts
+    recently resolved, are cached. Thread-safe.
+    """
+
+    def __init__(self, cache_frames: int = 32, cache_chars: int = 64 << 20) -> None:
+        self._frames: dict[int, list[_Frame]] = {}
+        self._decoded: collections.OrderedDict[int, list[ContentEntry] | str] = collections.OrderedDict()
+        self._texts: collections.OrderedDict[tuple[int, int], str] = collections.OrderedDict()
+        self._text_chars = 0
+        self._cache_frames = cache_frames
+        self._cache_chars = cache_chars
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._frames.values())
+
+    def add(self, data, offset: int, stored_len: int) -> None:
+        """Note the content frame at ``offset`` (its payload ``stored_len`` bytes)."""
+        if stored_len < PREFIX.size:
+            return  # a damaged frame: its entries read as lost
+        start = offset + FRAME_HEADER_SIZE
+        store, first, count, _, _ = PREFIX.unpack(bytes(data[start : start + PREFIX.size]))
+        with self._lock:
+            self._frames.setdefault(store, []).append(_Frame(offset, first, count))
+
+    def _entries(self, data, frame: _Frame) -> list[ContentEntry] | str:
+        """The entries of a content frame, or why they cannot be read."""
+        got = self._decoded.get(frame.offset)
+        if got is not None:
+            self._decoded.move_to_end(frame.offset)
+            return got
+        try:
+            got = decode_content(data, frame.offset)
+        except TraceFileError as exc:
+            got = str(exc)
+        self._decoded[frame.offset] = got
+        if len(self._decoded) > self._cache_frames:
+            self._decoded.popitem(last=False)
+        return got
+
+    def _entry(self, data, store: int, seq: int) -> ContentEntry | str:
+        frames = self._frames.get(store)
+        if not frames:
+            return f"entry {seq} of content store {store:#x}: no content frame of that store"
+        why = f"entry {seq} of content store {store:#x}: no content frame holds it"
+        for frame in reversed(frames):  # the latest frame that claims it (a damaged prefix may claim anything)
+            if frame.first <= seq < frame.first + frame.count:
+                entries = self._entries(data, frame)
+                if isinstance(entries, str):
+                    why = f"entry {seq} of content store {store:#x}: {entries}"
+                    continue
+                k = seq - frame.first
+                if k < len(entries):
+                    return entries[k]
+        return why
+
+    def text(self, data, store: int, seq: int) -> str:
+        """The whole text of entry ``seq`` of ``store``; a `lost` marker when it cannot be read."""
+        with self._lock:
+            cached = self._texts.get((store, seq))
+            if cached is not None:
+                self._texts.move_to_end((store, seq))
+                return cached
+            parts: list[str] = []
+            at, upto = seq, -1
+            for _ in range(MAX_CHAIN):
+                done = self._texts.get((store, at))
+                if done is not None:
+                    if upto > len(done):
+                        return content_lost(f"entry {at} of content store {store:#x} is shorter than entry {seq} keeps of it")
+                    parts.append(done if upto < 0 else done[:upto])
+                    break
+                e = self._entry(data, store, at)
+                if isinstance(e, str):
+                    return content_lost(e)
+                n = e.keep + len(e.text) if upto < 0 else upto
+                if n > e.keep + len(e.text) or e.keep < 0:
+                    return content_lost(f"entry {at} of content store {store:#x} is shorter than entry {seq} keeps of it")
+                if n > e.keep:
+                    parts.append(e.text[: n - e.keep])
+                    n = e.keep
+                if n == 0:
+                    break
+                if not 0 <= e.base < at:
+                    return content_lost(f"entry {at} of content store {store:#x} continues entry {e.base}, which is not before it")
+                at, upto = e.base, n
+            else:
+                return content_lost(f"entry {seq} of content store {store:#x} continues a chain longer than {MAX_CHAIN:,} entries")
+            text = "".join(reversed(parts)) if len(parts) > 1 else parts[0] if parts else ""
+            self._texts[(store, seq)] = text
+            self._text_chars += len(text)
+            while self._text_chars > self._cache_chars and len(self._texts) > 1:
+                _, old = self._texts.popitem(last=False)
+                self._text_chars -= len(old)
+            return text
+
+    def resolve(self, data, details: SpanDetails) -> None:
+        """Replace the references in ``details`` (decoded with `ext_hook`) by their texts, in place."""
+        store = details.content_store
+        for attrs in details.attributes:
+            for k, v in attrs.items():
+                if type(v) is ContentRef:
+                    attrs[k] = self.text(data, store, v.seq) if store else content_lost("a reference in a frame without a content store")
+        for span_events in details.events:
+            for e in span_events:
+                for k, v in e.attributes.items():
+                    if type(v) is ContentRef:
+                        e.attributes[k] = self.text(data, store, v.seq) if store else content_lost("a reference in a frame without a content store")
+
+
+def decode_content(data, offset: int) -> list[ContentEntry]:
+    """The entries of the content frame at ``offset``, checked (frame checksum, decode budget).
+    Raises TraceFileError saying what is wrong."""
+    from .framing import frame_at
+    from .schema import KIND_CONTENT
+
+    ref = frame_at(data, offset, KIND_CONTENT)  # checks the payload's checksum
+    raw, count = entries_payload(data, ref)
+    try:
+        entries = _ENTRIES.decode(raw)
+    except (msgspec.DecodeError, ValueError, RecursionError) as exc:
+        raise TraceFileError(f"content frame at byte {offset} does not decode: {exc}", offset) from None
+    if len(entries) != count:
+        raise TraceFileError(f"content frame at byte {offset} holds {len(entries)} entries, its prefix says {count}", offset)
+    return entries
+
+
+def entries_payload(data, ref) -> tuple[bytes, int]:
+    """The MessagePack array of entries of an intact content frame, decompressed and checked against
+    the decode budget, and the count its prefix gives. Raises TraceFileError saying what is wrong."""
+    from .schema import FLAG_ZSTD
+
+    offset = ref.offset
+    if ref.flags & FLAG_ZSTD or ref.raw_len != ref.stored_len:
+        raise TraceFileError(f"content frame at byte {offset} is compressed as a whole; its entries carry their own compression", offset)
+    if ref.stored_len < PREFIX.size:
+        raise TraceFileError(f"content frame at byte {offset} is shorter than its prefix", offset)
+    if ref.stored_len > MAX_FRAME_RAW + PREFIX.size:
+        raise TraceFileError(f"content frame at byte {offset} holds {ref.stored_len:,} bytes, over the limit", offset)
+    payload = data[ref.payload_offset : ref.end]
+    _, _, count, codec, raw_len = PREFIX.unpack_from(payload)
+    blob = payload[PREFIX.size :]
+    if raw_len > MAX_FRAME_RAW:
+        raise TraceFileError(f"content frame at byte {offset} claims {raw_len:,} bytes of entries, over the {MAX_FRAME_RAW >> 20} MiB limit", offset)
+    if codec == CODEC_ZSTD:
+        try:
+            declared = zstandard.frame_content_size(blob)
+            if declared >= 0 and declared != raw_len:
+                raise TraceFileError(f"content frame at byte {offset}: entries claim {declared} bytes, prefix says {raw_len}", offset)
+            raw = zstandard.ZstdDecompressor().decompress(blob, max_output_size=raw_len)
+        except (zstandard.ZstdError, MemoryError) as exc:
+            raise TraceFileError(f"content frame at byte {offset} does not decompress: {exc}", offset) from None
+    elif codec == CODEC_PLAIN:
+        raw = bytes(blob)
+    else:
+        raise TraceFileError(f"content frame at byte {offset} has unknown codec {codec}", offset)
+    if len(raw) != raw_len:
+        raise TraceFileError(f"content frame at byte {offset}: entries are {len(raw)} bytes, prefix says {raw_len}", offset)
+    problem = check_payload(raw, item_budget(ref.stored_len))
+    if problem is not None:
+        raise TraceFileError(f"content frame at byte {offset} is over the decode budget: {problem}", offset)
+    return raw, count
+
+
+__all__ = ["ContentEntry", "ContentIndex", "ContentRef", "ContentWriter", "EXT_CONTENT"]
