@@ -1,7 +1,16 @@
 #!/usr/bin/env python
-"""Benchmark the .tracy format against OTLP exporters on one synthetic GenAI corpus.
+"""Benchmark the .tracy format against OTLP exporters on a synthetic GenAI corpus.
 
-    python scripts/bench_format.py [--spans 20000] [--batch 512] [--repeat 9] [--json]
+    python scripts/bench_format.py [--corpus standard|interactive] [--spans 20000] [--batch N] [--repeat 9] [--json]
+
+Two corpora (`tracefile.testing.synthetic`):
+
+* ``standard`` (the default): ``--spans`` spans of agent runs, message events in the older
+  layout, batches of 512 as BatchSpanProcessor makes them under load;
+* ``interactive``: 20 conversations of 30 turns in the current layout, each model call repeating
+  the whole conversation so far in ``gen_ai.input.messages`` with eight tool definitions, a third
+  of the turns calling a tool; batches of 4, as an interactive app's BatchSpanProcessor flushes a
+  turn or two at a time. ``--spans`` does not apply.
 
 Every exporter gets the same batches of finished SDK spans (the corpus split
 like BatchSpanProcessor splits it) and writes a real file in a temporary
@@ -250,6 +259,14 @@ class _NoopProcessor(SpanProcessor):
         pass
 
 
+class _Collector(SpanProcessor):
+    def __init__(self) -> None:
+        self.spans: list = []
+
+    def on_end(self, span) -> None:
+        self.spans.append(span)
+
+
 def tracy_stages(batches: list, timer: Timer) -> dict[str, float]:
     """Seconds the default exporter spends in each stage over all batches (best of repeats)."""
     comp = zstandard.ZstdCompressor(level=DEFAULT_ZSTD_LEVEL)
@@ -275,17 +292,26 @@ def tracy_stages(batches: list, timer: Timer) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     timer = Timer(args.repeat, args.gc)
-    n = args.spans
+    t0 = time.perf_counter()
+    if args.corpus == "interactive":
+        plans = synthetic.make_interactive_plan(seed=args.seed)
+        n = sum(p.spans for p in plans)
+    else:
+        n = args.spans
+        plans = synthetic.make_plan(n, seed=args.seed)
+    plan_s = time.perf_counter() - t0
     out: dict[str, Any] = {
-        "spans": n, "batch": args.batch, "repeat": args.repeat, "seed": args.seed, "gc": args.gc,
+        "corpus": args.corpus, "spans": n, "batch": args.batch, "repeat": args.repeat, "seed": args.seed, "gc": args.gc,
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
         "compiled_scanner": convert_module.NATIVE,
     }  # fmt: skip
 
-    t0 = time.perf_counter()
-    plans = synthetic.make_plan(n, seed=args.seed)
-    out["plan_s"] = time.perf_counter() - t0
-    spans = synthetic.make_spans(n, seed=args.seed)
+    out["plan_s"] = plan_s
+    collector = _Collector()
+    synthetic.emit(synthetic.new_provider(seed=args.seed, processor=collector), plans)
+    spans = collector.spans
+    if len(spans) != n:
+        raise SystemExit(f"the corpus made {len(spans)} spans, its plan {n}")
     batches = [spans[i : i + args.batch] for i in range(0, len(spans), args.batch)]
     out["batches"] = len(batches)
     out["events_per_span"] = sum(len(s.events) for s in spans) / n
@@ -404,7 +430,7 @@ def _fmt(v: float | None, spec: str) -> str:
 
 def print_report(out: dict[str, Any]) -> None:
     n = out["spans"]
-    print(f"Tracy format benchmark: {n} spans in {out['batches']} batches of {out['batch']}, "
+    print(f"Tracy format benchmark, {out['corpus']} corpus: {n} spans in {out['batches']} batches of {out['batch']}, "
           f"{out['events_per_span']:.2f} events/span, best of {out['repeat']}, gc {'on' if out['gc'] else 'paused'}, "
           f"Python {out['python']} on {out['cpus']} CPUs, "
           f"span scanner {'compiled' if out['compiled_scanner'] else 'in Python (not compiled here)'}")  # fmt: skip
@@ -462,7 +488,9 @@ def print_report(out: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--spans", type=int, default=20000, help="corpus size (default 20000)")
-    ap.add_argument("--batch", type=int, default=512, help="spans per export() call (default 512, as BatchSpanProcessor)")
+    ap.add_argument("--corpus", choices=("standard", "interactive"), default="standard")
+    ap.add_argument("--batch", type=int, default=None, help="spans per export() call (default 512 for the standard corpus, as "
+                    "BatchSpanProcessor under load; 4 for the interactive one)")
     # 9: on the shared 2-core machine one round can take 1.8x another (the round-by-round table shows it),
     # and 5 rounds sometimes held no quiet moment for the SDK or for an exporter.
     ap.add_argument("--repeat", type=int, default=9, help="rounds (exporters) and runs (decoders) per timing; the best counts (default 9)")
@@ -472,6 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     ap.add_argument("-v", "--verbose", action="store_true", help="report progress on stderr")
     args = ap.parse_args(argv)
+    if args.batch is None:
+        args.batch = 4 if args.corpus == "interactive" else 512
     if args.spans < 1 or args.batch < 1 or args.repeat < 1:
         ap.error("--spans, --batch and --repeat must be positive")
     out = run(args)

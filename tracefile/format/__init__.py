@@ -47,6 +47,7 @@ _PUBLIC = {
     "ContentIndex": "content",
     "EXT_CONTENT": "content",
     "content_lost": "content",
+    "index_content": "content",
     # Appending records.
     "TraceWriter": "writer",
     # Payload types and constants.

@@ -381,6 +381,20 @@ class ContentIndex:
                         e.attributes[k] = self.text(data, store, v.seq) if store else content_lost("a reference in a frame without a content store")
 
 
+def index_content(data, start: int | None = None) -> ContentIndex:
+    """A `ContentIndex` of every content frame of a file's bytes ``data``, found by walking frame
+    headers only (other payloads are not read)."""
+    from .framing import ScanReport, scan_frames
+    from .schema import FILE_HEADER_SIZE, KIND_CONTENT, KIND_SPAN_DETAILS, KIND_SPANS
+
+    index = ContentIndex()
+    trusted = frozenset({KIND_CONTENT, KIND_SPAN_DETAILS, KIND_SPANS})
+    for ref in scan_frames(data, ScanReport(), start=FILE_HEADER_SIZE if start is None else start, trust_kinds=trusted):
+        if ref.kind == KIND_CONTENT:
+            index.add(data, ref.offset, ref.stored_len)
+    return index
+
+
 def decode_content(data, offset: int) -> list[ContentEntry]:
     """The entries of the content frame at ``offset``, checked (frame checksum, decode budget).
     Raises TraceFileError saying what is wrong."""

@@ -39,7 +39,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-__all__ = ["SpanPlan", "TracePlan", "make_plan", "emit", "make_spans", "new_provider", "SERVICE_NAME"]
+__all__ = ["SpanPlan", "TracePlan", "make_plan", "make_interactive_plan", "emit", "make_spans", "new_provider", "SERVICE_NAME"]
 
 SERVICE_NAME = "bench-agent"
 SYSTEM = "az.ai.inference"
@@ -396,6 +396,116 @@ def make_plan(n_spans: int, *, seed: int = 0) -> list[TracePlan]:
         plan = planner.trace(left)
         plans.append(plan)
         left -= plan.spans
+    return plans
+
+
+def _part(text: str) -> dict[str, Any]:
+    return {"type": "text", "content": text}
+
+
+class _Conversations:
+    """Interactive chat sessions in the GenAI conventions' current layout: every model call
+    records the whole conversation so far in ``gen_ai.input.messages`` (a JSON array that grows by
+    a message or two per call), the tool definitions in ``gen_ai.tool.definitions`` and its reply
+    in ``gen_ai.output.messages``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"interactive-{seed}")
+        self.text = _Text(self.rng)
+        self.clock = BASE_TIME_NS
+
+    def _tool_definitions(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        return [
+            {"type": "function", "name": name, "description": self.text.text(rng.randint(120, 260)),
+             "parameters": {"type": "object", "properties": {
+                 "query": {"type": "string", "description": self.text.sentence()},
+                 "limit": {"type": "integer", "description": "How many results to return."}},
+                 "required": ["query"]}}
+            for name in rng.sample(_TOOLS, 8)
+        ]  # fmt: skip
+
+    def conversation(self, turns: int, first_trace: int) -> list[TracePlan]:
+        rng = self.rng
+        agent, agent_id = rng.choice(_AGENTS)
+        model = rng.choice(_MODELS)
+        conv_id = self.text.ident("conv_", 20)
+        tools = json.dumps(self._tool_definitions())
+        history: list[dict[str, Any]] = [
+            {"role": "system", "parts": [_part(f"You are {agent}, an assistant for Contoso. " + self.text.text(rng.randint(1200, 1800)))]}
+        ]
+        plans = []
+        for turn in range(turns):
+            self.clock += rng.randint(5 * _S, 90 * _S)  # the user reads, thinks and types
+            t0 = self.clock
+            history.append({"role": "user", "parts": [_part(self.text.text(rng.randint(80, 400)))]})
+            root = SpanPlan(
+                f"invoke_agent {agent}", SpanKind.INTERNAL, _AGENT, t0, t0,
+                {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent, "gen_ai.agent.id": agent_id,
+                 "gen_ai.provider.name": SYSTEM, "gen_ai.conversation.id": conv_id},
+            )  # fmt: skip
+            cursor = t0 + rng.randint(500_000, 5 * _MS)
+            if rng.random() < 1 / 3:  # the model calls a tool first
+                cid, tool = self.text.ident("call_", 24), rng.choice(_TOOLS)
+                args = json.dumps({"query": self.text.sentence(), "limit": rng.choice((5, 10, 20))})
+                call = {"role": "assistant", "parts": [{"type": "tool_call", "id": cid, "name": tool, "arguments": json.loads(args)}],
+                        "finish_reason": "tool_calls"}  # fmt: skip
+                chat = self._chat(cursor, model, history, tools, call)
+                root.children.append(chat)
+                cursor = chat.end + rng.randint(100_000, 2 * _MS)
+                result = json.dumps({"results": [{"id": self.text.ident("r_", 8), "text": self.text.text(rng.randint(60, 200))}
+                                                 for _ in range(rng.randint(2, 5))]})  # fmt: skip
+                end = cursor + _lognormal_ns(rng, 60, 1.2, 0.4, 8_000)
+                root.children.append(SpanPlan(
+                    f"execute_tool {tool}", SpanKind.INTERNAL, _AGENT, cursor, end,
+                    {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.call.id": cid,
+                     "gen_ai.tool.type": "function", "gen_ai.tool.call.arguments": args, "gen_ai.tool.call.result": result},
+                ))  # fmt: skip
+                cursor = end + rng.randint(50_000, 1 * _MS)
+                history.append(call)
+                history.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": cid, "response": result}]})
+            answer = {"role": "assistant", "parts": [_part(self.text.text(rng.randint(300, 1200)))], "finish_reason": "stop"}
+            chat = self._chat(cursor, model, history, tools, answer)
+            root.children.append(chat)
+            history.append(answer)
+            root.end = chat.end + rng.randint(200_000, 2 * _MS)
+            self.clock = root.end
+            plans.append(TracePlan(root, 1 + sum(1 + len(c.children) for c in root.children)))
+        return plans
+
+    def _chat(self, start: int, model: tuple[str, str], history: list[dict], tools: str, reply: dict) -> SpanPlan:
+        rng = self.rng
+        req_model, resp_model = model
+        messages = json.dumps(history)
+        output = json.dumps([reply])
+        end = start + _lognormal_ns(rng, 300 + len(output) * 2.2, 0.35, 120, 20_000)
+        attrs = {
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": SYSTEM, "gen_ai.request.model": req_model,
+            "gen_ai.request.temperature": rng.choice((0.0, 0.2, 0.7)), "gen_ai.request.max_tokens": 4096,
+            "server.address": _SERVER, "server.port": 443,
+            "gen_ai.input.messages": messages, "gen_ai.tool.definitions": tools,
+        }  # fmt: skip
+        late = {
+            "gen_ai.response.model": resp_model, "gen_ai.response.id": self.text.ident("chatcmpl-", 29),
+            "gen_ai.response.finish_reasons": (reply.get("finish_reason", "stop"),),
+            "gen_ai.usage.input_tokens": (len(messages) + len(tools)) // 4, "gen_ai.usage.output_tokens": max(1, len(output) // 4),
+            "gen_ai.output.messages": output,
+        }  # fmt: skip
+        http = SpanPlan("POST /chat/completions", SpanKind.CLIENT, _HTTP, start + rng.randint(300_000, 3 * _MS),
+                        end - rng.randint(100_000, 2 * _MS),
+                        {"http.request.method": "POST", "url.full": _URL, "server.address": _SERVER, "server.port": 443},
+                        {"http.response.status_code": 200})  # fmt: skip
+        return SpanPlan(f"chat {req_model}", SpanKind.CLIENT, _INFERENCE, start, end, attrs, late, children=[http])
+
+
+def make_interactive_plan(conversations: int = 20, turns: int = 30, *, seed: int = 0) -> list[TracePlan]:
+    """Interactive chat sessions, one trace per turn: ``conversations`` of ``turns`` turns each, one
+    after the other, each model call repeating the conversation so far (`_Conversations`). A third
+    of the turns call a tool before answering."""
+    maker = _Conversations(seed)
+    plans: list[TracePlan] = []
+    for _ in range(conversations):
+        plans += maker.conversation(turns, len(plans))
     return plans
 
 

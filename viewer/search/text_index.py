@@ -68,6 +68,8 @@ from tracefile.format import (
 
     decode_frame,
 
+    index_content,
+
     frame_payload,
 
     scan_frames,
@@ -717,8 +719,10 @@ def index_batches(
     starting at ``text.batches``. ``progress(rows)`` is called after each batch. Returns the
     number of batches indexed. A details frame that cannot be read leaves its rows without text.
     ``content`` is the file's content index (`TimelineReader.content`), for texts kept in its
-    content store.
+    content store; without one, the file's content frames are found first.
     """
+    if content is None:
+        content = index_content(data)
     done = 0
     for ref in batches[text.batches :]:
         if cancelled is not None and cancelled():
@@ -812,7 +816,7 @@ def _resolve_view(view: _DetailsView, data, content: ContentIndex | None) -> Non
                     e.attributes[k] = text(v)
 
 
-def _decode_details(data, offset: int, content: ContentIndex | None = None) -> _DetailsView | SpanDetails:
+def _decode_details(data, offset: int, content: ContentIndex | None) -> _DetailsView | SpanDetails:
     for ref in scan_frames(data, ScanReport(), start=offset):
         # A damaged frame is skipped by the scan: what follows it belongs to another batch.
         if ref.offset == offset and ref.kind == KIND_SPAN_DETAILS:

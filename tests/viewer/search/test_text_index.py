@@ -77,7 +77,7 @@ class Opened:
         if not finish:  # as while the file is still being indexed: the last text added is not sealed yet
             with open_buffer(path) as data:
                 for ref in refs:
-                    self.text.add_batch(ref.first_row, ref.count, text_index._decode_details(data, ref.details_offset))
+                    self.text.add_batch(ref.first_row, ref.count, text_index._decode_details(data, ref.details_offset, self.session.reader.content))
             return
         with open_buffer(path) as data:
             index_batches(self.text, data, refs if batches is None else refs[:batches])
