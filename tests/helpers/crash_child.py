@@ -3,7 +3,7 @@
     python crash_child.py PATH MODE SEED TAG [LIMIT]
 
 MODE is ``batches`` (calls ``TracyFileExporter.export`` with batches of random
-size, 1 to 40 spans) or ``simple`` (a SimpleSpanProcessor, one span per
+size, 1 to 40 spans, each span with a long ``history`` text for the content store) or ``simple`` (a SimpleSpanProcessor, one span per
 export). After every successful export it prints the number of spans written
 so far and flushes stdout, so a parent knows a lower bound of what the file
 holds when it kills this process. With LIMIT it stops after that many spans
@@ -23,6 +23,13 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
 from tracefile.record.exporter import TracyFileExporter
+
+
+def history_of(seq: int) -> str:
+    """The ``history`` attribute of span ``seq`` in ``batches`` mode: a text long enough for the
+    content store that grows by a little with each span (and starts over every 64), as a
+    conversation's history does, so that most entries continue an earlier one."""
+    return f"conversation {seq // 64}: " + "H" * 1100 + "".join(f"<turn {k}>" for k in range(seq % 64))
 
 
 class _Collect(SpanProcessor):
@@ -70,7 +77,8 @@ def main() -> int:
             if limit is not None:
                 n = min(n, limit - written)
             for seq in range(written, written + n):
-                with tracer.start_as_current_span(f"{tag}span-{seq}", attributes={"seq": seq, "tag": tag, "pad": "p" * rng.randrange(0, 500)}) as s:
+                attributes = {"seq": seq, "tag": tag, "pad": "p" * rng.randrange(0, 500), "history": history_of(seq)}
+                with tracer.start_as_current_span(f"{tag}span-{seq}", attributes=attributes) as s:
                     s.add_event("e", {"seq": seq})
             batch, col.spans = col.spans, []
             if exporter.export(batch) is not SpanExportResult.SUCCESS:

@@ -34,14 +34,14 @@ from .schema import FRAME_HEADER_SIZE, MAX_FRAME_RAW, SpanDetails
 
 #: MessagePack ext type of a content reference; its data is the entry number, big-endian, in 1, 2, 4 or 8 bytes.
 EXT_CONTENT = 1
-#: Strings of at least this many characters go to the content store; shorter ones stay inline.
-MIN_CHARS = 256
+#: Strings of at least this many characters go to the content store; shorter ones stay inline, where
+#: zstd already finds repeats within the batch (at 256 the standard corpus gained 1% in size and
+#: cost 55% more export time: scripts/bench_format.py).
+MIN_CHARS = 1024
 #: A continuation is only worth its reference when it keeps at least this many characters.
 MIN_KEEP = 64
-#: Characters before a boundary that identify it (`ContentWriter`).
+#: Characters before the end of a text that identify it (`ContentWriter`).
 _ANCHOR = 48
-#: Boundaries of a text remembered and probed, besides its end: the last `}` and newlines.
-_BOUNDARIES = 8
 #: A chain of continuations is followed at most this far (a longer one is damage).
 MAX_CHAIN = 1 << 20
 
@@ -88,110 +88,141 @@ def ref_ext(seq: int) -> msgspec.msgpack.Ext:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _boundaries(text: str) -> list[int]:
-    """Where an earlier text may end inside ``text``: its end, after each of its last `}`, and after
-    its last newlines (the ends of messages in a JSON array, of turns in a transcript)."""
-    out = [len(text)]
-    i = len(text)
-    for _ in range(_BOUNDARIES):
-        i = text.rfind("}", 0, i)
-        if i < 0:
-            break
-        out.append(i + 1)
-    i = len(text)
-    for _ in range(_BOUNDARIES // 2):
-        i = text.rfind("\n", 0, i)
-        if i < 0:
-            break
-        out.append(i + 1)
-    return out
+def _common_prefix_py(a: str, b: str) -> int:
+    """How many leading characters ``a`` and ``b`` share (the reference for `_text.common_prefix`)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # binary search over prefix comparisons, each done by C code
+        mid = (lo + hi + 1) // 2
+        if a.startswith(b[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
-def _key(text: str, at: int) -> tuple[int, int]:
-    return at, hash(text[max(0, at - _ANCHOR) : at])
+try:
+    from . import _text
+    from ._text import common_prefix
+except ImportError:  # pragma: no cover - the package was installed without a C compiler
+    _text = None
+    common_prefix = _common_prefix_py
+
+
+def _tail(text: str, end: int) -> int:
+    return hash(text[max(0, end - _ANCHOR) : end])
 
 
 class ContentWriter:
     """One writer's content store: numbers new entries, and remembers (bounded by ``max_chars``
     of remembered text) which texts it stored, to continue them. Not thread-safe: the trace
-    writer calls it under its lock, in file order."""
+    writer calls it under its lock, in file order.
+
+    A new text is matched, in order, against:
+
+    * an earlier text equal to it (found by its length and last characters): no new entry;
+    * the last `RECENT` texts stored under the same attribute key: the one it shares the longest
+      beginning with (the previous call's history, in a conversation);
+    * when that leaves most of it new, an earlier text that it continues from the end of one of
+      its last `}` (a history whose earlier turn was not among the recent ones: conversations
+      interleaved in one app), found by the characters before that point.
+    """
+
+    RECENT = 4
 
     def __init__(self, max_chars: int = 32 << 20, store: int | None = None) -> None:
         self.store = store if store is not None else random.getrandbits(63) | 1
         self.next = 0
         self.max_chars = max_chars
-        self._known: dict[tuple[int, int], tuple[int, str]] = {}
-        self._order: collections.deque[tuple[tuple[int, int], int, int]] = collections.deque()
+        self._ends: dict[tuple[int, int], tuple[int, str]] = {}
+        self._recent: dict[str, list[tuple[int, str]]] = {}
+        self._order: collections.deque[tuple[int, int, tuple]] = collections.deque()
         self._chars = 0
 
     # A failed append must forget what it stored. Its numbers are not given again: part of the
     # append may be in the file, and an entry number means one text in a store.
-    def mark(self) -> tuple[int, int]:
-        return self.next, len(self._order)
+    def mark(self) -> int:
+        return self.next
 
-    def rollback(self, mark: tuple[int, int]) -> None:
-        seq, _ = mark
-        self._known = {k: v for k, v in self._known.items() if v[0] < seq}
-        self._order = collections.deque(x for x in self._order if x[1] < seq)
-        self._chars = sum(x[2] for x in self._order)
+    def rollback(self, mark: int) -> None:
+        self._ends = {k: v for k, v in self._ends.items() if v[0] < mark}
+        self._recent = {k: [x for x in v if x[0] < mark] for k, v in self._recent.items()}
+        while self._order and self._order[-1][0] >= mark:
+            self._chars -= self._order.pop()[1]
 
-    def _remember(self, seq: int, text: str) -> None:
-        for at in _boundaries(text):
-            key = _key(text, at)
-            self._known[key] = (seq, text)
-            self._order.append((key, seq, len(text) if at == len(text) else 0))
-        self._chars += len(text)
-        while self._chars > self.max_chars and self._order:
-            key, old, chars = self._order.popleft()
+    def _remember(self, seq: int, key: str, text: str) -> None:
+        n = len(text)
+        ends = ((n, _tail(text, n)), (n - 1, _tail(text, n - 1)))
+        for k in ends:
+            self._ends[k] = (seq, text)
+        recent = self._recent.setdefault(key, [])
+        recent.append((seq, text))
+        if len(recent) > self.RECENT:
+            del recent[0]
+        self._order.append((seq, n, ends))
+        self._chars += n
+        while self._chars > self.max_chars and len(self._order) > 1:
+            old, chars, old_ends = self._order.popleft()
             self._chars -= chars
-            if self._known.get(key, (None,))[0] == old:
-                del self._known[key]
+            for k in old_ends:
+                if self._ends.get(k, (None,))[0] == old:
+                    del self._ends[k]
+            for recent in self._recent.values():
+                if recent and recent[0][0] == old:
+                    del recent[0]
 
-    def _find(self, text: str) -> tuple[int, int, bool] | None:
-        """(entry, characters of it that ``text`` starts with, whether it is all of it) for the longest
-        remembered continuation; None when there is none worth it."""
-        for at in _boundaries(text):
-            if at < MIN_KEEP:
-                break
-            found = self._known.get(_key(text, at))
-            if found is None:
-                continue
-            seq, earlier = found
-            if len(earlier) >= at and text.startswith(earlier if len(earlier) == at else earlier[:at]):
-                return seq, at, len(earlier) == at == len(text)
-        return None
-
-    def add(self, text: str, entries: list[ContentEntry]) -> int:
-        """The entry number for ``text``: an earlier one when it is the same text, else a new
-        entry (appended to ``entries``) continuing the longest earlier text it starts with."""
-        found = self._find(text)
-        if found is not None and found[2]:
-            return found[0]
+    def add(self, key: str, text: str, entries: list[ContentEntry]) -> int:
+        """The entry number for ``text`` (a value of attribute ``key``): an earlier one when it is
+        the same text, else a new entry (appended to ``entries``) continuing the earlier text it
+        shares the longest beginning with, if that is worth a reference."""
+        n = len(text)
+        same = self._ends.get((n, _tail(text, n)))
+        if same is not None and same[1] == text:
+            return same[0]
+        base, keep = -1, 0
+        for seq, earlier in self._recent.get(key, ()):
+            c = common_prefix(text, earlier)
+            if c > keep:
+                base, keep = seq, c
+        if keep < n // 2 and n >= 2048:
+            i = n
+            for _ in range(16):
+                i = text.rfind("}", 0, i)
+                if i < MIN_KEEP:
+                    break
+                found = self._ends.get((i + 1, _tail(text, i + 1)))
+                if found is not None:
+                    c = common_prefix(text, found[1])
+                    if c > keep:
+                        base, keep = found[0], c
+                        break
         seq = self.next
         self.next += 1
-        if found is None:
+        if keep < MIN_KEEP:
             entries.append(ContentEntry(-1, 0, text))
         else:
-            entries.append(ContentEntry(found[0], found[1], text[found[1] :]))
-        self._remember(seq, text)
+            entries.append(ContentEntry(base, keep, text[keep:]))
+        self._remember(seq, key, text)
         return seq
 
     def extract(self, details: SpanDetails) -> tuple[SpanDetails, int, list[ContentEntry]]:
         """``details`` with its long string values (span and event attributes, top level) replaced by
         references, the number of the first new entry, and the new entries."""
+        return _assemble(self, details, *self._extract(details))
+
+    def _extract(self, details: SpanDetails) -> tuple[list | None, list | None, int, list[ContentEntry]]:
         entries: list[ContentEntry] = []
         first = self.next
         minimum = MIN_CHARS
         attributes = details.attributes
         new_attrs = None
         for i, attrs in enumerate(attributes):
-            if not attrs:
+            if type(attrs) is not dict or not attrs:
                 continue
             long = [k for k, v in attrs.items() if type(v) is str and len(v) >= minimum]
             if long:
                 d = dict(attrs)
                 for k in long:
-                    d[k] = ref_ext(self.add(d[k], entries))
+                    d[k] = ref_ext(self.add(k, d[k], entries))
                 if new_attrs is None:
                     new_attrs = list(attributes)
                 new_attrs[i] = d
@@ -199,29 +230,55 @@ class ContentWriter:
         for i, span_events in enumerate(details.events):
             for j, e in enumerate(span_events):
                 attrs = e[2] if type(e) is tuple else e.attributes
-                if not attrs:
+                if type(attrs) is not dict or not attrs:
                     continue
                 long = [k for k, v in attrs.items() if type(v) is str and len(v) >= minimum]
                 if not long:
                     continue
                 d = dict(attrs)
                 for k in long:
-                    d[k] = ref_ext(self.add(d[k], entries))
+                    d[k] = ref_ext(self.add(k, d[k], entries))
                 if new_events is None:
                     new_events = [list(x) for x in details.events]
                 new_events[i][j] = (e[0], e[1], d, e[3]) if type(e) is tuple else msgspec.structs.replace(e, attributes=d)
-        if new_attrs is None and new_events is None:
-            return details, first, entries
-        return (
-            msgspec.structs.replace(
-                details,
-                attributes=new_attrs if new_attrs is not None else attributes,
-                events=new_events if new_events is not None else details.events,
-                content_store=self.store,
-            ),
-            first,
-            entries,
-        )
+        return new_attrs, new_events, first, entries
+
+
+def _assemble(writer, details: SpanDetails, new_attrs, new_events, first: int, entries: list) -> tuple[SpanDetails, int, list]:
+    if new_attrs is None and new_events is None:
+        return details, first, entries
+    replaced = msgspec.structs.replace(
+        details,
+        attributes=new_attrs if new_attrs is not None else details.attributes,
+        events=new_events if new_events is not None else details.events,
+        content_store=writer.store,
+    )
+    return replaced, first, entries
+
+
+class _CompiledWriter:
+    """`ContentWriter`'s interface over the compiled writer (`_text.ContentWriter`)."""
+
+    def __init__(self, max_chars: int = 32 << 20, store: int | None = None) -> None:
+        self._w = _text.ContentWriter(max_chars, store, ContentEntry, msgspec.msgpack.Ext, MIN_CHARS, MIN_KEEP)
+        self.mark, self.rollback, self.add = self._w.mark, self._w.rollback, self._w.add
+
+    @property
+    def store(self) -> int:
+        return self._w.store
+
+    @property
+    def next(self) -> int:
+        return self._w.next
+
+    def extract(self, details: SpanDetails) -> tuple[SpanDetails, int, list[ContentEntry]]:
+        return _assemble(self, details, *self._w.extract(details))
+
+
+#: The writer the trace writer uses: compiled where the package was built with a C compiler.
+PythonContentWriter = ContentWriter
+if _text is not None:
+    ContentWriter = _CompiledWriter  # type: ignore[misc]
 
 
 def content_payload(store: int, first: int, entries: list[ContentEntry], compressor: zstandard.ZstdCompressor | None) -> bytes:

@@ -20,6 +20,7 @@ from tracefile.format.framing import ScanReport, scan_frames
 from tracefile.record.convert import spans_to_frames
 from tracefile.format.schema import FRAME_HEADER_SIZE, KIND_SPANS
 from tracefile.format.writer import TraceWriter
+from tests.helpers.crash_child import history_of
 from tests.helpers.spans import dicts, numbered_spans, provider, sdk_span_dict, seq_of
 
 CHILD = Path(__file__).resolve().parents[2] / "helpers" / "crash_child.py"
@@ -58,6 +59,8 @@ def _check_prefix(tf, reported: int, tag: str = "") -> int:
         if s.attributes or not missing_details:
             assert s.attributes["seq"] == i and s.attributes["tag"] == tag
             assert len(s.attributes["pad"]) < 2000 and set(s.attributes["pad"]) <= {"p"}
+            if "history" in s.attributes:  # batches mode: kept in the content store, never lost or wrong
+                assert s.attributes["history"] == history_of(i)
         assert s.resource.attributes["service.name"] == f"crash-{tag}"
         assert s.end_time >= s.start_time > 0
     # Only the very last batch may have lost its details to the kill.
@@ -171,6 +174,7 @@ def test_two_processes_append_to_one_file(tmp_path):
         mine = [s for s in tf.spans if s.name.startswith(tag)]
         assert [seq_of(s.name) for s in mine] == list(range(400))
         assert all(s.attributes["seq"] == seq_of(s.name) and s.attributes["tag"] == tag for s in mine)
+        assert all(s.attributes["history"] == history_of(seq_of(s.name)) for s in mine)
         assert {s.resource.attributes["service.name"] for s in mine} == {f"crash-{tag}"}
     assert sorted(w.pid for w in tf.writers) == sorted(p.pid for p in procs)
 
