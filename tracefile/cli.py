@@ -72,6 +72,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise TraceFileError(f"{out}: output must end in .json, .jsonl (OTLP/JSON), .tracy or .parquet (one row per span)")
     if os.path.exists(out) and not args.force:
         raise TraceFileError(f"{out}: already exists; pass --force to replace it")
+    version = getattr(args, "format_version", None)
+    if version is not None and not out.endswith(".tracy"):
+        raise TraceFileError(f"{out}: --format-version applies to .tracy output only")
     if out.endswith(".parquet"):
         return _convert_to_parquet(args.input, out)
     if len(args.input) > 1:
@@ -86,7 +89,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
         def write(tmp: str) -> None:
             nonlocal count
-            count = write_spans(tmp, spans, source.feedback)
+            count = write_spans(tmp, spans, source.feedback,
+                                format_version=tuple(map(int, version.split("."))) if version else None)  # fmt: skip
 
         replace_file(out, write, ".tracy-convert-")
         warnings = source.warnings()
@@ -243,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="+")
     p.add_argument("output")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    p.add_argument("--format-version", choices=("1.1", "2.0"), default=None,
+                   help="the .tracy format version to write (default 2.0, which keeps long texts once; "
+                        "1.1 for readers of format 1, which refuse 2.0 files)")  # fmt: skip
     p.set_defaults(func=cmd_convert)
     p = sub.add_parser("validate", help="check every frame (or, for another format, every record); exit 1 and say where if anything is damaged or skipped")
     p.add_argument("file")

@@ -194,8 +194,8 @@ def build_reasoning_batch() -> list:
     return keep.spans
 
 
-SYSTEM = {"role": "system", "parts": [{"type": "text", "content": "You are the golden file's assistant. " * 8}]}
-TOOLS = [{"type": "function", "name": f"tool_{i}", "description": f"Tool number {i}, described at some length. " * 3,
+SYSTEM = {"role": "system", "parts": [{"type": "text", "content": "You are the golden file's assistant. " * 30}]}
+TOOLS = [{"type": "function", "name": f"tool_{i}", "description": f"Tool number {i}, described at some length. " * 8,
           "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}} for i in range(3)]  # fmt: skip
 
 
@@ -220,8 +220,8 @@ def build_conversation_batches() -> list[list]:
     app.add_span_processor(keep)
     tracer = app.get_tracer("golden.chat")
     history = [SYSTEM, _user("What is the golden file for? Tell me in detail, please.")]
-    answers = ["It pins what every later reader must read, byte for byte, across versions of the format. " * 3,
-               "Because a reader change must never need a new golden file; a new version adds one. " * 3]  # fmt: skip
+    answers = ["It pins what every later reader must read, byte for byte, across versions of the format. " * 12,
+               "Because a reader change must never need a new golden file; a new version adds one. " * 12]  # fmt: skip
     batches = []
     for turn, answer in enumerate(answers):
         span = tracer.start_span(

@@ -113,6 +113,45 @@ def test_convert_to_tracy_keeps_feedback_and_to_otlp_adds_feedback_events(run_fi
     assert events == ["gen_ai.evaluation.user_feedback"]
 
 
+def test_convert_writes_the_format_version_asked_for(tmp_path, capsys):
+    """A 2.0 file with its long texts in the content store converts to 1.1 for readers of format 1:
+    the texts inline again, every span the same."""
+    history = json.dumps([{"role": "user", "content": "tell me more " * 100}])
+    source = tmp_path / "two.tracy"
+    tp = TracerProvider(resource=Resource({"service.name": "convert"}), shutdown_on_exit=False)
+    from tracefile.record.exporter import TracyFileExporter
+
+    exporter = TracyFileExporter(source)
+    tp.add_span_processor(SimpleSpanProcessor(exporter))
+    for turn in range(3):
+        with tp.get_tracer("t").start_as_current_span("chat", attributes={"gen_ai.input.messages": history, "turn": turn}):
+            pass
+    exporter.shutdown()
+    old = tmp_path / "old.tracy"
+    assert tracy(["convert", str(source), str(old), "--format-version", "1.1"]) == 0
+    assert tracefile.load(source).version == (2, 0) and tracefile.load(old).version == (1, 1)
+    assert b"tell me more" in b"".join(_payloads(old)) and not _content_frames(old)
+    assert _content_frames(source) == 1
+    assert [s.attributes for s in tracefile.load(old).spans] == [s.attributes for s in tracefile.load(source).spans]
+    back = tmp_path / "back.tracy"
+    assert tracy(["convert", str(old), str(back)]) == 0 and tracefile.load(back).version == (2, 0)
+    assert tracy(["convert", str(source), str(tmp_path / "x.json"), "--format-version", "1.1"]) == 2
+    assert "applies to .tracy output only" in capsys.readouterr().err
+
+
+def _payloads(path):
+    from tracefile.format.framing import ScanReport, frame_payload, scan_frames
+
+    data = path.read_bytes()
+    return [frame_payload(data, r) for r in scan_frames(data, ScanReport())]
+
+
+def _content_frames(path) -> int:
+    from tracefile.format.framing import ScanReport, scan_frames
+
+    return sum(r.kind_name == "content" for r in scan_frames(path.read_bytes(), ScanReport()))
+
+
 def test_tracy_command_runs_as_a_process(run_file):
     done = subprocess.run([sys.executable, "-m", "tracefile", "info", str(run_file), "--json"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
