@@ -84,9 +84,12 @@ class TracyFileExporter(SpanExporter):
         compression: str | bool | None = None,
         fsync: bool | None = None,
         redaction: Policy | None = None,
+        format_version: tuple[int, int] | None = None,
     ) -> None:
         if path is None:
             path = default_path()
+        #: The .tracy format version of a new file (None: the writer's, 2.0); see TraceWriter.
+        self.format_version = format_version
         if compression is None:
             compression = settings.choice(settings.OTEL_EXPORTER_TRACY_COMPRESSION, COMPRESSION_CHOICES, True)
         elif isinstance(compression, str):
@@ -132,8 +135,9 @@ class TracyFileExporter(SpanExporter):
     def _get_writer(self, spans: Sequence[ReadableSpan]) -> TraceWriter:
         with self._open_lock:
             if self._writer is None:
+                options = {} if self.format_version is None else {"format_version": self.format_version}
                 self._writer = TraceWriter(
-                    self._resolve_path(spans), compression=self._compression, fsync=self._fsync, writer="otel-exporter"
+                    self._resolve_path(spans), compression=self._compression, fsync=self._fsync, writer="otel-exporter", **options
                 )
             return self._writer
 
