@@ -3,7 +3,7 @@
 long conversation, recorded by tracefile.configure() with the real Azure AI Inference client and
 its instrumentation, against the built-in loopback model.
 
-    python scripts/bench_recorded.py [--turns 30] [--json]
+    python scripts/bench_recorded.py [--turns 30] [--keep DIR] [--json]
 
 Each turn is flushed before the next starts, as a chat app's BatchSpanProcessor flushes while its
 user reads and types (its schedule is seconds; a turn here takes a fraction of one). The same spans
@@ -56,7 +56,7 @@ class ZstdProtoFile:
         return True
 
 
-def run(turns: int) -> dict:
+def run(turns: int, keep: Path | None = None) -> dict:
     from azure.ai.inference import ChatCompletionsClient
     from azure.core.credentials import AzureKeyCredential
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -81,6 +81,12 @@ def run(turns: int) -> dict:
         recording.close()
         v11.shutdown()
         proto.shutdown()
+        if keep is not None:
+            import shutil
+
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in ("run.tracy", "run-v1.1.tracy", "run.otlp.zst"):
+                shutil.copy(folder / name, keep / name)
         tf = tracefile.load(folder / "run.tracy")
         spans = len(tf.spans)
         sizes = {"tracy 2.0": (folder / "run.tracy").stat().st_size, "tracy 1.1": (folder / "run-v1.1.tracy").stat().st_size,
@@ -95,9 +101,10 @@ def run(turns: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--turns", type=int, default=30)
+    ap.add_argument("--keep", type=Path, help="copy the three files to this folder")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    r = run(args.turns)
+    r = run(args.turns, args.keep)
     if args.json:
         print(json.dumps(r, indent=2))
         return 0

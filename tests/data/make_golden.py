@@ -17,8 +17,10 @@ expected JSON adds the timeline's token columns ("columns").
 
 The 2.0 file adds two batches of a growing conversation, whose long texts
 go to the content store: a new text, a continuation of an earlier one in
-another content frame, exact repeats (tool definitions, an event's text), so
-every kind of content entry and reference is in it. Its store id is pinned.
+another content frame, exact repeats (tool definitions, an event's text), and
+each call's message events as an event list (one new, one continuing it, with
+events before their span's start), so every kind of content entry and
+reference is in it. Its store id is pinned.
 
 The expected JSON is built from the SDK's span objects and the feedback
 records, not by reading the file back; the script then checks that reading
@@ -235,6 +237,10 @@ def build_conversation_batches() -> list[list]:
             },
             start_time=T0 + 5_000_000 + turn * 1_000_000,
         )  # fmt: skip
+        # The older layout too: each message of the conversation so far as an event (an event list).
+        for k, message in enumerate([SYSTEM] * 30 + history):
+            span.add_event(f"gen_ai.{message['role']}.message", {"gen_ai.event.content": json.dumps(message)[:200], "k": k},
+                           timestamp=T0 + 5_000_000 + turn * 1_000_000 - 500 + k * 7)  # fmt: skip
         span.add_event("gen_ai.choice", {"content": answers[0], "index": turn}, timestamp=T0 + 5_100_000 + turn * 1_000_000)
         span.end(end_time=T0 + 5_900_000 + turn * 1_000_000)
         batches.append(list(keep.spans))

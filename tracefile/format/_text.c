@@ -1771,7 +1771,7 @@ static const char* const __pyx_f[] = {
 /*--- Type declarations ---*/
 struct __pyx_obj_9tracefile_6format_5_text_ContentWriter;
 
-/* "tracefile/format/_text.pyx":56
+/* "tracefile/format/_text.pyx":78
  * import random
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -1783,7 +1783,7 @@ enum  {
   __pyx_e_9tracefile_6format_5_text_RECENT = 4
 };
 
-/* "tracefile/format/_text.pyx":73
+/* "tracefile/format/_text.pyx":104
  * 
  * 
  * cdef class ContentWriter:             # <<<<<<<<<<<<<<
@@ -2143,11 +2143,33 @@ static CYTHON_INLINE int __Pyx_ParseKeywords(
 static void __Pyx_RaiseArgtupleInvalid(const char* func_name, int exact,
     Py_ssize_t num_min, Py_ssize_t num_max, Py_ssize_t num_found);
 
-/* ArgTypeTestError.export */
-static void __Pyx_ArgTypeError(PyObject *obj, PyTypeObject *type, const char *name, int exact);
+/* FormatTypeName.proto (used by RaiseErrorWithObjectType1) */
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX >= 0x030d0000
+typedef PyObject *__Pyx_TypeName;
+#define __Pyx_FMT_TYPENAME "%N"
+#define __Pyx_PyType_GetFullyQualifiedName(tp) Py_NewRef((PyObject*)tp)
+#define __Pyx_DECREF_TypeName(obj) Py_DECREF(obj)
+#elif CYTHON_COMPILING_IN_LIMITED_API
+typedef PyObject *__Pyx_TypeName;
+#define __Pyx_FMT_TYPENAME "%U"
+#define __Pyx_DECREF_TypeName(obj) Py_XDECREF(obj)
+static __Pyx_TypeName __Pyx_PyType_GetFullyQualifiedName(PyTypeObject* tp);
+#else  // !LIMITED_API
+typedef const char *__Pyx_TypeName;
+#define __Pyx_FMT_TYPENAME "%.200s"
+#define __Pyx_PyType_GetFullyQualifiedName(tp) ((tp)->tp_name)
+#define __Pyx_DECREF_TypeName(obj)
+#endif
 
-/* ArgTypeTest.proto */
-static CYTHON_INLINE int __Pyx_ArgTypeTest(PyObject *obj, PyTypeObject *type, int none_allowed, const char *name, int exact);
+/* RaiseErrorWithObjectType1.proto (used by RaiseUnexpectedTypeError) */
+#define __Pyx_RaiseTypeErrorWithObjectType1(message, arg, obj) __Pyx_RaiseErrorWithObjectType1(PyExc_TypeError, message, arg, obj)
+#define __Pyx_RaiseErrorWithObjectType1(exc_type, message, arg, obj) __Pyx_RaiseErrorWithType1(exc_type, message, arg, Py_TYPE(obj))
+CYTHON_UNUSED
+static void __Pyx_RaiseErrorWithType1(PyObject* exc_type, const char* message, const char *arg, PyTypeObject *type_obj);
+
+/* RaiseUnexpectedTypeError.proto */
+CYTHON_UNUSED
+static int __Pyx_RaiseUnexpectedTypeError(const char *expected, PyObject *obj);
 
 /* PyLongBinop.proto */
 #if !CYTHON_COMPILING_IN_PYPY
@@ -2406,24 +2428,6 @@ static CYTHON_INLINE PyObject* __Pyx_PyList_Pop(PyObject* L);
 #define __Pyx_PyObject_Pop(L)  __Pyx__PyObject_Pop(L)
 #endif
 
-/* FormatTypeName.proto (used by RaiseErrorWithObjectTypes) */
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX >= 0x030d0000
-typedef PyObject *__Pyx_TypeName;
-#define __Pyx_FMT_TYPENAME "%N"
-#define __Pyx_PyType_GetFullyQualifiedName(tp) Py_NewRef((PyObject*)tp)
-#define __Pyx_DECREF_TypeName(obj) Py_DECREF(obj)
-#elif CYTHON_COMPILING_IN_LIMITED_API
-typedef PyObject *__Pyx_TypeName;
-#define __Pyx_FMT_TYPENAME "%U"
-#define __Pyx_DECREF_TypeName(obj) Py_XDECREF(obj)
-static __Pyx_TypeName __Pyx_PyType_GetFullyQualifiedName(PyTypeObject* tp);
-#else  // !LIMITED_API
-typedef const char *__Pyx_TypeName;
-#define __Pyx_FMT_TYPENAME "%.200s"
-#define __Pyx_PyType_GetFullyQualifiedName(tp) ((tp)->tp_name)
-#define __Pyx_DECREF_TypeName(obj)
-#endif
-
 /* RaiseErrorWithObjectTypes.proto (used by PyNumberBinop) */
 #define __Pyx_RaiseErrorWithObjectTypes1(exc_type, message, arg, obj1, obj2) __Pyx_RaiseErrorWithTypes1(exc_type, message, arg, Py_TYPE(obj1), Py_TYPE(obj2))
 #define __Pyx_RaiseTypeErrorWithObjectTypes(message, obj1, obj2) __Pyx_RaiseTypeErrorWithTypes(message, Py_TYPE(obj1), Py_TYPE(obj2))
@@ -2456,16 +2460,6 @@ static CYTHON_INLINE PyObject* __Pyx_CallUnboundCMethod1(__Pyx_CachedCFunction* 
 #define __Pyx_CallUnboundCMethod1(cfunc, self, arg)  __Pyx__CallUnboundCMethod1(cfunc, self, arg)
 #endif
 
-/* RaiseErrorWithObjectType1.proto (used by RaiseUnexpectedTypeError) */
-#define __Pyx_RaiseTypeErrorWithObjectType1(message, arg, obj) __Pyx_RaiseErrorWithObjectType1(PyExc_TypeError, message, arg, obj)
-#define __Pyx_RaiseErrorWithObjectType1(exc_type, message, arg, obj) __Pyx_RaiseErrorWithType1(exc_type, message, arg, Py_TYPE(obj))
-CYTHON_UNUSED
-static void __Pyx_RaiseErrorWithType1(PyObject* exc_type, const char* message, const char *arg, PyTypeObject *type_obj);
-
-/* RaiseUnexpectedTypeError.proto */
-CYTHON_UNUSED
-static int __Pyx_RaiseUnexpectedTypeError(const char *expected, PyObject *obj);
-
 /* ListAppend.proto */
 #if CYTHON_USE_PYLIST_INTERNALS && CYTHON_ASSUME_SAFE_MACROS && CYTHON_ASSUME_SAFE_SIZE
 static CYTHON_INLINE int __Pyx_PyList_Append(PyObject* list, PyObject* x);
@@ -2497,12 +2491,23 @@ static PyObject *__Pyx_PyObject_FastCallMethod(PyObject *name, PyObject *const *
 /* PyObjectCompare.proto */
 static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_object(PyObject *op1, PyObject *op2, int pyop);
 
-/* PyObjectCompare.proto */
-static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop);
+/* RaiseErrorWithObjectType.proto (used by SliceObject) */
+#define __Pyx_RaiseTypeErrorWithObjectType(message, obj)  __Pyx_RaiseErrorWithObjectType(PyExc_TypeError, message, obj)
+#define __Pyx_RaiseErrorWithObjectType(exc_type, message, obj)  __Pyx_RaiseErrorWithType(exc_type, message, Py_TYPE(obj))
+CYTHON_UNUSED
+static void __Pyx_RaiseErrorWithType(PyObject* exc_type, const char* message, PyTypeObject *type_obj);
 
-/* PyUnicode_Substring.proto */
-static CYTHON_INLINE PyObject* __Pyx_PyUnicode_Substring(
-            PyObject* text, Py_ssize_t start, Py_ssize_t stop);
+/* SliceObject.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_GetSlice(
+        PyObject* obj, Py_ssize_t cstart, Py_ssize_t cstop,
+        PyObject** py_start, PyObject** py_stop, PyObject** py_slice,
+        int has_cstart, int has_cstop, int wraparound);
+
+/* ArgTypeTestError.export */
+static void __Pyx_ArgTypeError(PyObject *obj, PyTypeObject *type, const char *name, int exact);
+
+/* ArgTypeTest.proto */
+static CYTHON_INLINE int __Pyx_ArgTypeTest(PyObject *obj, PyTypeObject *type, int none_allowed, const char *name, int exact);
 
 /* PyObjectCompare.proto */
 static CYTHON_INLINE int __Pyx_PyObject_CompareBoolLt_int_int(PyObject *op1, PyObject *op2, int pyop);
@@ -2530,12 +2535,6 @@ static PyObject *__Pyx_AllocateExtensionType(PyTypeObject *t, int is_final);
 typedef PyObject * (*__Pyx_tpnewvectorcallfunc)(PyTypeObject* o, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 static PyObject * __Pyx_CallTpnewAsVectorcall(__Pyx_tpnewvectorcallfunc f, PyTypeObject* o, PyObject *a, PyObject *k);
 #endif
-
-/* RaiseErrorWithObjectType.proto (used by CallNewInitFromVectorcall) */
-#define __Pyx_RaiseTypeErrorWithObjectType(message, obj)  __Pyx_RaiseErrorWithObjectType(PyExc_TypeError, message, obj)
-#define __Pyx_RaiseErrorWithObjectType(exc_type, message, obj)  __Pyx_RaiseErrorWithType(exc_type, message, Py_TYPE(obj))
-CYTHON_UNUSED
-static void __Pyx_RaiseErrorWithType(PyObject* exc_type, const char* message, PyTypeObject *type_obj);
 
 /* CallNewInitFromVectorcall.proto */
 #if CYTHON_VECTORCALL_TPNEW
@@ -2983,8 +2982,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
 /* Module declarations from "cpython.tuple" */
 
 /* Module declarations from "tracefile.format._text" */
+static Py_ssize_t __pyx_f_9tracefile_6format_5_text__bytes_prefix(PyObject *, PyObject *); /*proto*/
+static Py_ssize_t __pyx_f_9tracefile_6format_5_text__str_prefix(PyObject *, PyObject *); /*proto*/
 static CYTHON_INLINE int __pyx_f_9tracefile_6format_5_text_j_block(char const *, char const *, Py_ssize_t, Py_ssize_t, Py_ssize_t); /*proto*/
 static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__tail_key(PyObject *, Py_ssize_t); /*proto*/
+static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__fnv(unsigned char const *, Py_ssize_t, Py_ssize_t, int); /*proto*/
 static PyObject *__pyx_f_9tracefile_6format_5_text___pyx_unpickle_ContentWriter__set_state(struct __pyx_obj_9tracefile_6format_5_text_ContentWriter *, PyObject *); /*proto*/
 /* #### Code section: typeinfo ### */
 /* #### Code section: before_global_var ### */
@@ -3079,7 +3081,7 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     __Pyx_CachedCFunction __pyx_umethod_PyList_Type_pop;
     PyObject *__pyx_codeobj_tab[8];
-    PyObject *__pyx_string_tab[112];
+    PyObject *__pyx_string_tab[104];
     PyObject *__pyx_number_tab[6];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -3178,69 +3180,61 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_attributes __pyx_string_tab[46]
 #define __pyx_n_u_b __pyx_string_tab[47]
 #define __pyx_n_u_big __pyx_string_tab[48]
-#define __pyx_n_u_bytes_n __pyx_string_tab[49]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[50]
-#define __pyx_n_u_collections __pyx_string_tab[51]
-#define __pyx_n_u_common_prefix __pyx_string_tab[52]
-#define __pyx_n_u_d __pyx_string_tab[53]
-#define __pyx_n_u_da __pyx_string_tab[54]
-#define __pyx_n_u_db __pyx_string_tab[55]
-#define __pyx_n_u_deque __pyx_string_tab[56]
-#define __pyx_n_u_details __pyx_string_tab[57]
-#define __pyx_n_u_dropped_attributes __pyx_string_tab[58]
-#define __pyx_n_u_e __pyx_string_tab[59]
-#define __pyx_n_u_entries __pyx_string_tab[60]
-#define __pyx_n_u_entry_type __pyx_string_tab[61]
-#define __pyx_n_u_events __pyx_string_tab[62]
-#define __pyx_n_u_ext_type __pyx_string_tab[63]
-#define __pyx_n_u_extract __pyx_string_tab[64]
-#define __pyx_n_u_first __pyx_string_tab[65]
-#define __pyx_n_u_get __pyx_string_tab[66]
-#define __pyx_n_u_getrandbits __pyx_string_tab[67]
-#define __pyx_n_u_i __pyx_string_tab[68]
-#define __pyx_n_u_items __pyx_string_tab[69]
-#define __pyx_n_u_j __pyx_string_tab[70]
-#define __pyx_n_u_k __pyx_string_tab[71]
-#define __pyx_n_u_ka __pyx_string_tab[72]
-#define __pyx_n_u_kb __pyx_string_tab[73]
-#define __pyx_n_u_key __pyx_string_tab[74]
-#define __pyx_n_u_mark __pyx_string_tab[75]
-#define __pyx_n_u_max_chars __pyx_string_tab[76]
-#define __pyx_n_u_min_keep __pyx_string_tab[77]
-#define __pyx_n_u_minimum __pyx_string_tab[78]
-#define __pyx_n_u_n __pyx_string_tab[79]
-#define __pyx_n_u_name __pyx_string_tab[80]
-#define __pyx_n_u_new_attrs __pyx_string_tab[81]
-#define __pyx_n_u_new_events __pyx_string_tab[82]
-#define __pyx_n_u_pa __pyx_string_tab[83]
-#define __pyx_n_u_pb __pyx_string_tab[84]
-#define __pyx_n_u_pop __pyx_string_tab[85]
-#define __pyx_n_u_popleft __pyx_string_tab[86]
-#define __pyx_n_u_random __pyx_string_tab[87]
-#define __pyx_n_u_rollback __pyx_string_tab[88]
-#define __pyx_n_u_self __pyx_string_tab[89]
-#define __pyx_n_u_setdefault __pyx_string_tab[90]
-#define __pyx_n_u_span_events __pyx_string_tab[91]
-#define __pyx_n_u_state __pyx_string_tab[92]
-#define __pyx_n_u_step __pyx_string_tab[93]
-#define __pyx_n_u_store __pyx_string_tab[94]
-#define __pyx_n_u_text __pyx_string_tab[95]
-#define __pyx_n_u_time_unix_nano __pyx_string_tab[96]
-#define __pyx_n_u_to_bytes __pyx_string_tab[97]
-#define __pyx_n_u_tracefile_format__text __pyx_string_tab[98]
-#define __pyx_n_u_update __pyx_string_tab[99]
-#define __pyx_n_u_use_setstate __pyx_string_tab[100]
-#define __pyx_n_u_v __pyx_string_tab[101]
-#define __pyx_n_u_values __pyx_string_tab[102]
-#define __pyx_n_u_x __pyx_string_tab[103]
-#define __pyx_kp_b_iso88591_1F __pyx_string_tab[104]
-#define __pyx_kp_b_iso88591_0_5I_aq_aq_N_1_N_1_1_s_Q_Ba_gQd __pyx_string_tab[105]
-#define __pyx_kp_b_iso88591_q_0_kQR_7_q0_a_1 __pyx_string_tab[106]
-#define __pyx_kp_b_iso88591_Yd_it7_itS_aammqq_A_A_K_K_O_O_V __pyx_string_tab[107]
-#define __pyx_kp_b_iso88591_A_IQc_4s_t6_s_Qas_A_Kq_1Bd_r_AQc __pyx_string_tab[108]
-#define __pyx_kp_b_iso88591_A_t1 __pyx_string_tab[109]
-#define __pyx_kp_b_iso88591_A_A_A_wa_a_E_a_aq_q_A_t1Cwe3d_Ja __pyx_string_tab[110]
-#define __pyx_kp_b_iso88591_H_Cq_nAT_6_5_uE_Qc_A_G85_4xt1A __pyx_string_tab[111]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[49]
+#define __pyx_n_u_collections __pyx_string_tab[50]
+#define __pyx_n_u_common_prefix __pyx_string_tab[51]
+#define __pyx_n_u_d __pyx_string_tab[52]
+#define __pyx_n_u_deque __pyx_string_tab[53]
+#define __pyx_n_u_details __pyx_string_tab[54]
+#define __pyx_n_u_dropped_attributes __pyx_string_tab[55]
+#define __pyx_n_u_e __pyx_string_tab[56]
+#define __pyx_n_u_entries __pyx_string_tab[57]
+#define __pyx_n_u_entry_type __pyx_string_tab[58]
+#define __pyx_n_u_events __pyx_string_tab[59]
+#define __pyx_n_u_ext_type __pyx_string_tab[60]
+#define __pyx_n_u_extract __pyx_string_tab[61]
+#define __pyx_n_u_first __pyx_string_tab[62]
+#define __pyx_n_u_get __pyx_string_tab[63]
+#define __pyx_n_u_getrandbits __pyx_string_tab[64]
+#define __pyx_n_u_i __pyx_string_tab[65]
+#define __pyx_n_u_items __pyx_string_tab[66]
+#define __pyx_n_u_j __pyx_string_tab[67]
+#define __pyx_n_u_k __pyx_string_tab[68]
+#define __pyx_n_u_key __pyx_string_tab[69]
+#define __pyx_n_u_mark __pyx_string_tab[70]
+#define __pyx_n_u_max_chars __pyx_string_tab[71]
+#define __pyx_n_u_min_keep __pyx_string_tab[72]
+#define __pyx_n_u_minimum __pyx_string_tab[73]
+#define __pyx_n_u_name __pyx_string_tab[74]
+#define __pyx_n_u_new_attrs __pyx_string_tab[75]
+#define __pyx_n_u_new_events __pyx_string_tab[76]
+#define __pyx_n_u_pop __pyx_string_tab[77]
+#define __pyx_n_u_popleft __pyx_string_tab[78]
+#define __pyx_n_u_random __pyx_string_tab[79]
+#define __pyx_n_u_rfind __pyx_string_tab[80]
+#define __pyx_n_u_rollback __pyx_string_tab[81]
+#define __pyx_n_u_self __pyx_string_tab[82]
+#define __pyx_n_u_setdefault __pyx_string_tab[83]
+#define __pyx_n_u_span_events __pyx_string_tab[84]
+#define __pyx_n_u_state __pyx_string_tab[85]
+#define __pyx_n_u_store __pyx_string_tab[86]
+#define __pyx_n_u_text __pyx_string_tab[87]
+#define __pyx_n_u_time_unix_nano __pyx_string_tab[88]
+#define __pyx_n_u_to_bytes __pyx_string_tab[89]
+#define __pyx_n_u_tracefile_format__text __pyx_string_tab[90]
+#define __pyx_n_u_update __pyx_string_tab[91]
+#define __pyx_n_u_use_setstate __pyx_string_tab[92]
+#define __pyx_n_u_v __pyx_string_tab[93]
+#define __pyx_n_u_values __pyx_string_tab[94]
+#define __pyx_n_u_x __pyx_string_tab[95]
+#define __pyx_kp_b_iso88591_1F __pyx_string_tab[96]
+#define __pyx_kp_b_iso88591_t1Cs_D_Cq_AS_t1Cwd_T_WA_q_as __pyx_string_tab[97]
+#define __pyx_kp_b_iso88591_q_0_kQR_7_q0_a_1 __pyx_string_tab[98]
+#define __pyx_kp_b_iso88591_Yd_it7_itS_aammqq_A_A_K_K_O_O_V __pyx_string_tab[99]
+#define __pyx_kp_b_iso88591_A_IQc_4s_t6_s_Qas_A_Kq_1Bd_r_AQc __pyx_string_tab[100]
+#define __pyx_kp_b_iso88591_A_t1 __pyx_string_tab[101]
+#define __pyx_kp_b_iso88591_A_A_A_wa_a_E_a_aq_q_A_t1Cwe3d_Ja __pyx_string_tab[102]
+#define __pyx_kp_b_iso88591_K1_Cq_nAT_6_5_uD_BgXU_4s_avURYY __pyx_string_tab[103]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -3270,7 +3264,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyList_Type_pop.method);
   for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<112; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<104; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -3303,7 +3297,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyList_Type_pop.method);
   for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<112; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<104; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<6; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -3321,9 +3315,9 @@ return 0;
 /* "tracefile/format/_text.pyx":19
  * 
  * 
- * def common_prefix(str a, str b):             # <<<<<<<<<<<<<<
- *     """How many leading characters ``a`` and ``b`` have in common."""
- *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
+ * def common_prefix(a, b):             # <<<<<<<<<<<<<<
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:
 */
 
 /* Python wrapper */
@@ -3334,7 +3328,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_9tracefile_6format_5_text_common_prefix, "How many leading characters ``a`` and ``b`` have in common.");
+PyDoc_STRVAR(__pyx_doc_9tracefile_6format_5_text_common_prefix, "How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common.");
 static PyMethodDef __pyx_mdef_9tracefile_6format_5_text_1common_prefix = {"common_prefix", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_9tracefile_6format_5_text_1common_prefix, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_9tracefile_6format_5_text_common_prefix};
 static PyObject *__pyx_pw_9tracefile_6format_5_text_1common_prefix(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -3394,8 +3388,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
       if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 19, __pyx_L3_error)
     }
-    __pyx_v_a = ((PyObject*)values[0]);
-    __pyx_v_b = ((PyObject*)values[1]);
+    __pyx_v_a = values[0];
+    __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
@@ -3410,28 +3404,426 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_a), (&PyUnicode_Type), 1, "a", 1))) __PYX_ERR(0, 19, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_b), (&PyUnicode_Type), 1, "b", 1))) __PYX_ERR(0, 19, __pyx_L1_error)
   __pyx_r = __pyx_pf_9tracefile_6format_5_text_common_prefix(__pyx_self, __pyx_v_a, __pyx_v_b);
 
   /* function exit code */
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __pyx_r = NULL;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  goto __pyx_L7_cleaned_up;
-  __pyx_L0:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __pyx_L7_cleaned_up:;
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
 static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a, PyObject *__pyx_v_b) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  Py_ssize_t __pyx_t_5;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("common_prefix", 0);
+
+  /* "tracefile/format/_text.pyx":21
+ * def common_prefix(a, b):
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:             # <<<<<<<<<<<<<<
+ *         return _bytes_prefix(a, b)
+ *     if type(a) is not str or type(b) is not str:
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_a)) == ((PyObject *)(&PyBytes_Type)));
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_b)) == ((PyObject *)(&PyBytes_Type)));
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "tracefile/format/_text.pyx":22
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:
+ *         return _bytes_prefix(a, b)             # <<<<<<<<<<<<<<
+ *     if type(a) is not str or type(b) is not str:
+ *         return 0
+*/
+    __pyx_t_3 = __pyx_v_a;
+    __Pyx_INCREF(__pyx_t_3);
+    if (!(likely(PyBytes_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("bytes", __pyx_t_3))) __PYX_ERR(0, 22, __pyx_L1_error)
+    __pyx_t_4 = __pyx_v_b;
+    __Pyx_INCREF(__pyx_t_4);
+    if (!(likely(PyBytes_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("bytes", __pyx_t_4))) __PYX_ERR(0, 22, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_9tracefile_6format_5_text__bytes_prefix(((PyObject*)__pyx_t_3), ((PyObject*)__pyx_t_4)); if (unlikely(__pyx_t_5 == ((Py_ssize_t)-1L) && PyErr_Occurred())) __PYX_ERR(0, 22, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __pyx_t_4 = PyLong_FromSsize_t(__pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 22, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_4);
+
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_4;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_4 = 0;
+    goto __pyx_L0;
+
+    /* "tracefile/format/_text.pyx":21
+ * def common_prefix(a, b):
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:             # <<<<<<<<<<<<<<
+ *         return _bytes_prefix(a, b)
+ *     if type(a) is not str or type(b) is not str:
+*/
+  }
+
+  /* "tracefile/format/_text.pyx":23
+ *     if type(a) is bytes and type(b) is bytes:
+ *         return _bytes_prefix(a, b)
+ *     if type(a) is not str or type(b) is not str:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     return _str_prefix(a, b)
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_a)) != ((PyObject *)(&PyUnicode_Type)));
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_b)) != ((PyObject *)(&PyUnicode_Type)));
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L7_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "tracefile/format/_text.pyx":24
+ *         return _bytes_prefix(a, b)
+ *     if type(a) is not str or type(b) is not str:
+ *         return 0             # <<<<<<<<<<<<<<
+ *     return _str_prefix(a, b)
+ * 
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+        __pyx_r = __pyx_mstate_global->__pyx_int_0;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "tracefile/format/_text.pyx":23
+ *     if type(a) is bytes and type(b) is bytes:
+ *         return _bytes_prefix(a, b)
+ *     if type(a) is not str or type(b) is not str:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     return _str_prefix(a, b)
+*/
+  }
+
+  /* "tracefile/format/_text.pyx":25
+ *     if type(a) is not str or type(b) is not str:
+ *         return 0
+ *     return _str_prefix(a, b)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_4 = __pyx_v_a;
+  __Pyx_INCREF(__pyx_t_4);
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_4))) __PYX_ERR(0, 25, __pyx_L1_error)
+  __pyx_t_3 = __pyx_v_b;
+  __Pyx_INCREF(__pyx_t_3);
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 25, __pyx_L1_error)
+  __pyx_t_5 = __pyx_f_9tracefile_6format_5_text__str_prefix(((PyObject*)__pyx_t_4), ((PyObject*)__pyx_t_3)); if (unlikely(__pyx_t_5 == ((Py_ssize_t)-1L) && PyErr_Occurred())) __PYX_ERR(0, 25, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_5); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 25, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_3;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_3 = 0;
+  goto __pyx_L0;
+
+  /* "tracefile/format/_text.pyx":19
+ * 
+ * 
+ * def common_prefix(a, b):             # <<<<<<<<<<<<<<
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_AddTraceback("tracefile.format._text.common_prefix", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "tracefile/format/_text.pyx":28
+ * 
+ * 
+ * cdef Py_ssize_t _bytes_prefix(bytes a, bytes b):             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = min(len(a), len(b))
+ *     cdef const char *pa = a
+*/
+
+static Py_ssize_t __pyx_f_9tracefile_6format_5_text__bytes_prefix(PyObject *__pyx_v_a, PyObject *__pyx_v_b) {
+  Py_ssize_t __pyx_v_n;
+  char const *__pyx_v_pa;
+  char const *__pyx_v_pb;
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_r;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  int __pyx_t_4;
+  char const *__pyx_t_5;
+  char const *__pyx_t_6;
+  int __pyx_t_7;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+
+  /* "tracefile/format/_text.pyx":29
+ * 
+ * cdef Py_ssize_t _bytes_prefix(bytes a, bytes b):
+ *     cdef Py_ssize_t n = min(len(a), len(b))             # <<<<<<<<<<<<<<
+ *     cdef const char *pa = a
+ *     cdef const char *pb = b
+*/
+  if (unlikely(__pyx_v_b == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 29, __pyx_L1_error)
+  }
+  __pyx_t_1 = __Pyx_PyBytes_GET_SIZE(__pyx_v_b); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 29, __pyx_L1_error)
+  if (unlikely(__pyx_v_a == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
+    __PYX_ERR(0, 29, __pyx_L1_error)
+  }
+  __pyx_t_2 = __Pyx_PyBytes_GET_SIZE(__pyx_v_a); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 29, __pyx_L1_error)
+  __pyx_t_4 = (__pyx_t_1 < __pyx_t_2);
+
+  if (__pyx_t_4) {
+
+    __pyx_t_3 = __pyx_t_1;
+  } else {
+
+    __pyx_t_3 = __pyx_t_2;
+  }
+
+
+
+  __pyx_v_n = __pyx_t_3;
+
+
+  /* "tracefile/format/_text.pyx":30
+ * cdef Py_ssize_t _bytes_prefix(bytes a, bytes b):
+ *     cdef Py_ssize_t n = min(len(a), len(b))
+ *     cdef const char *pa = a             # <<<<<<<<<<<<<<
+ *     cdef const char *pb = b
+ *     cdef Py_ssize_t i = 0
+*/
+  if (unlikely(__pyx_v_a == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "expected bytes, NoneType found");
+    __PYX_ERR(0, 30, __pyx_L1_error)
+  }
+  __pyx_t_5 = __Pyx_PyBytes_AsString(__pyx_v_a); if (unlikely((!__pyx_t_5) && PyErr_Occurred())) __PYX_ERR(0, 30, __pyx_L1_error)
+  __pyx_v_pa = __pyx_t_5;
+
+  /* "tracefile/format/_text.pyx":31
+ *     cdef Py_ssize_t n = min(len(a), len(b))
+ *     cdef const char *pa = a
+ *     cdef const char *pb = b             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t i = 0
+ *     while j_block(pa, pb, i, n, 4096):
+*/
+  if (unlikely(__pyx_v_b == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "expected bytes, NoneType found");
+    __PYX_ERR(0, 31, __pyx_L1_error)
+  }
+  __pyx_t_6 = __Pyx_PyBytes_AsString(__pyx_v_b); if (unlikely((!__pyx_t_6) && PyErr_Occurred())) __PYX_ERR(0, 31, __pyx_L1_error)
+  __pyx_v_pb = __pyx_t_6;
+
+  /* "tracefile/format/_text.pyx":32
+ *     cdef const char *pa = a
+ *     cdef const char *pb = b
+ *     cdef Py_ssize_t i = 0             # <<<<<<<<<<<<<<
+ *     while j_block(pa, pb, i, n, 4096):
+ *         i += 4096
+*/
+  __pyx_v_i = 0;
+
+  /* "tracefile/format/_text.pyx":33
+ *     cdef const char *pb = b
+ *     cdef Py_ssize_t i = 0
+ *     while j_block(pa, pb, i, n, 4096):             # <<<<<<<<<<<<<<
+ *         i += 4096
+ *     while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
+*/
+  while (1) {
+    __pyx_t_4 = __pyx_f_9tracefile_6format_5_text_j_block(__pyx_v_pa, __pyx_v_pb, __pyx_v_i, __pyx_v_n, 0x1000); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 33, __pyx_L1_error)
+
+    if (!__pyx_t_4) break;
+
+    /* "tracefile/format/_text.pyx":34
+ *     cdef Py_ssize_t i = 0
+ *     while j_block(pa, pb, i, n, 4096):
+ *         i += 4096             # <<<<<<<<<<<<<<
+ *     while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
+ *         i += 8
+*/
+    __pyx_v_i = (__pyx_v_i + 0x1000);
+  }
+
+  /* "tracefile/format/_text.pyx":35
+ *     while j_block(pa, pb, i, n, 4096):
+ *         i += 4096
+ *     while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:             # <<<<<<<<<<<<<<
+ *         i += 8
+ *     while i < n and pa[i] == pb[i]:
+*/
+  while (1) {
+    __pyx_t_7 = ((__pyx_v_i + 8) <= __pyx_v_n);
+
+    if (__pyx_t_7) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_7;
+
+      goto __pyx_L7_bool_binop_done;
+    }
+    __pyx_t_7 = ((((uint64_t const *)(__pyx_v_pa + __pyx_v_i))[0]) == (((uint64_t const *)(__pyx_v_pb + __pyx_v_i))[0]));
+
+
+    __pyx_t_4 = __pyx_t_7;
+
+    __pyx_L7_bool_binop_done:;
+
+    if (!__pyx_t_4) break;
+
+    /* "tracefile/format/_text.pyx":36
+ *         i += 4096
+ *     while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
+ *         i += 8             # <<<<<<<<<<<<<<
+ *     while i < n and pa[i] == pb[i]:
+ *         i += 1
+*/
+    __pyx_v_i = (__pyx_v_i + 8);
+  }
+
+  /* "tracefile/format/_text.pyx":37
+ *     while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
+ *         i += 8
+ *     while i < n and pa[i] == pb[i]:             # <<<<<<<<<<<<<<
+ *         i += 1
+ *     return i
+*/
+  while (1) {
+    __pyx_t_7 = (__pyx_v_i < __pyx_v_n);
+
+    if (__pyx_t_7) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_7;
+
+      goto __pyx_L11_bool_binop_done;
+    }
+    __pyx_t_7 = ((__pyx_v_pa[__pyx_v_i]) == (__pyx_v_pb[__pyx_v_i]));
+
+
+    __pyx_t_4 = __pyx_t_7;
+
+    __pyx_L11_bool_binop_done:;
+
+    if (!__pyx_t_4) break;
+
+    /* "tracefile/format/_text.pyx":38
+ *         i += 8
+ *     while i < n and pa[i] == pb[i]:
+ *         i += 1             # <<<<<<<<<<<<<<
+ *     return i
+ * 
+*/
+    __pyx_v_i = (__pyx_v_i + 1);
+  }
+
+  /* "tracefile/format/_text.pyx":39
+ *     while i < n and pa[i] == pb[i]:
+ *         i += 1
+ *     return i             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = __pyx_v_i;
+  }
+  goto __pyx_L0;
+
+  /* "tracefile/format/_text.pyx":28
+ * 
+ * 
+ * cdef Py_ssize_t _bytes_prefix(bytes a, bytes b):             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = min(len(a), len(b))
+ *     cdef const char *pa = a
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("tracefile.format._text._bytes_prefix", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1L;
+  __pyx_L0:;
+
+
+
+
+
+  return __pyx_r;
+}
+
+/* "tracefile/format/_text.pyx":42
+ * 
+ * 
+ * cdef Py_ssize_t _str_prefix(str a, str b):             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
+ *     cdef int ka = PyUnicode_KIND(a)
+*/
+
+static Py_ssize_t __pyx_f_9tracefile_6format_5_text__str_prefix(PyObject *__pyx_v_a, PyObject *__pyx_v_b) {
   Py_ssize_t __pyx_v_n;
   int __pyx_v_ka;
   int __pyx_v_kb;
@@ -3442,22 +3834,19 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
   Py_ssize_t __pyx_v_i;
   Py_ssize_t __pyx_v_bytes_n;
   Py_ssize_t __pyx_v_step;
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
+  Py_ssize_t __pyx_r;
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   int __pyx_t_4;
   int __pyx_t_5;
-  PyObject *__pyx_t_6 = NULL;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("common_prefix", 0);
 
-  /* "tracefile/format/_text.pyx":21
- * def common_prefix(str a, str b):
- *     """How many leading characters ``a`` and ``b`` have in common."""
+  /* "tracefile/format/_text.pyx":43
+ * 
+ * cdef Py_ssize_t _str_prefix(str a, str b):
  *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))             # <<<<<<<<<<<<<<
  *     cdef int ka = PyUnicode_KIND(a)
  *     cdef int kb = PyUnicode_KIND(b)
@@ -3479,8 +3868,8 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
   __pyx_v_n = __pyx_t_3;
 
 
-  /* "tracefile/format/_text.pyx":22
- *     """How many leading characters ``a`` and ``b`` have in common."""
+  /* "tracefile/format/_text.pyx":44
+ * cdef Py_ssize_t _str_prefix(str a, str b):
  *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
  *     cdef int ka = PyUnicode_KIND(a)             # <<<<<<<<<<<<<<
  *     cdef int kb = PyUnicode_KIND(b)
@@ -3488,7 +3877,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_ka = PyUnicode_KIND(__pyx_v_a);
 
-  /* "tracefile/format/_text.pyx":23
+  /* "tracefile/format/_text.pyx":45
  *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
  *     cdef int ka = PyUnicode_KIND(a)
  *     cdef int kb = PyUnicode_KIND(b)             # <<<<<<<<<<<<<<
@@ -3497,7 +3886,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_kb = PyUnicode_KIND(__pyx_v_b);
 
-  /* "tracefile/format/_text.pyx":24
+  /* "tracefile/format/_text.pyx":46
  *     cdef int ka = PyUnicode_KIND(a)
  *     cdef int kb = PyUnicode_KIND(b)
  *     cdef const char *pa = <const char *>PyUnicode_DATA(a)             # <<<<<<<<<<<<<<
@@ -3506,7 +3895,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_pa = ((char const *)PyUnicode_DATA(__pyx_v_a));
 
-  /* "tracefile/format/_text.pyx":25
+  /* "tracefile/format/_text.pyx":47
  *     cdef int kb = PyUnicode_KIND(b)
  *     cdef const char *pa = <const char *>PyUnicode_DATA(a)
  *     cdef const char *pb = <const char *>PyUnicode_DATA(b)             # <<<<<<<<<<<<<<
@@ -3515,7 +3904,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_pb = ((char const *)PyUnicode_DATA(__pyx_v_b));
 
-  /* "tracefile/format/_text.pyx":26
+  /* "tracefile/format/_text.pyx":48
  *     cdef const char *pa = <const char *>PyUnicode_DATA(a)
  *     cdef const char *pb = <const char *>PyUnicode_DATA(b)
  *     cdef void *da = PyUnicode_DATA(a)             # <<<<<<<<<<<<<<
@@ -3524,7 +3913,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_da = PyUnicode_DATA(__pyx_v_a);
 
-  /* "tracefile/format/_text.pyx":27
+  /* "tracefile/format/_text.pyx":49
  *     cdef const char *pb = <const char *>PyUnicode_DATA(b)
  *     cdef void *da = PyUnicode_DATA(a)
  *     cdef void *db = PyUnicode_DATA(b)             # <<<<<<<<<<<<<<
@@ -3533,7 +3922,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_db = PyUnicode_DATA(__pyx_v_b);
 
-  /* "tracefile/format/_text.pyx":28
+  /* "tracefile/format/_text.pyx":50
  *     cdef void *da = PyUnicode_DATA(a)
  *     cdef void *db = PyUnicode_DATA(b)
  *     cdef Py_ssize_t i = 0, bytes_n, j             # <<<<<<<<<<<<<<
@@ -3542,7 +3931,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_i = 0;
 
-  /* "tracefile/format/_text.pyx":29
+  /* "tracefile/format/_text.pyx":51
  *     cdef void *db = PyUnicode_DATA(b)
  *     cdef Py_ssize_t i = 0, bytes_n, j
  *     cdef Py_ssize_t step = 4096             # <<<<<<<<<<<<<<
@@ -3551,7 +3940,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   __pyx_v_step = 0x1000;
 
-  /* "tracefile/format/_text.pyx":30
+  /* "tracefile/format/_text.pyx":52
  *     cdef Py_ssize_t i = 0, bytes_n, j
  *     cdef Py_ssize_t step = 4096
  *     if ka == kb:             # <<<<<<<<<<<<<<
@@ -3563,7 +3952,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
   if (__pyx_t_4) {
 
 
-    /* "tracefile/format/_text.pyx":31
+    /* "tracefile/format/_text.pyx":53
  *     cdef Py_ssize_t step = 4096
  *     if ka == kb:
  *         bytes_n = n * ka             # <<<<<<<<<<<<<<
@@ -3572,7 +3961,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
     __pyx_v_bytes_n = (__pyx_v_n * __pyx_v_ka);
 
-    /* "tracefile/format/_text.pyx":33
+    /* "tracefile/format/_text.pyx":55
  *         bytes_n = n * ka
  *         # Whole blocks first (memcmp is vectorised), then the block that differs, a word at a time.
  *         while j_block(pa, pb, i, bytes_n, step):             # <<<<<<<<<<<<<<
@@ -3580,11 +3969,11 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
  *         while i + 8 <= bytes_n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
 */
     while (1) {
-      __pyx_t_4 = __pyx_f_9tracefile_6format_5_text_j_block(__pyx_v_pa, __pyx_v_pb, __pyx_v_i, __pyx_v_bytes_n, __pyx_v_step); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 33, __pyx_L1_error)
+      __pyx_t_4 = __pyx_f_9tracefile_6format_5_text_j_block(__pyx_v_pa, __pyx_v_pb, __pyx_v_i, __pyx_v_bytes_n, __pyx_v_step); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 55, __pyx_L1_error)
 
       if (!__pyx_t_4) break;
 
-      /* "tracefile/format/_text.pyx":34
+      /* "tracefile/format/_text.pyx":56
  *         # Whole blocks first (memcmp is vectorised), then the block that differs, a word at a time.
  *         while j_block(pa, pb, i, bytes_n, step):
  *             i += step             # <<<<<<<<<<<<<<
@@ -3594,7 +3983,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
       __pyx_v_i = (__pyx_v_i + __pyx_v_step);
     }
 
-    /* "tracefile/format/_text.pyx":35
+    /* "tracefile/format/_text.pyx":57
  *         while j_block(pa, pb, i, bytes_n, step):
  *             i += step
  *         while i + 8 <= bytes_n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:             # <<<<<<<<<<<<<<
@@ -3621,7 +4010,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 
       if (!__pyx_t_4) break;
 
-      /* "tracefile/format/_text.pyx":36
+      /* "tracefile/format/_text.pyx":58
  *             i += step
  *         while i + 8 <= bytes_n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
  *             i += 8             # <<<<<<<<<<<<<<
@@ -3631,7 +4020,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
       __pyx_v_i = (__pyx_v_i + 8);
     }
 
-    /* "tracefile/format/_text.pyx":37
+    /* "tracefile/format/_text.pyx":59
  *         while i + 8 <= bytes_n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
  *             i += 8
  *         i //= ka             # <<<<<<<<<<<<<<
@@ -3640,7 +4029,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
     __pyx_v_i = (__pyx_v_i / __pyx_v_ka);
 
-    /* "tracefile/format/_text.pyx":30
+    /* "tracefile/format/_text.pyx":52
  *     cdef Py_ssize_t i = 0, bytes_n, j
  *     cdef Py_ssize_t step = 4096
  *     if ka == kb:             # <<<<<<<<<<<<<<
@@ -3649,7 +4038,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 */
   }
 
-  /* "tracefile/format/_text.pyx":38
+  /* "tracefile/format/_text.pyx":60
  *             i += 8
  *         i //= ka
  *     while i < n and PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, i):             # <<<<<<<<<<<<<<
@@ -3676,7 +4065,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 
     if (!__pyx_t_4) break;
 
-    /* "tracefile/format/_text.pyx":39
+    /* "tracefile/format/_text.pyx":61
  *         i //= ka
  *     while i < n and PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, i):
  *         i += 1             # <<<<<<<<<<<<<<
@@ -3686,39 +4075,31 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
     __pyx_v_i = (__pyx_v_i + 1);
   }
 
-  /* "tracefile/format/_text.pyx":40
+  /* "tracefile/format/_text.pyx":62
  *     while i < n and PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, i):
  *         i += 1
  *     return i             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_i); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 40, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
   {
-    PyObject *__pyx_temp;
-    {
-      __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_6;
-    }
-    __Pyx_XDECREF(__pyx_temp);
+
+    __pyx_r = __pyx_v_i;
   }
-  __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":19
+  /* "tracefile/format/_text.pyx":42
  * 
  * 
- * def common_prefix(str a, str b):             # <<<<<<<<<<<<<<
- *     """How many leading characters ``a`` and ``b`` have in common."""
+ * cdef Py_ssize_t _str_prefix(str a, str b):             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
+ *     cdef int ka = PyUnicode_KIND(a)
 */
 
   /* function exit code */
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_6);
-  __Pyx_AddTraceback("tracefile.format._text.common_prefix", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
+  __Pyx_AddTraceback("tracefile.format._text._str_prefix", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1L;
   __pyx_L0:;
 
 
@@ -3730,12 +4111,11 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_common_prefix(CYTHON_UNUSED 
 
 
 
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
+
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":43
+/* "tracefile/format/_text.pyx":65
  * 
  * 
  * cdef inline bint j_block(const char *pa, const char *pb, Py_ssize_t i, Py_ssize_t n, Py_ssize_t step):             # <<<<<<<<<<<<<<
@@ -3748,7 +4128,7 @@ static CYTHON_INLINE int __pyx_f_9tracefile_6format_5_text_j_block(char const *_
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "tracefile/format/_text.pyx":44
+  /* "tracefile/format/_text.pyx":66
  * 
  * cdef inline bint j_block(const char *pa, const char *pb, Py_ssize_t i, Py_ssize_t n, Py_ssize_t step):
  *     return i + step <= n and memcmp(pa + i, pb + i, step) == 0             # <<<<<<<<<<<<<<
@@ -3776,7 +4156,7 @@ static CYTHON_INLINE int __pyx_f_9tracefile_6format_5_text_j_block(char const *_
   }
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":43
+  /* "tracefile/format/_text.pyx":65
  * 
  * 
  * cdef inline bint j_block(const char *pa, const char *pb, Py_ssize_t i, Py_ssize_t n, Py_ssize_t step):             # <<<<<<<<<<<<<<
@@ -3790,89 +4170,199 @@ static CYTHON_INLINE int __pyx_f_9tracefile_6format_5_text_j_block(char const *_
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":61
+/* "tracefile/format/_text.pyx":83
  * 
  * 
- * cdef inline uint64_t _tail_key(str text, Py_ssize_t end):             # <<<<<<<<<<<<<<
- *     """A key for the ``ANCHOR`` characters before ``end`` of ``text``, and ``end`` itself."""
- *     cdef int kind = PyUnicode_KIND(text)
+ * cdef inline uint64_t _tail_key(object text, Py_ssize_t end):             # <<<<<<<<<<<<<<
+ *     """A key for the ``ANCHOR`` characters (or bytes) before ``end`` of ``text``, and ``end`` itself."""
+ *     cdef int kind
 */
 
 static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__tail_key(PyObject *__pyx_v_text, Py_ssize_t __pyx_v_end) {
   int __pyx_v_kind;
   unsigned char const *__pyx_v_p;
-  Py_ssize_t __pyx_v_start;
+  uint64_t __pyx_r;
+  int __pyx_t_1;
+  char const *__pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  uint64_t __pyx_t_4;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+
+  /* "tracefile/format/_text.pyx":87
+ *     cdef int kind
+ *     cdef const unsigned char *p
+ *     if type(text) is bytes:             # <<<<<<<<<<<<<<
+ *         kind = 8  # apart from any str's
+ *         p = <const unsigned char *><const char *>(<bytes>text)
+*/
+  __pyx_t_1 = (((PyObject *)Py_TYPE(__pyx_v_text)) == ((PyObject *)(&PyBytes_Type)));
+  if (__pyx_t_1) {
+
+
+    /* "tracefile/format/_text.pyx":88
+ *     cdef const unsigned char *p
+ *     if type(text) is bytes:
+ *         kind = 8  # apart from any str's             # <<<<<<<<<<<<<<
+ *         p = <const unsigned char *><const char *>(<bytes>text)
+ *         return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)
+*/
+    __pyx_v_kind = 8;
+
+    /* "tracefile/format/_text.pyx":89
+ *     if type(text) is bytes:
+ *         kind = 8  # apart from any str's
+ *         p = <const unsigned char *><const char *>(<bytes>text)             # <<<<<<<<<<<<<<
+ *         return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)
+ *     kind = PyUnicode_KIND(text)
+*/
+    if (unlikely(__pyx_v_text == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "expected bytes, NoneType found");
+      __PYX_ERR(0, 89, __pyx_L1_error)
+    }
+    __pyx_t_2 = __Pyx_PyBytes_AsString(__pyx_v_text); if (unlikely((!__pyx_t_2) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_v_p = ((unsigned char const *)((char const *)__pyx_t_2));
+
+
+    /* "tracefile/format/_text.pyx":90
+ *         kind = 8  # apart from any str's
+ *         p = <const unsigned char *><const char *>(<bytes>text)
+ *         return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)             # <<<<<<<<<<<<<<
+ *     kind = PyUnicode_KIND(text)
+ *     p = <const unsigned char *>PyUnicode_DATA(text)
+*/
+    __pyx_t_1 = (__pyx_v_end > __pyx_e_9tracefile_6format_5_text_ANCHOR);
+
+    if (__pyx_t_1) {
+
+      __pyx_t_3 = (__pyx_v_end - __pyx_e_9tracefile_6format_5_text_ANCHOR);
+    } else {
+
+      __pyx_t_3 = 0;
+    }
+
+    __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__fnv(__pyx_v_p, __pyx_t_3, __pyx_v_end, __pyx_v_kind); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 90, __pyx_L1_error)
+
+    {
+      __pyx_r = __pyx_t_4;
+    }
+    goto __pyx_L0;
+
+    /* "tracefile/format/_text.pyx":87
+ *     cdef int kind
+ *     cdef const unsigned char *p
+ *     if type(text) is bytes:             # <<<<<<<<<<<<<<
+ *         kind = 8  # apart from any str's
+ *         p = <const unsigned char *><const char *>(<bytes>text)
+*/
+  }
+
+  /* "tracefile/format/_text.pyx":91
+ *         p = <const unsigned char *><const char *>(<bytes>text)
+ *         return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)
+ *     kind = PyUnicode_KIND(text)             # <<<<<<<<<<<<<<
+ *     p = <const unsigned char *>PyUnicode_DATA(text)
+ *     return _fnv(p, (end - ANCHOR if end > ANCHOR else 0) * kind, end * kind, kind) ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL & 0x7FFFFFFFFFFFFFFFULL)
+*/
+  __pyx_v_kind = PyUnicode_KIND(__pyx_v_text);
+
+  /* "tracefile/format/_text.pyx":92
+ *         return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)
+ *     kind = PyUnicode_KIND(text)
+ *     p = <const unsigned char *>PyUnicode_DATA(text)             # <<<<<<<<<<<<<<
+ *     return _fnv(p, (end - ANCHOR if end > ANCHOR else 0) * kind, end * kind, kind) ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL & 0x7FFFFFFFFFFFFFFFULL)
+ * 
+*/
+  __pyx_v_p = ((unsigned char const *)PyUnicode_DATA(__pyx_v_text));
+
+  /* "tracefile/format/_text.pyx":93
+ *     kind = PyUnicode_KIND(text)
+ *     p = <const unsigned char *>PyUnicode_DATA(text)
+ *     return _fnv(p, (end - ANCHOR if end > ANCHOR else 0) * kind, end * kind, kind) ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL & 0x7FFFFFFFFFFFFFFFULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = (__pyx_v_end > __pyx_e_9tracefile_6format_5_text_ANCHOR);
+
+  if (__pyx_t_1) {
+
+    __pyx_t_3 = (__pyx_v_end - __pyx_e_9tracefile_6format_5_text_ANCHOR);
+  } else {
+
+    __pyx_t_3 = 0;
+  }
+
+  __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__fnv(__pyx_v_p, (__pyx_t_3 * __pyx_v_kind), (__pyx_v_end * __pyx_v_kind), __pyx_v_kind); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 93, __pyx_L1_error)
+
+  {
+
+    __pyx_r = (__pyx_t_4 ^ ((((uint64_t)__pyx_v_end) * 0x9E3779B97F4A7C15ULL) & 0x7FFFFFFFFFFFFFFFULL));
+  }
+
+  goto __pyx_L0;
+
+  /* "tracefile/format/_text.pyx":83
+ * 
+ * 
+ * cdef inline uint64_t _tail_key(object text, Py_ssize_t end):             # <<<<<<<<<<<<<<
+ *     """A key for the ``ANCHOR`` characters (or bytes) before ``end`` of ``text``, and ``end`` itself."""
+ *     cdef int kind
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("tracefile.format._text._tail_key", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1LL;
+  __pyx_L0:;
+
+
+
+  return __pyx_r;
+}
+
+/* "tracefile/format/_text.pyx":96
+ * 
+ * 
+ * cdef inline uint64_t _fnv(const unsigned char *p, Py_ssize_t start, Py_ssize_t end, int kind):             # <<<<<<<<<<<<<<
+ *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
+ *     cdef Py_ssize_t i
+*/
+
+static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__fnv(unsigned char const *__pyx_v_p, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_end, int __pyx_v_kind) {
   uint64_t __pyx_v_h;
   Py_ssize_t __pyx_v_i;
   uint64_t __pyx_r;
   Py_ssize_t __pyx_t_1;
-  int __pyx_t_2;
+  Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
 
-  /* "tracefile/format/_text.pyx":63
- * cdef inline uint64_t _tail_key(str text, Py_ssize_t end):
- *     """A key for the ``ANCHOR`` characters before ``end`` of ``text``, and ``end`` itself."""
- *     cdef int kind = PyUnicode_KIND(text)             # <<<<<<<<<<<<<<
- *     cdef const unsigned char *p = <const unsigned char *>PyUnicode_DATA(text)
- *     cdef Py_ssize_t start = end - ANCHOR if end > ANCHOR else 0
-*/
-  __pyx_v_kind = PyUnicode_KIND(__pyx_v_text);
-
-  /* "tracefile/format/_text.pyx":64
- *     """A key for the ``ANCHOR`` characters before ``end`` of ``text``, and ``end`` itself."""
- *     cdef int kind = PyUnicode_KIND(text)
- *     cdef const unsigned char *p = <const unsigned char *>PyUnicode_DATA(text)             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t start = end - ANCHOR if end > ANCHOR else 0
- *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
-*/
-  __pyx_v_p = ((unsigned char const *)PyUnicode_DATA(__pyx_v_text));
-
-  /* "tracefile/format/_text.pyx":65
- *     cdef int kind = PyUnicode_KIND(text)
- *     cdef const unsigned char *p = <const unsigned char *>PyUnicode_DATA(text)
- *     cdef Py_ssize_t start = end - ANCHOR if end > ANCHOR else 0             # <<<<<<<<<<<<<<
- *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
- *     cdef Py_ssize_t i
-*/
-  __pyx_t_2 = (__pyx_v_end > __pyx_e_9tracefile_6format_5_text_ANCHOR);
-
-  if (__pyx_t_2) {
-
-    __pyx_t_1 = (__pyx_v_end - __pyx_e_9tracefile_6format_5_text_ANCHOR);
-  } else {
-
-    __pyx_t_1 = 0;
-  }
-
-  __pyx_v_start = __pyx_t_1;
-
-  /* "tracefile/format/_text.pyx":66
- *     cdef const unsigned char *p = <const unsigned char *>PyUnicode_DATA(text)
- *     cdef Py_ssize_t start = end - ANCHOR if end > ANCHOR else 0
+  /* "tracefile/format/_text.pyx":97
+ * 
+ * cdef inline uint64_t _fnv(const unsigned char *p, Py_ssize_t start, Py_ssize_t end, int kind):
  *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t i
- *     for i in range(start * kind, end * kind):
+ *     for i in range(start, end):
 */
   __pyx_v_h = (1469598103934665603ULL ^ ((uint64_t)__pyx_v_kind));
 
-  /* "tracefile/format/_text.pyx":68
+  /* "tracefile/format/_text.pyx":99
  *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
  *     cdef Py_ssize_t i
- *     for i in range(start * kind, end * kind):             # <<<<<<<<<<<<<<
+ *     for i in range(start, end):             # <<<<<<<<<<<<<<
  *         h = (h ^ p[i]) * 1099511628211ULL
  *     return (h ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL)) & 0x7FFFFFFFFFFFFFFFULL
 */
 
-  __pyx_t_1 = (__pyx_v_end * __pyx_v_kind);
-  __pyx_t_3 = __pyx_t_1;
+  __pyx_t_1 = __pyx_v_end;
+  __pyx_t_2 = __pyx_t_1;
 
-  for (__pyx_t_4 = (__pyx_v_start * __pyx_v_kind); __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
-    __pyx_v_i = __pyx_t_4;
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
 
-    /* "tracefile/format/_text.pyx":69
+    /* "tracefile/format/_text.pyx":100
  *     cdef Py_ssize_t i
- *     for i in range(start * kind, end * kind):
+ *     for i in range(start, end):
  *         h = (h ^ p[i]) * 1099511628211ULL             # <<<<<<<<<<<<<<
  *     return (h ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL)) & 0x7FFFFFFFFFFFFFFFULL
  * 
@@ -3881,8 +4371,8 @@ static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__tail_key(PyObje
   }
 
 
-  /* "tracefile/format/_text.pyx":70
- *     for i in range(start * kind, end * kind):
+  /* "tracefile/format/_text.pyx":101
+ *     for i in range(start, end):
  *         h = (h ^ p[i]) * 1099511628211ULL
  *     return (h ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL)) & 0x7FFFFFFFFFFFFFFFULL             # <<<<<<<<<<<<<<
  * 
@@ -3894,12 +4384,12 @@ static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__tail_key(PyObje
   }
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":61
+  /* "tracefile/format/_text.pyx":96
  * 
  * 
- * cdef inline uint64_t _tail_key(str text, Py_ssize_t end):             # <<<<<<<<<<<<<<
- *     """A key for the ``ANCHOR`` characters before ``end`` of ``text``, and ``end`` itself."""
- *     cdef int kind = PyUnicode_KIND(text)
+ * cdef inline uint64_t _fnv(const unsigned char *p, Py_ssize_t start, Py_ssize_t end, int kind):             # <<<<<<<<<<<<<<
+ *     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
+ *     cdef Py_ssize_t i
 */
 
   /* function exit code */
@@ -3907,13 +4397,10 @@ static CYTHON_INLINE uint64_t __pyx_f_9tracefile_6format_5_text__tail_key(PyObje
 
 
 
-
-
-
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":89
+/* "tracefile/format/_text.pyx":120
  *     cdef object _ext
  * 
  *     def __init__(self, Py_ssize_t max_chars, object store, object entry_type, object ext_type, Py_ssize_t minimum, Py_ssize_t min_keep):             # <<<<<<<<<<<<<<
@@ -3964,67 +4451,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_max_chars,&__pyx_mstate_global->__pyx_n_u_store,&__pyx_mstate_global->__pyx_n_u_entry_type,&__pyx_mstate_global->__pyx_n_u_ext_type,&__pyx_mstate_global->__pyx_n_u_minimum,&__pyx_mstate_global->__pyx_n_u_min_keep,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 89, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 120, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 89, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 120, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 89, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 120, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 120, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 89, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 120, __pyx_L3_error)
     }
-    __pyx_v_max_chars = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_max_chars == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L3_error)
+    __pyx_v_max_chars = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_max_chars == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 120, __pyx_L3_error)
     __pyx_v_store = values[1];
     __pyx_v_entry_type = values[2];
     __pyx_v_ext_type = values[3];
-    __pyx_v_minimum = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_minimum == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L3_error)
-    __pyx_v_min_keep = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_min_keep == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L3_error)
+    __pyx_v_minimum = __Pyx_PyIndex_AsSsize_t(values[4]); if (unlikely((__pyx_v_minimum == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 120, __pyx_L3_error)
+    __pyx_v_min_keep = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_min_keep == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 120, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 89, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 120, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -4063,7 +4550,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "tracefile/format/_text.pyx":90
+  /* "tracefile/format/_text.pyx":121
  * 
  *     def __init__(self, Py_ssize_t max_chars, object store, object entry_type, object ext_type, Py_ssize_t minimum, Py_ssize_t min_keep):
  *         self.store = store if store is not None else random.getrandbits(63) | 1             # <<<<<<<<<<<<<<
@@ -4076,9 +4563,9 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
     __pyx_t_1 = __pyx_v_store;
   } else {
     __pyx_t_4 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_random); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_random); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 121, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_getrandbits); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_getrandbits); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 121, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_t_7 = 1;
@@ -4098,10 +4585,10 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 121, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
-    __pyx_t_6 = __Pyx_PyLong_OrObjC(__pyx_t_3, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyLong_OrObjC(__pyx_t_3, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 121, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_1 = __pyx_t_6;
@@ -4113,7 +4600,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->store, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":91
+  /* "tracefile/format/_text.pyx":122
  *     def __init__(self, Py_ssize_t max_chars, object store, object entry_type, object ext_type, Py_ssize_t minimum, Py_ssize_t min_keep):
  *         self.store = store if store is not None else random.getrandbits(63) | 1
  *         self.next = 0             # <<<<<<<<<<<<<<
@@ -4122,7 +4609,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
 */
   __pyx_v_self->next = 0;
 
-  /* "tracefile/format/_text.pyx":92
+  /* "tracefile/format/_text.pyx":123
  *         self.store = store if store is not None else random.getrandbits(63) | 1
  *         self.next = 0
  *         self.max_chars = max_chars             # <<<<<<<<<<<<<<
@@ -4131,7 +4618,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
 */
   __pyx_v_self->max_chars = __pyx_v_max_chars;
 
-  /* "tracefile/format/_text.pyx":93
+  /* "tracefile/format/_text.pyx":124
  *         self.next = 0
  *         self.max_chars = max_chars
  *         self.minimum = minimum             # <<<<<<<<<<<<<<
@@ -4140,7 +4627,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
 */
   __pyx_v_self->minimum = __pyx_v_minimum;
 
-  /* "tracefile/format/_text.pyx":94
+  /* "tracefile/format/_text.pyx":125
  *         self.max_chars = max_chars
  *         self.minimum = minimum
  *         self.min_keep = min_keep             # <<<<<<<<<<<<<<
@@ -4149,35 +4636,35 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
 */
   __pyx_v_self->min_keep = __pyx_v_min_keep;
 
-  /* "tracefile/format/_text.pyx":95
+  /* "tracefile/format/_text.pyx":126
  *         self.minimum = minimum
  *         self.min_keep = min_keep
  *         self._ends = {}             # <<<<<<<<<<<<<<
  *         self._recent = {}
  *         self._order = collections.deque()
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 95, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 126, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->_ends);
   __Pyx_DECREF_SET(__pyx_v_self->_ends, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":96
+  /* "tracefile/format/_text.pyx":127
  *         self.min_keep = min_keep
  *         self._ends = {}
  *         self._recent = {}             # <<<<<<<<<<<<<<
  *         self._order = collections.deque()
  *         self._chars = 0
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->_recent);
   __Pyx_DECREF_SET(__pyx_v_self->_recent, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":97
+  /* "tracefile/format/_text.pyx":128
  *         self._ends = {}
  *         self._recent = {}
  *         self._order = collections.deque()             # <<<<<<<<<<<<<<
@@ -4185,9 +4672,9 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
  *         self._entry = entry_type
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_collections); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 97, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_collections); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_deque); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 97, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_deque); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 128, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_7 = 1;
@@ -4207,7 +4694,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 97, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 128, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -4215,7 +4702,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->_order, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":98
+  /* "tracefile/format/_text.pyx":129
  *         self._recent = {}
  *         self._order = collections.deque()
  *         self._chars = 0             # <<<<<<<<<<<<<<
@@ -4224,7 +4711,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
 */
   __pyx_v_self->_chars = 0;
 
-  /* "tracefile/format/_text.pyx":99
+  /* "tracefile/format/_text.pyx":130
  *         self._order = collections.deque()
  *         self._chars = 0
  *         self._entry = entry_type             # <<<<<<<<<<<<<<
@@ -4236,7 +4723,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   __Pyx_GOTREF(__pyx_v_self->_entry);
   __Pyx_DECREF_SET(__pyx_v_self->_entry, __pyx_v_entry_type);
 
-  /* "tracefile/format/_text.pyx":100
+  /* "tracefile/format/_text.pyx":131
  *         self._chars = 0
  *         self._entry = entry_type
  *         self._ext = ext_type             # <<<<<<<<<<<<<<
@@ -4248,7 +4735,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   __Pyx_GOTREF(__pyx_v_self->_ext);
   __Pyx_DECREF_SET(__pyx_v_self->_ext, __pyx_v_ext_type);
 
-  /* "tracefile/format/_text.pyx":89
+  /* "tracefile/format/_text.pyx":120
  *     cdef object _ext
  * 
  *     def __init__(self, Py_ssize_t max_chars, object store, object entry_type, object ext_type, Py_ssize_t minimum, Py_ssize_t min_keep):             # <<<<<<<<<<<<<<
@@ -4273,7 +4760,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter___init__(struct __
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":102
+/* "tracefile/format/_text.pyx":133
  *         self._ext = ext_type
  * 
  *     def mark(self):             # <<<<<<<<<<<<<<
@@ -4332,14 +4819,14 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_2mark(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("mark", 0);
 
-  /* "tracefile/format/_text.pyx":103
+  /* "tracefile/format/_text.pyx":134
  * 
  *     def mark(self):
  *         return self.next             # <<<<<<<<<<<<<<
  * 
  *     def rollback(self, Py_ssize_t mark):
 */
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->next); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->next); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 134, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -4352,7 +4839,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_2mark(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":102
+  /* "tracefile/format/_text.pyx":133
  *         self._ext = ext_type
  * 
  *     def mark(self):             # <<<<<<<<<<<<<<
@@ -4371,7 +4858,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_2mark(struct
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":105
+/* "tracefile/format/_text.pyx":136
  *         return self.next
  * 
  *     def rollback(self, Py_ssize_t mark):             # <<<<<<<<<<<<<<
@@ -4418,32 +4905,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_mark,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 105, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 136, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 105, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 136, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rollback", 0) < (0)) __PYX_ERR(0, 105, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rollback", 0) < (0)) __PYX_ERR(0, 136, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rollback", 1, 1, 1, i); __PYX_ERR(0, 105, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rollback", 1, 1, 1, i); __PYX_ERR(0, 136, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 105, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 136, __pyx_L3_error)
     }
-    __pyx_v_mark = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_mark == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 105, __pyx_L3_error)
+    __pyx_v_mark = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_mark == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 136, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rollback", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 105, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rollback", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 136, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -4492,7 +4979,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rollback", 0);
 
-  /* "tracefile/format/_text.pyx":106
+  /* "tracefile/format/_text.pyx":137
  * 
  *     def rollback(self, Py_ssize_t mark):
  *         self._ends = {k: v for k, v in self._ends.items() if v[0] < mark}             # <<<<<<<<<<<<<<
@@ -4500,14 +4987,14 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
  *         while len(self._order) and self._order[len(self._order) - 1][0] >= mark:  # (no negative indexes here)
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyDict_New(); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 106, __pyx_L5_error)
+    __pyx_t_1 = PyDict_New(); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 137, __pyx_L5_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_3 = 0;
     if (unlikely(__pyx_v_self->_ends == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "items");
-      __PYX_ERR(0, 106, __pyx_L5_error)
+      __PYX_ERR(0, 137, __pyx_L5_error)
     }
-    __pyx_t_6 = __Pyx_dict_iterator(__pyx_v_self->_ends, 1, __pyx_mstate_global->__pyx_n_u_items, (&__pyx_t_4), (&__pyx_t_5)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 106, __pyx_L5_error)
+    __pyx_t_6 = __Pyx_dict_iterator(__pyx_v_self->_ends, 1, __pyx_mstate_global->__pyx_n_u_items, (&__pyx_t_4), (&__pyx_t_5)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 137, __pyx_L5_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_XDECREF(__pyx_t_2);
     __pyx_t_2 = __pyx_t_6;
@@ -4515,23 +5002,23 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
     while (1) {
       __pyx_t_8 = __Pyx_dict_iter_next(__pyx_t_2, __pyx_t_4, &__pyx_t_3, &__pyx_t_6, &__pyx_t_7, NULL, __pyx_t_5);
       if (unlikely(__pyx_t_8 == 0)) break;
-      if (unlikely(__pyx_t_8 == -1)) __PYX_ERR(0, 106, __pyx_L5_error)
+      if (unlikely(__pyx_t_8 == -1)) __PYX_ERR(0, 137, __pyx_L5_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_k, __pyx_t_6);
       __pyx_t_6 = 0;
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_v, __pyx_t_7);
       __pyx_t_7 = 0;
-      __pyx_t_7 = __Pyx_GetItemInt(__pyx_7genexpr__pyx_v_v, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 106, __pyx_L5_error)
+      __pyx_t_7 = __Pyx_GetItemInt(__pyx_7genexpr__pyx_v_v, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 137, __pyx_L5_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 106, __pyx_L5_error)
+      __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 137, __pyx_L5_error)
       __Pyx_GOTREF(__pyx_t_6);
-      __pyx_t_9 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_7, __pyx_t_6, Py_LT); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 106, __pyx_L5_error)
+      __pyx_t_9 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_7, __pyx_t_6, Py_LT); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 137, __pyx_L5_error)
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       if (__pyx_t_9) {
 
-        if (unlikely(PyDict_SetItem(__pyx_t_1, __pyx_7genexpr__pyx_v_k, __pyx_7genexpr__pyx_v_v))) __PYX_ERR(0, 106, __pyx_L5_error)
+        if (unlikely(PyDict_SetItem(__pyx_t_1, __pyx_7genexpr__pyx_v_k, __pyx_7genexpr__pyx_v_v))) __PYX_ERR(0, 137, __pyx_L5_error)
       }
     }
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -4549,7 +5036,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
   __Pyx_DECREF_SET(__pyx_v_self->_ends, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":107
+  /* "tracefile/format/_text.pyx":138
  *     def rollback(self, Py_ssize_t mark):
  *         self._ends = {k: v for k, v in self._ends.items() if v[0] < mark}
  *         self._recent = {k: [x for x in v if x[0] < mark] for k, v in self._recent.items()}             # <<<<<<<<<<<<<<
@@ -4557,14 +5044,14 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
  *             self._chars -= self._order.pop()[1]
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyDict_New(); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 107, __pyx_L12_error)
+    __pyx_t_1 = PyDict_New(); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 138, __pyx_L12_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_4 = 0;
     if (unlikely(__pyx_v_self->_recent == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "items");
-      __PYX_ERR(0, 107, __pyx_L12_error)
+      __PYX_ERR(0, 138, __pyx_L12_error)
     }
-    __pyx_t_6 = __Pyx_dict_iterator(__pyx_v_self->_recent, 1, __pyx_mstate_global->__pyx_n_u_items, (&__pyx_t_3), (&__pyx_t_5)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 107, __pyx_L12_error)
+    __pyx_t_6 = __Pyx_dict_iterator(__pyx_v_self->_recent, 1, __pyx_mstate_global->__pyx_n_u_items, (&__pyx_t_3), (&__pyx_t_5)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 138, __pyx_L12_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_XDECREF(__pyx_t_2);
     __pyx_t_2 = __pyx_t_6;
@@ -4572,7 +5059,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
     while (1) {
       __pyx_t_8 = __Pyx_dict_iter_next(__pyx_t_2, __pyx_t_3, &__pyx_t_4, &__pyx_t_6, &__pyx_t_7, NULL, __pyx_t_5);
       if (unlikely(__pyx_t_8 == 0)) break;
-      if (unlikely(__pyx_t_8 == -1)) __PYX_ERR(0, 107, __pyx_L12_error)
+      if (unlikely(__pyx_t_8 == -1)) __PYX_ERR(0, 138, __pyx_L12_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_8genexpr1__pyx_v_k, __pyx_t_6);
@@ -4580,16 +5067,16 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
       __Pyx_XDECREF_SET(__pyx_8genexpr1__pyx_v_v, __pyx_t_7);
       __pyx_t_7 = 0;
       { /* enter inner scope */
-        __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 107, __pyx_L17_error)
+        __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 138, __pyx_L17_error)
         __Pyx_GOTREF(__pyx_t_7);
         if (likely(PyList_CheckExact(__pyx_8genexpr1__pyx_v_v)) || PyTuple_CheckExact(__pyx_8genexpr1__pyx_v_v)) {
           __pyx_t_6 = __pyx_8genexpr1__pyx_v_v; __Pyx_INCREF(__pyx_t_6);
           __pyx_t_10 = 0;
           __pyx_t_11 = NULL;
         } else {
-          __pyx_t_10 = -1; __pyx_t_6 = PyObject_GetIter(__pyx_8genexpr1__pyx_v_v); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 107, __pyx_L17_error)
+          __pyx_t_10 = -1; __pyx_t_6 = PyObject_GetIter(__pyx_8genexpr1__pyx_v_v); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 138, __pyx_L17_error)
           __Pyx_GOTREF(__pyx_t_6);
-          __pyx_t_11 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_6); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 107, __pyx_L17_error)
+          __pyx_t_11 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_6); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 138, __pyx_L17_error)
         }
         for (;;) {
           if (likely(!__pyx_t_11)) {
@@ -4597,7 +5084,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
               {
                 Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
                 #if !CYTHON_ASSUME_SAFE_SIZE
-                if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 107, __pyx_L17_error)
+                if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 138, __pyx_L17_error)
                 #endif
                 if (__pyx_t_10 >= __pyx_temp) break;
               }
@@ -4607,7 +5094,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
               {
                 Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_6);
                 #if !CYTHON_ASSUME_SAFE_SIZE
-                if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 107, __pyx_L17_error)
+                if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 138, __pyx_L17_error)
                 #endif
                 if (__pyx_t_10 >= __pyx_temp) break;
               }
@@ -4618,13 +5105,13 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
               #endif
               ++__pyx_t_10;
             }
-            if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 107, __pyx_L17_error)
+            if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 138, __pyx_L17_error)
           } else {
             __pyx_t_12 = __pyx_t_11(__pyx_t_6);
             if (unlikely(!__pyx_t_12)) {
               PyObject* exc_type = PyErr_Occurred();
               if (exc_type) {
-                if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 107, __pyx_L17_error)
+                if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 138, __pyx_L17_error)
                 PyErr_Clear();
               }
               break;
@@ -4633,16 +5120,16 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
           __Pyx_GOTREF(__pyx_t_12);
           __Pyx_XDECREF_SET(__pyx_8genexpr2__pyx_v_x, __pyx_t_12);
           __pyx_t_12 = 0;
-          __pyx_t_12 = __Pyx_GetItemInt(__pyx_8genexpr2__pyx_v_x, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 107, __pyx_L17_error)
+          __pyx_t_12 = __Pyx_GetItemInt(__pyx_8genexpr2__pyx_v_x, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 138, __pyx_L17_error)
           __Pyx_GOTREF(__pyx_t_12);
-          __pyx_t_13 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 107, __pyx_L17_error)
+          __pyx_t_13 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 138, __pyx_L17_error)
           __Pyx_GOTREF(__pyx_t_13);
-          __pyx_t_9 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_12, __pyx_t_13, Py_LT); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 107, __pyx_L17_error)
+          __pyx_t_9 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_12, __pyx_t_13, Py_LT); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 138, __pyx_L17_error)
           __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
           __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
           if (__pyx_t_9) {
 
-            if (unlikely(__Pyx_ListComp_Append(__pyx_t_7, __pyx_8genexpr2__pyx_v_x))) __PYX_ERR(0, 107, __pyx_L17_error)
+            if (unlikely(__Pyx_ListComp_Append(__pyx_t_7, __pyx_8genexpr2__pyx_v_x))) __PYX_ERR(0, 138, __pyx_L17_error)
           }
         }
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -4653,7 +5140,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
         goto __pyx_L12_error;
         __pyx_L22_exit_scope:;
       } /* exit inner scope */
-      if (unlikely(PyDict_SetItem(__pyx_t_1, __pyx_8genexpr1__pyx_v_k, __pyx_t_7))) __PYX_ERR(0, 107, __pyx_L12_error)
+      if (unlikely(PyDict_SetItem(__pyx_t_1, __pyx_8genexpr1__pyx_v_k, __pyx_t_7))) __PYX_ERR(0, 138, __pyx_L12_error)
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -4671,7 +5158,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
   __Pyx_DECREF_SET(__pyx_v_self->_recent, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":108
+  /* "tracefile/format/_text.pyx":139
  *         self._ends = {k: v for k, v in self._ends.items() if v[0] < mark}
  *         self._recent = {k: [x for x in v if x[0] < mark] for k, v in self._recent.items()}
  *         while len(self._order) and self._order[len(self._order) - 1][0] >= mark:  # (no negative indexes here)             # <<<<<<<<<<<<<<
@@ -4681,7 +5168,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
   while (1) {
     __pyx_t_1 = __pyx_v_self->_order;
     __Pyx_INCREF(__pyx_t_1);
-    __pyx_t_3 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_3 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_t_14 = (__pyx_t_3 != 0);
 
@@ -4696,20 +5183,20 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
     }
     __pyx_t_1 = __pyx_v_self->_order;
     __Pyx_INCREF(__pyx_t_1);
-    __pyx_t_3 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_3 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_t_4 = (__pyx_t_3 - 1);
 
 
-    __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_self->_order, __pyx_t_4, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_self->_order, __pyx_t_4, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
-    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_mark); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_14 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_2, __pyx_t_1, Py_GE); if (unlikely((__pyx_t_14 < 0))) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_14 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_2, __pyx_t_1, Py_GE); if (unlikely((__pyx_t_14 < 0))) __PYX_ERR(0, 139, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
@@ -4719,30 +5206,30 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
 
     if (!__pyx_t_9) break;
 
-    /* "tracefile/format/_text.pyx":109
+    /* "tracefile/format/_text.pyx":140
  *         self._recent = {k: [x for x in v if x[0] < mark] for k, v in self._recent.items()}
  *         while len(self._order) and self._order[len(self._order) - 1][0] >= mark:  # (no negative indexes here)
  *             self._chars -= self._order.pop()[1]             # <<<<<<<<<<<<<<
  * 
- *     cdef _remember(self, Py_ssize_t seq, str key, str text):
+ *     cdef _remember(self, Py_ssize_t seq, str key, object text):
 */
-    __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->_chars); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_self->_chars); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 140, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_2 = __Pyx_PyObject_Pop(__pyx_v_self->_order); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_Pop(__pyx_v_self->_order); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 140, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_7 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 140, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyNumber_InPlaceSubtract_int_object(__pyx_t_1, __pyx_t_7); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyNumber_InPlaceSubtract_int_object(__pyx_t_1, __pyx_t_7); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 140, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 109, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_4 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 140, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __pyx_v_self->_chars = __pyx_t_4;
   }
 
-  /* "tracefile/format/_text.pyx":105
+  /* "tracefile/format/_text.pyx":136
  *         return self.next
  * 
  *     def rollback(self, Py_ssize_t mark):             # <<<<<<<<<<<<<<
@@ -4773,10 +5260,10 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4rollback(st
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":111
+/* "tracefile/format/_text.pyx":142
  *             self._chars -= self._order.pop()[1]
  * 
- *     cdef _remember(self, Py_ssize_t seq, str key, str text):             # <<<<<<<<<<<<<<
+ *     cdef _remember(self, Py_ssize_t seq, str key, object text):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = len(text)
  *         cdef tuple item = (seq, text)
 */
@@ -4812,69 +5299,65 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_remember", 0);
 
-  /* "tracefile/format/_text.pyx":112
+  /* "tracefile/format/_text.pyx":143
  * 
- *     cdef _remember(self, Py_ssize_t seq, str key, str text):
+ *     cdef _remember(self, Py_ssize_t seq, str key, object text):
  *         cdef Py_ssize_t n = len(text)             # <<<<<<<<<<<<<<
  *         cdef tuple item = (seq, text)
  *         cdef object k1 = _tail_key(text, n)
 */
-  if (unlikely(__pyx_v_text == Py_None)) {
-    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 112, __pyx_L1_error)
-  }
-  __pyx_t_1 = __Pyx_PyUnicode_GET_LENGTH(__pyx_v_text); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 112, __pyx_L1_error)
+  __pyx_t_1 = PyObject_Length(__pyx_v_text); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 143, __pyx_L1_error)
   __pyx_v_n = __pyx_t_1;
 
-  /* "tracefile/format/_text.pyx":113
- *     cdef _remember(self, Py_ssize_t seq, str key, str text):
+  /* "tracefile/format/_text.pyx":144
+ *     cdef _remember(self, Py_ssize_t seq, str key, object text):
  *         cdef Py_ssize_t n = len(text)
  *         cdef tuple item = (seq, text)             # <<<<<<<<<<<<<<
  *         cdef object k1 = _tail_key(text, n)
  *         cdef object k2 = _tail_key(text, n - 1)
 */
-  __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 144, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 144, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 113, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 144, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_text);
   __Pyx_GIVEREF(__pyx_v_text);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_text) != (0)) __PYX_ERR(0, 113, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_v_text) != (0)) __PYX_ERR(0, 144, __pyx_L1_error);
   __pyx_t_2 = 0;
   __pyx_v_item = ((PyObject*)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "tracefile/format/_text.pyx":114
+  /* "tracefile/format/_text.pyx":145
  *         cdef Py_ssize_t n = len(text)
  *         cdef tuple item = (seq, text)
  *         cdef object k1 = _tail_key(text, n)             # <<<<<<<<<<<<<<
  *         cdef object k2 = _tail_key(text, n - 1)
  *         self._ends[k1] = item
 */
-  __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, __pyx_v_n); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 114, __pyx_L1_error)
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, __pyx_v_n); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 145, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 145, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
 
   __pyx_v_k1 = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "tracefile/format/_text.pyx":115
+  /* "tracefile/format/_text.pyx":146
  *         cdef tuple item = (seq, text)
  *         cdef object k1 = _tail_key(text, n)
  *         cdef object k2 = _tail_key(text, n - 1)             # <<<<<<<<<<<<<<
  *         self._ends[k1] = item
  *         self._ends[k2] = item
 */
-  __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, (__pyx_v_n - 1)); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 115, __pyx_L1_error)
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 115, __pyx_L1_error)
+  __pyx_t_4 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, (__pyx_v_n - 1)); if (unlikely(__pyx_t_4 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 146, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 146, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
 
   __pyx_v_k2 = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "tracefile/format/_text.pyx":116
+  /* "tracefile/format/_text.pyx":147
  *         cdef object k1 = _tail_key(text, n)
  *         cdef object k2 = _tail_key(text, n - 1)
  *         self._ends[k1] = item             # <<<<<<<<<<<<<<
@@ -4883,11 +5366,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   if (unlikely(__pyx_v_self->_ends == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 116, __pyx_L1_error)
+    __PYX_ERR(0, 147, __pyx_L1_error)
   }
-  if (unlikely((PyDict_SetItem(__pyx_v_self->_ends, __pyx_v_k1, __pyx_v_item) < 0))) __PYX_ERR(0, 116, __pyx_L1_error)
+  if (unlikely((PyDict_SetItem(__pyx_v_self->_ends, __pyx_v_k1, __pyx_v_item) < 0))) __PYX_ERR(0, 147, __pyx_L1_error)
 
-  /* "tracefile/format/_text.pyx":117
+  /* "tracefile/format/_text.pyx":148
  *         cdef object k2 = _tail_key(text, n - 1)
  *         self._ends[k1] = item
  *         self._ends[k2] = item             # <<<<<<<<<<<<<<
@@ -4896,11 +5379,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   if (unlikely(__pyx_v_self->_ends == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 117, __pyx_L1_error)
+    __PYX_ERR(0, 148, __pyx_L1_error)
   }
-  if (unlikely((PyDict_SetItem(__pyx_v_self->_ends, __pyx_v_k2, __pyx_v_item) < 0))) __PYX_ERR(0, 117, __pyx_L1_error)
+  if (unlikely((PyDict_SetItem(__pyx_v_self->_ends, __pyx_v_k2, __pyx_v_item) < 0))) __PYX_ERR(0, 148, __pyx_L1_error)
 
-  /* "tracefile/format/_text.pyx":118
+  /* "tracefile/format/_text.pyx":149
  *         self._ends[k1] = item
  *         self._ends[k2] = item
  *         cdef list recent = self._recent.get(key)             # <<<<<<<<<<<<<<
@@ -4909,15 +5392,15 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   if (unlikely(__pyx_v_self->_recent == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-    __PYX_ERR(0, 118, __pyx_L1_error)
+    __PYX_ERR(0, 149, __pyx_L1_error)
   }
-  __pyx_t_3 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_recent, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_recent, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 149, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 118, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 149, __pyx_L1_error)
   __pyx_v_recent = ((PyObject*)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "tracefile/format/_text.pyx":119
+  /* "tracefile/format/_text.pyx":150
  *         self._ends[k2] = item
  *         cdef list recent = self._recent.get(key)
  *         if recent is None:             # <<<<<<<<<<<<<<
@@ -4928,25 +5411,25 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
   if (__pyx_t_5) {
 
 
-    /* "tracefile/format/_text.pyx":120
+    /* "tracefile/format/_text.pyx":151
  *         cdef list recent = self._recent.get(key)
  *         if recent is None:
  *             recent = self._recent[key] = []             # <<<<<<<<<<<<<<
  *         recent.append(item)
  *         if len(recent) > RECENT:
 */
-    __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 120, __pyx_L1_error)
+    __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 151, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_INCREF(__pyx_t_3);
     __Pyx_DECREF_SET(__pyx_v_recent, __pyx_t_3);
     if (unlikely(__pyx_v_self->_recent == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 120, __pyx_L1_error)
+      __PYX_ERR(0, 151, __pyx_L1_error)
     }
-    if (unlikely((PyDict_SetItem(__pyx_v_self->_recent, __pyx_v_key, __pyx_t_3) < 0))) __PYX_ERR(0, 120, __pyx_L1_error)
+    if (unlikely((PyDict_SetItem(__pyx_v_self->_recent, __pyx_v_key, __pyx_t_3) < 0))) __PYX_ERR(0, 151, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-    /* "tracefile/format/_text.pyx":119
+    /* "tracefile/format/_text.pyx":150
  *         self._ends[k2] = item
  *         cdef list recent = self._recent.get(key)
  *         if recent is None:             # <<<<<<<<<<<<<<
@@ -4955,7 +5438,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   }
 
-  /* "tracefile/format/_text.pyx":121
+  /* "tracefile/format/_text.pyx":152
  *         if recent is None:
  *             recent = self._recent[key] = []
  *         recent.append(item)             # <<<<<<<<<<<<<<
@@ -4964,12 +5447,12 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   if (unlikely(__pyx_v_recent == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-    __PYX_ERR(0, 121, __pyx_L1_error)
+    __PYX_ERR(0, 152, __pyx_L1_error)
   }
-  __pyx_t_6 = __Pyx_PyList_Append(__pyx_v_recent, __pyx_v_item); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyList_Append(__pyx_v_recent, __pyx_v_item); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 152, __pyx_L1_error)
 
 
-  /* "tracefile/format/_text.pyx":122
+  /* "tracefile/format/_text.pyx":153
  *             recent = self._recent[key] = []
  *         recent.append(item)
  *         if len(recent) > RECENT:             # <<<<<<<<<<<<<<
@@ -4978,16 +5461,16 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   if (unlikely(__pyx_v_recent == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 122, __pyx_L1_error)
+    __PYX_ERR(0, 153, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_recent); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 122, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_recent); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 153, __pyx_L1_error)
   __pyx_t_5 = (__pyx_t_1 > __pyx_e_9tracefile_6format_5_text_RECENT);
 
 
   if (__pyx_t_5) {
 
 
-    /* "tracefile/format/_text.pyx":123
+    /* "tracefile/format/_text.pyx":154
  *         recent.append(item)
  *         if len(recent) > RECENT:
  *             del recent[0]             # <<<<<<<<<<<<<<
@@ -4996,11 +5479,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
     if (unlikely(__pyx_v_recent == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 123, __pyx_L1_error)
+      __PYX_ERR(0, 154, __pyx_L1_error)
     }
-    if (unlikely((__Pyx_DelItemInt(__pyx_v_recent, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 123, __pyx_L1_error)
+    if (unlikely((__Pyx_DelItemInt(__pyx_v_recent, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 154, __pyx_L1_error)
 
-    /* "tracefile/format/_text.pyx":122
+    /* "tracefile/format/_text.pyx":153
  *             recent = self._recent[key] = []
  *         recent.append(item)
  *         if len(recent) > RECENT:             # <<<<<<<<<<<<<<
@@ -5009,41 +5492,41 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   }
 
-  /* "tracefile/format/_text.pyx":124
+  /* "tracefile/format/_text.pyx":155
  *         if len(recent) > RECENT:
  *             del recent[0]
  *         self._order.append((seq, n, (k1, k2)))             # <<<<<<<<<<<<<<
  *         self._chars += n
  *         cdef tuple old
 */
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_INCREF(__pyx_v_k1);
   __Pyx_GIVEREF(__pyx_v_k1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_k1) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_k1) != (0)) __PYX_ERR(0, 155, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_k2);
   __Pyx_GIVEREF(__pyx_v_k2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_v_k2) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
-  __pyx_t_8 = PyTuple_New(3); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 124, __pyx_L1_error)
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_v_k2) != (0)) __PYX_ERR(0, 155, __pyx_L1_error);
+  __pyx_t_8 = PyTuple_New(3); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 155, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 155, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 2, __pyx_t_7) != (0)) __PYX_ERR(0, 124, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 2, __pyx_t_7) != (0)) __PYX_ERR(0, 155, __pyx_L1_error);
   __pyx_t_3 = 0;
   __pyx_t_2 = 0;
   __pyx_t_7 = 0;
-  __pyx_t_6 = __Pyx_PyObject_Append(__pyx_v_self->_order, __pyx_t_8); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_Append(__pyx_v_self->_order, __pyx_t_8); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
 
-  /* "tracefile/format/_text.pyx":125
+  /* "tracefile/format/_text.pyx":156
  *             del recent[0]
  *         self._order.append((seq, n, (k1, k2)))
  *         self._chars += n             # <<<<<<<<<<<<<<
@@ -5052,7 +5535,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
   __pyx_v_self->_chars = (__pyx_v_self->_chars + __pyx_v_n);
 
-  /* "tracefile/format/_text.pyx":127
+  /* "tracefile/format/_text.pyx":158
  *         self._chars += n
  *         cdef tuple old
  *         while self._chars > self.max_chars and len(self._order) > 1:             # <<<<<<<<<<<<<<
@@ -5072,7 +5555,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
     }
     __pyx_t_8 = __pyx_v_self->_order;
     __Pyx_INCREF(__pyx_t_8);
-    __pyx_t_1 = PyObject_Length(__pyx_t_8); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 127, __pyx_L1_error)
+    __pyx_t_1 = PyObject_Length(__pyx_t_8); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 158, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __pyx_t_9 = (__pyx_t_1 > 1);
 
@@ -5084,7 +5567,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 
     if (!__pyx_t_5) break;
 
-    /* "tracefile/format/_text.pyx":128
+    /* "tracefile/format/_text.pyx":159
  *         cdef tuple old
  *         while self._chars > self.max_chars and len(self._order) > 1:
  *             old = self._order.popleft()             # <<<<<<<<<<<<<<
@@ -5098,34 +5581,34 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
       PyObject *__pyx_callargs[2] = {__pyx_t_7, NULL};
       __pyx_t_8 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_popleft, __pyx_callargs+__pyx_t_10, (1-__pyx_t_10) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 128, __pyx_L1_error)
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 159, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
     }
-    if (!(likely(PyTuple_CheckExact(__pyx_t_8))||((__pyx_t_8) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_8))) __PYX_ERR(0, 128, __pyx_L1_error)
+    if (!(likely(PyTuple_CheckExact(__pyx_t_8))||((__pyx_t_8) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_8))) __PYX_ERR(0, 159, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_old, ((PyObject*)__pyx_t_8));
     __pyx_t_8 = 0;
 
-    /* "tracefile/format/_text.pyx":129
+    /* "tracefile/format/_text.pyx":160
  *         while self._chars > self.max_chars and len(self._order) > 1:
  *             old = self._order.popleft()
  *             self._chars -= old[1]             # <<<<<<<<<<<<<<
  *             for k in old[2]:
  *                 found = self._ends.get(k)
 */
-    __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_self->_chars); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 129, __pyx_L1_error)
+    __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_self->_chars); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 160, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     if (unlikely(__pyx_v_old == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 129, __pyx_L1_error)
+      __PYX_ERR(0, 160, __pyx_L1_error)
     }
-    __pyx_t_7 = __Pyx_PyNumber_InPlaceSubtract_int_object(__pyx_t_8, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 1)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 129, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyNumber_InPlaceSubtract_int_object(__pyx_t_8, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 1)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 160, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_1 = __Pyx_PyIndex_AsSsize_t(__pyx_t_7); if (unlikely((__pyx_t_1 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 129, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyIndex_AsSsize_t(__pyx_t_7); if (unlikely((__pyx_t_1 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 160, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __pyx_v_self->_chars = __pyx_t_1;
 
-    /* "tracefile/format/_text.pyx":130
+    /* "tracefile/format/_text.pyx":161
  *             old = self._order.popleft()
  *             self._chars -= old[1]
  *             for k in old[2]:             # <<<<<<<<<<<<<<
@@ -5134,16 +5617,16 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
     if (unlikely(__pyx_v_old == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 130, __pyx_L1_error)
+      __PYX_ERR(0, 161, __pyx_L1_error)
     }
     if (likely(PyList_CheckExact(__Pyx_PyTuple_GET_ITEM(__pyx_v_old, 2))) || PyTuple_CheckExact(__Pyx_PyTuple_GET_ITEM(__pyx_v_old, 2))) {
       __pyx_t_7 = __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 2); __Pyx_INCREF(__pyx_t_7);
       __pyx_t_1 = 0;
       __pyx_t_11 = NULL;
     } else {
-      __pyx_t_1 = -1; __pyx_t_7 = PyObject_GetIter(__Pyx_PyTuple_GET_ITEM(__pyx_v_old, 2)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 130, __pyx_L1_error)
+      __pyx_t_1 = -1; __pyx_t_7 = PyObject_GetIter(__Pyx_PyTuple_GET_ITEM(__pyx_v_old, 2)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 161, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_11 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 130, __pyx_L1_error)
+      __pyx_t_11 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 161, __pyx_L1_error)
     }
     for (;;) {
       if (likely(!__pyx_t_11)) {
@@ -5151,7 +5634,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
           {
             Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_7);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 130, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 161, __pyx_L1_error)
             #endif
             if (__pyx_t_1 >= __pyx_temp) break;
           }
@@ -5161,7 +5644,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
           {
             Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_7);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 130, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 161, __pyx_L1_error)
             #endif
             if (__pyx_t_1 >= __pyx_temp) break;
           }
@@ -5172,13 +5655,13 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
           #endif
           ++__pyx_t_1;
         }
-        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 130, __pyx_L1_error)
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 161, __pyx_L1_error)
       } else {
         __pyx_t_8 = __pyx_t_11(__pyx_t_7);
         if (unlikely(!__pyx_t_8)) {
           PyObject* exc_type = PyErr_Occurred();
           if (exc_type) {
-            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 130, __pyx_L1_error)
+            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 161, __pyx_L1_error)
             PyErr_Clear();
           }
           break;
@@ -5188,7 +5671,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
       __Pyx_XDECREF_SET(__pyx_v_k, __pyx_t_8);
       __pyx_t_8 = 0;
 
-      /* "tracefile/format/_text.pyx":131
+      /* "tracefile/format/_text.pyx":162
  *             self._chars -= old[1]
  *             for k in old[2]:
  *                 found = self._ends.get(k)             # <<<<<<<<<<<<<<
@@ -5197,14 +5680,14 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
       if (unlikely(__pyx_v_self->_ends == Py_None)) {
         PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-        __PYX_ERR(0, 131, __pyx_L1_error)
+        __PYX_ERR(0, 162, __pyx_L1_error)
       }
-      __pyx_t_8 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_ends, __pyx_v_k, Py_None); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 131, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_ends, __pyx_v_k, Py_None); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 162, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_XDECREF_SET(__pyx_v_found, __pyx_t_8);
       __pyx_t_8 = 0;
 
-      /* "tracefile/format/_text.pyx":132
+      /* "tracefile/format/_text.pyx":163
  *             for k in old[2]:
  *                 found = self._ends.get(k)
  *                 if found is not None and found[0] == old[0]:             # <<<<<<<<<<<<<<
@@ -5220,13 +5703,13 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 
         goto __pyx_L12_bool_binop_done;
       }
-      __pyx_t_8 = __Pyx_GetItemInt(__pyx_v_found, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 132, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_GetItemInt(__pyx_v_found, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 163, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       if (unlikely(__pyx_v_old == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 132, __pyx_L1_error)
+        __PYX_ERR(0, 163, __pyx_L1_error)
       }
-      __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_object(__pyx_t_8, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 0), Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 132, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_object(__pyx_t_8, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 0), Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 163, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
       __pyx_t_5 = __pyx_t_9;
@@ -5235,7 +5718,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
       if (__pyx_t_5) {
 
 
-        /* "tracefile/format/_text.pyx":133
+        /* "tracefile/format/_text.pyx":164
  *                 found = self._ends.get(k)
  *                 if found is not None and found[0] == old[0]:
  *                     del self._ends[k]             # <<<<<<<<<<<<<<
@@ -5244,11 +5727,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
         if (unlikely(__pyx_v_self->_ends == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 133, __pyx_L1_error)
+          __PYX_ERR(0, 164, __pyx_L1_error)
         }
-        if (unlikely((PyDict_DelItem(__pyx_v_self->_ends, __pyx_v_k) < 0))) __PYX_ERR(0, 133, __pyx_L1_error)
+        if (unlikely((PyDict_DelItem(__pyx_v_self->_ends, __pyx_v_k) < 0))) __PYX_ERR(0, 164, __pyx_L1_error)
 
-        /* "tracefile/format/_text.pyx":132
+        /* "tracefile/format/_text.pyx":163
  *             for k in old[2]:
  *                 found = self._ends.get(k)
  *                 if found is not None and found[0] == old[0]:             # <<<<<<<<<<<<<<
@@ -5257,7 +5740,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":130
+      /* "tracefile/format/_text.pyx":161
  *             old = self._order.popleft()
  *             self._chars -= old[1]
  *             for k in old[2]:             # <<<<<<<<<<<<<<
@@ -5267,7 +5750,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
     }
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
-    /* "tracefile/format/_text.pyx":134
+    /* "tracefile/format/_text.pyx":165
  *                 if found is not None and found[0] == old[0]:
  *                     del self._ends[k]
  *             for r in self._recent.values():             # <<<<<<<<<<<<<<
@@ -5277,9 +5760,9 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
     __pyx_t_1 = 0;
     if (unlikely(__pyx_v_self->_recent == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "values");
-      __PYX_ERR(0, 134, __pyx_L1_error)
+      __PYX_ERR(0, 165, __pyx_L1_error)
     }
-    __pyx_t_8 = __Pyx_dict_iterator(__pyx_v_self->_recent, 1, __pyx_mstate_global->__pyx_n_u_values, (&__pyx_t_12), (&__pyx_t_13)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 134, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_dict_iterator(__pyx_v_self->_recent, 1, __pyx_mstate_global->__pyx_n_u_values, (&__pyx_t_12), (&__pyx_t_13)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 165, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_XDECREF(__pyx_t_7);
     __pyx_t_7 = __pyx_t_8;
@@ -5287,19 +5770,19 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
     while (1) {
       __pyx_t_14 = __Pyx_dict_iter_next(__pyx_t_7, __pyx_t_12, &__pyx_t_1, NULL, &__pyx_t_8, NULL, __pyx_t_13);
       if (unlikely(__pyx_t_14 == 0)) break;
-      if (unlikely(__pyx_t_14 == -1)) __PYX_ERR(0, 134, __pyx_L1_error)
+      if (unlikely(__pyx_t_14 == -1)) __PYX_ERR(0, 165, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_XDECREF_SET(__pyx_v_r, __pyx_t_8);
       __pyx_t_8 = 0;
 
-      /* "tracefile/format/_text.pyx":135
+      /* "tracefile/format/_text.pyx":166
  *                     del self._ends[k]
  *             for r in self._recent.values():
  *                 if r and r[0][0] == old[0]:             # <<<<<<<<<<<<<<
  *                     del r[0]
  * 
 */
-      __pyx_t_9 = __Pyx_PyObject_IsTrue(__pyx_v_r); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 135, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyObject_IsTrue(__pyx_v_r); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 166, __pyx_L1_error)
       if (__pyx_t_9) {
 
       } else {
@@ -5308,16 +5791,16 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
 
         goto __pyx_L18_bool_binop_done;
       }
-      __pyx_t_8 = __Pyx_GetItemInt(__pyx_v_r, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 135, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_GetItemInt(__pyx_v_r, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 166, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_8, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 135, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_8, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 166, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       if (unlikely(__pyx_v_old == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 135, __pyx_L1_error)
+        __PYX_ERR(0, 166, __pyx_L1_error)
       }
-      __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_object(__pyx_t_2, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 0), Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 135, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_object(__pyx_t_2, __Pyx_PyTuple_GET_ITEM(__pyx_v_old, 0), Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 166, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
       __pyx_t_5 = __pyx_t_9;
@@ -5326,16 +5809,16 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
       if (__pyx_t_5) {
 
 
-        /* "tracefile/format/_text.pyx":136
+        /* "tracefile/format/_text.pyx":167
  *             for r in self._recent.values():
  *                 if r and r[0][0] == old[0]:
  *                     del r[0]             # <<<<<<<<<<<<<<
  * 
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:
 */
-        if (unlikely((__Pyx_DelItemInt(__pyx_v_r, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 136, __pyx_L1_error)
+        if (unlikely((__Pyx_DelItemInt(__pyx_v_r, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 167, __pyx_L1_error)
 
-        /* "tracefile/format/_text.pyx":135
+        /* "tracefile/format/_text.pyx":166
  *                     del self._ends[k]
  *             for r in self._recent.values():
  *                 if r and r[0][0] == old[0]:             # <<<<<<<<<<<<<<
@@ -5347,10 +5830,10 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   }
 
-  /* "tracefile/format/_text.pyx":111
+  /* "tracefile/format/_text.pyx":142
  *             self._chars -= self._order.pop()[1]
  * 
- *     cdef _remember(self, Py_ssize_t seq, str key, str text):             # <<<<<<<<<<<<<<
+ *     cdef _remember(self, Py_ssize_t seq, str key, object text):             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = len(text)
  *         cdef tuple item = (seq, text)
 */
@@ -5380,10 +5863,10 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__remember(str
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":138
+/* "tracefile/format/_text.pyx":169
  *                     del r[0]
  * 
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:             # <<<<<<<<<<<<<<
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
 */
@@ -5447,7 +5930,7 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
     if (unlikely(!__Pyx_object_dict_version_matches(((PyObject *)__pyx_v_self), __pyx_tp_dict_version, __pyx_obj_dict_version))) {
       PY_UINT64_T __pyx_typedict_guard = __Pyx_get_tp_dict_version(((PyObject *)__pyx_v_self));
       #endif
-      __pyx_t_1 = __Pyx_PyObject_GetAttrStr(((PyObject *)__pyx_v_self), __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 138, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyObject_GetAttrStr(((PyObject *)__pyx_v_self), __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 169, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       if (!__Pyx_IsSameCFunction(__pyx_t_1, (void(*)(void)) __pyx_pw_9tracefile_6format_5_text_13ContentWriter_7add)) {
         __pyx_t_3 = NULL;
@@ -5470,10 +5953,10 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
           __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
           __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 138, __pyx_L1_error)
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 169, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_2);
         }
-        __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 138, __pyx_L1_error)
+        __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 169, __pyx_L1_error)
         __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
         {
           __pyx_r = __pyx_t_6;
@@ -5494,41 +5977,37 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
     #endif
   }
 
-  /* "tracefile/format/_text.pyx":139
+  /* "tracefile/format/_text.pyx":170
  * 
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:
  *         cdef Py_ssize_t n = len(text)             # <<<<<<<<<<<<<<
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
- *         if same is not NULL and (<tuple><object>same)[1] == text:
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:
 */
-  if (unlikely(__pyx_v_text == Py_None)) {
-    PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 139, __pyx_L1_error)
-  }
-  __pyx_t_6 = __Pyx_PyUnicode_GET_LENGTH(__pyx_v_text); if (unlikely(__pyx_t_6 == ((Py_ssize_t)-1))) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_6 = PyObject_Length(__pyx_v_text); if (unlikely(__pyx_t_6 == ((Py_ssize_t)-1))) __PYX_ERR(0, 170, __pyx_L1_error)
   __pyx_v_n = __pyx_t_6;
 
-  /* "tracefile/format/_text.pyx":140
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:
+  /* "tracefile/format/_text.pyx":171
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))             # <<<<<<<<<<<<<<
- *         if same is not NULL and (<tuple><object>same)[1] == text:
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:
  *             return (<tuple><object>same)[0]
 */
   __pyx_t_1 = __pyx_v_self->_ends;
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_7 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, __pyx_v_n); if (unlikely(__pyx_t_7 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 140, __pyx_L1_error)
-  __pyx_t_2 = __Pyx_PyLong_From_uint64_t(__pyx_t_7); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 140, __pyx_L1_error)
+  __pyx_t_7 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, __pyx_v_n); if (unlikely(__pyx_t_7 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 171, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint64_t(__pyx_t_7); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 171, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
 
   __pyx_v_same = PyDict_GetItem(__pyx_t_1, __pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":141
+  /* "tracefile/format/_text.pyx":172
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
- *         if same is not NULL and (<tuple><object>same)[1] == text:             # <<<<<<<<<<<<<<
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:             # <<<<<<<<<<<<<<
  *             return (<tuple><object>same)[0]
  *         cdef Py_ssize_t base = -1, keep = 0, c, i, k
 */
@@ -5544,9 +6023,22 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   }
   if (unlikely(((PyObject *)__pyx_v_same) == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 141, __pyx_L1_error)
+    __PYX_ERR(0, 172, __pyx_L1_error)
   }
-  __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_str(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 1), __pyx_v_text, Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 141, __pyx_L1_error)
+  __pyx_t_9 = (((PyObject *)Py_TYPE(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 1))) == ((PyObject *)Py_TYPE(__pyx_v_text)));
+  if (__pyx_t_9) {
+
+  } else {
+
+    __pyx_t_8 = __pyx_t_9;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  if (unlikely(((PyObject *)__pyx_v_same) == Py_None)) {
+    PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+    __PYX_ERR(0, 172, __pyx_L1_error)
+  }
+  __pyx_t_9 = __Pyx_PyObject_CompareBoolEq_object_object(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 1), __pyx_v_text, Py_EQ); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 172, __pyx_L1_error)
 
   __pyx_t_8 = __pyx_t_9;
 
@@ -5554,34 +6046,34 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   if (__pyx_t_8) {
 
 
-    /* "tracefile/format/_text.pyx":142
+    /* "tracefile/format/_text.pyx":173
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
- *         if same is not NULL and (<tuple><object>same)[1] == text:
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:
  *             return (<tuple><object>same)[0]             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t base = -1, keep = 0, c, i, k
  *         cdef list recent = self._recent.get(key)
 */
     if (unlikely(((PyObject *)__pyx_v_same) == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 142, __pyx_L1_error)
+      __PYX_ERR(0, 173, __pyx_L1_error)
     }
-    __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 0)); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 142, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 0)); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 173, __pyx_L1_error)
     {
       __pyx_r = __pyx_t_6;
     }
     goto __pyx_L0;
 
-    /* "tracefile/format/_text.pyx":141
+    /* "tracefile/format/_text.pyx":172
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
- *         if same is not NULL and (<tuple><object>same)[1] == text:             # <<<<<<<<<<<<<<
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:             # <<<<<<<<<<<<<<
  *             return (<tuple><object>same)[0]
  *         cdef Py_ssize_t base = -1, keep = 0, c, i, k
 */
   }
 
-  /* "tracefile/format/_text.pyx":143
- *         if same is not NULL and (<tuple><object>same)[1] == text:
+  /* "tracefile/format/_text.pyx":174
+ *         if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:
  *             return (<tuple><object>same)[0]
  *         cdef Py_ssize_t base = -1, keep = 0, c, i, k             # <<<<<<<<<<<<<<
  *         cdef list recent = self._recent.get(key)
@@ -5590,7 +6082,7 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   __pyx_v_base = -1L;
   __pyx_v_keep = 0;
 
-  /* "tracefile/format/_text.pyx":144
+  /* "tracefile/format/_text.pyx":175
  *             return (<tuple><object>same)[0]
  *         cdef Py_ssize_t base = -1, keep = 0, c, i, k
  *         cdef list recent = self._recent.get(key)             # <<<<<<<<<<<<<<
@@ -5599,15 +6091,15 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
   if (unlikely(__pyx_v_self->_recent == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-    __PYX_ERR(0, 144, __pyx_L1_error)
+    __PYX_ERR(0, 175, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_recent, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 144, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_recent, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (!(likely(PyList_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_2))) __PYX_ERR(0, 144, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_2))) __PYX_ERR(0, 175, __pyx_L1_error)
   __pyx_v_recent = ((PyObject*)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":146
+  /* "tracefile/format/_text.pyx":177
  *         cdef list recent = self._recent.get(key)
  *         cdef tuple item
  *         if recent is not None:             # <<<<<<<<<<<<<<
@@ -5618,12 +6110,12 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   if (__pyx_t_8) {
 
 
-    /* "tracefile/format/_text.pyx":147
+    /* "tracefile/format/_text.pyx":178
  *         cdef tuple item
  *         if recent is not None:
  *             for k in range(PyList_GET_SIZE(recent)):             # <<<<<<<<<<<<<<
  *                 item = <tuple>PyList_GET_ITEM(recent, k)
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
 */
 
     __pyx_t_6 = PyList_GET_SIZE(__pyx_v_recent);
@@ -5632,11 +6124,11 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_k = __pyx_t_11;
 
-      /* "tracefile/format/_text.pyx":148
+      /* "tracefile/format/_text.pyx":179
  *         if recent is not None:
  *             for k in range(PyList_GET_SIZE(recent)):
  *                 item = <tuple>PyList_GET_ITEM(recent, k)             # <<<<<<<<<<<<<<
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
  *                 if c > keep:
 */
       __pyx_t_12 = PyList_GET_ITEM(__pyx_v_recent, __pyx_v_k);
@@ -5647,15 +6139,15 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
       __Pyx_XDECREF_SET(__pyx_v_item, ((PyObject*)__pyx_t_2));
       __pyx_t_2 = 0;
 
-      /* "tracefile/format/_text.pyx":149
+      /* "tracefile/format/_text.pyx":180
  *             for k in range(PyList_GET_SIZE(recent)):
  *                 item = <tuple>PyList_GET_ITEM(recent, k)
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))             # <<<<<<<<<<<<<<
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))             # <<<<<<<<<<<<<<
  *                 if c > keep:
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
 */
       __pyx_t_1 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_common_prefix); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 149, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_common_prefix); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __pyx_t_12 = PyTuple_GET_ITEM(__pyx_v_item, 1);
 
@@ -5677,35 +6169,35 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
         __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
 
         __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 149, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 180, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
-      __pyx_t_13 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_13 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 149, __pyx_L1_error)
+      __pyx_t_13 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_13 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 180, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __pyx_v_c = __pyx_t_13;
 
-      /* "tracefile/format/_text.pyx":150
+      /* "tracefile/format/_text.pyx":181
  *                 item = <tuple>PyList_GET_ITEM(recent, k)
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
  *                 if c > keep:             # <<<<<<<<<<<<<<
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
- *         if keep < n // 2 and n >= 2048:
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:
 */
       __pyx_t_8 = (__pyx_v_c > __pyx_v_keep);
 
       if (__pyx_t_8) {
 
 
-        /* "tracefile/format/_text.pyx":151
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+        /* "tracefile/format/_text.pyx":182
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
  *                 if c > keep:
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c             # <<<<<<<<<<<<<<
- *         if keep < n // 2 and n >= 2048:
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:
  *             i = n
 */
         __pyx_t_12 = PyTuple_GET_ITEM(__pyx_v_item, 0);
 
-        __pyx_t_13 = __Pyx_PyIndex_AsSsize_t(((PyObject *)__pyx_t_12)); if (unlikely((__pyx_t_13 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 151, __pyx_L1_error)
+        __pyx_t_13 = __Pyx_PyIndex_AsSsize_t(((PyObject *)__pyx_t_12)); if (unlikely((__pyx_t_13 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 182, __pyx_L1_error)
 
         __pyx_t_14 = ((Py_ssize_t)__pyx_t_13);
 
@@ -5715,18 +6207,18 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
         __pyx_v_base = __pyx_t_14;
         __pyx_v_keep = __pyx_t_13;
 
-        /* "tracefile/format/_text.pyx":150
+        /* "tracefile/format/_text.pyx":181
  *                 item = <tuple>PyList_GET_ITEM(recent, k)
- *                 c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+ *                 c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
  *                 if c > keep:             # <<<<<<<<<<<<<<
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
- *         if keep < n // 2 and n >= 2048:
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:
 */
       }
     }
 
 
-    /* "tracefile/format/_text.pyx":146
+    /* "tracefile/format/_text.pyx":177
  *         cdef list recent = self._recent.get(key)
  *         cdef tuple item
  *         if recent is not None:             # <<<<<<<<<<<<<<
@@ -5735,10 +6227,10 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
   }
 
-  /* "tracefile/format/_text.pyx":152
+  /* "tracefile/format/_text.pyx":183
  *                 if c > keep:
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
- *         if keep < n // 2 and n >= 2048:             # <<<<<<<<<<<<<<
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:             # <<<<<<<<<<<<<<
  *             i = n
  *             for _ in range(16):
 */
@@ -5750,28 +6242,37 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 
     __pyx_t_8 = __pyx_t_9;
 
-    goto __pyx_L11_bool_binop_done;
+    goto __pyx_L12_bool_binop_done;
   }
   __pyx_t_9 = (__pyx_v_n >= 0x800);
 
+  if (__pyx_t_9) {
+
+  } else {
+
+    __pyx_t_8 = __pyx_t_9;
+
+    goto __pyx_L12_bool_binop_done;
+  }
+  __pyx_t_9 = (((PyObject *)Py_TYPE(__pyx_v_text)) == ((PyObject *)(&PyUnicode_Type)));
 
   __pyx_t_8 = __pyx_t_9;
 
-  __pyx_L11_bool_binop_done:;
+  __pyx_L12_bool_binop_done:;
   if (__pyx_t_8) {
 
 
-    /* "tracefile/format/_text.pyx":153
+    /* "tracefile/format/_text.pyx":184
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
- *         if keep < n // 2 and n >= 2048:
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:
  *             i = n             # <<<<<<<<<<<<<<
  *             for _ in range(16):
  *                 i = text.rfind("}", 0, i)
 */
     __pyx_v_i = __pyx_v_n;
 
-    /* "tracefile/format/_text.pyx":154
- *         if keep < n // 2 and n >= 2048:
+    /* "tracefile/format/_text.pyx":185
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:
  *             i = n
  *             for _ in range(16):             # <<<<<<<<<<<<<<
  *                 i = text.rfind("}", 0, i)
@@ -5780,26 +6281,31 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
     for (__pyx_t_15 = 0; __pyx_t_15 < 16; __pyx_t_15+=1) {
       __pyx_v__ = __pyx_t_15;
 
-      /* "tracefile/format/_text.pyx":155
+      /* "tracefile/format/_text.pyx":186
  *             i = n
  *             for _ in range(16):
  *                 i = text.rfind("}", 0, i)             # <<<<<<<<<<<<<<
  *                 if i < self.min_keep:
  *                     break
 */
-      if (unlikely(__pyx_v_text == Py_None)) {
-        PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "rfind");
-        __PYX_ERR(0, 155, __pyx_L1_error)
+      __pyx_t_4 = __pyx_v_text;
+      __Pyx_INCREF(__pyx_t_4);
+      __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_i); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 186, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_1);
+      __pyx_t_5 = 0;
+      {
+        PyObject *__pyx_callargs[4] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u__2, __pyx_mstate_global->__pyx_int_0, __pyx_t_1};
+        __pyx_t_2 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_rfind, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 186, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
       }
-      __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_i); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 155, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
-      __pyx_t_6 = (__Pyx_Py_IsNone(__pyx_t_2) ? (PY_SSIZE_T_MAX) : (__Pyx_PyIndex_AsSsize_t(__pyx_t_2))); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 155, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __pyx_t_10 = PyUnicode_Find(__pyx_v_text, __pyx_mstate_global->__pyx_kp_u__2, 0, __pyx_t_6, -1); if (unlikely(__pyx_t_10 == ((Py_ssize_t)-2))) __PYX_ERR(0, 155, __pyx_L1_error)
+      __pyx_v_i = __pyx_t_6;
 
-      __pyx_v_i = __pyx_t_10;
-
-      /* "tracefile/format/_text.pyx":156
+      /* "tracefile/format/_text.pyx":187
  *             for _ in range(16):
  *                 i = text.rfind("}", 0, i)
  *                 if i < self.min_keep:             # <<<<<<<<<<<<<<
@@ -5811,16 +6317,16 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
       if (__pyx_t_8) {
 
 
-        /* "tracefile/format/_text.pyx":157
+        /* "tracefile/format/_text.pyx":188
  *                 i = text.rfind("}", 0, i)
  *                 if i < self.min_keep:
  *                     break             # <<<<<<<<<<<<<<
  *                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))
  *                 if same is not NULL:
 */
-        goto __pyx_L14_break;
+        goto __pyx_L16_break;
 
-        /* "tracefile/format/_text.pyx":156
+        /* "tracefile/format/_text.pyx":187
  *             for _ in range(16):
  *                 i = text.rfind("}", 0, i)
  *                 if i < self.min_keep:             # <<<<<<<<<<<<<<
@@ -5829,28 +6335,28 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
       }
 
-      /* "tracefile/format/_text.pyx":158
+      /* "tracefile/format/_text.pyx":189
  *                 if i < self.min_keep:
  *                     break
  *                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))             # <<<<<<<<<<<<<<
  *                 if same is not NULL:
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
 */
       __pyx_t_2 = __pyx_v_self->_ends;
       __Pyx_INCREF(__pyx_t_2);
-      __pyx_t_7 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, (__pyx_v_i + 1)); if (unlikely(__pyx_t_7 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 158, __pyx_L1_error)
-      __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_t_7); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 158, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      __pyx_t_7 = __pyx_f_9tracefile_6format_5_text__tail_key(__pyx_v_text, (__pyx_v_i + 1)); if (unlikely(__pyx_t_7 == ((uint64_t)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 189, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyLong_From_uint64_t(__pyx_t_7); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 189, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_1);
 
-      __pyx_v_same = PyDict_GetItem(__pyx_t_2, __pyx_t_4);
+      __pyx_v_same = PyDict_GetItem(__pyx_t_2, __pyx_t_1);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-      /* "tracefile/format/_text.pyx":159
+      /* "tracefile/format/_text.pyx":190
  *                     break
  *                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))
  *                 if same is not NULL:             # <<<<<<<<<<<<<<
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
  *                     if c > keep:
 */
       __pyx_t_8 = (__pyx_v_same != NULL);
@@ -5858,47 +6364,47 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
       if (__pyx_t_8) {
 
 
-        /* "tracefile/format/_text.pyx":160
+        /* "tracefile/format/_text.pyx":191
  *                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))
  *                 if same is not NULL:
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])             # <<<<<<<<<<<<<<
+ *                     c = common_prefix(text, (<tuple><object>same)[1])             # <<<<<<<<<<<<<<
  *                     if c > keep:
  *                         base, keep = (<tuple><object>same)[0], c
 */
         __pyx_t_2 = NULL;
-        __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_common_prefix); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 160, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_1);
+        __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_common_prefix); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 191, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_4);
         if (unlikely(((PyObject *)__pyx_v_same) == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 160, __pyx_L1_error)
+          __PYX_ERR(0, 191, __pyx_L1_error)
         }
         __pyx_t_5 = 1;
         #if CYTHON_UNPACK_METHODS
-        if (unlikely(PyMethod_Check(__pyx_t_1))) {
-          __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_1);
+        if (unlikely(PyMethod_Check(__pyx_t_4))) {
+          __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
           assert(__pyx_t_2);
-          PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_1);
+          PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
           __Pyx_INCREF(__pyx_t_2);
           __Pyx_INCREF(__pyx__function);
-          __Pyx_DECREF_SET(__pyx_t_1, __pyx__function);
+          __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
           __pyx_t_5 = 0;
         }
         #endif
         {
           PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_text, __Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 1)};
-          __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_1, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+          __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-          __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-          if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 160, __pyx_L1_error)
-          __Pyx_GOTREF(__pyx_t_4);
+          __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 191, __pyx_L1_error)
+          __Pyx_GOTREF(__pyx_t_1);
         }
-        __pyx_t_10 = __Pyx_PyIndex_AsSsize_t(__pyx_t_4); if (unlikely((__pyx_t_10 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 160, __pyx_L1_error)
-        __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-        __pyx_v_c = __pyx_t_10;
+        __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__pyx_t_1); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 191, __pyx_L1_error)
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        __pyx_v_c = __pyx_t_6;
 
-        /* "tracefile/format/_text.pyx":161
+        /* "tracefile/format/_text.pyx":192
  *                 if same is not NULL:
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
  *                     if c > keep:             # <<<<<<<<<<<<<<
  *                         base, keep = (<tuple><object>same)[0], c
  *                         break
@@ -5908,8 +6414,8 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
         if (__pyx_t_8) {
 
 
-          /* "tracefile/format/_text.pyx":162
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+          /* "tracefile/format/_text.pyx":193
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
  *                     if c > keep:
  *                         base, keep = (<tuple><object>same)[0], c             # <<<<<<<<<<<<<<
  *                         break
@@ -5917,64 +6423,64 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
           if (unlikely(((PyObject *)__pyx_v_same) == Py_None)) {
             PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-            __PYX_ERR(0, 162, __pyx_L1_error)
+            __PYX_ERR(0, 193, __pyx_L1_error)
           }
-          __pyx_t_10 = __Pyx_PyIndex_AsSsize_t(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 0)); if (unlikely((__pyx_t_10 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 162, __pyx_L1_error)
-          __pyx_t_6 = __pyx_v_c;
+          __pyx_t_6 = __Pyx_PyIndex_AsSsize_t(__Pyx_PyTuple_GET_ITEM(((PyObject*)((PyObject *)__pyx_v_same)), 0)); if (unlikely((__pyx_t_6 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 193, __pyx_L1_error)
+          __pyx_t_10 = __pyx_v_c;
 
-          __pyx_v_base = __pyx_t_10;
-          __pyx_v_keep = __pyx_t_6;
+          __pyx_v_base = __pyx_t_6;
+          __pyx_v_keep = __pyx_t_10;
 
-          /* "tracefile/format/_text.pyx":163
+          /* "tracefile/format/_text.pyx":194
  *                     if c > keep:
  *                         base, keep = (<tuple><object>same)[0], c
  *                         break             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t seq = self.next
  *         self.next += 1
 */
-          goto __pyx_L14_break;
+          goto __pyx_L16_break;
 
-          /* "tracefile/format/_text.pyx":161
+          /* "tracefile/format/_text.pyx":192
  *                 if same is not NULL:
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
  *                     if c > keep:             # <<<<<<<<<<<<<<
  *                         base, keep = (<tuple><object>same)[0], c
  *                         break
 */
         }
 
-        /* "tracefile/format/_text.pyx":159
+        /* "tracefile/format/_text.pyx":190
  *                     break
  *                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))
  *                 if same is not NULL:             # <<<<<<<<<<<<<<
- *                     c = common_prefix(text, <str>(<tuple><object>same)[1])
+ *                     c = common_prefix(text, (<tuple><object>same)[1])
  *                     if c > keep:
 */
       }
     }
-    __pyx_L14_break:;
+    __pyx_L16_break:;
 
-    /* "tracefile/format/_text.pyx":152
+    /* "tracefile/format/_text.pyx":183
  *                 if c > keep:
  *                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
- *         if keep < n // 2 and n >= 2048:             # <<<<<<<<<<<<<<
+ *         if keep < n // 2 and n >= 2048 and type(text) is str:             # <<<<<<<<<<<<<<
  *             i = n
  *             for _ in range(16):
 */
   }
 
-  /* "tracefile/format/_text.pyx":164
+  /* "tracefile/format/_text.pyx":195
  *                         base, keep = (<tuple><object>same)[0], c
  *                         break
  *         cdef Py_ssize_t seq = self.next             # <<<<<<<<<<<<<<
  *         self.next += 1
  *         if keep < self.min_keep:
 */
-  __pyx_t_6 = __pyx_v_self->next;
+  __pyx_t_10 = __pyx_v_self->next;
 
-  __pyx_v_seq = __pyx_t_6;
+  __pyx_v_seq = __pyx_t_10;
 
-  /* "tracefile/format/_text.pyx":165
+  /* "tracefile/format/_text.pyx":196
  *                         break
  *         cdef Py_ssize_t seq = self.next
  *         self.next += 1             # <<<<<<<<<<<<<<
@@ -5983,7 +6489,7 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
   __pyx_v_self->next = (__pyx_v_self->next + 1);
 
-  /* "tracefile/format/_text.pyx":166
+  /* "tracefile/format/_text.pyx":197
  *         cdef Py_ssize_t seq = self.next
  *         self.next += 1
  *         if keep < self.min_keep:             # <<<<<<<<<<<<<<
@@ -5995,7 +6501,7 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   if (__pyx_t_8) {
 
 
-    /* "tracefile/format/_text.pyx":167
+    /* "tracefile/format/_text.pyx":198
  *         self.next += 1
  *         if keep < self.min_keep:
  *             entries.append(self._entry(-1, 0, text))             # <<<<<<<<<<<<<<
@@ -6004,46 +6510,46 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
 */
     if (unlikely(__pyx_v_entries == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-      __PYX_ERR(0, 167, __pyx_L1_error)
+      __PYX_ERR(0, 198, __pyx_L1_error)
     }
-    __pyx_t_1 = NULL;
+    __pyx_t_4 = NULL;
     __Pyx_INCREF(__pyx_v_self->_entry);
     __pyx_t_2 = __pyx_v_self->_entry; 
     __pyx_t_5 = 1;
     #if CYTHON_UNPACK_METHODS
     if (likely(PyMethod_Check(__pyx_t_2))) {
-      __pyx_t_1 = PyMethod_GET_SELF(__pyx_t_2);
-      assert(__pyx_t_1);
+      __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_2);
+      assert(__pyx_t_4);
       PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_2);
-      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_INCREF(__pyx_t_4);
       __Pyx_INCREF(__pyx__function);
       __Pyx_DECREF_SET(__pyx_t_2, __pyx__function);
       __pyx_t_5 = 0;
     }
     #endif
     {
-      PyObject *__pyx_callargs[4] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_neg_1, __pyx_mstate_global->__pyx_int_0, __pyx_v_text};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_2, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
+      PyObject *__pyx_callargs[4] = {__pyx_t_4, __pyx_mstate_global->__pyx_int_neg_1, __pyx_mstate_global->__pyx_int_0, __pyx_v_text};
+      __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_2, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 198, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_entries, __pyx_t_4); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 167, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_entries, __pyx_t_1); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 198, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
 
-    /* "tracefile/format/_text.pyx":166
+    /* "tracefile/format/_text.pyx":197
  *         cdef Py_ssize_t seq = self.next
  *         self.next += 1
  *         if keep < self.min_keep:             # <<<<<<<<<<<<<<
  *             entries.append(self._entry(-1, 0, text))
  *         else:
 */
-    goto __pyx_L18;
+    goto __pyx_L20;
   }
 
-  /* "tracefile/format/_text.pyx":169
+  /* "tracefile/format/_text.pyx":200
  *             entries.append(self._entry(-1, 0, text))
  *         else:
  *             entries.append(self._entry(base, keep, text[keep:]))             # <<<<<<<<<<<<<<
@@ -6053,62 +6559,58 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   /*else*/ {
     if (unlikely(__pyx_v_entries == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-      __PYX_ERR(0, 169, __pyx_L1_error)
+      __PYX_ERR(0, 200, __pyx_L1_error)
     }
     __pyx_t_2 = NULL;
     __Pyx_INCREF(__pyx_v_self->_entry);
-    __pyx_t_1 = __pyx_v_self->_entry; 
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_base); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 169, __pyx_L1_error)
+    __pyx_t_4 = __pyx_v_self->_entry; 
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_base); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 200, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_17 = PyLong_FromSsize_t(__pyx_v_keep); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 169, __pyx_L1_error)
+    __pyx_t_17 = PyLong_FromSsize_t(__pyx_v_keep); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 200, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
-    if (unlikely(__pyx_v_text == Py_None)) {
-      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 169, __pyx_L1_error)
-    }
-    __pyx_t_18 = __Pyx_PyUnicode_Substring(__pyx_v_text, __pyx_v_keep, PY_SSIZE_T_MAX); if (unlikely(!__pyx_t_18)) __PYX_ERR(0, 169, __pyx_L1_error)
+    __pyx_t_18 = __Pyx_PyObject_GetSlice(__pyx_v_text, __pyx_v_keep, 0, NULL, NULL, NULL, 1, 0, 0); if (unlikely(!__pyx_t_18)) __PYX_ERR(0, 200, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_18);
     __pyx_t_5 = 1;
     #if CYTHON_UNPACK_METHODS
-    if (likely(PyMethod_Check(__pyx_t_1))) {
-      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_1);
+    if (likely(PyMethod_Check(__pyx_t_4))) {
+      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
       assert(__pyx_t_2);
-      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_1);
+      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
       __Pyx_INCREF(__pyx_t_2);
       __Pyx_INCREF(__pyx__function);
-      __Pyx_DECREF_SET(__pyx_t_1, __pyx__function);
+      __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
       __pyx_t_5 = 0;
     }
     #endif
     {
       PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_t_3, __pyx_t_17, __pyx_t_18};
-      __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_1, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
       __Pyx_DECREF(__pyx_t_18); __pyx_t_18 = 0;
-      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 169, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
+      __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 200, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_entries, __pyx_t_4); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 169, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_entries, __pyx_t_1); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 200, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
   }
-  __pyx_L18:;
+  __pyx_L20:;
 
-  /* "tracefile/format/_text.pyx":170
+  /* "tracefile/format/_text.pyx":201
  *         else:
  *             entries.append(self._entry(base, keep, text[keep:]))
  *         self._remember(seq, key, text)             # <<<<<<<<<<<<<<
  *         return seq
  * 
 */
-  __pyx_t_4 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_remember(__pyx_v_self, __pyx_v_seq, __pyx_v_key, __pyx_v_text); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 170, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __pyx_t_1 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_remember(__pyx_v_self, __pyx_v_seq, __pyx_v_key, __pyx_v_text); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 201, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":171
+  /* "tracefile/format/_text.pyx":202
  *             entries.append(self._entry(base, keep, text[keep:]))
  *         self._remember(seq, key, text)
  *         return seq             # <<<<<<<<<<<<<<
@@ -6121,10 +6623,10 @@ static Py_ssize_t __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(struct _
   }
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":138
+  /* "tracefile/format/_text.pyx":169
  *                     del r[0]
  * 
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:             # <<<<<<<<<<<<<<
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
 */
@@ -6197,46 +6699,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_text,&__pyx_mstate_global->__pyx_n_u_entries,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 138, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 169, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 169, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 169, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 169, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 169, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 3, 3, i); __PYX_ERR(0, 138, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 3, 3, i); __PYX_ERR(0, 169, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 169, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 169, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 138, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 169, __pyx_L3_error)
     }
     __pyx_v_key = ((PyObject*)values[0]);
-    __pyx_v_text = ((PyObject*)values[1]);
+    __pyx_v_text = values[1];
     __pyx_v_entries = ((PyObject*)values[2]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 138, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 169, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6247,9 +6749,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_key), (&PyUnicode_Type), 1, "key", 1))) __PYX_ERR(0, 138, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_text), (&PyUnicode_Type), 1, "text", 1))) __PYX_ERR(0, 138, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_entries), (&PyList_Type), 1, "entries", 1))) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_key), (&PyUnicode_Type), 1, "key", 1))) __PYX_ERR(0, 169, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_entries), (&PyList_Type), 1, "entries", 1))) __PYX_ERR(0, 169, __pyx_L1_error)
   __pyx_r = __pyx_pf_9tracefile_6format_5_text_13ContentWriter_6add(((struct __pyx_obj_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self), __pyx_v_key, __pyx_v_text, __pyx_v_entries);
 
   /* function exit code */
@@ -6278,8 +6779,8 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_6add(struct 
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add", 0);
-  __pyx_t_1 = __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(__pyx_v_self, __pyx_v_key, __pyx_v_text, __pyx_v_entries, 1); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 138, __pyx_L1_error)
-  __pyx_t_2 = PyLong_FromSsize_t(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_9tracefile_6format_5_text_13ContentWriter_add(__pyx_v_self, __pyx_v_key, __pyx_v_text, __pyx_v_entries, 1); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 169, __pyx_L1_error)
+  __pyx_t_2 = PyLong_FromSsize_t(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
 
   {
@@ -6304,7 +6805,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_6add(struct 
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":173
+/* "tracefile/format/_text.pyx":204
  *         return seq
  * 
  *     cdef object _ref(self, Py_ssize_t seq):             # <<<<<<<<<<<<<<
@@ -6335,7 +6836,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_ref", 0);
 
-  /* "tracefile/format/_text.pyx":174
+  /* "tracefile/format/_text.pyx":205
  * 
  *     cdef object _ref(self, Py_ssize_t seq):
  *         cdef int n = 1 if seq < 0x100 else 2 if seq < 0x10000 else 4 if seq < 0x100000000 else 8             # <<<<<<<<<<<<<<
@@ -6354,9 +6855,9 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
 
       __pyx_t_3 = 2;
     } else {
-      __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 205, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
-      __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_int_int(__pyx_t_6, __pyx_mstate_global->__pyx_int_4294967296, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 174, __pyx_L1_error)
+      __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_int_int(__pyx_t_6, __pyx_mstate_global->__pyx_int_4294967296, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 205, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       if (__pyx_t_7) {
 
@@ -6374,7 +6875,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
 
   __pyx_v_n = __pyx_t_1;
 
-  /* "tracefile/format/_text.pyx":175
+  /* "tracefile/format/_text.pyx":206
  *     cdef object _ref(self, Py_ssize_t seq):
  *         cdef int n = 1 if seq < 0x100 else 2 if seq < 0x10000 else 4 if seq < 0x100000000 else 8
  *         return self._ext(1, (<object>seq).to_bytes(n, "big"))             # <<<<<<<<<<<<<<
@@ -6384,11 +6885,11 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
   __pyx_t_8 = NULL;
   __Pyx_INCREF(__pyx_v_self->_ext);
   __pyx_t_9 = __pyx_v_self->_ext; 
-  __pyx_t_12 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_12 = PyLong_FromSsize_t(__pyx_v_seq); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 206, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __pyx_t_11 = __pyx_t_12;
   __Pyx_INCREF(__pyx_t_11);
-  __pyx_t_13 = __Pyx_PyLong_From_int(__pyx_v_n); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyLong_From_int(__pyx_v_n); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 206, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __pyx_t_14 = 0;
   {
@@ -6397,7 +6898,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
     __Pyx_XDECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
     __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 175, __pyx_L1_error)
+    if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 206, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
   }
   __pyx_t_14 = 1;
@@ -6418,7 +6919,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
     __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 175, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 206, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
   }
   {
@@ -6432,7 +6933,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
   __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":173
+  /* "tracefile/format/_text.pyx":204
  *         return seq
  * 
  *     cdef object _ref(self, Py_ssize_t seq):             # <<<<<<<<<<<<<<
@@ -6458,7 +6959,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref(struct _
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":177
+/* "tracefile/format/_text.pyx":208
  *         return self._ext(1, (<object>seq).to_bytes(n, "big"))
  * 
  *     cdef dict _replaced(self, dict attrs, list entries):             # <<<<<<<<<<<<<<
@@ -6482,7 +6983,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_replaced", 0);
 
-  /* "tracefile/format/_text.pyx":179
+  /* "tracefile/format/_text.pyx":210
  *     cdef dict _replaced(self, dict attrs, list entries):
  *         """``attrs`` with its long strings replaced by references; None when it has none."""
  *         cdef Py_ssize_t pos = 0             # <<<<<<<<<<<<<<
@@ -6491,7 +6992,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
 */
   __pyx_v_pos = 0;
 
-  /* "tracefile/format/_text.pyx":182
+  /* "tracefile/format/_text.pyx":213
  *         cdef PyObject *k
  *         cdef PyObject *v
  *         cdef dict out = None             # <<<<<<<<<<<<<<
@@ -6501,7 +7002,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
   __Pyx_INCREF(Py_None);
   __pyx_v_out = ((PyObject*)Py_None);
 
-  /* "tracefile/format/_text.pyx":183
+  /* "tracefile/format/_text.pyx":214
  *         cdef PyObject *v
  *         cdef dict out = None
  *         while PyDict_Next(attrs, &pos, &k, &v):             # <<<<<<<<<<<<<<
@@ -6514,7 +7015,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
 
     if (!__pyx_t_1) break;
 
-    /* "tracefile/format/_text.pyx":184
+    /* "tracefile/format/_text.pyx":215
  *         cdef dict out = None
  *         while PyDict_Next(attrs, &pos, &k, &v):
  *             if type(<object>v) is str and PyUnicode_GET_LENGTH(<object>v) >= self.minimum:             # <<<<<<<<<<<<<<
@@ -6539,7 +7040,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
     if (__pyx_t_1) {
 
 
-      /* "tracefile/format/_text.pyx":185
+      /* "tracefile/format/_text.pyx":216
  *         while PyDict_Next(attrs, &pos, &k, &v):
  *             if type(<object>v) is str and PyUnicode_GET_LENGTH(<object>v) >= self.minimum:
  *                 if out is None:             # <<<<<<<<<<<<<<
@@ -6550,7 +7051,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
       if (__pyx_t_1) {
 
 
-        /* "tracefile/format/_text.pyx":186
+        /* "tracefile/format/_text.pyx":217
  *             if type(<object>v) is str and PyUnicode_GET_LENGTH(<object>v) >= self.minimum:
  *                 if out is None:
  *                     out = dict(attrs)             # <<<<<<<<<<<<<<
@@ -6559,14 +7060,14 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
 */
         if (unlikely(__pyx_v_attrs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 is not iterable");
-          __PYX_ERR(0, 186, __pyx_L1_error)
+          __PYX_ERR(0, 217, __pyx_L1_error)
         }
-        __pyx_t_3 = PyDict_Copy(__pyx_v_attrs); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 186, __pyx_L1_error)
+        __pyx_t_3 = PyDict_Copy(__pyx_v_attrs); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 217, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
         __Pyx_DECREF_SET(__pyx_v_out, ((PyObject*)__pyx_t_3));
         __pyx_t_3 = 0;
 
-        /* "tracefile/format/_text.pyx":185
+        /* "tracefile/format/_text.pyx":216
  *         while PyDict_Next(attrs, &pos, &k, &v):
  *             if type(<object>v) is str and PyUnicode_GET_LENGTH(<object>v) >= self.minimum:
  *                 if out is None:             # <<<<<<<<<<<<<<
@@ -6575,25 +7076,25 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":187
+      /* "tracefile/format/_text.pyx":218
  *                 if out is None:
  *                     out = dict(attrs)
  *                 out[<object>k] = self._ref(self.add(<str>k, <str>v, entries))             # <<<<<<<<<<<<<<
  *         return out
  * 
 */
-      __pyx_t_4 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->add(__pyx_v_self, ((PyObject*)__pyx_v_k), ((PyObject*)__pyx_v_v), __pyx_v_entries, 0); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 187, __pyx_L1_error)
-      __pyx_t_3 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_ref(__pyx_v_self, __pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 187, __pyx_L1_error)
+      __pyx_t_4 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->add(__pyx_v_self, ((PyObject*)__pyx_v_k), ((PyObject *)__pyx_v_v), __pyx_v_entries, 0); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1L))) __PYX_ERR(0, 218, __pyx_L1_error)
+      __pyx_t_3 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_ref(__pyx_v_self, __pyx_t_4); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 218, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
 
       if (unlikely(__pyx_v_out == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 187, __pyx_L1_error)
+        __PYX_ERR(0, 218, __pyx_L1_error)
       }
-      if (unlikely((PyDict_SetItem(__pyx_v_out, ((PyObject *)__pyx_v_k), __pyx_t_3) < 0))) __PYX_ERR(0, 187, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_out, ((PyObject *)__pyx_v_k), __pyx_t_3) < 0))) __PYX_ERR(0, 218, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-      /* "tracefile/format/_text.pyx":184
+      /* "tracefile/format/_text.pyx":215
  *         cdef dict out = None
  *         while PyDict_Next(attrs, &pos, &k, &v):
  *             if type(<object>v) is str and PyUnicode_GET_LENGTH(<object>v) >= self.minimum:             # <<<<<<<<<<<<<<
@@ -6603,7 +7104,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
     }
   }
 
-  /* "tracefile/format/_text.pyx":188
+  /* "tracefile/format/_text.pyx":219
  *                     out = dict(attrs)
  *                 out[<object>k] = self._ref(self.add(<str>k, <str>v, entries))
  *         return out             # <<<<<<<<<<<<<<
@@ -6621,7 +7122,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
   }
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":177
+  /* "tracefile/format/_text.pyx":208
  *         return self._ext(1, (<object>seq).to_bytes(n, "big"))
  * 
  *     cdef dict _replaced(self, dict attrs, list entries):             # <<<<<<<<<<<<<<
@@ -6644,7 +7145,7 @@ static PyObject *__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced(str
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":190
+/* "tracefile/format/_text.pyx":221
  *         return out
  * 
  *     def extract(self, details):             # <<<<<<<<<<<<<<
@@ -6692,32 +7193,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_details,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 221, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "extract", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "extract", 0) < (0)) __PYX_ERR(0, 221, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("extract", 1, 1, 1, i); __PYX_ERR(0, 190, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("extract", 1, 1, 1, i); __PYX_ERR(0, 221, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
     }
     __pyx_v_details = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("extract", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("extract", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 221, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6777,19 +7278,19 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("extract", 0);
 
-  /* "tracefile/format/_text.pyx":192
+  /* "tracefile/format/_text.pyx":223
  *     def extract(self, details):
  *         """`tracefile.format.content.ContentWriter.extract`."""
  *         cdef list entries = []             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t first = self.next
  *         cdef list attributes = details.attributes
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 192, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_entries = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":193
+  /* "tracefile/format/_text.pyx":224
  *         """`tracefile.format.content.ContentWriter.extract`."""
  *         cdef list entries = []
  *         cdef Py_ssize_t first = self.next             # <<<<<<<<<<<<<<
@@ -6800,20 +7301,20 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 
   __pyx_v_first = __pyx_t_2;
 
-  /* "tracefile/format/_text.pyx":194
+  /* "tracefile/format/_text.pyx":225
  *         cdef list entries = []
  *         cdef Py_ssize_t first = self.next
  *         cdef list attributes = details.attributes             # <<<<<<<<<<<<<<
  *         cdef list new_attrs = None
  *         cdef Py_ssize_t i, j
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_details, __pyx_mstate_global->__pyx_n_u_attributes); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 194, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_details, __pyx_mstate_global->__pyx_n_u_attributes); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(PyList_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 194, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 225, __pyx_L1_error)
   __pyx_v_attributes = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":195
+  /* "tracefile/format/_text.pyx":226
  *         cdef Py_ssize_t first = self.next
  *         cdef list attributes = details.attributes
  *         cdef list new_attrs = None             # <<<<<<<<<<<<<<
@@ -6823,7 +7324,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   __Pyx_INCREF(Py_None);
   __pyx_v_new_attrs = ((PyObject*)Py_None);
 
-  /* "tracefile/format/_text.pyx":198
+  /* "tracefile/format/_text.pyx":229
  *         cdef Py_ssize_t i, j
  *         cdef dict d
  *         for i in range(PyList_GET_SIZE(attributes)):             # <<<<<<<<<<<<<<
@@ -6837,7 +7338,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "tracefile/format/_text.pyx":199
+    /* "tracefile/format/_text.pyx":230
  *         cdef dict d
  *         for i in range(PyList_GET_SIZE(attributes)):
  *             a = <object>PyList_GET_ITEM(attributes, i)             # <<<<<<<<<<<<<<
@@ -6852,7 +7353,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
     __Pyx_XDECREF_SET(__pyx_v_a, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "tracefile/format/_text.pyx":200
+    /* "tracefile/format/_text.pyx":231
  *         for i in range(PyList_GET_SIZE(attributes)):
  *             a = <object>PyList_GET_ITEM(attributes, i)
  *             if type(a) is not dict or not a:             # <<<<<<<<<<<<<<
@@ -6868,7 +7369,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 
       goto __pyx_L6_bool_binop_done;
     }
-    __pyx_t_7 = __Pyx_PyObject_IsTrue(__pyx_v_a); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 200, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_IsTrue(__pyx_v_a); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 231, __pyx_L1_error)
     __pyx_t_8 = (!__pyx_t_7);
 
 
@@ -6879,7 +7380,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
     if (__pyx_t_6) {
 
 
-      /* "tracefile/format/_text.pyx":201
+      /* "tracefile/format/_text.pyx":232
  *             a = <object>PyList_GET_ITEM(attributes, i)
  *             if type(a) is not dict or not a:
  *                 continue             # <<<<<<<<<<<<<<
@@ -6888,7 +7389,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       goto __pyx_L3_continue;
 
-      /* "tracefile/format/_text.pyx":200
+      /* "tracefile/format/_text.pyx":231
  *         for i in range(PyList_GET_SIZE(attributes)):
  *             a = <object>PyList_GET_ITEM(attributes, i)
  *             if type(a) is not dict or not a:             # <<<<<<<<<<<<<<
@@ -6897,19 +7398,19 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
     }
 
-    /* "tracefile/format/_text.pyx":202
+    /* "tracefile/format/_text.pyx":233
  *             if type(a) is not dict or not a:
  *                 continue
  *             d = self._replaced(<dict>a, entries)             # <<<<<<<<<<<<<<
  *             if d is not None:
  *                 if new_attrs is None:
 */
-    __pyx_t_1 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_replaced(__pyx_v_self, ((PyObject*)__pyx_v_a), __pyx_v_entries); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 202, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_replaced(__pyx_v_self, ((PyObject*)__pyx_v_a), __pyx_v_entries); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 233, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_XDECREF_SET(__pyx_v_d, ((PyObject*)__pyx_t_1));
     __pyx_t_1 = 0;
 
-    /* "tracefile/format/_text.pyx":203
+    /* "tracefile/format/_text.pyx":234
  *                 continue
  *             d = self._replaced(<dict>a, entries)
  *             if d is not None:             # <<<<<<<<<<<<<<
@@ -6920,7 +7421,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
     if (__pyx_t_6) {
 
 
-      /* "tracefile/format/_text.pyx":204
+      /* "tracefile/format/_text.pyx":235
  *             d = self._replaced(<dict>a, entries)
  *             if d is not None:
  *                 if new_attrs is None:             # <<<<<<<<<<<<<<
@@ -6931,19 +7432,19 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       if (__pyx_t_6) {
 
 
-        /* "tracefile/format/_text.pyx":205
+        /* "tracefile/format/_text.pyx":236
  *             if d is not None:
  *                 if new_attrs is None:
  *                     new_attrs = list(attributes)             # <<<<<<<<<<<<<<
  *                 new_attrs[i] = d
  *         cdef list events = details.events
 */
-        __pyx_t_1 = PySequence_List(__pyx_v_attributes); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 205, __pyx_L1_error)
+        __pyx_t_1 = PySequence_List(__pyx_v_attributes); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 236, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
         __Pyx_DECREF_SET(__pyx_v_new_attrs, ((PyObject*)__pyx_t_1));
         __pyx_t_1 = 0;
 
-        /* "tracefile/format/_text.pyx":204
+        /* "tracefile/format/_text.pyx":235
  *             d = self._replaced(<dict>a, entries)
  *             if d is not None:
  *                 if new_attrs is None:             # <<<<<<<<<<<<<<
@@ -6952,7 +7453,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":206
+      /* "tracefile/format/_text.pyx":237
  *                 if new_attrs is None:
  *                     new_attrs = list(attributes)
  *                 new_attrs[i] = d             # <<<<<<<<<<<<<<
@@ -6961,11 +7462,11 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       if (unlikely(__pyx_v_new_attrs == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 206, __pyx_L1_error)
+        __PYX_ERR(0, 237, __pyx_L1_error)
       }
-      if (unlikely((__Pyx_SetItemInt(__pyx_v_new_attrs, __pyx_v_i, __pyx_v_d, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 206, __pyx_L1_error)
+      if (unlikely((__Pyx_SetItemInt(__pyx_v_new_attrs, __pyx_v_i, __pyx_v_d, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference) < 0))) __PYX_ERR(0, 237, __pyx_L1_error)
 
-      /* "tracefile/format/_text.pyx":203
+      /* "tracefile/format/_text.pyx":234
  *                 continue
  *             d = self._replaced(<dict>a, entries)
  *             if d is not None:             # <<<<<<<<<<<<<<
@@ -6977,20 +7478,20 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   }
 
 
-  /* "tracefile/format/_text.pyx":207
+  /* "tracefile/format/_text.pyx":238
  *                     new_attrs = list(attributes)
  *                 new_attrs[i] = d
  *         cdef list events = details.events             # <<<<<<<<<<<<<<
  *         cdef list new_events = None
  *         cdef list span_events
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_details, __pyx_mstate_global->__pyx_n_u_events); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 207, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_details, __pyx_mstate_global->__pyx_n_u_events); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(PyList_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 238, __pyx_L1_error)
   __pyx_v_events = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "tracefile/format/_text.pyx":208
+  /* "tracefile/format/_text.pyx":239
  *                 new_attrs[i] = d
  *         cdef list events = details.events
  *         cdef list new_events = None             # <<<<<<<<<<<<<<
@@ -7000,7 +7501,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   __Pyx_INCREF(Py_None);
   __pyx_v_new_events = ((PyObject*)Py_None);
 
-  /* "tracefile/format/_text.pyx":210
+  /* "tracefile/format/_text.pyx":241
  *         cdef list new_events = None
  *         cdef list span_events
  *         for i in range(PyList_GET_SIZE(events)):             # <<<<<<<<<<<<<<
@@ -7014,7 +7515,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "tracefile/format/_text.pyx":211
+    /* "tracefile/format/_text.pyx":242
  *         cdef list span_events
  *         for i in range(PyList_GET_SIZE(events)):
  *             span_events = <list>PyList_GET_ITEM(events, i)             # <<<<<<<<<<<<<<
@@ -7029,7 +7530,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
     __Pyx_XDECREF_SET(__pyx_v_span_events, ((PyObject*)__pyx_t_1));
     __pyx_t_1 = 0;
 
-    /* "tracefile/format/_text.pyx":212
+    /* "tracefile/format/_text.pyx":243
  *         for i in range(PyList_GET_SIZE(events)):
  *             span_events = <list>PyList_GET_ITEM(events, i)
  *             for j in range(PyList_GET_SIZE(span_events)):             # <<<<<<<<<<<<<<
@@ -7043,7 +7544,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "tracefile/format/_text.pyx":213
+      /* "tracefile/format/_text.pyx":244
  *             span_events = <list>PyList_GET_ITEM(events, i)
  *             for j in range(PyList_GET_SIZE(span_events)):
  *                 e = <object>PyList_GET_ITEM(span_events, j)             # <<<<<<<<<<<<<<
@@ -7058,7 +7559,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       __Pyx_XDECREF_SET(__pyx_v_e, __pyx_t_1);
       __pyx_t_1 = 0;
 
-      /* "tracefile/format/_text.pyx":214
+      /* "tracefile/format/_text.pyx":245
  *             for j in range(PyList_GET_SIZE(span_events)):
  *                 e = <object>PyList_GET_ITEM(span_events, j)
  *                 a = e[2] if type(e) is tuple else e.attributes             # <<<<<<<<<<<<<<
@@ -7067,12 +7568,12 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       __pyx_t_6 = (((PyObject *)Py_TYPE(__pyx_v_e)) == ((PyObject *)(&PyTuple_Type)));
       if (__pyx_t_6) {
-        __pyx_t_12 = __Pyx_GetItemInt(__pyx_v_e, 2, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 214, __pyx_L1_error)
+        __pyx_t_12 = __Pyx_GetItemInt(__pyx_v_e, 2, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 245, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_12);
         __pyx_t_1 = __pyx_t_12;
         __pyx_t_12 = 0;
       } else {
-        __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_attributes); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 214, __pyx_L1_error)
+        __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_attributes); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 245, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_12);
         __pyx_t_1 = __pyx_t_12;
         __pyx_t_12 = 0;
@@ -7081,7 +7582,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       __Pyx_XDECREF_SET(__pyx_v_a, __pyx_t_1);
       __pyx_t_1 = 0;
 
-      /* "tracefile/format/_text.pyx":215
+      /* "tracefile/format/_text.pyx":246
  *                 e = <object>PyList_GET_ITEM(span_events, j)
  *                 a = e[2] if type(e) is tuple else e.attributes
  *                 if type(a) is not dict or not a:             # <<<<<<<<<<<<<<
@@ -7097,7 +7598,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 
         goto __pyx_L15_bool_binop_done;
       }
-      __pyx_t_8 = __Pyx_PyObject_IsTrue(__pyx_v_a); if (unlikely((__pyx_t_8 < 0))) __PYX_ERR(0, 215, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyObject_IsTrue(__pyx_v_a); if (unlikely((__pyx_t_8 < 0))) __PYX_ERR(0, 246, __pyx_L1_error)
       __pyx_t_7 = (!__pyx_t_8);
 
 
@@ -7108,7 +7609,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       if (__pyx_t_6) {
 
 
-        /* "tracefile/format/_text.pyx":216
+        /* "tracefile/format/_text.pyx":247
  *                 a = e[2] if type(e) is tuple else e.attributes
  *                 if type(a) is not dict or not a:
  *                     continue             # <<<<<<<<<<<<<<
@@ -7117,7 +7618,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
         goto __pyx_L12_continue;
 
-        /* "tracefile/format/_text.pyx":215
+        /* "tracefile/format/_text.pyx":246
  *                 e = <object>PyList_GET_ITEM(span_events, j)
  *                 a = e[2] if type(e) is tuple else e.attributes
  *                 if type(a) is not dict or not a:             # <<<<<<<<<<<<<<
@@ -7126,19 +7627,19 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":217
+      /* "tracefile/format/_text.pyx":248
  *                 if type(a) is not dict or not a:
  *                     continue
  *                 d = self._replaced(<dict>a, entries)             # <<<<<<<<<<<<<<
  *                 if d is None:
  *                     continue
 */
-      __pyx_t_1 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_replaced(__pyx_v_self, ((PyObject*)__pyx_v_a), __pyx_v_entries); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 217, __pyx_L1_error)
+      __pyx_t_1 = ((struct __pyx_vtabstruct_9tracefile_6format_5_text_ContentWriter *)__pyx_v_self->__pyx_vtab)->_replaced(__pyx_v_self, ((PyObject*)__pyx_v_a), __pyx_v_entries); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 248, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __Pyx_XDECREF_SET(__pyx_v_d, ((PyObject*)__pyx_t_1));
       __pyx_t_1 = 0;
 
-      /* "tracefile/format/_text.pyx":218
+      /* "tracefile/format/_text.pyx":249
  *                     continue
  *                 d = self._replaced(<dict>a, entries)
  *                 if d is None:             # <<<<<<<<<<<<<<
@@ -7149,7 +7650,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       if (__pyx_t_6) {
 
 
-        /* "tracefile/format/_text.pyx":219
+        /* "tracefile/format/_text.pyx":250
  *                 d = self._replaced(<dict>a, entries)
  *                 if d is None:
  *                     continue             # <<<<<<<<<<<<<<
@@ -7158,7 +7659,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
         goto __pyx_L12_continue;
 
-        /* "tracefile/format/_text.pyx":218
+        /* "tracefile/format/_text.pyx":249
  *                     continue
  *                 d = self._replaced(<dict>a, entries)
  *                 if d is None:             # <<<<<<<<<<<<<<
@@ -7167,7 +7668,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":220
+      /* "tracefile/format/_text.pyx":251
  *                 if d is None:
  *                     continue
  *                 if new_events is None:             # <<<<<<<<<<<<<<
@@ -7178,7 +7679,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       if (__pyx_t_6) {
 
 
-        /* "tracefile/format/_text.pyx":221
+        /* "tracefile/format/_text.pyx":252
  *                     continue
  *                 if new_events is None:
  *                     new_events = [list(x) for x in events]             # <<<<<<<<<<<<<<
@@ -7186,11 +7687,11 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
  *                     new_events[i][j] = (e[0], e[1], d, e[3])
 */
         { /* enter inner scope */
-          __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 221, __pyx_L21_error)
+          __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 252, __pyx_L21_error)
           __Pyx_GOTREF(__pyx_t_1);
           if (unlikely(__pyx_v_events == Py_None)) {
             PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-            __PYX_ERR(0, 221, __pyx_L21_error)
+            __PYX_ERR(0, 252, __pyx_L21_error)
           }
           __pyx_t_12 = __pyx_v_events; __Pyx_INCREF(__pyx_t_12);
           __pyx_t_13 = 0;
@@ -7198,20 +7699,20 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
             {
               Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_12);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 221, __pyx_L21_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 252, __pyx_L21_error)
               #endif
               if (__pyx_t_13 >= __pyx_temp) break;
             }
             __pyx_t_14 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_12, __pyx_t_13, __Pyx_ReferenceSharing_OwnStrongReference);
             ++__pyx_t_13;
-            if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 221, __pyx_L21_error)
+            if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 252, __pyx_L21_error)
             __Pyx_GOTREF(__pyx_t_14);
             __Pyx_XDECREF_SET(__pyx_8genexpr3__pyx_v_x, __pyx_t_14);
             __pyx_t_14 = 0;
-            __pyx_t_14 = PySequence_List(__pyx_8genexpr3__pyx_v_x); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 221, __pyx_L21_error)
+            __pyx_t_14 = PySequence_List(__pyx_8genexpr3__pyx_v_x); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 252, __pyx_L21_error)
             __Pyx_GOTREF(__pyx_t_14);
             __Pyx_GIVEREF(__pyx_t_14);
-            if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_14))) __PYX_ERR(0, 221, __pyx_L21_error)
+            if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_14))) __PYX_ERR(0, 252, __pyx_L21_error)
             __pyx_t_14 = 0;
           }
           __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
@@ -7225,7 +7726,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
         __Pyx_DECREF_SET(__pyx_v_new_events, ((PyObject*)__pyx_t_1));
         __pyx_t_1 = 0;
 
-        /* "tracefile/format/_text.pyx":220
+        /* "tracefile/format/_text.pyx":251
  *                 if d is None:
  *                     continue
  *                 if new_events is None:             # <<<<<<<<<<<<<<
@@ -7234,7 +7735,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
 */
       }
 
-      /* "tracefile/format/_text.pyx":222
+      /* "tracefile/format/_text.pyx":253
  *                 if new_events is None:
  *                     new_events = [list(x) for x in events]
  *                 if type(e) is tuple:             # <<<<<<<<<<<<<<
@@ -7245,41 +7746,41 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
       if (__pyx_t_6) {
 
 
-        /* "tracefile/format/_text.pyx":223
+        /* "tracefile/format/_text.pyx":254
  *                     new_events = [list(x) for x in events]
  *                 if type(e) is tuple:
  *                     new_events[i][j] = (e[0], e[1], d, e[3])             # <<<<<<<<<<<<<<
  *                 else:
  *                     new_events[i][j] = type(e)(e.time_unix_nano, e.name, d, e.dropped_attributes)
 */
-        __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_e, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 223, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_e, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
-        __pyx_t_12 = __Pyx_GetItemInt(__pyx_v_e, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 223, __pyx_L1_error)
+        __pyx_t_12 = __Pyx_GetItemInt(__pyx_v_e, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 254, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_12);
-        __pyx_t_14 = __Pyx_GetItemInt(__pyx_v_e, 3, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 223, __pyx_L1_error)
+        __pyx_t_14 = __Pyx_GetItemInt(__pyx_v_e, 3, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 254, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_14);
-        __pyx_t_15 = PyTuple_New(4); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 223, __pyx_L1_error)
+        __pyx_t_15 = PyTuple_New(4); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 254, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_15);
         __Pyx_GIVEREF(__pyx_t_1);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
         __Pyx_GIVEREF(__pyx_t_12);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_12) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 1, __pyx_t_12) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
         __Pyx_INCREF(__pyx_v_d);
         __Pyx_GIVEREF(__pyx_v_d);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 2, __pyx_v_d) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 2, __pyx_v_d) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
         __Pyx_GIVEREF(__pyx_t_14);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 3, __pyx_t_14) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_15, 3, __pyx_t_14) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
         __pyx_t_1 = 0;
         __pyx_t_12 = 0;
         __pyx_t_14 = 0;
         if (unlikely(__pyx_v_new_events == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 223, __pyx_L1_error)
+          __PYX_ERR(0, 254, __pyx_L1_error)
         }
-        if (unlikely((__Pyx_SetItemInt(__Pyx_PyList_GET_ITEM(__pyx_v_new_events, __pyx_v_i), __pyx_v_j, __pyx_t_15, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 223, __pyx_L1_error)
+        if (unlikely((__Pyx_SetItemInt(__Pyx_PyList_GET_ITEM(__pyx_v_new_events, __pyx_v_i), __pyx_v_j, __pyx_t_15, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 254, __pyx_L1_error)
         __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
 
-        /* "tracefile/format/_text.pyx":222
+        /* "tracefile/format/_text.pyx":253
  *                 if new_events is None:
  *                     new_events = [list(x) for x in events]
  *                 if type(e) is tuple:             # <<<<<<<<<<<<<<
@@ -7289,7 +7790,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
         goto __pyx_L26;
       }
 
-      /* "tracefile/format/_text.pyx":225
+      /* "tracefile/format/_text.pyx":256
  *                     new_events[i][j] = (e[0], e[1], d, e[3])
  *                 else:
  *                     new_events[i][j] = type(e)(e.time_unix_nano, e.name, d, e.dropped_attributes)             # <<<<<<<<<<<<<<
@@ -7299,11 +7800,11 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
         __pyx_t_14 = NULL;
         __Pyx_INCREF(((PyObject *)Py_TYPE(__pyx_v_e)));
         __pyx_t_12 = ((PyObject *)Py_TYPE(__pyx_v_e)); 
-        __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_time_unix_nano); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 225, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_time_unix_nano); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 256, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
-        __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 225, __pyx_L1_error)
+        __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 256, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_16);
-        __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_dropped_attributes); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 225, __pyx_L1_error)
+        __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_v_e, __pyx_mstate_global->__pyx_n_u_dropped_attributes); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 256, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_17);
         __pyx_t_18 = 1;
         #if CYTHON_UNPACK_METHODS
@@ -7325,14 +7826,14 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
           __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
           __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
           __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
-          if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 225, __pyx_L1_error)
+          if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 256, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_15);
         }
         if (unlikely(__pyx_v_new_events == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 225, __pyx_L1_error)
+          __PYX_ERR(0, 256, __pyx_L1_error)
         }
-        if (unlikely((__Pyx_SetItemInt(__Pyx_PyList_GET_ITEM(__pyx_v_new_events, __pyx_v_i), __pyx_v_j, __pyx_t_15, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 225, __pyx_L1_error)
+        if (unlikely((__Pyx_SetItemInt(__Pyx_PyList_GET_ITEM(__pyx_v_new_events, __pyx_v_i), __pyx_v_j, __pyx_t_15, Py_ssize_t, 1, PyLong_FromSsize_t, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 256, __pyx_L1_error)
         __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       }
       __pyx_L26:;
@@ -7342,26 +7843,26 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   }
 
 
-  /* "tracefile/format/_text.pyx":226
+  /* "tracefile/format/_text.pyx":257
  *                 else:
  *                     new_events[i][j] = type(e)(e.time_unix_nano, e.name, d, e.dropped_attributes)
  *         return new_attrs, new_events, first, entries             # <<<<<<<<<<<<<<
 */
-  __pyx_t_15 = PyLong_FromSsize_t(__pyx_v_first); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_15 = PyLong_FromSsize_t(__pyx_v_first); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_15);
-  __pyx_t_12 = PyTuple_New(4); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_12 = PyTuple_New(4); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_INCREF(__pyx_v_new_attrs);
   __Pyx_GIVEREF(__pyx_v_new_attrs);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_v_new_attrs) != (0)) __PYX_ERR(0, 226, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 0, __pyx_v_new_attrs) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_new_events);
   __Pyx_GIVEREF(__pyx_v_new_events);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_v_new_events) != (0)) __PYX_ERR(0, 226, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 1, __pyx_v_new_events) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_15);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_15) != (0)) __PYX_ERR(0, 226, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 2, __pyx_t_15) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_entries);
   __Pyx_GIVEREF(__pyx_v_entries);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 3, __pyx_v_entries) != (0)) __PYX_ERR(0, 226, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_12, 3, __pyx_v_entries) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
   __pyx_t_15 = 0;
   {
     PyObject *__pyx_temp;
@@ -7374,7 +7875,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   __pyx_t_12 = 0;
   goto __pyx_L0;
 
-  /* "tracefile/format/_text.pyx":190
+  /* "tracefile/format/_text.pyx":221
  *         return out
  * 
  *     def extract(self, details):             # <<<<<<<<<<<<<<
@@ -7411,7 +7912,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8extract(str
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":77
+/* "tracefile/format/_text.pyx":108
  *     order, with the same results (the Python class is the reference; tests compare the two)."""
  * 
  *     cdef public object store             # <<<<<<<<<<<<<<
@@ -7574,7 +8075,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_5store_4__del__(st
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":78
+/* "tracefile/format/_text.pyx":109
  * 
  *     cdef public object store
  *     cdef public Py_ssize_t next             # <<<<<<<<<<<<<<
@@ -7613,7 +8114,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_4next___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->next); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 78, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->next); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 109, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7686,7 +8187,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_4next_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 78, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 109, __pyx_L4_error)
         __pyx_v_self->next = __pyx_t_2;
       }
       /*finally:*/ {
@@ -7716,7 +8217,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_4next_2__set__(str
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":79
+/* "tracefile/format/_text.pyx":110
  *     cdef public object store
  *     cdef public Py_ssize_t next
  *     cdef public Py_ssize_t max_chars             # <<<<<<<<<<<<<<
@@ -7755,7 +8256,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_9max_chars__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->max_chars); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 79, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->max_chars); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 110, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7828,7 +8329,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_9max_chars_2__set_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L4_error)
         __pyx_v_self->max_chars = __pyx_t_2;
       }
       /*finally:*/ {
@@ -7858,7 +8359,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_9max_chars_2__set_
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":80
+/* "tracefile/format/_text.pyx":111
  *     cdef public Py_ssize_t next
  *     cdef public Py_ssize_t max_chars
  *     cdef public Py_ssize_t minimum             # <<<<<<<<<<<<<<
@@ -7897,7 +8398,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_7minimum___g
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->minimum); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 80, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->minimum); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 111, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7970,7 +8471,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_7minimum_2__set__(
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 80, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 111, __pyx_L4_error)
         __pyx_v_self->minimum = __pyx_t_2;
       }
       /*finally:*/ {
@@ -8000,7 +8501,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_7minimum_2__set__(
   return __pyx_r;
 }
 
-/* "tracefile/format/_text.pyx":81
+/* "tracefile/format/_text.pyx":112
  *     cdef public Py_ssize_t max_chars
  *     cdef public Py_ssize_t minimum
  *     cdef public Py_ssize_t min_keep             # <<<<<<<<<<<<<<
@@ -8039,7 +8540,7 @@ static PyObject *__pyx_pf_9tracefile_6format_5_text_13ContentWriter_8min_keep___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->min_keep); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 81, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->min_keep); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 112, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -8112,7 +8613,7 @@ static int __pyx_pf_9tracefile_6format_5_text_13ContentWriter_8min_keep_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 81, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyIndex_AsSsize_t(__pyx_v_value); if (unlikely((__pyx_t_2 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 112, __pyx_L4_error)
         __pyx_v_self->min_keep = __pyx_t_2;
       }
       /*finally:*/ {
@@ -9443,14 +9944,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_9tracefile_6format_5_text_ContentWrit
   __pyx_vtable_9tracefile_6format_5_text_ContentWriter._ref = (PyObject *(*)(struct __pyx_obj_9tracefile_6format_5_text_ContentWriter *, Py_ssize_t))__pyx_f_9tracefile_6format_5_text_13ContentWriter__ref;
   __pyx_vtable_9tracefile_6format_5_text_ContentWriter._replaced = (PyObject *(*)(struct __pyx_obj_9tracefile_6format_5_text_ContentWriter *, PyObject *, PyObject *))__pyx_f_9tracefile_6format_5_text_13ContentWriter__replaced;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_9tracefile_6format_5_text_ContentWriter_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter)) __PYX_ERR(0, 73, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_9tracefile_6format_5_text_ContentWriter_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter)) __PYX_ERR(0, 104, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter = &__pyx_type_9tracefile_6format_5_text_ContentWriter;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 73, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 104, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter);
@@ -9460,9 +9961,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_9tracefile_6format_5_text_ContentWrit
     __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_vtabptr_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 73, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ContentWriter, (PyObject *) __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 73, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 73, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_vtabptr_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 104, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_ContentWriter, (PyObject *) __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 104, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_9tracefile_6format_5_text_ContentWriter) < (0)) __PYX_ERR(0, 104, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -9801,9 +10302,9 @@ __Pyx_RefNannySetupContext("PyInit__text", 0);
   /* "tracefile/format/_text.pyx":19
  * 
  * 
- * def common_prefix(str a, str b):             # <<<<<<<<<<<<<<
- *     """How many leading characters ``a`` and ``b`` have in common."""
- *     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
+ * def common_prefix(a, b):             # <<<<<<<<<<<<<<
+ *     """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+ *     if type(a) is bytes and type(b) is bytes:
 */
   __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_1common_prefix, 0, __pyx_mstate_global->__pyx_n_u_common_prefix, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 19, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
@@ -9813,90 +10314,90 @@ __Pyx_RefNannySetupContext("PyInit__text", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_common_prefix, __pyx_t_2) < (0)) __PYX_ERR(0, 19, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":53
+  /* "tracefile/format/_text.pyx":75
  * from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
  * from cpython.tuple cimport PyTuple_GET_ITEM
  * import collections             # <<<<<<<<<<<<<<
  * import random
  * 
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_collections, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_collections, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 75, __pyx_L1_error)
   __pyx_t_2 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_collections, __pyx_t_2) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_collections, __pyx_t_2) < (0)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":54
+  /* "tracefile/format/_text.pyx":76
  * from cpython.tuple cimport PyTuple_GET_ITEM
  * import collections
  * import random             # <<<<<<<<<<<<<<
  * 
  * cdef enum:
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_random, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 54, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_random, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 76, __pyx_L1_error)
   __pyx_t_2 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_random, __pyx_t_2) < (0)) __PYX_ERR(0, 54, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_random, __pyx_t_2) < (0)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":102
+  /* "tracefile/format/_text.pyx":133
  *         self._ext = ext_type
  * 
  *     def mark(self):             # <<<<<<<<<<<<<<
  *         return self.next
  * 
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_3mark, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_mark, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_3mark, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_mark, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_mark, __pyx_t_2) < (0)) __PYX_ERR(0, 102, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_mark, __pyx_t_2) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":105
+  /* "tracefile/format/_text.pyx":136
  *         return self.next
  * 
  *     def rollback(self, Py_ssize_t mark):             # <<<<<<<<<<<<<<
  *         self._ends = {k: v for k, v in self._ends.items() if v[0] < mark}
  *         self._recent = {k: [x for x in v if x[0] < mark] for k, v in self._recent.items()}
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_5rollback, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_rollback, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 105, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_5rollback, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_rollback, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_rollback, __pyx_t_2) < (0)) __PYX_ERR(0, 105, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_rollback, __pyx_t_2) < (0)) __PYX_ERR(0, 136, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":138
+  /* "tracefile/format/_text.pyx":169
  *                     del r[0]
  * 
- *     cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:             # <<<<<<<<<<<<<<
+ *     cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:             # <<<<<<<<<<<<<<
  *         cdef Py_ssize_t n = len(text)
  *         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_7add, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_add, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_7add, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_add, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 138, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "tracefile/format/_text.pyx":190
+  /* "tracefile/format/_text.pyx":221
  *         return out
  * 
  *     def extract(self, details):             # <<<<<<<<<<<<<<
  *         """`tracefile.format.content.ContentWriter.extract`."""
  *         cdef list entries = []
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_9extract, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_extract, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_9tracefile_6format_5_text_13ContentWriter_9extract, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_ContentWriter_extract, NULL, __pyx_mstate_global->__pyx_n_u_tracefile_format__text, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 221, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_extract, __pyx_t_2) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_9tracefile_6format_5_text_ContentWriter, __pyx_mstate_global->__pyx_n_u_extract, __pyx_t_2) < (0)) __PYX_ERR(0, 221, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "(tree fragment)":1
@@ -10018,38 +10519,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{15},{1},{179},{8},{7},{6},{2},{9},{26},{1},{13},{31},{33},{17},{21},{18},{22},{20},{12},{8},{8},{12},{8},{10},{8},{7},{14},{12},{11},{10},{28},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{13},{1},{3},{6},{18},{10},{1},{3},{7},{18},{11},{13},{1},{2},{2},{5},{7},{18},{1},{7},{10},{6},{8},{7},{5},{3},{11},{1},{5},{1},{1},{2},{2},{3},{4},{9},{8},{7},{1},{4},{9},{10},{2},{2},{3},{7},{6},{8},{4},{10},{11},{5},{4},{5},{4},{14},{8},{22},{6},{12},{1},{6},{1}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{11},{228},{56},{290},{142},{9},{384},{411}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{15},{1},{179},{8},{7},{6},{2},{9},{26},{1},{13},{31},{33},{17},{21},{18},{22},{20},{12},{8},{8},{12},{8},{10},{8},{7},{14},{12},{11},{10},{28},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{13},{1},{3},{6},{18},{10},{1},{3},{18},{11},{13},{1},{5},{7},{18},{1},{7},{10},{6},{8},{7},{5},{3},{11},{1},{5},{1},{1},{3},{4},{9},{8},{7},{4},{9},{10},{3},{7},{6},{5},{8},{4},{10},{11},{5},{5},{4},{14},{8},{22},{6},{12},{1},{6},{1}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{11},{79},{56},{290},{142},{9},{384},{452}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1692 bytes) */
-static const char cstring[] = "x\332uTKs\333F\0226a\312\346Z\262%Jt$\333*\007\224\345\310\251lhs\255GjS\251\254^N\024WlQ\222\237[\tj\010\014%\204 @`\006\262XIvu\344q\216s\304\021G\034q\304\221G\034q\324O\360O\330nP\322J\353Z\224\304\356\231\351\327|_\367<\342\036\245j\313#\373\035j\363/\277\177\341p\252\362\003\302\325\365\036?pl\325d\252A-\263I=\302\251\325S\031\367L\235S\017\215lu{s\373\353\305o\026Ub\033\252G\177\243:g*\363\233\272E\030\243LuZj\3237-n\332*\357u)\253\251[-\265\347\370\252M\251\241rG\355\202\335E\007~@m\225Q\216\212\272@l\333\341\204\233\216\255\201\273i\357/\250\206\351A\022\363\220\242\3673b1Z#\206\241\201\0355LF\232\026\2456\376\356\353&\033j\006\367\210N[\246E\037\267\034\257C\370c\215\323#^\353\366\216\376\\wl\016\327~\343\231p\243K\213\232\246y\324\360u\252\3519\016\232\366\277\307P%\203\342\376\237\001Tuy\003rB!\374\362f\207x\355\313;\236cYM\242\2675m\273w\004\377\033\200\266\366\002\234whK\323N\021\241\032|\006\236\300\327\362m\035\345\376YA\360u\210i\347\3221|+\337\261Ig(\351\007\024p{M?\240z\233\371\235\341\312\243\314\267\370P?\215\203*\3626\324|\273k\352m\210v\251\340\341\331!G\2501\260\353\023\353,\327)\202\332\047X\236o\320#\\\000\224\347\365\261\013\267\370\004b\r\250c\374\354\356&\323t\307s|h/J\000o\322\355R\333 \254g\353\246S;?b\204C\3176}pm6\315\375f\017\024\315\326-8\322\000\245\274=\020q\035\220\307\336rl\246;\235\016\344\353z\3207G\020\330h\032\324\365\251A91-fx\016d2\264\377\306\205\246\003\025$\210^\016\031=\004\235\001m\303\325\220\373\226\3511\0164\301\237\007\023\323493\001\303\016\373\255\335&\355f\233\366\260\037:\004\251!\036\353@umJ\273 \315\216\337\261\021\"\244\017\3632T\206I\272\244\333\354BEN\327\242\255<\260\3239\353\"F\255\026\240h\320\026\001r\301\324>u\312qe\234v\031w<\212\003\301M \300\267\315#\240\002\232\314\321r\240\316\207\2476\034\236Z><~\327\000w\237\321s\212\016\017\211\345Svt\\\310\212_\205\365\360YT=.\234\024g\323\331\047Q!\252\244K[\203\362\240\232\025\047E-(\004\345\013\312]Y\013oE$r/\251\025\361\"\250\006\365\013\312\214\204""\320\367$h\327\217Y\377A\277\221\225&\305\234X\023\344\244t\253\277/\032\302\220\363R\017\356\204\325l\254,\312\031\3546\205\002&\353\342H\372\351\374J\304\342\271x=v\223\253\311b\372\303\373\364\375/\351/Z\2525\323\246\236\352\306\271\023\311\2127\372s\3755\360.\346\311\027\003\036>\r\365\350>\270\026\223\215A!+\335\204\364\305\321~\035\357\370\271tS\365I4\032\177\233\264\323\306NV\234\022\337\005\245\260\020\226\261\324?\304\212\254f\245\307\241\233>\371Grk@N\375>\226\256\334\270\207\047eQ\021\357\244\021<\n\347C3\342\361J2\237\230\003\236\356Bu$%\235\264\343\246\356\037\037\257\\\371\263\260\252\200XU\236\243x\256\274D\361Ry\215\342\265\362\036\305{\345\237JV\232\020\327\205+\257I\013\220(\215\366\227\305\264\034\221{\200\365\330g\202dc\200\341\t\374,\312\017\301~\370*z\020\355\3053\311\364`d\260\233n\357\245{\200\013\244m\245-35!\271\237\372\303\344k\230`M\331D\261\251l\241\330RvP\354(\357P\274S~E\361\253BP\020\205\242\240\212\205\302R\030\n\246p\005Aq\263\322x:^\013\215\250\032\255\304_%o\006\253\047\227w\032\307\253Yi\254\277\005\264\352r\022\212e\301C\240a9\372\014X|\0207b\022\263d.\311\215\236\303m\257\312\272\\\003\024\037\006^8\025\256\206\r\340k2Z\216+\361n2\222\354\rf\322\306\233\364\315[\344W\027e1/L\311\201\330\017!\t\031\244\\\214z\211\202\361\222\335\301\325A=\033\233\020\2439BF8\207\321\260\232\361>\027\365c(tV\302J\r\212\001\210\317\301\206d\245\373\222|\274v\345/7\373\233\342\266 \342\337\001\t\\\014R\222\343\201\033\216E\253\331X\356\016\275\370A\322\340)\304\255f\023e4)\212\237$\221\207\301nX@#\017\330*d\023S\342\357r7(d\225<O\320\310&\356\310\262|(\001\271{r%\250bf\367\004.\177)\341]\371E0\036\272Q).`\350\021\361JV\345\367a5\254g\023\025\361\243|\t\223\371s\\\306\305* \333\222\0330\203S\301z\360;`P\307\254\2139\226+\200#\203~$Y\3456\032o\310\0330\007\313\210,\032\375M\354B\215x4%\276\205\221+g\225jP\016\346\241\010\364\242\027C=\225\020\004\340\221\036X|\201S\201q\241\306b\264\036\271q!.\237\234\037#\303\365p\r\217\323\047\253I9Y\030L\rV\007""\r\304\376w\371Wh\327FZ\374\021\347oV\256K\027\340\001\340m\340g/\232\211\357$\325dyP\306\216_\202\001\360\345f0\035\226\242\221\250\021\351\361T\014\014T\304\017\362\233`)\237L\340\357\006\216\007\316\301Q\236\026\210\035\355\257\210\005Y\376\004\272i \315\201\226:\210\010\242\361s~\223\221\364\353\357\240\017[\311)$;\302\315*w\345B0\033\276M\2276\223F\322\032l\244\333\215aA\303w\310\223\025\271\003\255\\\305\024\027(\252\017A\276\0068\370\300\206{\026\221\303\t\302<-\376\0254\240g\036E_\306\365\370\0314\352ZB\320hI^\207\226\250\314\310\233p\336\202Ww\001f\371vB\022\330\234\206t\223\020`\346\276<\000\350\336F\257\342j\274\030\273\331\314\035\304\315\300&\312\047\354\254\302y|\035\246\360\275\312[\277\031^\205g\217\234\\\330\"\301a\370\032\206\005xC\337\237\240\363\020\3472\022\344\376\007[\261\035\020";
-    PyObject *data = __Pyx_DecompressString(cstring, 1692, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1604 bytes) */
+static const char cstring[] = "x\332uT\317s\323F\024\306\302\200K\322\022\023\227\204\322ie\010\204N\333\200KH:e:\255\023B\3711@\234\004B\350\200f-\255\035\021Y\262\264\253$\236\2266G\037\367\270G\035u\324QG\035}\324Q\307\374\t\374\t}ON\322\244L5\211\277\325\356\373\265\337\373\236nr\217R\265\345\221v\207\332\374\233_\2369\234\252|\223pu\261\3077\035[5\231jP\313lR\217pj\365T\306=S\347\324C#[]^Z\376~\366\307Y\225\330\206\352\321wT\347Le~S\267\010c\224\251NKm\372\246\305M[\345\275.e3\352\243\226\332s|\325\246\324P\271\243v\301\356\270\003\337\244\266\312(\307\205:Ml\333\341\204\233\216\255\201\273i\267\247U\303\364 \211\271M\321\373\001\261\030\235!\206\241\201\0355LF\232\026\2456\376\266u\223\rW\006\367\210N[\246Eo\265\034\257C\370-\215\323]>\323\355\355\276_tl\016\327^\367L\270\321\211\227\031M\363\250\341\353T\323s\0364\355\277\307P%\203\342\376\317\000\252:\271\0019\241\020~r\263C\274\255\223;\236cYM\242oi\332ro\027\376\357\003\333\3323p^\241-M;`\204j\360\030x\002O\313\267u\304\366aA\360t\210i\347\350\030\276\225\357\330\2443D\272\203\000\267\327\364M\252o1\2773|\363(\363->\\\037\304\301%\366m\270\362\355\256\251oA\264\023\005\017\317\2669R\215\201]\237X\207\271\016\030\324>\342\362h\203\356\342\013PyT\037;v\213\217(\326\240u\214\037\336\335d\232\356x\216\017\362\242\004\370&\335.\265\r\302z\266n:3GG\214p\320l\323\007\327f\323l\353\026\354i@O\256\013\244Z\007\312QT\216\315t\247\323\201D]\017\004\263k\030\324\365\251A91-fx\016\2047\264\177\203\201\322`\t\010\320\313y\242\333\260f\320\253\341\333\260\341-\323c\034z\003\177\036\214I\323\344\314\004\342:\354\335\326\026\355\241\000:\004{A<\326\201\252\266(\355\002\232\035\277\203\224`\2730%\303\3050~\027\nq\272\026m\345\361\234\216\3272m\343P6\214Z-\240\315\240-\002\335d]b\037x\345D2\356x\024\325\317M`\333\267\315]\340\035\024\345h\315\036\236\036N\312\314pRf\362I\361\273\006\270\372\214\036\365c{\233X>e\273{\205\254\370mX\013\037D\325\275\302~\361\334\036\357\327\372\213}&n\310\242\274\037\024\202\361`1p\263\322\205\376{Y\227\253\001\230\037\332""\354\010C^\223kA9\270\026\254\207u\264q\263\342H\377\236 \202\311<\334\327\322M\325\333\321H|/\331J\033+Yq\\\374\034\224\302BX\3060\177\212yY\315J\267B7\275\375k\362\331\200\240wm\257\360\241t\352\374\025<)\213\212\330\220Fp3\234\n\315\210\307\363\311Tb\016x\272\372&}CR\322I;n\352\376\371\341\324\251\367\205\272\002PW\236 <Q\236#<W^\"\274T^#\274V~W\262\322\2308\047\\yVZ!\204\037\351\317\211\ty\006\257\220\215^\022$\033\275\"k\373\3603+w\202v\370\"\272\026\255\305\223\311\304\340\314`5]^K\327^\247\257!m+m\231\251\t\311\375\324\037&_\300\004\013\312\022\302\222\362\010\341\221\262\202\260\242l l(o\021\336*\004\201(\024\201*\026\202\2450\004\246p\005IA\256\323\0133\241\021U\243\371\370\333d}P\337?\271\323\330\003\256G\373\217DC\350\362\"\024\313\202\353\001\017\347\242K\021\213\257\305\215\230\304,\271\232\344FO\340\266\247eM.\000\213\327\003/\034\017\353a#\324\243\213\321\\\\\211W\2233\311\332`2m\254\247\353\257\262\322g}]\224\305\2240%\017f\203\235\220\204\014R\316F\275D\301x\311\352\340\364\240\226\215\216\211\221\234!#\274\212\321\366\362\316sQ\333\203B\277\224\360\246\006\305\000\340k\260!Y\351+I>\234=\365\311\247\375%\3619(\343\357\200\200\236 HI^\010\334p4\252g\243\271\273X\024;\222\006w n5\033+\243IQ<\226Dn\007\253a\001\215<\350V!\033\033\027?\345B\254\344y\202F6vY\226\345u\t\314]\221\363A\0253\273\373p\371\023\t\277\2207\202\013\241\033\225\342\002\206>#^\310\252\374%\254\206\265l\254\"\036\312\3470\004O\3432\276\324\201\331\326\221\370\377\000\016j\230u6\347r\036xd\240G\222U>G\343\373\362|P\r\346\220Y4\372A\254B\215x4.\356I\035\224U\251\302\204LA\021\350E\217\207\272#!\010\320#=\260\270\201S\201q\241\306b\264\030\271q!.\357\037\035c\207k\341\002\036\247\267\353I9\231\036\214\017\352\203\006r\377\207\374\016\344\332H\213O\240=\320\202E\351\002=@\274\r\375Y\213&\343\313I5\231\033\224Q\361wa\000|\270[1X\000\237W\321\213\270\032\317\202^\246\022\222l\017^\244+\033\351\306P\343\355\264\375.}\0072\267\263\321\212\370M\376\030\334\315\007\027\332{\036\247\007\307d7""\257\n\372>\322\237\027\323\262\374\021\263\023\320S\007\024\267\031\021$\353i~\321\022\216{!\271\224\270C\306V\204\233U\276\220\323\301\227\341\253\364\356R\322HZ\203\373\351rcX\257\"\256\2024<Y\221+\007J\237\005\212\316Fz\234\247;\326\315\332\260\037g\2012?\377j\035D\347p\202\035\231\020\177\005\r\220\327\315\350\233\270\026?\000M/$\004\215\356\312s\240\236\312\244\374\024\316\333\341z\3640^\002\212\253Ye\002\022_\004\367\311\257\344\3461\276\334l\3622\022l\240\332\362Q<\254u\n?#\343\370a\313g\244\031\236\016\357\204d\377\330\026\t\266\303\2270U\320`\364}\014\022\365\345\022\010\005\277\237\377\000Y\261\3577";
+    PyObject *data = __Pyx_DecompressString(cstring, 1604, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2193 bytes) */
-static const char cstring[] = "\377(tree fr\377agment)?\377Note tha\377t Cython\377 is deli\377berately\377 stricte\375r!\001n PEP-\377484 and \377rejects \377subclass\377es of bu\377iltin ty\377pes. If \377you need\237 to p%\000%\tt\177hen set\200\000\377e \047annot\277ation_<\000i\177ng\047 dirb\000\373iv\242\000o Fal\177se.add_%\000\377edisable{en\002\001gcis\004\003\377dtracefi\377le/forma\377t/_text.\377pyx}Cont\316\364\000Wri\317\000\000\n._\377_reduce_Mc\203\"__\017\r\243\000s\232\000\240\t\025\223\000C\013q\000\206\000tX\013m\367arkj\013roll\377back__Py\265x\001\000D\353 _N\256\000R\357ef__\213$e__\347__d\026\001\006\000fun\235c\014\001get\213\003\032\000m\367ain \001modu\335l)\002nam\002\003ew\3749\001\373\000_check\337sum__\n\001re\017sult\006\003A\004!\001\264A~\033\003unpickK\000\314\251*7\003vt\367!\222\001qu\223ald\005\273$_\273.\324&e)x\306\001\356@_\230\005s\273\010\322.\355_\270@st\364\005is_\337corou\334`ea\376\203`appenda\177syncio.\022\006\377sattribu\377tesbbigb\375y\006\000_nclin#e_\243 \232b\356!c\367 \330a\177onscomm\362`\373pr\265`xddad\377bdequede\377tailsdro\346g\000d_N\007\362`tri\335e\357`try\250\204\001ee\237vents\345`\010\003x~\201\204\001tfirst\244@\376\247@randbit\373si\367`msjkk\277akbkey\214am{ax\230@arsm\301@\357keep\005\000imuKmn\277An\274@\314\001s\005\001\276_\003papbp\217\000o\337pleftU\001om\376\276eselfset\357defa\332@spa\363n_\224\003\266\204\002step\337store\215\205\001ti\336\236`unix\210@no\247to_\244\"\264\205\006.\267\205\003.\376\270\205\002updateu\367se_\376\204\005vval\377uesx\200\001\330\004\377+\2501\250F\260!\200\377\001\340\004\034\320\0340\260\377\001\260\024\3205I\310\021\377\310!\330\004\022\220.\240\367\001\240\021\000\006\330\004\032\230\177.\250\016\260a\260q\000\010\377\330\004\024\220N\240!\240\2751\000\006\330\004\030\230X\000\033\375\230\020\000\007\200s\210#\210\377Q\330\010\022\220\"\220B\377\220a\340\010\016\210g\220\377Q\220d\230$\230c\240\377\031\250!\330\014\021\220\021\335\330\023\000b\220\002 \000C\220\377x\230u\320$7\260s""\377\270\"\270C\270q\300\003\377\3004\320GZ\320Z]\377\320]_\320_b\320b\357c\320cd,\006a\330\004\377\n\210\"\210B\210b\220\375\004\201\0024\240t\2503\250\367c\260\0368\000\004\300D\310\357\001\330\010\r|\000\004\013\210\3751\340\001\037\230q\320 0\377\260\013\270;\300k\320Q\377R\330\004\023\220=\240\010\367\250\001\250\343\000\007\200|\220\3777\230!\330\010/\250q?\3200@\300\016\310[\0003\002\337\360\010\000\n\033\026\001\021\220\377\024\220Y\230d\240(\250\377$\250i\260t\2707\300\177$\300i\310t\320S\233\000\377a\320am\320mq\320\377q|\360\000\000}\001A\335\002\004\000A\002K\003\001K\002\335O\n\001O\002V\021\001V\002\375Z\030\001Z\002[\002\330\010\377\020\220\007\220q\230\006\230\375l\207 \010\013\2106\220\027\357\230\005\230T\362 \014\026\220\327a\330\014\301 \340\002\0004\230\377w\240g\250U\260#\260\377T\270\030\300\027\310\005\310?S\320PT\320T\225 t\000\277f\320fi\320iz\000u\353\320uw\003By\001B\002E\356\200\001E\002I\207\001I\002R\356\216\001R\002Y\225\001Y\002^\356\234\001^\002a\243\001a\002e\356\252\001e\002l\261\001l\002s\376\270\001s\002t\002\330\004\007\377\200q\330\010\017\320\017.\377\250d\260!\2607\270+\337\300W\310A\340\004\013Q\200\277A\330\010\014\210I\324@c\377\230\022\2304\230s\240%\356\204@6\260\026\303@#\270Q\177\270a\270s\300\"\300 \002}K\353\000\003\2301\230B\303 \377%\240r\250\023\250A\250\375Q\255@\022\2606\270\024\270\377S\300\005\300T\310\030\320\337QW\320WX\221ac\220\377\021\220$\220i\230t\240\1774\240w\250a\250s\202\000\3374\260y\300\002L\001\300S\377\310\003\3101\330\014\020\220}\013r\000w\240d\250\"J\001~\212\001\017\210t\2201\200\246\000{\034\230\231\000 \240\004\240\240\000\375\037\303 a\330\010\036\230a\377\360\006\000\t\r\210E\220\377\025\220a\220\177\240a\240\375qA\001\010\230\017\240q\250\337\014\260A\330\014:\002\220C\277\220w\230e\2403U\000!\367\330\020\021d\001\004\220J\230\177a\230v\240S\250\001!\001\375r\253@\001\330\020\023\220:\277\230S\240\001\330\024c\002\240\377Q\330\020\031\230\021\230%=\230\267 \033\2307\240\317`\364`\371""\340\237 d\n\032\230&\240\017\337\250q\260\010\270I\000\020\220\377\005\220U\230!\230?\250\377!\2501\330\020\024\220H\377\230O\2501\250M\270\021\376\t\001A\220Q\220f\230D\377\240\001\240\023\240C\240{\\\206@!\000\023\2204\307\"7\352 \377s\250$\250a\330\024\025\3766\001D\230\n\240!\2406|\326!\227\0012\220S\230\001\026\002\377\023\220;\230c\240\021\330?\024!\240\021\240$\363\0002\001\233e\260@\0103\230B\000\234 \230\305r\037\000&\222\205\001T\001\241\000\004\260\377C\260q\270\001\270\021\340\271\024\027\005\336A1\250B\221@q\377\3200A\300\021\300\047\310\337\023\310A\310Q\253`\210{\377\230,\240g\250Q\320\004}H\374\205\001\034\230C\230q\234 \372\366 n\353@T\260\030\270\031\377\300!\3006\310\021\330\010\377\013\2105\220\007\220u\230\377E\240\027\250\010\260\005\260\277Q\260c\270\023\270\377 \024\277\220G\2308\2405\225\206\002\010\327 \240\n\233\205\001\033\330`x\240\357t\2501\250\377`\013\2107\247\220\047\230\221B\256*\027\262@o\256\320`h\260a\304!M\305\002\005\377\320-=\270Q\270f\300\375A\215#R\220q\330\024\032\377\230\047\240\034\250X\3205\377E\300Q\300f\310D\320\363PQ\213\003\202\210\003r\230\024\230\207R\230s\274@\336`\230H\232BD\253\230\006\206`u\213@qJ\005t\373\2301\375\"\027\220~\240Q\377\240d\250(\260)\2701\177\270F\300\"\300B\300\210\000\337\023\2205\230\007\220`\024\030\373\230\r\035\000f\250F\260\047\177\270\030\300\025\300a\300\211\000\377\027\220r\230\022\2301\330\377\030\036\230h\240g\250X\377\260U\270!\2704\270q\027\330\030\031\255\204\001d\301a\335\205\002\232\005\345$\232\207\001\023\254\210\001\366\204\002b\250\003\277\2503\250a\340\014\t\007a?\240v\250V\2604\264A\232\206\001WJ\220a\343\"\021\235Aq";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2193, 2635);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2071 bytes) */
+static const char cstring[] = "\377(tree fr\377agment)?\377Note tha\377t Cython\377 is deli\377berately\377 stricte\375r!\001n PEP-\377484 and \377rejects \377subclass\377es of bu\377iltin ty\377pes. If \377you need\237 to p%\000%\tt\177hen set\200\000\377e \047annot\277ation_<\000i\177ng\047 dirb\000\373iv\242\000o Fal\177se.add_%\000\377edisable{en\002\001gcis\004\003\377dtracefi\377le/forma\377t/_text.\377pyx}Cont\316\364\000Wri\317\000\000\n._\377_reduce_Mc\203\"__\017\r\243\000s\232\000\240\t\025\223\000C\013q\000\206\000tX\013m\367arkj\013roll\377back__Py\265x\001\000D\353 _N\256\000R\357ef__\213$e__\347__d\026\001\006\000fun\235c\014\001get\213\003\032\000m\367ain \001modu\335l)\002nam\002\003ew\3749\001\373\000_check\337sum__\n\001re\017sult\006\003A\004!\001\264A~\033\003unpickK\000\314\251*7\003vt\367!\222\001qu\223ald\005\273$_\273.\324&e)x\306\001\356@_\230\005s\273\010\322.\355_\270@st\364\005is_\337corou\334`ea\376\203`appenda\177syncio.\022\006\377sattribu\377tesbbigc\037line_\234 \223b\347!\371c\360 \321aonsco\333mm\353`pr\256`xd\377dequedet\177ailsdro\\\000\363d_C\007\347`trie\356\344`try\235\204\001eevOents\332`\010\003x\366a?tfirst\231@\234@\377randbits\375i\354`msjkke\335y\375Amax\211@ar{sm\262@keep\005\000/imum\257An\254@\274\001\351s\005\001Z\003p\206\000opl\367eftL\001omrf\367ind\257eself\177setdefa\313@\237span_\220\003\247\204\002sotore\372\204\001ti\213`\357unix\365 notOo_by\234 \241\205\006.\244\205\003\375.\245\205\002update\357use_\353\204\005vva\377luesx\200\001\330\377\004+\2501\250F\260!\377\200\001\340\004\007\200t\210\3771\210C\210s\220&\230\377\004\230D\240\001\240\023\240\377C\240q\330\010\017\210}\237\230A\230S\240,\000\034\005w\377\220d\230#\230T\240\021\277\240#\240W\250A \001q\377\330\004\013\210;\220a\220\373s\230J\002\037\230q\320 \3770\260\013\270;\300k\320\377QR\330\004\023\220=\240\277\010\250\001\250\021\330h\000|\377\2207\230!\330\010/\250\377q\3200@\300\016\310a\376:\0011\200\001\360\010\000\n\375\033\026\001\021\220\024\220Y\230\377d\240(\250$\250i""\260\377t\2707\300$\300i\310\377t\320S]\320]a\320\377am\320mq\320q|\177\360\000\000}\001A\002\004\000wA\002K\003\001K\002O\n\001wO\002V\021\001V\002Z\030\001\377Z\002[\002\330\010\020\220\377\007\220q\230\006\230l\250\376v\000\013\2106\220\027\230\005\376\277\001\330\014\026\220a\330\014\357\033\2301\340\002\0004\230w\377\240g\250U\260#\260T\377\270\030\300\027\310\005\310S\377\320PT\320TZ\320Z~t\000f\320fi\320iz\000\327u\320uw\003By\001B\002\335E\200\001E\002I\207\001I\002\335R\216\001R\002Y\225\001Y\002\335^\234\001^\002a\243\001a\002\335e\252\001e\002l\261\001l\002=s\270\001s\002t\002\221!\350!\377\320\017.\250d\260!\260\3777\270+\300W\310A\340\333\010\017\006\tQ\200\351 \014\210\377I\220Q\220c\230\022\230\3774\230s\240%\240t\250\3776\260\026\260s\270#\270\377Q\270a\270s\300\"\300\372 \002K\353\000\003\2301\230B\376\303 %\240r\250\023\250A\377\250Q\250c\260\022\2606\377\270\024\270S\300\005\300T\377\310\030\320QW\320WX\377\330\010\016\210c\220\021\220\377$\220i\230t\2404\240\337w\250a\250s\202\0004\260\367y\300\002L\001\300S\310\003\177\3101\330\014\020\220\013r\000\237w\240d\250\"J\001\212\001\017\337\210t\2201\200\246\000\034\230^\205` \240\004\240\214`\037\303 \377a\330\010\036\230a\360\006\177\000\t\r\210E\220\025\227`\347\177\240a\315`B\000\010\230\017\377\240q\250\014\260A\330\014\376:\002\220C\220w\230e\240\2753U\000!\330\020\021d\001\004\377\220J\230a\230v\240S\353\250\001!\001r\253@\001\330\020\327\023\220:\204\204\002\024c\002\240Q\377\330\020\031\230\021\230%\230\177q\330\010\033\2307\240\317`\356\364`\340\010\014c\013\032\230&\177\240\017\250q\260\010\270I\000\377\020\220\005\220U\230!\230\377?\250!\2501\330\020\024\377\220H\230O\2501\250M\253\270\021\t\001A\327 f\364\204\006{\\\206@!\000\023\2204\307\"7\352 \377s\250$\250a\330\024\025\3766\001D\230\n\240!\2406|\326!\227\0012\220S\230\001\026\002\377\023\220;\230c\240\021\330?\024!\240\021\240$\363\0002\001\233e\260@\0103\230B\000\234 \230\037r\240\021\240&\222\205\001T\001\241\000\377\004\260C\260q""\270\001\270\347\021\340\024\027\005\336A1\250B\376\221@q\3200A\300\021\300\177\047\310\023\310A\310Q\226\206\001\377{\230,\240g\250Q\320\373\004K\234@\010\034\230C\230\327q\240\001\365!n\353@T\260\377\030\270\031\300!\3006\310\377\021\330\010\013\2105\220\007\357\220u\230D\237@B\240g\377\250X\260U\270!\2704\376\255`$\300a\300v\310U\337\320RY\320Y\336\204\003g\320\377gj\320jm\320mn\377\330\014\024\220G\2308\240\2755\264\206\002\010 \240\n\272\205\001\033z\367`x\365`1\250A\340V\000O7\220\047\230\260B\315*\027\321@]o\357`h\260a\343!M\344\002}\010\353\206\001\001\300\026\300q\254#\377R\220q\330\024\032\230\047\377\240\034\250X\3205E\300\377Q\300f\310D\320PQ\356\252\003\002\220\"\230`r\230\024\353\230R\343\204\0044\304@\006\260cq\270\237b\303H\305BD\230\006\261`\371u\261\210\002\250`2\220R\220t\373\2301\250B\027\220~\240Q\377\240d\250(\260)\2701\177\270F\300\"\300B\300\224\000\337\023\2205\230\007\273`\024\030\373\230\r\035\000g\250W\260H\373\270E\340 !\330\024\027\220\367r\230\022<\000\030\036\230h^\245(q\330\030\031\326\204\001d\352a\224\206\206\002\244\005$\303\207\001\023\325\210\001\237\205\002b\377\250\003\2503\250a\340\014\376\t\007a\240v\250V\2604\376\335A\330\010\014\210J\220az\216@E\246`\010\017\210q";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2071, 2508);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2635 bytes) */
-static const char bytes[] = "(tree fragment)?Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notedisableenablegcisenabledtracefile/format/_text.pyx}ContentWriterContentWriter.__reduce_cython__ContentWriter.__setstate_cython__ContentWriter.addContentWriter.extractContentWriter.markContentWriter.rollback__Pyx_PyDict_NextRef__annotate____dict____func____getstate____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_ContentWriter__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_is_coroutineaaddappendasyncio.coroutinesattributesbbigbytes_ncline_in_tracebackcollectionscommon_prefixddadbdequedetailsdropped_attributeseentriesentry_typeeventsext_typeextractfirstgetgetrandbitsiitemsjkkakbkeymarkmax_charsmin_keepminimumnnamenew_attrsnew_eventspapbpoppopleftrandomrollbackselfsetdefaultspan_eventsstatestepstoretexttime_unix_nanoto_bytestracefile.format._textupdateuse_setstatevvaluesx\200\001\330\004+\2501\250F\260!\200\001\340\004\034\320\0340\260\001\260\024\3205I\310\021\310!\330\004\022\220.\240\001\240\021\330\004\022\220.\240\001\240\021\330\004\032\230.\250\016\260a\260q\330\004\032\230.\250\016\260a\260q\330\004\024\220N\240!\2401\330\004\024\220N\240!\2401\330\004\030\230\001\330\004\033\2301\330\004\007\200s\210#\210Q\330\010\022\220\"\220B\220a\340\010\016\210g\220Q\220d\230$\230c\240\031\250!\330\014\021\220\021\330\010\016\210b\220\002\220\"\220C\220x\230u\320$7\260s\270\"\270C\270q\300\003\3004\320GZ\320Z]\320]_\320_b\320bc\320cd\330\014\021\220\021\330\010\016\210a\330\004\n\210\"\210B\210b\220\004\220N\240!\2404\240t\2503\250c\260\036\270q\300\004\300D\310\001\330\010\r\210Q\330\004\013\2101\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\220=\240\010\250\001\250\021\330\004\007\200|\2207\230!\330\010/\250q\3200@\300\016""\310a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Y\230d\240(\250$\250i\260t\2707\300$\300i\310t\320S]\320]a\320am\320mq\320q|\360\000\000}\001A\002\360\000\000A\002K\002\360\000\000K\002O\002\360\000\000O\002V\002\360\000\000V\002Z\002\360\000\000Z\002[\002\330\010\020\220\007\220q\230\006\230l\250!\330\010\013\2106\220\027\230\005\230T\240\021\330\014\026\220a\330\014\033\2301\340\014\033\2304\230w\240g\250U\260#\260T\270\030\300\027\310\005\310S\320PT\320TZ\320Za\320af\320fi\320im\320mu\320u|\360\000\000}\001B\002\360\000\000B\002E\002\360\000\000E\002I\002\360\000\000I\002R\002\360\000\000R\002Y\002\360\000\000Y\002^\002\360\000\000^\002a\002\360\000\000a\002e\002\360\000\000e\002l\002\360\000\000l\002s\002\360\000\000s\002t\002\330\004\007\200q\330\010\017\320\017.\250d\260!\2607\270+\300W\310A\340\010\017\320\017.\250d\260!\2607\270+\300Q\200A\330\010\014\210I\220Q\220c\230\022\2304\230s\240%\240t\2506\260\026\260s\270#\270Q\270a\270s\300\"\300A\330\010\014\210K\220q\230\003\2301\230B\230d\240%\240r\250\023\250A\250Q\250c\260\022\2606\270\024\270S\300\005\300T\310\030\320QW\320WX\330\010\016\210c\220\021\220$\220i\230t\2404\240w\250a\250s\260!\2604\260y\300\002\300\"\300A\300S\310\003\3101\330\014\020\220\013\2304\230w\240d\250\"\250A\250Q\200A\330\010\017\210t\2201\200A\340\010\034\230A\330\010 \240\004\240A\330\010\037\230w\240a\330\010\036\230a\360\006\000\t\r\210E\220\025\220a\220\177\240a\240q\330\014\020\220\010\230\017\240q\250\014\260A\330\014\017\210t\2201\220C\220w\230e\2403\240d\250!\330\020\021\330\014\020\220\004\220J\230a\230v\240S\250\001\330\014\017\210r\220\027\230\001\330\020\023\220:\230S\240\001\330\024 \240\004\240A\240Q\330\020\031\230\021\230%\230q\330\010\033\2307\240!\330\010\037\230q\340\010\014\210E\220\025\220a\220\177\240a\240q\330\014\032\230&\240\017\250q\260\010\270\001\330\014\020\220\005\220U\230!\230?\250!\2501\330\020\024\220H\230O\2501\250M\270\021\330\020\024\220A\220Q\220f\230D\240\001\240\023""\240C\240{\260!\2601\330\020\023\2204\220q\230\003\2307\240%\240s\250$\250a\330\024\025\330\020\024\220D\230\n\240!\2406\250\023\250A\330\020\023\2202\220S\230\001\330\024\025\330\020\023\220;\230c\240\021\330\024!\240\021\240$\240a\240s\250$\250e\2601\330\020\023\2204\220q\230\003\2303\230a\330\024\036\230a\230r\240\021\240&\250\001\250\021\250$\250a\250q\260\004\260C\260q\270\001\270\021\340\024\036\230a\230r\240\021\240%\240t\2501\250B\250a\250q\3200A\300\021\300\047\310\023\310A\310Q\330\010\017\210{\230,\240g\250Q\320\004H\310\001\330\010\034\230C\230q\240\001\330\010\036\230n\250A\250T\260\030\270\031\300!\3006\310\021\330\010\013\2105\220\007\220u\230E\240\027\250\010\260\005\260Q\260c\270\023\270A\330\014\024\220G\2308\2405\250\001\250\021\330\010 \240\n\250!\330\010\033\2304\230x\240t\2501\250A\340\010\013\2107\220\047\230\021\330\014\020\220\005\220U\230!\230?\250!\2501\330\020\027\220w\230o\250Q\250h\260a\330\020\024\220M\240\021\240&\250\005\320-=\270Q\270f\300A\330\020\023\2202\220R\220q\330\024\032\230\047\240\034\250X\3205E\300Q\300f\310D\320PQ\330\010\013\2105\220\002\220\"\220C\220r\230\024\230R\230s\240!\330\014\020\220\001\330\014\020\220\005\220U\230!\2301\330\020\024\220D\230\006\230a\230u\240C\240q\330\020\023\2202\220R\220t\2301\330\024\025\330\020\027\220~\240Q\240d\250(\260)\2701\270F\300\"\300B\300a\330\020\023\2205\230\007\230q\330\024\030\230\r\240Q\240f\250F\260\047\270\030\300\025\300a\300q\330\024\027\220r\230\022\2301\330\030\036\230h\240g\250X\260U\270!\2704\270q\330\030\031\330\010\036\230d\240!\330\010\014\210I\220Q\330\010\013\2105\220\002\220$\220a\330\014\023\2207\230!\2304\230w\240b\250\003\2503\250a\340\014\023\2207\230!\2304\230w\240a\240v\250V\2604\260q\270\001\330\010\014\210J\220a\220u\230E\240\021\330\010\017\210q";
+    #else /* compression: none (2508 bytes) */
+static const char bytes[] = "(tree fragment)?Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notedisableenablegcisenabledtracefile/format/_text.pyx}ContentWriterContentWriter.__reduce_cython__ContentWriter.__setstate_cython__ContentWriter.addContentWriter.extractContentWriter.markContentWriter.rollback__Pyx_PyDict_NextRef__annotate____dict____func____getstate____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_ContentWriter__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_is_coroutineaaddappendasyncio.coroutinesattributesbbigcline_in_tracebackcollectionscommon_prefixddequedetailsdropped_attributeseentriesentry_typeeventsext_typeextractfirstgetgetrandbitsiitemsjkkeymarkmax_charsmin_keepminimumnamenew_attrsnew_eventspoppopleftrandomrfindrollbackselfsetdefaultspan_eventsstatestoretexttime_unix_nanoto_bytestracefile.format._textupdateuse_setstatevvaluesx\200\001\330\004+\2501\250F\260!\200\001\340\004\007\200t\2101\210C\210s\220&\230\004\230D\240\001\240\023\240C\240q\330\010\017\210}\230A\230S\240\001\330\004\007\200t\2101\210C\210w\220d\230#\230T\240\021\240#\240W\250A\330\010\017\210q\330\004\013\210;\220a\220s\230!\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\220=\240\010\250\001\250\021\330\004\007\200|\2207\230!\330\010/\250q\3200@\300\016\310a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Y\230d\240(\250$\250i\260t\2707\300$\300i\310t\320S]\320]a\320am\320mq\320q|\360\000\000}\001A\002\360\000\000A\002K\002\360\000\000K\002O\002\360\000\000O\002V\002\360\000\000V\002Z\002\360\000\000Z\002[\002\330\010\020\220\007\220q\230\006\230l\250!\330\010\013\2106\220\027\230\005\230T\240\021\330\014\026\220a\330\014\033\2301\340\014\033\2304\230w\240g\250U\260#\260T\270\030\300\027\310\005\310S\320PT""\320TZ\320Za\320af\320fi\320im\320mu\320u|\360\000\000}\001B\002\360\000\000B\002E\002\360\000\000E\002I\002\360\000\000I\002R\002\360\000\000R\002Y\002\360\000\000Y\002^\002\360\000\000^\002a\002\360\000\000a\002e\002\360\000\000e\002l\002\360\000\000l\002s\002\360\000\000s\002t\002\330\004\007\200q\330\010\017\320\017.\250d\260!\2607\270+\300W\310A\340\010\017\320\017.\250d\260!\2607\270+\300Q\200A\330\010\014\210I\220Q\220c\230\022\2304\230s\240%\240t\2506\260\026\260s\270#\270Q\270a\270s\300\"\300A\330\010\014\210K\220q\230\003\2301\230B\230d\240%\240r\250\023\250A\250Q\250c\260\022\2606\270\024\270S\300\005\300T\310\030\320QW\320WX\330\010\016\210c\220\021\220$\220i\230t\2404\240w\250a\250s\260!\2604\260y\300\002\300\"\300A\300S\310\003\3101\330\014\020\220\013\2304\230w\240d\250\"\250A\250Q\200A\330\010\017\210t\2201\200A\340\010\034\230A\330\010 \240\004\240A\330\010\037\230w\240a\330\010\036\230a\360\006\000\t\r\210E\220\025\220a\220\177\240a\240q\330\014\020\220\010\230\017\240q\250\014\260A\330\014\017\210t\2201\220C\220w\230e\2403\240d\250!\330\020\021\330\014\020\220\004\220J\230a\230v\240S\250\001\330\014\017\210r\220\027\230\001\330\020\023\220:\230S\240\001\330\024 \240\004\240A\240Q\330\020\031\230\021\230%\230q\330\010\033\2307\240!\330\010\037\230q\340\010\014\210E\220\025\220a\220\177\240a\240q\330\014\032\230&\240\017\250q\260\010\270\001\330\014\020\220\005\220U\230!\230?\250!\2501\330\020\024\220H\230O\2501\250M\270\021\330\020\024\220A\220Q\220f\230D\240\001\240\023\240C\240{\260!\2601\330\020\023\2204\220q\230\003\2307\240%\240s\250$\250a\330\024\025\330\020\024\220D\230\n\240!\2406\250\023\250A\330\020\023\2202\220S\230\001\330\024\025\330\020\023\220;\230c\240\021\330\024!\240\021\240$\240a\240s\250$\250e\2601\330\020\023\2204\220q\230\003\2303\230a\330\024\036\230a\230r\240\021\240&\250\001\250\021\250$\250a\250q\260\004\260C\260q\270\001\270\021\340\024\036\230a\230r\240\021\240%\240t\2501\250B\250a\250q\3200A\300\021\300\047\310\023\310A""\310Q\330\010\017\210{\230,\240g\250Q\320\004K\3101\330\010\034\230C\230q\240\001\330\010\036\230n\250A\250T\260\030\270\031\300!\3006\310\021\330\010\013\2105\220\007\220u\230D\240\004\240B\240g\250X\260U\270!\2704\270s\300$\300a\300v\310U\320RY\320Ya\320af\320fg\320gj\320jm\320mn\330\014\024\220G\2308\2405\250\001\250\021\330\010 \240\n\250!\330\010\033\2304\230x\240t\2501\250A\340\010\013\2107\220\047\230\021\330\014\020\220\005\220U\230!\230?\250!\2501\330\020\027\220w\230o\250Q\250h\260a\330\020\024\220M\240\021\240&\250\010\3200@\300\001\300\026\300q\330\020\023\2202\220R\220q\330\024\032\230\047\240\034\250X\3205E\300Q\300f\310D\320PQ\330\010\013\2105\220\002\220\"\220C\220r\230\024\230R\230s\240%\240t\2504\250q\260\006\260c\270\021\330\014\020\220\001\330\014\020\220\005\220U\230!\2301\330\020\024\220D\230\006\230a\230u\240C\240q\330\020\023\2202\220R\220t\2301\330\024\025\330\020\027\220~\240Q\240d\250(\260)\2701\270F\300\"\300B\300a\330\020\023\2205\230\007\230q\330\024\030\230\r\240Q\240g\250W\260H\270E\300\021\300!\330\024\027\220r\230\022\2301\330\030\036\230h\240g\250X\260U\270!\2704\270q\330\030\031\330\010\036\230d\240!\330\010\014\210I\220Q\330\010\013\2105\220\002\220$\220a\330\014\023\2207\230!\2304\230w\240b\250\003\2503\250a\340\014\023\2207\230!\2304\230w\240a\240v\250V\2604\260q\270\001\330\010\014\210J\220a\220u\230E\240\021\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 104; i++) {
+    for (int i = 0; i < 96; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 10) PyUnicode_InternInPlace(&string);
@@ -10060,8 +10561,8 @@ static const char bytes[] = "(tree fragment)?Note that Cython is deliberately st
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 104; i < 112; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-104].length;
+    for (int i = 96; i < 104; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-96].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -10071,14 +10572,14 @@ static const char bytes[] = "(tree fragment)?Note that Cython is deliberately st
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 112; i++) {
+    for (Py_ssize_t i = 0; i < 104; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 104;
+      PyObject **table = stringtab + 96;
       for (Py_ssize_t i=0; i<8; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -10167,27 +10668,27 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 19};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_ka, __pyx_mstate->__pyx_n_u_kb, __pyx_mstate->__pyx_n_u_pa, __pyx_mstate->__pyx_n_u_pb, __pyx_mstate->__pyx_n_u_da, __pyx_mstate->__pyx_n_u_db, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_bytes_n, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_step};
-    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_common_prefix, __pyx_mstate->__pyx_kp_b_iso88591_0_5I_aq_aq_N_1_N_1_1_s_Q_Ba_gQd, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 19};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
+    __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_common_prefix, __pyx_mstate->__pyx_kp_b_iso88591_t1Cs_D_Cq_AS_t1Cwd_T_WA_q_as, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 102};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_mark, __pyx_mstate->__pyx_kp_b_iso88591_A_t1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 105};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 136};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_mark, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_v, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_v, __pyx_mstate->__pyx_n_u_x};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_rollback, __pyx_mstate->__pyx_kp_b_iso88591_A_IQc_4s_t6_s_Qas_A_Kq_1Bd_r_AQc, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 138};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 169};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_text, __pyx_mstate->__pyx_n_u_entries};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_add, __pyx_mstate->__pyx_kp_b_iso88591_H_Cq_nAT_6_5_uE_Qc_A_G85_4xt1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_add, __pyx_mstate->__pyx_kp_b_iso88591_K1_Cq_nAT_6_5_uD_BgXU_4s_avURYY, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 190};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 221};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_details, __pyx_mstate->__pyx_n_u_entries, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_attributes, __pyx_mstate->__pyx_n_u_new_attrs, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_events, __pyx_mstate->__pyx_n_u_new_events, __pyx_mstate->__pyx_n_u_span_events, __pyx_mstate->__pyx_n_u_e, __pyx_mstate->__pyx_n_u_x};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tracefile_format__text_pyx, __pyx_mstate->__pyx_n_u_extract, __pyx_mstate->__pyx_kp_b_iso88591_A_A_A_wa_a_E_a_aq_q_A_t1Cwe3d_Ja, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -11306,66 +11807,60 @@ static void __Pyx_RaiseArgtupleInvalid(
                  (num_expected == 1) ? "" : "s", num_found);
 }
 
-/* ArgTypeTestError (used by ArgTypeTest) */
-static void __Pyx_ArgTypeError(PyObject *obj, PyTypeObject *type, const char *name, int exact)
+/* FormatTypeName (used by RaiseErrorWithObjectType1) */
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+static __Pyx_TypeName
+__Pyx_PyType_GetFullyQualifiedName(PyTypeObject* tp)
 {
-    __Pyx_TypeName type_name;
-    __Pyx_TypeName obj_type_name;
-    PyObject *extra_info = __pyx_mstate_global->__pyx_empty_unicode;
-    int from_annotation_subclass = 0;
-    if (unlikely(!type)) {
-        PyErr_SetString(PyExc_SystemError, "Missing type object");
-        return;
-    } else if (exact == 2) {
-        if (__Pyx_TypeCheck(obj, type)) {
-            from_annotation_subclass = 1;
-            extra_info = __pyx_mstate_global->__pyx_kp_u_Note_that_Cython_is_deliberately;
-        }
+    PyObject *module = NULL, *name = NULL, *result = NULL;
+    #if __PYX_LIMITED_VERSION_HEX < 0x030b0000
+    name = __Pyx_PyObject_GetAttrStr((PyObject *)tp,
+                                               __pyx_mstate_global->__pyx_n_u_qualname);
+    #else
+    name = PyType_GetQualName(tp);
+    #endif
+    if (unlikely(name == NULL) || unlikely(!PyUnicode_Check(name))) goto bad;
+    module = __Pyx_PyObject_GetAttrStr((PyObject *)tp,
+                                               __pyx_mstate_global->__pyx_n_u_module);
+    if (unlikely(module == NULL) || unlikely(!PyUnicode_Check(module))) goto bad;
+    if (PyUnicode_CompareWithASCIIString(module, "builtins") == 0) {
+        result = name;
+        name = NULL;
+        goto done;
     }
-    type_name = __Pyx_PyType_GetFullyQualifiedName(type);
+    result = PyUnicode_FromFormat("%U.%U", module, name);
+    if (unlikely(result == NULL)) goto bad;
+  done:
+    Py_XDECREF(name);
+    Py_XDECREF(module);
+    return result;
+  bad:
+    PyErr_Clear();
+    if (name) {
+        result = name;
+        name = NULL;
+    } else {
+        result = __Pyx_NewRef(__pyx_mstate_global->__pyx_kp_u_);
+    }
+    goto done;
+}
+#endif
+
+/* RaiseErrorWithObjectType1 (used by RaiseUnexpectedTypeError) */
+static void __Pyx_RaiseErrorWithType1(PyObject* exc_type, const char* message, const char *arg, PyTypeObject *type_obj) {
+    __Pyx_TypeName type_name = __Pyx_PyType_GetFullyQualifiedName(type_obj);
     #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
     if (unlikely(!type_name)) return;
     #endif
-    obj_type_name = __Pyx_PyType_GetFullyQualifiedName(Py_TYPE(obj));
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-    if (unlikely(!obj_type_name)) goto obj_type_name_failed;
-    #endif
-    PyErr_Format(PyExc_TypeError,
-        "Argument '%.200s' has incorrect type (expected " __Pyx_FMT_TYPENAME ", got " __Pyx_FMT_TYPENAME ")"
-#if __PYX_LIMITED_VERSION_HEX < 0x030C0000
-        "%s%U"
-#endif
-        , name, type_name, obj_type_name
-#if __PYX_LIMITED_VERSION_HEX < 0x030C0000
-        , (from_annotation_subclass ? ". " : ""), extra_info
-#endif
-        );
-#if __PYX_LIMITED_VERSION_HEX >= 0x030C0000
-    if (exact == 2 && from_annotation_subclass) {
-        PyObject *res;
-        PyObject *vargs[2];
-        vargs[0] = PyErr_GetRaisedException();
-        vargs[1] = extra_info;
-        res = PyObject_VectorcallMethod(__pyx_mstate_global->__pyx_kp_u_add_note, vargs, 2, NULL);
-        Py_XDECREF(res);
-        PyErr_SetRaisedException(vargs[0]);
-    }
-#endif
-    __Pyx_DECREF_TypeName(obj_type_name);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-obj_type_name_failed:
-#endif
+    PyErr_Format(exc_type, message, arg, type_name);
     __Pyx_DECREF_TypeName(type_name);
-    return;
 }
 
-/* ArgTypeTest */
-static CYTHON_INLINE int __Pyx_ArgTypeTest(PyObject *obj, PyTypeObject *type, int none_allowed, const char *name, int exact) {
-    if (likely(Py_IS_TYPE(obj, type) | (none_allowed && (obj == Py_None))))
-        return 1;
-    if (!exact && likely(type) && likely(__Pyx_TypeCheck(obj, type)))
-        return 1;
-    __Pyx_ArgTypeError(obj, type, name, exact);
+/* RaiseUnexpectedTypeError */
+static int __Pyx_RaiseUnexpectedTypeError(const char *expected, PyObject *obj) {
+    __Pyx_RaiseTypeErrorWithObjectType1(
+        "Expected %.42s, got " __Pyx_FMT_TYPENAME,
+        expected, obj);
     return 0;
 }
 
@@ -12503,45 +12998,6 @@ static CYTHON_INLINE PyObject* __Pyx_PyList_Pop(PyObject* L) {
 }
 #endif
 
-/* FormatTypeName (used by RaiseErrorWithObjectTypes) */
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-static __Pyx_TypeName
-__Pyx_PyType_GetFullyQualifiedName(PyTypeObject* tp)
-{
-    PyObject *module = NULL, *name = NULL, *result = NULL;
-    #if __PYX_LIMITED_VERSION_HEX < 0x030b0000
-    name = __Pyx_PyObject_GetAttrStr((PyObject *)tp,
-                                               __pyx_mstate_global->__pyx_n_u_qualname);
-    #else
-    name = PyType_GetQualName(tp);
-    #endif
-    if (unlikely(name == NULL) || unlikely(!PyUnicode_Check(name))) goto bad;
-    module = __Pyx_PyObject_GetAttrStr((PyObject *)tp,
-                                               __pyx_mstate_global->__pyx_n_u_module);
-    if (unlikely(module == NULL) || unlikely(!PyUnicode_Check(module))) goto bad;
-    if (PyUnicode_CompareWithASCIIString(module, "builtins") == 0) {
-        result = name;
-        name = NULL;
-        goto done;
-    }
-    result = PyUnicode_FromFormat("%U.%U", module, name);
-    if (unlikely(result == NULL)) goto bad;
-  done:
-    Py_XDECREF(name);
-    Py_XDECREF(module);
-    return result;
-  bad:
-    PyErr_Clear();
-    if (name) {
-        result = name;
-        name = NULL;
-    } else {
-        result = __Pyx_NewRef(__pyx_mstate_global->__pyx_kp_u_);
-    }
-    goto done;
-}
-#endif
-
 /* RaiseErrorWithObjectTypes (used by PyNumberBinop) */
 static void __Pyx_RaiseErrorWithTypes1(PyObject* exc_type, const char *message, const char *arg, PyTypeObject *type_obj1, PyTypeObject *type_obj2) {
     __Pyx_TypeName type_name1 = __Pyx_PyType_GetFullyQualifiedName(type_obj1);
@@ -12729,24 +13185,6 @@ static PyObject* __Pyx_PyDict_GetItemDefault(PyObject* d, PyObject* key, PyObjec
             value = __Pyx_CallUnboundCMethod2(&__pyx_mstate_global->__pyx_umethod_PyDict_Type_get, d, key, default_value);
     }
     return value;
-}
-
-/* RaiseErrorWithObjectType1 (used by RaiseUnexpectedTypeError) */
-static void __Pyx_RaiseErrorWithType1(PyObject* exc_type, const char* message, const char *arg, PyTypeObject *type_obj) {
-    __Pyx_TypeName type_name = __Pyx_PyType_GetFullyQualifiedName(type_obj);
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-    if (unlikely(!type_name)) return;
-    #endif
-    PyErr_Format(exc_type, message, arg, type_name);
-    __Pyx_DECREF_TypeName(type_name);
-}
-
-/* RaiseUnexpectedTypeError */
-static int __Pyx_RaiseUnexpectedTypeError(const char *expected, PyObject *obj) {
-    __Pyx_RaiseTypeErrorWithObjectType1(
-        "Expected %.42s, got " __Pyx_FMT_TYPENAME,
-        expected, obj);
-    return 0;
 }
 
 /* ListAppend */
@@ -13249,87 +13687,139 @@ __pyx_return_false:
     return 0;
 }
 
-/* PyObjectCompare */
-#ifndef __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
-#define __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
-static CYTHON_INLINE int __Pyx_PyObject_CompareStrStrBoolEq(PyObject* s1, PyObject* s2) {
-    #if __PYX_LIMITED_VERSION_HEX >= 0x030e0000
-    int result = PyUnicode_Equal(s1, s2);
-    #if !CYTHON_COMPILING_IN_CPYTHON
-    if (unlikely(result == -1)) return -1;
+/* RaiseErrorWithObjectType (used by SliceObject) */
+static void __Pyx_RaiseErrorWithType(PyObject* exc_type, const char* message, PyTypeObject *type_obj) {
+    __Pyx_TypeName type_name = __Pyx_PyType_GetFullyQualifiedName(type_obj);
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!type_name)) return;
     #endif
-    if (result == 0) goto __pyx_return_false; else goto __pyx_return_true;
-    #else
-    int result = PyUnicode_Compare(s1, s2);
-    if (unlikely((result == -1) && PyErr_Occurred())) return -1;
-    if (result == 0) goto __pyx_return_true; else goto __pyx_return_false;
-    #endif
-__pyx_return_true:
-    return 1;
-__pyx_return_false:
-    return 0;
-}
-#endif
-static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop) {
-    CYTHON_UNUSED_VAR(pyop);
-    if (unlikely(op2 == Py_None)) {
-        if (op1 == Py_None) goto __pyx_return_true; else goto __pyx_richcmp;
-    }
-    if (PyFloat_CheckExact(op1)) {
-        goto __pyx_richcmp;
-    }
-    if (PyLong_CheckExact(op1)) {
-        if (op1 == op2) goto __pyx_return_true;
-        goto __pyx_richcmp;
-    }
-    
-    if (likely(PyUnicode_CheckExact(op1))) {
-        if (op1 == op2) goto __pyx_return_true;
-        if (likely(op2 != Py_None)) {
-            return __Pyx_PyObject_CompareStrStrBoolEq(op1, op2);
-        }
-        goto __pyx_richcmp;
-    }
-    
-    if ((0)) goto __pyx_richcmp;
-    if ((0)) goto __pyx_return_true;
-    if ((0)) goto __pyx_return_false;
-__pyx_richcmp:
-    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_EQ);
-__pyx_return_true:
-    return 1;
-__pyx_return_false:
-    return 0;
+    PyErr_Format(exc_type, message, type_name);
+    __Pyx_DECREF_TypeName(type_name);
 }
 
-/* PyUnicode_Substring */
-static CYTHON_INLINE PyObject* __Pyx_PyUnicode_Substring(
-            PyObject* text, Py_ssize_t start, Py_ssize_t stop) {
-    Py_ssize_t length;
-    if (unlikely(__Pyx_PyUnicode_READY(text) == -1)) return NULL;
-    length = __Pyx_PyUnicode_GET_LENGTH(text);
-    #if !CYTHON_ASSUME_SAFE_SIZE
-    if (unlikely(length < 0)) return NULL;
-    #endif
-    if (start < 0) {
-        start += length;
-        if (start < 0)
-            start = 0;
-    }
-    if (stop < 0)
-        stop += length;
-    else if (stop > length)
-        stop = length;
-    if (stop <= start)
-        return __Pyx_NewRef(__pyx_mstate_global->__pyx_empty_unicode);
-    if (start == 0 && stop == length)
-        return __Pyx_NewRef(text);
-#if CYTHON_COMPILING_IN_LIMITED_API
-    return PyUnicode_Substring(text, start, stop);
+/* SliceObject */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_GetSlice(PyObject* obj,
+        Py_ssize_t cstart, Py_ssize_t cstop,
+        PyObject** _py_start, PyObject** _py_stop, PyObject** _py_slice,
+        int has_cstart, int has_cstop, CYTHON_UNUSED int wraparound) {
+#if CYTHON_USE_TYPE_SLOTS
+    PyMappingMethods* mp = Py_TYPE(obj)->tp_as_mapping;
+    if (likely(mp && mp->mp_subscript))
 #else
-    return PyUnicode_FromKindAndData(PyUnicode_KIND(text),
-        PyUnicode_1BYTE_DATA(text) + start*PyUnicode_KIND(text), stop-start);
+    if ((1))
 #endif
+    {
+        PyObject* result;
+        PyObject *py_slice, *py_start, *py_stop;
+        if (_py_slice) {
+            py_slice = *_py_slice;
+        } else {
+            PyObject* owned_start = NULL;
+            PyObject* owned_stop = NULL;
+            if (_py_start) {
+                py_start = *_py_start;
+            } else {
+                if (has_cstart) {
+                    owned_start = py_start = PyLong_FromSsize_t(cstart);
+                    if (unlikely(!py_start)) goto bad;
+                } else
+                    py_start = Py_None;
+            }
+            if (_py_stop) {
+                py_stop = *_py_stop;
+            } else {
+                if (has_cstop) {
+                    owned_stop = py_stop = PyLong_FromSsize_t(cstop);
+                    if (unlikely(!py_stop)) {
+                        Py_XDECREF(owned_start);
+                        goto bad;
+                    }
+                } else
+                    py_stop = Py_None;
+            }
+            py_slice = PySlice_New(py_start, py_stop, Py_None);
+            Py_XDECREF(owned_start);
+            Py_XDECREF(owned_stop);
+            if (unlikely(!py_slice)) goto bad;
+        }
+#if CYTHON_USE_TYPE_SLOTS
+        result = mp->mp_subscript(obj, py_slice);
+#else
+        result = PyObject_GetItem(obj, py_slice);
+#endif
+        if (!_py_slice) {
+            Py_DECREF(py_slice);
+        }
+        return result;
+    } else {
+        __Pyx_RaiseTypeErrorWithObjectType(
+            "'" __Pyx_FMT_TYPENAME "' object is unsliceable", obj);
+    }
+bad:
+    return NULL;
+}
+
+/* ArgTypeTestError (used by ArgTypeTest) */
+static void __Pyx_ArgTypeError(PyObject *obj, PyTypeObject *type, const char *name, int exact)
+{
+    __Pyx_TypeName type_name;
+    __Pyx_TypeName obj_type_name;
+    PyObject *extra_info = __pyx_mstate_global->__pyx_empty_unicode;
+    int from_annotation_subclass = 0;
+    if (unlikely(!type)) {
+        PyErr_SetString(PyExc_SystemError, "Missing type object");
+        return;
+    } else if (exact == 2) {
+        if (__Pyx_TypeCheck(obj, type)) {
+            from_annotation_subclass = 1;
+            extra_info = __pyx_mstate_global->__pyx_kp_u_Note_that_Cython_is_deliberately;
+        }
+    }
+    type_name = __Pyx_PyType_GetFullyQualifiedName(type);
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!type_name)) return;
+    #endif
+    obj_type_name = __Pyx_PyType_GetFullyQualifiedName(Py_TYPE(obj));
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!obj_type_name)) goto obj_type_name_failed;
+    #endif
+    PyErr_Format(PyExc_TypeError,
+        "Argument '%.200s' has incorrect type (expected " __Pyx_FMT_TYPENAME ", got " __Pyx_FMT_TYPENAME ")"
+#if __PYX_LIMITED_VERSION_HEX < 0x030C0000
+        "%s%U"
+#endif
+        , name, type_name, obj_type_name
+#if __PYX_LIMITED_VERSION_HEX < 0x030C0000
+        , (from_annotation_subclass ? ". " : ""), extra_info
+#endif
+        );
+#if __PYX_LIMITED_VERSION_HEX >= 0x030C0000
+    if (exact == 2 && from_annotation_subclass) {
+        PyObject *res;
+        PyObject *vargs[2];
+        vargs[0] = PyErr_GetRaisedException();
+        vargs[1] = extra_info;
+        res = PyObject_VectorcallMethod(__pyx_mstate_global->__pyx_kp_u_add_note, vargs, 2, NULL);
+        Py_XDECREF(res);
+        PyErr_SetRaisedException(vargs[0]);
+    }
+#endif
+    __Pyx_DECREF_TypeName(obj_type_name);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+obj_type_name_failed:
+#endif
+    __Pyx_DECREF_TypeName(type_name);
+    return;
+}
+
+/* ArgTypeTest */
+static CYTHON_INLINE int __Pyx_ArgTypeTest(PyObject *obj, PyTypeObject *type, int none_allowed, const char *name, int exact) {
+    if (likely(Py_IS_TYPE(obj, type) | (none_allowed && (obj == Py_None))))
+        return 1;
+    if (!exact && likely(type) && likely(__Pyx_TypeCheck(obj, type)))
+        return 1;
+    __Pyx_ArgTypeError(obj, type, name, exact);
+    return 0;
 }
 
 /* PyObjectCompare */
@@ -13644,16 +14134,6 @@ static PyObject * __Pyx_CallTpnewAsVectorcall(__Pyx_tpnewvectorcallfunc f, PyTyp
     return result;
 }
 #endif
-
-/* RaiseErrorWithObjectType (used by CallNewInitFromVectorcall) */
-static void __Pyx_RaiseErrorWithType(PyObject* exc_type, const char* message, PyTypeObject *type_obj) {
-    __Pyx_TypeName type_name = __Pyx_PyType_GetFullyQualifiedName(type_obj);
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-    if (unlikely(!type_name)) return;
-    #endif
-    PyErr_Format(exc_type, message, type_name);
-    __Pyx_DECREF_TypeName(type_name);
-}
 
 /* CallNewInitFromVectorcall */
 #if CYTHON_VECTORCALL_TPNEW

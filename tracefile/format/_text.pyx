@@ -16,8 +16,30 @@ cdef extern from "Python.h":
     Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
 
 
-def common_prefix(str a, str b):
-    """How many leading characters ``a`` and ``b`` have in common."""
+def common_prefix(a, b):
+    """How many leading characters (of two str) or bytes (of two bytes) ``a`` and ``b`` have in common."""
+    if type(a) is bytes and type(b) is bytes:
+        return _bytes_prefix(a, b)
+    if type(a) is not str or type(b) is not str:
+        return 0
+    return _str_prefix(a, b)
+
+
+cdef Py_ssize_t _bytes_prefix(bytes a, bytes b):
+    cdef Py_ssize_t n = min(len(a), len(b))
+    cdef const char *pa = a
+    cdef const char *pb = b
+    cdef Py_ssize_t i = 0
+    while j_block(pa, pb, i, n, 4096):
+        i += 4096
+    while i + 8 <= n and (<const uint64_t *>(pa + i))[0] == (<const uint64_t *>(pb + i))[0]:
+        i += 8
+    while i < n and pa[i] == pb[i]:
+        i += 1
+    return i
+
+
+cdef Py_ssize_t _str_prefix(str a, str b):
     cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(a), PyUnicode_GET_LENGTH(b))
     cdef int ka = PyUnicode_KIND(a)
     cdef int kb = PyUnicode_KIND(b)
@@ -58,14 +80,23 @@ cdef enum:
     RECENT = 4
 
 
-cdef inline uint64_t _tail_key(str text, Py_ssize_t end):
-    """A key for the ``ANCHOR`` characters before ``end`` of ``text``, and ``end`` itself."""
-    cdef int kind = PyUnicode_KIND(text)
-    cdef const unsigned char *p = <const unsigned char *>PyUnicode_DATA(text)
-    cdef Py_ssize_t start = end - ANCHOR if end > ANCHOR else 0
+cdef inline uint64_t _tail_key(object text, Py_ssize_t end):
+    """A key for the ``ANCHOR`` characters (or bytes) before ``end`` of ``text``, and ``end`` itself."""
+    cdef int kind
+    cdef const unsigned char *p
+    if type(text) is bytes:
+        kind = 8  # apart from any str's
+        p = <const unsigned char *><const char *>(<bytes>text)
+        return _fnv(p, end - ANCHOR if end > ANCHOR else 0, end, kind)
+    kind = PyUnicode_KIND(text)
+    p = <const unsigned char *>PyUnicode_DATA(text)
+    return _fnv(p, (end - ANCHOR if end > ANCHOR else 0) * kind, end * kind, kind) ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL & 0x7FFFFFFFFFFFFFFFULL)
+
+
+cdef inline uint64_t _fnv(const unsigned char *p, Py_ssize_t start, Py_ssize_t end, int kind):
     cdef uint64_t h = 1469598103934665603ULL ^ <uint64_t>kind
     cdef Py_ssize_t i
-    for i in range(start * kind, end * kind):
+    for i in range(start, end):
         h = (h ^ p[i]) * 1099511628211ULL
     return (h ^ (<uint64_t>end * 0x9E3779B97F4A7C15ULL)) & 0x7FFFFFFFFFFFFFFFULL
 
@@ -108,7 +139,7 @@ cdef class ContentWriter:
         while len(self._order) and self._order[len(self._order) - 1][0] >= mark:  # (no negative indexes here)
             self._chars -= self._order.pop()[1]
 
-    cdef _remember(self, Py_ssize_t seq, str key, str text):
+    cdef _remember(self, Py_ssize_t seq, str key, object text):
         cdef Py_ssize_t n = len(text)
         cdef tuple item = (seq, text)
         cdef object k1 = _tail_key(text, n)
@@ -135,10 +166,10 @@ cdef class ContentWriter:
                 if r and r[0][0] == old[0]:
                     del r[0]
 
-    cpdef Py_ssize_t add(self, str key, str text, list entries) except -1:
+    cpdef Py_ssize_t add(self, str key, object text, list entries) except -1:
         cdef Py_ssize_t n = len(text)
         cdef PyObject *same = PyDict_GetItem(self._ends, _tail_key(text, n))
-        if same is not NULL and (<tuple><object>same)[1] == text:
+        if same is not NULL and type((<tuple><object>same)[1]) is type(text) and (<tuple><object>same)[1] == text:
             return (<tuple><object>same)[0]
         cdef Py_ssize_t base = -1, keep = 0, c, i, k
         cdef list recent = self._recent.get(key)
@@ -146,10 +177,10 @@ cdef class ContentWriter:
         if recent is not None:
             for k in range(PyList_GET_SIZE(recent)):
                 item = <tuple>PyList_GET_ITEM(recent, k)
-                c = common_prefix(text, <str>PyTuple_GET_ITEM(item, 1))
+                c = common_prefix(text, <object>PyTuple_GET_ITEM(item, 1))
                 if c > keep:
                     base, keep = <Py_ssize_t><object>PyTuple_GET_ITEM(item, 0), c
-        if keep < n // 2 and n >= 2048:
+        if keep < n // 2 and n >= 2048 and type(text) is str:
             i = n
             for _ in range(16):
                 i = text.rfind("}", 0, i)
@@ -157,7 +188,7 @@ cdef class ContentWriter:
                     break
                 same = PyDict_GetItem(self._ends, _tail_key(text, i + 1))
                 if same is not NULL:
-                    c = common_prefix(text, <str>(<tuple><object>same)[1])
+                    c = common_prefix(text, (<tuple><object>same)[1])
                     if c > keep:
                         base, keep = (<tuple><object>same)[0], c
                         break

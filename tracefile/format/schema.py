@@ -207,6 +207,10 @@ class SpanDetails(_Frame):
     #: Added in 2.0: the content store its references belong to (0: it has none). A long
     #: string value may be a reference (MessagePack ext type 1) to an entry of that store.
     content_store: int = 0
+    #: Added in 2.0: row -> [reference to the row's event list in the content store, the events'
+    #: times as packed i64 (the first from the span's start, each next from the one before)]. Such
+    #: a row's ``events`` list is empty.
+    event_lists: dict[int, tuple[Any, bytes]] = {}
 
 
 class Feedback(_Frame, kw_only=True):

@@ -790,6 +790,7 @@ class _DetailsView(msgspec.Struct, array_like=True, gc=False):
     trace_state: msgspec.Raw = msgspec.Raw(b"\x80")
     dropped: msgspec.Raw = msgspec.Raw(b"\x80")
     content_store: int = 0
+    event_lists: msgspec.Raw = msgspec.Raw(b"\x80")
 
 
 _VIEW = msgspec.msgpack.Decoder(_DetailsView)
@@ -829,6 +830,10 @@ def _decode_details(data, offset: int, content: ContentIndex | None) -> _Details
                 if isinstance(obj, SpanDetails):
                     return obj
             else:
+                if bytes(view.event_lists) != b"\x80":  # events kept as lists in the content store
+                    obj = decode_frame(data, ref, content=content)
+                    if isinstance(obj, SpanDetails):
+                        return obj
                 if view.content_store:  # references are only in frames with a store
                     _resolve_view(view, data, content)
                 return view

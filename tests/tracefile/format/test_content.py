@@ -328,3 +328,89 @@ def test_content_frame_prefix_layout():
     assert PREFIX.size == 28
     assert PREFIX.pack(1, 2, 3, 1, 4) == struct.pack("<QQIB3xI", 1, 2, 3, 1, 4)
     assert FRAME_HEADER_SIZE == 24
+
+
+def _event_layout(turns: int) -> list[Span]:
+    """The older GenAI layout: each model call records the conversation so far as message events."""
+    messages = [("gen_ai.system.message", SYSTEM[:180])]
+    spans = []
+    for t in range(turns):
+        messages.append(("gen_ai.user.message", f"question {t}: " + "why? " * 20))
+        events = [SpanEvent(-50 + 13 * k, name, {"gen_ai.event.content": json.dumps({"content": text}), "k": k})
+                  for k, (name, text) in enumerate(messages * 16)]  # fmt: skip
+        events.append(SpanEvent(900, "gen_ai.choice", {"gen_ai.event.content": f"answer {t}"}))
+        spans.append(Span(TRACE, f"e{t + 1:015x}", "", "chat", 2, 1_000 + t, 2_000 + t, 0, "", {"turn": t}, events))
+        messages.append(("gen_ai.assistant.message", f"answer {t}"))
+    return spans
+
+
+def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_path):
+    spans = _event_layout(12)
+    path = tmp_path / "events.tracy"
+    _write(path, spans, batch=1)
+    tf = tracefile.load(path)
+    assert tf.warnings == []
+    assert [[(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes) for e in s.events] for s in tf.spans] == [
+        [(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes) for e in s.events] for s in spans]  # fmt: skip
+    lists = [e for e in _entries(path) if type(e.text) is bytes]
+    assert len(lists) == 12 and sum(e.base >= 0 for e in lists) >= 1
+    reader = TimelineReader(path)
+    reader.read()
+    assert [e.attributes for e in reader.span(7).events] == [e.attributes for e in spans[7].events]
+    v11 = tmp_path / "events-v11.tracy"
+    _write(v11, spans, batch=1, format_version=(1, 1))
+    assert path.stat().st_size < v11.stat().st_size
+
+
+@pytest.mark.parametrize(
+    "case, listed, entries",
+    [
+        ("times not whole", [content.ref_ext(0), b"\x00" * 7], [ContentEntry(-1, 0, b"\x93\xa1a\x80\x00")]),
+        ("a text, not events", [content.ref_ext(0), b"\x00" * 8], [ContentEntry(-1, 0, "just text")]),
+        ("fewer events than times", [content.ref_ext(0), b"\x00" * 16], [ContentEntry(-1, 0, b"\x93\xa1a\x80\x00")]),
+        ("not events", [content.ref_ext(0), b"\x00" * 8], [ContentEntry(-1, 0, b"\xc1")]),
+        ("a text continued as bytes", [content.ref_ext(1), b"\x00" * 8],
+         [ContentEntry(-1, 0, "text"), ContentEntry(0, 2, b"\x93\xa1a\x80\x00")]),
+    ],
+)
+def test_hostile_event_lists_read_as_one_content_lost_event(tmp_path, case, listed, entries):
+    path = tmp_path / "hostile-events.tracy"
+    with TraceWriter(path, format_version=(1, 1)) as w:
+        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
+        from tracefile.format.writer import _ENCODER
+
+        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
+    details = SpanDetails(1, 1, [{}], [[]], [[]], content_store=5, event_lists={0: listed})
+    frame = _content_frame(5, 0, entries)
+    path.write_bytes(path.read_bytes() + frame + spans_frame + encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details)))
+    (span,) = tracefile.load(path).spans
+    assert len(span.events) == 1 and span.events[0].name.startswith("…[content lost: "), span.events
+
+
+def test_an_event_list_entry_of_the_wrong_shape_costs_its_frame_with_a_warning(tmp_path):
+    path = tmp_path / "bad-shape.tracy"
+    with TraceWriter(path, format_version=(1, 1)) as w:
+        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
+        from tracefile.format.writer import _ENCODER
+
+        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
+    details = msgspec.msgpack.encode([1, 1, [{}], [[]], [[]], {}, {}, {}, 5, {0: [content.ref_ext(0)]}])
+    path.write_bytes(path.read_bytes() + spans_frame + encode_frame(KIND_SPAN_DETAILS, details))
+    tf = tracefile.load(path)
+    (span,) = tf.spans
+    assert span.events == [] and any("does not decode" in w for w in tf.warnings)
+
+
+def test_the_compiled_writer_keeps_event_lists_as_the_python_one_does():
+    if content._text is None:
+        pytest.skip("the compiled writer is not built here")
+    spans = _event_layout(10)
+    results = []
+    for writer in (PythonContentWriter(store=9), content.ContentWriter(store=9)):
+        out = []
+        for i in range(0, len(spans), 2):
+            _, details = model_to_frames(spans[i : i + 2], i)
+            got, first, entries = writer.extract(details)
+            out.append((msgspec.msgpack.encode(got), first, msgspec.msgpack.encode(entries)))
+        results.append(out)
+    assert results[0] == results[1]

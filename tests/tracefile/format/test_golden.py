@@ -237,9 +237,11 @@ def test_golden_2_file_keeps_its_long_texts_once_in_content_frames():
     contents = [decode_content(data, r.offset) for r in refs if r.kind == KIND_CONTENT]
     first, second = contents
     assert [e.base for e in first] == [-1] * len(first)  # new texts
-    continued = [e for e in second if e.base >= 0]
-    assert len(continued) == 1 and continued[0].base == 0 and continued[0].keep > 400  # the history, continued
-    assert len(second) == 2  # the repeated tool definitions and event text took no new entry
+    history, events = [e for e in second if e.base >= 0]
+    assert type(history.text) is str and history.base == 0 and history.keep > 400  # the history, continued
+    assert type(events.text) is bytes and type(first[events.base].text) is bytes  # the message events, continued
+    assert events.keep > 1000
+    assert len(second) == 3  # the repeated tool definitions and event text took no new entry
     details = [msgspec.msgpack.decode(frame_payload(data, r)) for r in refs if r.kind == KIND_SPAN_DETAILS]
     assert [d[8] for d in details[:3]] == [0, 0, 0] and details[3][8] == details[4][8] != 0  # the content store
     second_attrs = details[4][2][0]
