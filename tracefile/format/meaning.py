@@ -11,6 +11,7 @@ byte offset and the row.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -55,6 +56,21 @@ def _listed(found: list[Finding], offset: int, frame: str, rows: np.ndarray, mes
         found.append(Finding(frame, offset, None, f"and {len(rows) - MAX_LISTED:,} more rows like row {int(rows[0])}", note))
 
 
+_NATIVE_LITTLE = sys.byteorder == "little"
+_CODES = {"<u4": "I", "<u2": "H", "<u8": "Q"}
+
+
+def _largest(raw: bytes, dtype: str) -> int:
+    """The largest value of a packed column: for a small batch (an interactive app's few spans)
+    by memoryview's C loop, which costs less than a numpy call; for a big one by numpy."""
+    if len(raw) <= 256:
+        if dtype == "u1":
+            return max(raw)
+        if _NATIVE_LITTLE:
+            return max(memoryview(raw).cast(_CODES[dtype]))
+    return int(np.frombuffer(raw, dtype).max())
+
+
 def repair_columns(cols: SpanColumns, offset: int) -> list[Finding]:
     """Make every row of a (length-checked) ``spans`` frame readable, in place; return what was wrong.
 
@@ -67,7 +83,7 @@ def repair_columns(cols: SpanColumns, offset: int) -> list[Finding]:
 
     def fix_index(column: str, dtype: str, limit: int, shift: int, add, what: str) -> None:
         raw = getattr(cols, column)
-        if not raw:
+        if not raw or _largest(raw, dtype) < limit + shift:
             return
         arr = np.frombuffer(raw, dtype)
         bad = np.flatnonzero(arr >= limit + shift)
@@ -104,6 +120,8 @@ def repair_columns(cols: SpanColumns, offset: int) -> list[Finding]:
     for column, names, read_as in (("kind", SPAN_KIND_NAMES, "internal"), ("status_code", STATUS_NAMES, "unset"),
                                    ("category", CATEGORY_NAMES, "other")):  # fmt: skip
         raw = getattr(cols, column)
+        if not raw or _largest(raw, "u1") < len(names):
+            continue
         arr = np.frombuffer(raw, np.uint8)
         bad = np.flatnonzero(arr >= len(names))
         if len(bad):
@@ -121,10 +139,10 @@ def repair_columns(cols: SpanColumns, offset: int) -> list[Finding]:
         found.append(Finding("spans", offset, None, f"base time {cols.base_time} is out of range; read as 0", False))
         cols.base_time = 0
     if cols.count:
-        starts = np.frombuffer(cols.start_time, "<u8")
-        durations = np.frombuffer(cols.duration, "<u8")
         room = (1 << 63) - 1 - cols.base_time
-        if int(starts.max()) + int(durations.max()) > room:  # rare: only then look row by row
+        if _largest(cols.start_time, "<u8") + _largest(cols.duration, "<u8") > room:  # rare: only then look row by row
+            starts = np.frombuffer(cols.start_time, "<u8")
+            durations = np.frombuffer(cols.duration, "<u8")
             bad = np.array([r for r, (a, b) in enumerate(zip(starts.tolist(), durations.tolist())) if a + b > room], np.int64)
             _listed(found, offset, "spans", bad,
                     lambda r: "start and duration run past the largest time; read as starting at the base time with no duration")  # fmt: skip
