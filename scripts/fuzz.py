@@ -53,7 +53,7 @@ def main() -> int:
         plain = work / "plain.tracy"
         plain.write_bytes(hostile.plain_file())
         originals = []
-        for path in (DATA / "golden-v1.tracy", DATA / "golden-v1.1.tracy", hostile.HERE / hostile.CLEAN_NAME, plain):
+        for path in (DATA / "golden-v1.tracy", DATA / "golden-v1.1.tracy", DATA / "golden-v2.tracy", hostile.HERE / hostile.CLEAN_NAME, plain):
             rec = fuzz.Recording.of(path.read_bytes())
             originals.append((path.name, rec, fuzz.Baseline.of(rec, prober.run(path, ["load"]))))
         count = 0
