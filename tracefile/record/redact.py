@@ -48,6 +48,7 @@ from typing import Any, Callable, Iterable, Mapping
 import msgspec
 
 from .. import settings
+from ..format.content import common_prefix
 from ..format.truncation import cut, split_marker, truncate, truncation_marker
 from ..genai import names
 from ..genai.dialects import MARKERS as _DIALECT_MARKERS
@@ -397,6 +398,12 @@ _SCAN, _SECRET, _DROP, _SAFE, _LONG = 0, 1, 2, 3, 4
 _MISS = object()
 _CACHE_ENTRIES = 8192
 _CACHE_CHARS = 4_000_000
+#: Texts at least this long (`_LONG_TEXT`) that scanned clean are remembered (the last `_CONTINUED`), so that a
+#: text continuing one of them (a chat call's history: the previous call's plus a message or two)
+#: is checked only from `_CONTINUE_OVERLAP` characters before where it differs.
+_LONG_TEXT = 4096
+_CONTINUED = 8
+_CONTINUE_OVERLAP = 2048
 _BULK_CHARS = 4_000_000
 
 
@@ -457,6 +464,7 @@ class Redactor:
         # Strings known to be recorded unchanged under any key that is scanned (the None entries
         # of _values), as a set, so that a dict of such values is recognised by one set operation.
         self._clean: set[str] = set()
+        self._long_clean: list[str] = []  # the last long texts that scanned clean (`_continues_clean`)
         self._texts: dict[str, Any] = {}
         self._json_texts: dict[str, Any] = {}  # strings inside JSON values: not cut on their own
         self._cached_chars = 0
@@ -730,9 +738,47 @@ class Redactor:
                     dicts[k] = apply(d, cache, False)
         return True
 
+    def _continues_clean(self, s: str) -> bool:
+        """True when ``s`` is known to scan clean: it shares at least half of itself with a long text
+        that scanned clean, and what follows, from `_CONTINUE_OVERLAP` characters before where they
+        differ (back to a space, quote or newline, so that no word is cut), holds nothing a secret
+        pattern could start from (`_may_hold_secret`). A match wholly inside the shared part would
+        have been in the clean text too; one that reaches past where they differ starts within the
+        overlap, since no pattern spans that far."""
+        if not self._triggers or not self._long_clean:
+            return False
+        best = max(common_prefix(s, clean) for clean in self._long_clean)
+        if best < len(s) // 2:
+            return False
+        start = best - _CONTINUE_OVERLAP
+        if start > 0:
+            start = max(s.rfind(" ", 0, start), s.rfind('"', 0, start), s.rfind("\n", 0, start)) + 1
+        return not self._may_hold_secret(s[max(start, 0) :])
+
+    def _scanned_clean(self, s: str) -> None:
+        """Note a long text that scanned clean, for `_continues_clean`."""
+        self._long_clean.append(s)
+        if len(self._long_clean) > _CONTINUED:
+            del self._long_clean[0]
+
     def _settle(self, texts: list[str]) -> set[str]:
         """Check distinct new ``texts`` (none longer than max_length) in one pass; remember the
-        clean ones and return the others."""
+        clean ones and return the others. A long text that continues one that scanned clean is
+        checked only where it differs (`_continues_clean`)."""
+        long = [v for v in texts if len(v) >= _LONG_TEXT]
+        continued = [v for v in long if self._continues_clean(v)]
+        if continued:
+            known = set(continued)
+            texts = [v for v in texts if v not in known]
+        flagged = self._prefilter(texts)
+        for v in long:
+            if v not in flagged:
+                self._scanned_clean(v)
+        texts += continued
+        return self._keep_clean(texts, flagged)
+
+    def _prefilter(self, texts: list[str]) -> set[str]:
+        """Of ``texts``, those a secret pattern could match (`_may_hold_secret`), in bulk."""
         if _PREFILTER is None:
             flagged = {v for v in texts if self._may_hold_secret_py(v)}
         else:
@@ -748,6 +794,10 @@ class Redactor:
                     chunk, size = [], 0
             if chunk:
                 flagged |= _bulk_search(_PREFILTER, chunk)
+        return flagged
+
+    def _keep_clean(self, texts: list[str], flagged: set[str]) -> set[str]:
+        """Remember ``texts`` but the ``flagged`` ones as clean; return the flagged."""
         if flagged:
             texts = [v for v in texts if v not in flagged]
         values = self._values
@@ -945,10 +995,22 @@ class Redactor:
 
     def _scan_str(self, s: str) -> str:
         """A string attribute value, redacted (JSON structurally) and cut; cached."""
-        r = self._bounded(s, self._scan_json_or_text)
+        r = self._bounded(s, self._scan_long)
         self._remember(self._values, s, r)
         if r is s and (self._max is None or len(s) <= self._max):
             self._clean.add(s)
+        return r
+
+    def _scan_long(self, s: str) -> str:
+        """`_scan_json_or_text`, skipped for a long text that continues one that scanned clean."""
+        if len(s) < _LONG_TEXT:
+            return self._scan_json_or_text(s)
+        if self._continues_clean(s):
+            self._scanned_clean(s)
+            return s
+        r = self._scan_json_or_text(s)
+        if r is s:
+            self._scanned_clean(s)
         return r
 
     def _remember(self, cache: dict[str, Any], s: str, r: str) -> None:

@@ -810,3 +810,62 @@ def test_batch_check_of_many_large_values_finds_the_one_secret(monkeypatch):
     _, out = r.batch([], ["e"] * 50, dicts)
     assert [k for k, (a, b) in enumerate(zip(dicts, out)) if a is not b] == [37]
     assert R in out[37]["a"]
+
+
+# -- long texts that continue one that scanned clean (a chat call's history) ----------------------
+
+_FILLER = "The traveller asks about the weather and the museums of the city, and the model answers. "
+
+
+def _history(turns: int, extra: dict[int, str] | None = None) -> str:
+    messages = [{"role": "system", "content": _FILLER * 50}]
+    for t in range(turns):
+        messages.append({"role": "user", "content": (extra or {}).get(t, f"Turn {t}: " + _FILLER * 3)})
+        messages.append({"role": "assistant", "content": f"Answer {t}. " + _FILLER * 2})
+    return json.dumps(messages)
+
+
+@pytest.mark.parametrize(
+    "secret_turn, text, secret",
+    [
+        (6, "here is my key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789AB thanks", "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789AB"),
+        (6, "password: hunter2hunter2", "hunter2hunter2"),
+        (6, 'config {"api_key": "s3cr3t-v4lue-123456"} done', "s3cr3t-v4lue-123456"),
+        (0, "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghij", "eyJhbGciOiJIUzI1NiJ9"),
+    ],
+)
+def test_a_secret_in_a_growing_history_is_redacted_in_every_later_call(secret_turn, text, secret):
+    """Each call's history continues the previous one's; the part the redactor checks again is the
+    new part and what comes just before it. A secret anywhere in it is redacted, in the call where
+    it first appears and every call after."""
+    red = Redactor(Policy(record_content=True))
+    for turns in range(1, 12):
+        value = _history(turns, {secret_turn: text})
+        (attrs,), _ = red.batch([{"gen_ai.input.messages": value}], [], [])
+        recorded = attrs["gen_ai.input.messages"]
+        assert len(value) > 4096
+        if turns > secret_turn:
+            assert secret not in recorded and "[REDACTED]" in recorded, turns
+        else:
+            assert recorded == value
+
+
+def test_a_clean_continuation_is_checked_only_where_it_is_new(monkeypatch):
+    red = Redactor(Policy(record_content=True))
+    (first,), _ = red.batch([{"gen_ai.input.messages": _history(5)}], [], [])
+    checked: list[int] = []
+    original = red._may_hold_secret
+    monkeypatch.setattr(red, "_may_hold_secret", lambda s: checked.append(len(s)) or original(s))
+    value = _history(6)
+    (attrs,), _ = red.batch([{"gen_ai.input.messages": value}], [], [])
+    assert attrs["gen_ai.input.messages"] == value
+    assert checked and max(checked) < len(value) // 2  # the new turn and the overlap, not the whole history
+
+
+def test_a_secret_split_across_where_a_continuation_differs_is_redacted():
+    red = Redactor(Policy(record_content=True))
+    base = _FILLER * 80
+    (a,), _ = red.batch([{"v": base + "the token is ghp_"}], [], [])
+    value = base + "the token is ghp_" + "a1b2c3d4e5" * 4 + " ok"
+    (b,), _ = red.batch([{"v": value}], [], [])
+    assert "a1b2c3d4e5" not in b["v"] and "[REDACTED]" in b["v"]
