@@ -414,3 +414,15 @@ def test_the_compiled_writer_keeps_event_lists_as_the_python_one_does():
             out.append((msgspec.msgpack.encode(got), first, msgspec.msgpack.encode(entries)))
         results.append(out)
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("", ""), ("abc", "abd"), ("abc", "abc"), ("abc", "abcd"), ("é" * 10 + "x", "é" * 10 + "y"), ("a" * 9000 + "x", "a" * 9000 + "y"),
+     ("a" * 100 + "😀", "a" * 100 + "b"), ("ab😀c", "ab😀d"), ("é" * 9000 + "z", "é" * 9000), ("abc", b"abc"),
+     (b"", b""), (b"\x00\x01" * 5000 + b"x", b"\x00\x01" * 5000 + b"y"), (b"abc", b"abd")],
+)  # fmt: skip
+def test_common_prefix_agrees_with_its_reference(a, b):
+    want = 0 if type(a) is not type(b) else next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    assert content._common_prefix_py(a, b) == want
+    assert content.common_prefix(a, b) == want
