@@ -98,9 +98,9 @@ class Timer:
 # Each takes (batches, path) and writes every batch to a new file at path.
 
 
-def export_tracy(compression: str, redaction: Policy | None = None) -> Callable[[list, Path], None]:
+def export_tracy(compression: str, redaction: Policy | None = None, version: tuple[int, int] | None = None) -> Callable[[list, Path], None]:
     def run(batches: list, path: Path) -> None:
-        exporter = TracyFileExporter(path, compression=compression, redaction=redaction)
+        exporter = TracyFileExporter(path, compression=compression, redaction=redaction, format_version=version)
         for batch in batches:
             exporter.export(batch)
         exporter.shutdown()
@@ -146,6 +146,7 @@ EXPORTERS: list[tuple[str, str, Callable[[list, Path], None]]] = [
     ("tracy-nocontent", "TracyFileExporter with configure()'s default: content dropped, secrets redacted",
      export_tracy("zstd", Policy(record_content=False))),
     ("tracy-none", "TracyFileExporter, compression='none'", export_tracy("none")),
+    ("tracy-v1.1", "TracyFileExporter writing format 1.1 (no content store)", export_tracy("zstd", version=(1, 1))),
     ("otlp-proto", "OTLP protobuf encode_spans, raw", export_otlp_proto),
     ("otlp-proto+zstd", "OTLP protobuf, zstd level 3 per batch", export_otlp_proto_zstd),
     ("otlp-json-file", "otlp.json.file.FileSpanExporter", export_otlp_json_file),
