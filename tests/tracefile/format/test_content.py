@@ -426,3 +426,20 @@ def test_common_prefix_agrees_with_its_reference(a, b):
     want = 0 if type(a) is not type(b) else next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     assert content._common_prefix_py(a, b) == want
     assert content.common_prefix(a, b) == want
+
+
+def test_validate_reports_content_that_does_not_decode_and_references_it_cannot_follow(tmp_path):
+    path = tmp_path / "bad-content.tracy"
+    with TraceWriter(path, format_version=(1, 1)) as w:
+        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
+        from tracefile.format.writer import _ENCODER
+
+        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
+    undecodable = encode_frame(KIND_CONTENT, PREFIX.pack(5, 0, 1, 0, 1) + b"\xc1", msgpack=False)  # checksum fine
+    good = _content_frame(5, 1, [ContentEntry(-1, 0, "kept")])
+    path.write_bytes(path.read_bytes() + undecodable + good + spans_frame + _details_with_refs(5, {"x": 0, "y": 1}))
+    found = validate(path)
+    assert any("content frame at byte" in p or "does not decode" in p for p in found.problems), found.problems
+    assert any("row 0" in p and "content lost" in p for p in found.problems), found.problems
+    (span,) = tracefile.load(path).spans
+    assert span.attributes["y"] == "kept" and span.attributes["x"].startswith("…[content lost: ")
