@@ -602,7 +602,9 @@ def entries_payload(data, ref) -> tuple[bytes, int]:
             declared = zstandard.frame_content_size(blob)
             if declared >= 0 and declared != raw_len:
                 raise TraceFileError(f"content frame at byte {offset}: entries claim {declared} bytes, prefix says {raw_len}", offset)
-            raw = zstandard.ZstdDecompressor().decompress(blob, max_output_size=raw_len)
+            from .framing import _decompressor
+
+            raw = _decompressor().decompress(blob, max_output_size=raw_len)
         except (zstandard.ZstdError, MemoryError) as exc:
             raise TraceFileError(f"content frame at byte {offset} does not decompress: {exc}", offset) from None
     elif codec == CODEC_PLAIN:
