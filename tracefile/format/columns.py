@@ -31,6 +31,9 @@ _DTYPES = {
 }  # fmt: skip
 _OPTIONAL = ("category", "model", "input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens")
 _SKIPPED = frozenset({KIND_SPAN_DETAILS, KIND_CONTENT})
+_WIDTHS = {k: np.dtype(dt).itemsize for k, dt in _DTYPES.items()}
+#: What `TimelineReader._add_columns` keeps per batch besides its columns.
+_BATCH_META = ("remap", "base_time", "count")
 
 
 @dataclass
@@ -141,7 +144,7 @@ class TimelineReader:
                 self._header_ok = True
             total = len(data)
             report = ScanReport(end=self.offset)
-            parts: dict[str, list[np.ndarray]] = {k: [] for k in ("trace_id", "span_id", "parent_span_id", *_DTYPES)}
+            parts: dict[str, list] = {k: [] for k in ("trace_id", "span_id", "parent_span_id", *_DTYPES, *_BATCH_META)}
             batches: list[BatchRef] = []
             row = len(self.timeline)
             first_batch = len(self.timeline.batches)
@@ -209,68 +212,84 @@ class TimelineReader:
         report.warnings.extend(map(str, found))
         return obj
 
-    def _add_columns(self, cols: SpanColumns, parts: dict[str, list[np.ndarray]]) -> None:
+    def _add_columns(self, cols: SpanColumns, parts: dict[str, list]) -> None:
+        """Keep one batch's packed columns as they are, and what joining them needs: the batch's
+        string table mapped to the file's, its base time and its count. `_append` turns every
+        batch read into arrays at once, so a batch costs no numpy call (an interactive app writes
+        batches of a few spans)."""
         n = cols.count
         index = self._name_index
         names = self.timeline.names
-        remap = np.empty(len(cols.strings), np.uint32)
-        for j, s in enumerate(cols.strings):
+        remap = []
+        for s in cols.strings:
             g = index.get(s)
             if g is None:
                 g = index[s] = len(names)
                 names.append(s)
-            remap[j] = g
-        parts["trace_id"].append(np.frombuffer(cols.trace_id, "<u8").reshape(n, 2))
-        parts["span_id"].append(np.frombuffer(cols.span_id, "<u8"))
-        parts["parent_span_id"].append(np.frombuffer(cols.parent_span_id, "<u8"))
-        for k, dt in _DTYPES.items():
+            remap.append(g)
+        parts["remap"].append(remap)
+        parts["base_time"].append(cols.base_time)
+        parts["count"].append(n)
+        parts["trace_id"].append(cols.trace_id)
+        parts["span_id"].append(cols.span_id)
+        parts["parent_span_id"].append(cols.parent_span_id)
+        for k in _DTYPES:
             raw = getattr(cols, k)
-            if k in _OPTIONAL and not raw:
-                parts[k].append(np.zeros(n, dt))
-                continue
-            arr = np.frombuffer(raw, dt)
-            if k == "model":
-                # 0 stays "none"; others map through the frame's string table, keeping the +1.
-                arr = np.where(arr > 0, remap[np.maximum(arr, 1) - 1] + 1, 0).astype(np.uint32) if len(remap) else arr
-            elif k == "name":
-                arr = remap[arr] if len(remap) else arr
-            elif k == "start_time":
-                arr = arr + np.uint64(cols.base_time)
-            parts[k].append(arr)
+            if not raw and n and k in _OPTIONAL:
+                raw = bytes(n * _WIDTHS[k])
+            parts[k].append(raw)
 
-    def _append(self, parts: dict[str, list[np.ndarray]], batches: list[BatchRef]) -> int:
+    def _append(self, parts: dict[str, list], batches: list[BatchRef]) -> int:
         if not batches:
             return 0
         t = self.timeline
         first_batch = len(t.batches)
-        counts = np.fromiter((b.count for b in batches), np.int64, len(batches))
+        counts = np.fromiter(parts.pop("count"), np.int64, len(batches))
         parts["batch"] = [np.repeat(np.arange(first_batch, first_batch + len(batches), dtype=np.uint32), counts)]
+        remaps = parts.pop("remap")
+        remap = np.fromiter((g for r in remaps for g in r), np.uint32)
+        # Each row's offset into `remap`: where its batch's string table starts there.
+        table_at = np.repeat(np.cumsum([0, *map(len, remaps[:-1])], dtype=np.int64), counts)
+        base_times = np.repeat(np.fromiter(parts.pop("base_time"), np.uint64, len(batches)), counts)
         grow = len(t) > 0
 
-        def column(key: str, old: np.ndarray | None, dtype) -> np.ndarray:
-            # One copy per column, straight into its type, after the old rows when the file grew. The
-            # pieces are views of decoded frames and each column's go as soon as it is joined: with 10M
-            # spans, every extra copy of the columns is most of a gigabyte of fresh memory, which costs
-            # peak memory and (page faults) about a second per gigabyte on a small VM.
+        def joined(key: str, dtype) -> np.ndarray:
+            # One copy of a column's packed bytes into one writable buffer; its pieces go with it.
             pieces = parts.pop(key)
-            return np.concatenate([old, *pieces] if grow and old is not None else pieces, dtype=dtype)
+            return np.frombuffer(bytearray().join(pieces), dtype) if pieces and isinstance(pieces[0], bytes) else np.concatenate(pieces)
 
-        start = column("start_time", None, np.uint64)
-        end = column("duration", None, np.uint64)
+        def column(key: str, old: np.ndarray | None, dtype, new: np.ndarray | None = None) -> np.ndarray:
+            # One copy per column, straight into its type, after the old rows when the file grew. With
+            # 10M spans, every extra copy of the columns is most of a gigabyte of fresh memory, which
+            # costs peak memory and (page faults) about a second per gigabyte on a small VM.
+            if new is None:
+                new = joined(key, _DTYPES.get(key, "<u8"))
+            if grow and old is not None:
+                return np.concatenate([old, new], dtype=dtype)
+            return new if new.dtype == dtype else new.astype(dtype)
+
+        names = joined("name", "<u4")
+        name = remap[names.astype(np.int64) + table_at] if len(remap) else names
+        models = joined("model", "<u4")
+        model = (np.where(models > 0, remap[np.maximum(models, 1).astype(np.int64) - 1 + table_at] + 1, 0).astype(np.uint32)
+                 if len(remap) else models)  # fmt: skip
+        start = joined("start_time", "<u8") + base_times
+        end = joined("duration", "<u8")
         end += start
         added = len(start)
+        trace_ids = joined("trace_id", "<u8").reshape(-1, 2)
         self.timeline = Timeline(
-            trace_id=column("trace_id", t.trace_id, np.uint64),
+            trace_id=np.concatenate([t.trace_id, trace_ids]) if grow else trace_ids,
             span_id=column("span_id", t.span_id, np.uint64),
             parent_span_id=column("parent_span_id", t.parent_span_id, np.uint64),
             start=np.concatenate([t.start, start]) if grow else start,
             end=np.concatenate([t.end, end]) if grow else end,
-            name=column("name", t.name, np.uint32),
+            name=column("name", t.name, np.uint32, name),
             kind=column("kind", t.kind, np.uint8),
             status=column("status_code", t.status, np.uint8),
             batch=column("batch", t.batch, np.uint32),
             category=column("category", t.category, np.uint8),
-            model=column("model", t.model, np.uint32),
+            model=column("model", t.model, np.uint32, model),
             input_tokens=column("input_tokens", t.input_tokens, np.uint32),
             output_tokens=column("output_tokens", t.output_tokens, np.uint32),
             cache_read_tokens=column("cache_read_tokens", t.cache_read_tokens, np.uint32),
