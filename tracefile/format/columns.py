@@ -247,10 +247,7 @@ class TimelineReader:
         counts = np.fromiter(parts.pop("count"), np.int64, len(batches))
         parts["batch"] = [np.repeat(np.arange(first_batch, first_batch + len(batches), dtype=np.uint32), counts)]
         remaps = parts.pop("remap")
-        remap = np.fromiter((g for r in remaps for g in r), np.uint32)
-        # Each row's offset into `remap`: where its batch's string table starts there.
-        table_at = np.repeat(np.cumsum([0, *map(len, remaps[:-1])], dtype=np.int64), counts)
-        base_times = np.repeat(np.fromiter(parts.pop("base_time"), np.uint64, len(batches)), counts)
+        bases = parts.pop("base_time")
         grow = len(t) > 0
 
         def joined(key: str, dtype) -> np.ndarray:
@@ -268,12 +265,10 @@ class TimelineReader:
                 return np.concatenate([old, new], dtype=dtype)
             return new if new.dtype == dtype else new.astype(dtype)
 
-        names = joined("name", "<u4")
-        name = remap[names.astype(np.int64) + table_at] if len(remap) else names
-        models = joined("model", "<u4")
-        model = (np.where(models > 0, remap[np.maximum(models, 1).astype(np.int64) - 1 + table_at] + 1, 0).astype(np.uint32)
-                 if len(remap) else models)  # fmt: skip
-        start = joined("start_time", "<u8") + base_times
+        name = joined("name", "<u4")
+        model = joined("model", "<u4")
+        start = joined("start_time", "<u8")
+        _to_file(name, model, start, remaps, bases, counts)
         end = joined("duration", "<u8")
         end += start
         added = len(start)
@@ -330,6 +325,36 @@ class TimelineReader:
                             "are lost, their timing and names are kept"
                         )
         return batch_spans(Batch(cols, details, ref.spans_offset, ref.details_offset))
+
+
+def _to_file(name: np.ndarray, model: np.ndarray, start: np.ndarray, remaps: list[list[int]], bases: list[int],
+             counts: np.ndarray) -> None:
+    """Turn the joined batches' name and model indexes (into each batch's string table) into indexes
+    into the file's, and their start times (after each batch's base time) into Unix nanoseconds,
+    in place. Batch by batch when batches are big (no temporary the size of the columns: at 10M spans
+    each would be 80 MB of fresh memory); at once when they are small (an interactive app's)."""
+    if len(counts) * 64 <= len(start):
+        at = 0
+        for remap, base, n in zip(remaps, bases, counts.tolist()):
+            if n:
+                r = np.array(remap, np.uint32)
+                end = at + n
+                if len(r):
+                    name[at:end] = r[name[at:end]]
+                    m = model[at:end]
+                    used = m > 0
+                    if used.any():
+                        m[used] = r[m[used] - 1] + 1
+                start[at:end] += np.uint64(base)
+            at += n
+        return
+    remap = np.fromiter((g for r in remaps for g in r), np.uint32)
+    table_at = np.repeat(np.cumsum([0, *map(len, remaps[:-1])], dtype=np.uint32), counts)
+    if len(remap):
+        name[:] = remap[name + table_at]
+        used = model > 0
+        model[used] = remap[model[used] - 1 + table_at[used]] + 1
+    start += np.repeat(np.fromiter(bases, np.uint64, len(bases)), counts)
 
 
 def read_timeline(path: str | os.PathLike[str]) -> Timeline:
