@@ -53,17 +53,23 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise TraceFileError(f"tracy receive: {exc.strerror or exc}" + (f" ({exc.filename})" if getattr(exc, "filename", None) else "")) from None
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_sigterm(*_) -> None:
+        # Raised in the main thread, out of stop.wait(): a handler that set the event could deadlock
+        # on the event's own lock if the signal arrived while the main thread held it.
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     out = sys.stdout
-    print(f"tracy receive: writing to {receiver.path}", file=out)
-    if receiver.http_port is not None:
-        print(f"tracy receive: OTLP/HTTP on {receiver.http_endpoint} (POST /v1/traces, /v1/logs; protobuf or JSON)", file=out)
-    if receiver.grpc_port is not None:
-        print(f"tracy receive: OTLP/gRPC on {receiver.host}:{receiver.grpc_port}", file=out)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"tracy receive: listening on {args.host}: anyone who can reach this machine can write to the file", file=out)
-    print("tracy receive: Ctrl+C to stop", file=out, flush=True)
     try:
+        print(f"tracy receive: writing to {receiver.path}", file=out)
+        if receiver.http_port is not None:
+            print(f"tracy receive: OTLP/HTTP on {receiver.http_endpoint} (POST /v1/traces, /v1/logs; protobuf or JSON)", file=out)
+        if receiver.grpc_port is not None:
+            print(f"tracy receive: OTLP/gRPC on {receiver.host}:{receiver.grpc_port}", file=out)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"tracy receive: listening on {args.host}: anyone who can reach this machine can write to the file", file=out)
+        print("tracy receive: Ctrl+C to stop", file=out, flush=True)
         stop.wait()
     except KeyboardInterrupt:
         pass

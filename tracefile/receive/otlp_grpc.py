@@ -110,5 +110,5 @@ class GrpcReceiver:
     def stop(self) -> None:
         """Stop listening, finishing the calls in progress. Stopping twice is harmless."""
         server, self._server = self._server, None
-        if server is not None:
-            server.stop(grace=5).wait()
+        if server is not None and not server.stop(grace=5).wait(timeout=15):
+            _logger.warning("tracy receive: the gRPC endpoint did not stop within 15 s")
