@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from itertools import accumulate
 from operator import is_not
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import msgspec
 
@@ -341,15 +341,34 @@ class _Tables:
         r = self._res.get(id(res))
         if r is None:
             r = self._res[id(res)] = len(self.resources)
-            self.resources.append(_resource(res, self.redactor))
+            self.resources.append(_built(res, self.redactor, _resource))
         return r
 
     def scope(self, sc: Any) -> int:
         s = self._scopes.get(id(sc))
         if s is None:
             s = self._scopes[id(sc)] = len(self.scopes)
-            self.scopes.append(_scope(sc))
+            self.scopes.append(_built(sc, None, lambda sc, _: _scope(sc)))
         return s
+
+
+#: The format's Resource and Scope built from an SDK resource or scope (and a redactor), kept
+#: across batches: an app has a few, and an interactive app's batches of a few spans would
+#: otherwise build and redact them again each time. Keyed by identity; each entry holds the
+#: objects it was built from, so an id is never reused while it is here.
+_BUILT: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+
+def _built(obj: Any, redactor: Redactor | None, build: Callable[[Any, Any], Any]) -> Any:
+    key = (id(obj), id(redactor))
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0] is obj and hit[1] is redactor:
+        return hit[2]
+    made = build(obj, redactor)
+    if len(_BUILT) >= 256:
+        _BUILT.clear()
+    _BUILT[key] = (obj, redactor, made)
+    return made
 
 
 def _members(enum: Any) -> tuple:
