@@ -245,15 +245,13 @@ class TimelineReader:
         t = self.timeline
         first_batch = len(t.batches)
         counts = np.fromiter(parts.pop("count"), np.int64, len(batches))
-        parts["batch"] = [np.repeat(np.arange(first_batch, first_batch + len(batches), dtype=np.uint32), counts)]
         remaps = parts.pop("remap")
         bases = parts.pop("base_time")
         grow = len(t) > 0
 
         def joined(key: str, dtype) -> np.ndarray:
             # One copy of a column's packed bytes into one writable buffer; its pieces go with it.
-            pieces = parts.pop(key)
-            return np.frombuffer(bytearray().join(pieces), dtype) if pieces and isinstance(pieces[0], bytes) else np.concatenate(pieces)
+            return np.frombuffer(bytearray().join(parts.pop(key)), dtype)
 
         def column(key: str, old: np.ndarray | None, dtype, new: np.ndarray | None = None) -> np.ndarray:
             # One copy per column, straight into its type, after the old rows when the file grew. With
@@ -282,7 +280,7 @@ class TimelineReader:
             name=column("name", t.name, np.uint32, name),
             kind=column("kind", t.kind, np.uint8),
             status=column("status_code", t.status, np.uint8),
-            batch=column("batch", t.batch, np.uint32),
+            batch=column("batch", t.batch, np.uint32, np.repeat(np.arange(first_batch, first_batch + len(batches), dtype=np.uint32), counts)),
             category=column("category", t.category, np.uint8),
             model=column("model", t.model, np.uint32, model),
             input_tokens=column("input_tokens", t.input_tokens, np.uint32),

@@ -23,7 +23,7 @@ import random
 import struct
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import msgspec
 import zstandard
@@ -483,28 +483,34 @@ class ContentIndex:
                 self._text_chars -= len(old)
             return text
 
-    def _value(self, data, store: int, v: ContentRef) -> str:
+    def _value(self, data, store: int, v: Any) -> str:
+        """The text a reference stands for: a `ContentRef`, or the MessagePack ext a typed decoder
+        gives back unresolved."""
+        if type(v) is not ContentRef:
+            if v.code != EXT_CONTENT or len(v.data) not in (1, 2, 4, 8):
+                return content_lost(f"a reference the file does not explain (ext type {v.code})")
+            v = ContentRef(int.from_bytes(v.data, "big"))
         if not store:
             return content_lost("a reference in a frame without a content store")
         got = self.text(data, store, v.seq)
         return got if type(got) is str else content_lost(f"entry {v.seq} of content store {store:#x} is an event list, not a text")
 
+    def resolve_maps(self, data, store: int, maps: Iterable[dict]) -> None:
+        """Replace, in place, every reference among the values of ``maps`` (attribute maps of one
+        span-details frame of ``store``) by its text."""
+        for attrs in maps:
+            for k, v in attrs.items():
+                if type(v) is ContentRef or type(v) is msgspec.msgpack.Ext:
+                    attrs[k] = self._value(data, store, v)
+
     def resolve(self, data, details: SpanDetails) -> None:
         """Replace the references in ``details`` (decoded with `ext_hook`) by their texts, and rows kept
         as event lists by their events, in place."""
         store = details.content_store
-        for attrs in details.attributes:
-            for k, v in attrs.items():
-                if type(v) is ContentRef:
-                    attrs[k] = self._value(data, store, v)
         for i, listed in details.event_lists.items():
             if 0 <= i < len(details.events) and not details.events[i]:
                 details.events[i] = self._events(data, store, listed)
-        for span_events in details.events:
-            for e in span_events:
-                for k, v in e.attributes.items():
-                    if type(v) is ContentRef:
-                        e.attributes[k] = self._value(data, store, v)
+        self.resolve_maps(data, store, [*details.attributes, *(e.attributes for span in details.events for e in span)])
 
     def _events(self, data, store: int, listed: Any) -> list[Event]:
         """A row's events from its event list (FORMAT.md §2.3, field 9); one event named with a

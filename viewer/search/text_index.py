@@ -52,8 +52,6 @@ import zstandard
 
 from tracefile.format import (
 
-    EXT_CONTENT,
-
     KIND_SPAN_DETAILS,
 
     ContentIndex,
@@ -63,8 +61,6 @@ from tracefile.format import (
     SpanDetails,
 
     TraceFileError,
-
-    content_lost,
 
     decode_frame,
 
@@ -799,22 +795,7 @@ _VIEW = msgspec.msgpack.Decoder(_DetailsView)
 def _resolve_view(view: _DetailsView, data, content: ContentIndex | None) -> None:
     """Replace the content references of a decoded view (MessagePack ext values) by their texts."""
     index = content if content is not None else ContentIndex()
-    store = view.content_store
-
-    def text(v: msgspec.msgpack.Ext) -> str:
-        if v.code != EXT_CONTENT or len(v.data) not in (1, 2, 4, 8) or not store:
-            return content_lost(f"a reference the file does not explain (ext type {v.code})")
-        return index.text(data, store, int.from_bytes(v.data, "big"))
-
-    for attrs in view.attributes:
-        for k, v in attrs.items():
-            if type(v) is msgspec.msgpack.Ext:
-                attrs[k] = text(v)
-    for span_events in view.events:
-        for e in span_events:
-            for k, v in e.attributes.items():
-                if type(v) is msgspec.msgpack.Ext:
-                    e.attributes[k] = text(v)
+    index.resolve_maps(data, view.content_store, [*view.attributes, *(e.attributes for span in view.events for e in span)])
 
 
 def _decode_details(data, offset: int, content: ContentIndex | None) -> _DetailsView | SpanDetails:

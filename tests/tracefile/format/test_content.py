@@ -151,6 +151,16 @@ def _content_frame(store: int, first: int, entries: list, codec: int = 0, count:
     return encode_frame(KIND_CONTENT, payload, msgpack=False)
 
 
+def _crafted(path, before: bytes, details: bytes) -> None:
+    """A file of one span: a real header, the crafted frames ``before``, the span's spans frame, then
+    the crafted ``details`` frame."""
+    with TraceWriter(path, format_version=(1, 1)):
+        pass
+    columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
+    spans_frame = encode_frame(0x10, msgspec.msgpack.encode(columns))
+    path.write_bytes(path.read_bytes() + before + spans_frame + details)
+
+
 def _details_with_refs(store: int, refs: dict[str, int]) -> bytes:
     attrs = {k: content.ref_ext(seq) for k, seq in refs.items()}
     details = SpanDetails(1, 1, [attrs], [[]], [[]], content_store=store)
@@ -175,13 +185,7 @@ def _details_with_refs(store: int, refs: dict[str, int]) -> bytes:
 )
 def test_hostile_content_frames_read_as_content_lost(tmp_path, case, frame, refs):
     path = tmp_path / "hostile.tracy"
-    with TraceWriter(path, format_version=(1, 1)) as w:  # a real header and spans frame, then crafted frames
-        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
-        from tracefile.format.writer import _ENCODER
-
-        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
-    data = path.read_bytes()
-    path.write_bytes(data + frame + spans_frame + _details_with_refs(5, refs))
+    _crafted(path, frame, _details_with_refs(5, refs))
     tf = tracefile.load(path)
     (span,) = tf.spans
     assert span.attributes["x"].startswith("…[content lost: "), span.attributes
@@ -375,27 +379,16 @@ def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_pat
 )
 def test_hostile_event_lists_read_as_one_content_lost_event(tmp_path, case, listed, entries):
     path = tmp_path / "hostile-events.tracy"
-    with TraceWriter(path, format_version=(1, 1)) as w:
-        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
-        from tracefile.format.writer import _ENCODER
-
-        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
     details = SpanDetails(1, 1, [{}], [[]], [[]], content_store=5, event_lists={0: listed})
-    frame = _content_frame(5, 0, entries)
-    path.write_bytes(path.read_bytes() + frame + spans_frame + encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details)))
+    _crafted(path, _content_frame(5, 0, entries), encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details)))
     (span,) = tracefile.load(path).spans
     assert len(span.events) == 1 and span.events[0].name.startswith("…[content lost: "), span.events
 
 
 def test_an_event_list_entry_of_the_wrong_shape_costs_its_frame_with_a_warning(tmp_path):
     path = tmp_path / "bad-shape.tracy"
-    with TraceWriter(path, format_version=(1, 1)) as w:
-        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
-        from tracefile.format.writer import _ENCODER
-
-        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
     details = msgspec.msgpack.encode([1, 1, [{}], [[]], [[]], {}, {}, {}, 5, {0: [content.ref_ext(0)]}])
-    path.write_bytes(path.read_bytes() + spans_frame + encode_frame(KIND_SPAN_DETAILS, details))
+    _crafted(path, b"", encode_frame(KIND_SPAN_DETAILS, details))
     tf = tracefile.load(path)
     (span,) = tf.spans
     assert span.events == [] and any("does not decode" in w for w in tf.warnings)
@@ -430,14 +423,9 @@ def test_common_prefix_agrees_with_its_reference(a, b):
 
 def test_validate_reports_content_that_does_not_decode_and_references_it_cannot_follow(tmp_path):
     path = tmp_path / "bad-content.tracy"
-    with TraceWriter(path, format_version=(1, 1)) as w:
-        columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
-        from tracefile.format.writer import _ENCODER
-
-        spans_frame = encode_frame(0x10, _ENCODER.encode(columns))
     undecodable = encode_frame(KIND_CONTENT, PREFIX.pack(5, 0, 1, 0, 1) + b"\xc1", msgpack=False)  # checksum fine
     good = _content_frame(5, 1, [ContentEntry(-1, 0, "kept")])
-    path.write_bytes(path.read_bytes() + undecodable + good + spans_frame + _details_with_refs(5, {"x": 0, "y": 1}))
+    _crafted(path, undecodable + good, _details_with_refs(5, {"x": 0, "y": 1}))
     found = validate(path)
     assert any("content frame at byte" in p or "does not decode" in p for p in found.problems), found.problems
     assert any("row 0" in p and "content lost" in p for p in found.problems), found.problems
