@@ -40,9 +40,11 @@ stay undecided, so results only ever refine.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import json
 import mmap
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
@@ -51,26 +53,17 @@ import numpy as np
 import zstandard
 
 from tracefile.format import (
-
     KIND_SPAN_DETAILS,
-
     ContentIndex,
-
     ScanReport,
-
     SpanDetails,
-
     TraceFileError,
-
     decode_frame,
-
     index_content,
-
     frame_payload,
-
     scan_frames,
-
 )
+from tracefile.format.content import common_prefix
 
 from . import words
 from .columns import Evaluation, evaluate_columns
@@ -93,6 +86,13 @@ _JSON_DEPTH = 4
 _MOVE_ENTRIES = 1 << 22
 #: A phrase's next word may be any of this many words for its signatures to narrow the candidates.
 _MAX_FOLLOWERS = 48
+#: A string value from this long holding a JSON array is indexed element by element: each call of
+#: a conversation repeats the messages so far, and each message is then indexed once.
+SPLIT_CHARS = 1024
+#: Long array values remembered with their elements' pairs (exact repeats, like tool definitions),
+#: and earlier histories per key that a new one may continue.
+_GROUPS = 1 << 14
+_RECENT = 4
 
 
 
@@ -154,6 +154,83 @@ def _flatten(obj: Any, prefix: str, out: list[str], depth: int) -> None:
         out.append(prefix + "null")
     else:
         out.append(prefix + value_text(obj))
+
+
+_ELEMENT = json.JSONDecoder().raw_decode
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def split_array(text: str, prior: tuple[list[tuple[int, int]], int] | None = None):
+    """The top-level elements of the JSON array ``text``: ``(bounds, reused, parsed, tail)``, or
+    None when ``text`` does not start as a JSON array.
+
+    ``bounds`` holds each element's ``(start, end)`` in ``text``, ``parsed`` the decoded values of
+    those past the first ``reused``. ``tail`` is None for a whole array; for one cut short (a
+    recorder's length limit), or with anything else after its first elements, it is where the
+    text stops being one, and ``text[tail:]`` is left as text.
+
+    ``prior`` is ``(bounds, shared)`` of an earlier text whose first ``shared`` characters equal
+    ``text``'s: its elements that end within them are taken as they are (``reused``) and only the
+    rest is parsed.
+    """
+    bounds: list[tuple[int, int]] = []
+    parsed: list[Any] = []
+    n = len(text)
+    space = _SPACE.match
+    if prior is not None:
+        earlier, shared = prior
+        k = bisect.bisect_right(earlier, shared, key=lambda b: b[1])
+        if k and earlier[k - 1][1] == shared and text[shared - 1] not in '}]"el':
+            k -= 1  # a number that ends where the texts stop agreeing may go on in this one
+        bounds = earlier[:k]
+    reused = len(bounds)
+    if bounds:
+        pos = space(text, bounds[-1][1]).end()  # at the comma or bracket after them
+        if pos >= n or text[pos] not in ",]":
+            return bounds, reused, parsed, bounds[-1][1]
+    else:
+        pos = space(text).end()
+        if text[pos : pos + 1] != "[":
+            return None
+        after = space(text, pos + 1).end()
+        if text[after : after + 1] == "]":
+            pos = after
+    # pos is at "[" or ",": an element follows; at "]": the array ends.
+    while text[pos] in "[,":
+        start = space(text, pos + 1).end()
+        try:
+            value, end = _ELEMENT(text, start)
+        except (ValueError, RecursionError):
+            return (bounds, reused, parsed, start) if bounds else None
+        bounds.append((start, end))
+        parsed.append(value)
+        pos = space(text, end).end()
+        if pos >= n or text[pos] not in ",]":
+            return bounds, reused, parsed, end
+    if space(text, pos + 1).end() != n:
+        return (bounds, reused, parsed, pos) if bounds else None
+    return bounds, reused, parsed, None
+
+
+def _parsed_text(value: Any) -> str:
+    """The searchable text of one decoded element of a JSON array value, as `value_text` makes
+    the text of the whole array: its lines."""
+    lines: list[str] = []
+    _flatten(shallow(value), "", lines, 0)
+    return "\n".join(lines)
+
+
+def _expand(found: np.ndarray, counts: np.ndarray, groups: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Entries with the items ``groups`` holds replaced by their element pairs, and the rows' new counts."""
+    sizes = np.ones(len(found), np.int64)
+    where = np.fromiter(groups, np.int64, len(groups))
+    sizes[where] = [len(groups[j]) for j in where.tolist()]
+    pairs = np.repeat(found, sizes)
+    ends = np.cumsum(sizes)
+    for j, ids in groups.items():
+        pairs[ends[j] - len(ids) : ends[j]] = ids
+    rows = np.repeat(np.arange(len(counts)), counts)
+    return pairs, np.bincount(rows, weights=sizes, minlength=len(counts)).astype(np.int64)
 
 
 # --- growable columns --------------------------------------------------------------------------
@@ -231,8 +308,14 @@ class TextIndex:
     SEAL_PAIRS = 1 << 14
     CHUNK_BYTES = 16 << 10
 
-    def __init__(self, max_value_chars: int = MAX_VALUE_CHARS) -> None:
+    def __init__(self, max_value_chars: int = MAX_VALUE_CHARS, *, split_arrays: bool = True) -> None:
         self.max_value_chars = max_value_chars
+        #: Index a long JSON array value as its top-level elements (False: whole, as one value).
+        self.split_arrays = split_arrays
+        # The element pairs of long array values seen (hash of (key, value) -> pair ids), and the
+        # last few of each key with their element bounds, for histories that continue them.
+        self._groups: dict[int, np.ndarray] = {}
+        self._recent: dict[str, list[tuple[str, list[tuple[int, int]], np.ndarray]]] = {}
         self.batches = 0  # timeline batches indexed (the writer's resume point)
         self.damaged = 0  # batches whose details could not be read (their rows have no text)
         self._keys: list[str] = []
@@ -308,17 +391,17 @@ class TextIndex:
             h = np.array(hashes, np.int64).view(np.uint64)
             found = self._pair_by_hash.get(h)
             missing = np.flatnonzero(found < 0)
+            groups: dict[int, np.ndarray] = {}
+            if len(missing) and self.split_arrays:
+                # Long JSON arrays (a conversation so far) are indexed message by message.
+                groups = self._array_groups(items, hashes, missing.tolist())
+                if groups:
+                    missing = missing[~np.isin(missing, np.fromiter(groups, np.int64, len(groups)))]
             if len(missing):
-                distinct, first, inverse = np.unique(h[missing], return_index=True, return_inverse=True)
-                # New pairs are numbered in the order they first occur.
-                rank = np.empty(len(first), np.int64)
-                rank[np.argsort(first)] = np.arange(len(first))
-                p0 = self._new_pairs([items[j] for j in np.sort(missing[first]).tolist()])
-                found[missing] = p0 + rank[inverse.reshape(-1)]
-                if len(self._pair_by_hash) + len(distinct) > _DEDUP_PAIRS:
-                    self._pair_by_hash = words.HashTable()
-                self._pair_by_hash.add(distinct, p0 + rank)
+                found[missing] = self._pairs_of([items[j] for j in missing.tolist()], h[missing])
             pairs = found
+            if groups:
+                pairs, counts = _expand(found, counts, groups)
         pair_arr = np.asarray(pairs, np.uint32)
         rows = np.repeat(np.arange(first_row, first_row + count, dtype=np.uint32), counts)
         self._row_shape.extend(self._shapes(pair_arr, rows - np.uint32(first_row), counts))
@@ -412,13 +495,84 @@ class TextIndex:
             self._keys.append(key.lower())
         return k
 
-    def _new_pairs(self, items: list[tuple[str, Any]]) -> int:
-        """Add pairs (their value text pending); returns the id of the first, the others follow."""
+    def _pairs_of(self, items: list[tuple[str, Any]], h: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """The pair ids of ``items`` (with hashes ``h``, none known yet; repeats among them share a
+        pair), made in the order they first occur. ``texts``: the items' value texts, when known."""
+        distinct, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        rank = np.empty(len(first), np.int64)
+        rank[np.argsort(first)] = np.arange(len(first))
+        order = np.sort(first).tolist()
+        p0 = self._new_pairs([items[j] for j in order], None if texts is None else [texts[j] for j in order])
+        if len(self._pair_by_hash) + len(distinct) > _DEDUP_PAIRS:
+            self._pair_by_hash = words.HashTable()
+        self._pair_by_hash.add(distinct, p0 + rank)
+        return p0 + rank[inverse.reshape(-1)]
+
+    def _array_groups(self, items: list[tuple[str, Any]], hashes: list[int], candidates: list[int]) -> dict[int, np.ndarray]:
+        """Of the items ``candidates`` (not known as pairs), those whose value is a long JSON array,
+        each as the pairs of its top-level elements: item index -> pair ids. A history that
+        continues a recent one of its key (`_recent`) is parsed only past the messages they share."""
+        out: dict[int, np.ndarray] = {}
+        for j in candidates:
+            key, value = items[j]
+            if type(value) is not str or len(value) < SPLIT_CHARS or value[:1] != "[":
+                continue
+            known = self._groups.get(hashes[j])
+            if known is None:
+                known = self._split(key, value)
+                if known is None:
+                    continue  # not an array after all: indexed whole
+                if len(self._groups) >= _GROUPS:
+                    self._groups.clear()
+                self._groups[hashes[j]] = known
+            out[j] = known
+        return out
+
+    def _split(self, key: str, value: str) -> np.ndarray | None:
+        """The pairs of the top-level elements of ``value`` (None: not a JSON array)."""
+        recent = self._recent.setdefault(key, [])
+        prior, shared = None, 0
+        for earlier in recent:
+            c = common_prefix(value, earlier[0])
+            if c > shared:
+                prior, shared = earlier, c
+        split = split_array(value, None if prior is None else (prior[1], shared))
+        if split is None:
+            return None
+        bounds, reused, parsed, tail = split
+        if tail is not None and not value[tail:].strip():
+            tail = None
+        ids = np.empty(len(bounds) + (tail is not None), np.int64)
+        if reused:
+            ids[:reused] = prior[2][:reused]
+        new_items = [(key, value[a:b]) for a, b in bounds[reused:]]
+        texts = [_parsed_text(v) for v in parsed]
+        if tail is not None:
+            new_items.append((key, value[tail:]))
+            texts.append(new_items[-1][1])
+        if new_items:
+            h = np.array([hash(item) for item in new_items], np.int64).view(np.uint64)
+            found = self._pair_by_hash.get(h)
+            todo = np.flatnonzero(found < 0)
+            if len(todo):
+                found[todo] = self._pairs_of([new_items[k] for k in todo.tolist()], h[todo], [texts[k] for k in todo.tolist()])
+            ids[reused:] = found
+        recent.append((value, bounds, ids))
+        if len(recent) > _RECENT:
+            del recent[0]
+        return ids
+
+    def _new_pairs(self, items: list[tuple[str, Any]], texts: list[str] | None = None) -> int:
+        """Add pairs (their value text pending); returns the id of the first, the others follow.
+        ``texts``: their value texts, when already made (else `value_text` of each value)."""
         key_ids: list[int] = []
         lengths: list[int] = []
         pending, key, cap = self._pending, self._key, self.max_value_chars
-        for k, value in items:
-            text = value_text(value)[:cap].lower() if value is not None else ""
+        for i, (k, value) in enumerate(items):
+            if texts is not None:
+                text = texts[i][:cap].lower()
+            else:
+                text = value_text(value)[:cap].lower() if value is not None else ""
             if _SEP_STR in text:
                 text = text.replace(_SEP_STR, " ")
             data = text.encode("utf-8", "replace") + _SEP

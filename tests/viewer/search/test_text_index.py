@@ -234,6 +234,113 @@ def test_results_agree_with_scanning_every_span(chat_file, monkeypatch, compact_
         assert got.exact and got.mask.tolist() == want, word
 
 
+# -- long conversations: each message indexed once -----------------------------------------------
+
+
+def _conversation_file(path: Path, turns: int, *, conversations: int = 1, max_length: int | None = None) -> list[str]:
+    """Chat spans of ``conversations`` interleaved conversations in the current layout, each call
+    repeating its conversation so far in ``gen_ai.input.messages`` (one span per batch, as a chat
+    app flushes). Returns each turn's marker word, found only in that turn's user message."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from tracefile.record.redact import Policy
+
+    provider = TracerProvider()
+    policy = Policy(record_content=True, redact=False, max_length=max_length)
+    provider.add_span_processor(SimpleSpanProcessor(tracefile.TracyFileExporter(path, redaction=policy)))
+    tracer = provider.get_tracer("conversation-test")
+    filler = "Plan the trip step by step, with trains, hotels and a budget. " * 8
+    histories = [[{"role": "system", "parts": [{"type": "text", "content": f"You are agent {c}. " + filler}]}]
+                 for c in range(conversations)]  # fmt: skip
+    markers = []
+    for turn in range(turns):
+        for c, history in enumerate(histories):
+            marker = f"mark{c}x{turn:03d}q"
+            markers.append(marker)
+            history.append({"role": "user", "parts": [{"type": "text", "content": f"Turn {turn}: {marker}. {filler}"}]})
+            with tracer.start_as_current_span(f"chat c{c} t{turn}") as span:
+                span.set_attribute("gen_ai.input.messages", json.dumps(history))
+            history.append({"role": "assistant", "parts": [{"type": "text", "content": f"Answer {turn}. {filler}"}]})
+    provider.shutdown()
+    return markers
+
+
+def test_split_array():
+    def parts(text, prior=None):
+        out = text_index.split_array(text, prior)
+        if out is None:
+            return None
+        bounds, reused, parsed, tail = out
+        return [text[a:b] for a, b in bounds], reused, parsed, None if tail is None else text[tail:]
+
+    assert parts(' [1, "a" , {"b": [2]}]\n') == (["1", '"a"', '{"b": [2]}'], 0, [1, "a", {"b": [2]}], None)
+    assert parts("[]") == ([], 0, [], None) and parts(" [ ] ") == ([], 0, [], None)
+    for not_an_array in ('{"a": 1}', "[INFO] started", "[", "", "plain"):
+        assert parts(not_an_array) is None, not_an_array
+    # Cut short, or something after the first elements: the rest stays text.
+    assert parts('[{"a": "b"}, {"a": "cut…[12 more]') == (['{"a": "b"}'], 0, [{"a": "b"}], '{"a": "cut…[12 more]')
+    assert parts("[1, 2] and more") == (["1", "2"], 0, [1, 2], "] and more")
+    assert parts("[1 2]") == (["1"], 0, [1], " 2]")
+
+    def continued(earlier, text):
+        from tracefile.format.content import common_prefix
+
+        return parts(text, (text_index.split_array(earlier)[0], common_prefix(earlier, text)))
+
+    a = json.dumps([{"role": "user", "c": "hi"}, {"role": "assistant", "c": "yo"}])
+    b = json.dumps([{"role": "user", "c": "hi"}, {"role": "assistant", "c": "yo"}, {"role": "user", "c": "more"}])
+    assert continued(a, b) == ([json.dumps(m) for m in json.loads(b)], 2, [{"role": "user", "c": "more"}], None)
+    # A number that ends where the texts part may go on; a string, object or literal cannot.
+    assert continued("[1, 12]", "[1, 123]") == (["1", "123"], 1, [123], None)
+    assert continued('["ab", true]', '["ab", true, 1]') == (['"ab"', "true", "1"], 2, [1], None)
+    assert continued('["ab", "c"]', '["ab", "cd"]') == (['"ab"', '"cd"'], 1, ["cd"], None)
+    assert continued("[1, 2]", "[3]") == (["3"], 0, [3], None)
+
+
+@pytest.mark.parametrize("conversations", [1, 3], ids=["one", "interleaved"])
+def test_a_conversation_is_indexed_one_message_at_a_time(tmp_path, conversations):
+    """Each call repeats the conversation so far: the index holds each message once (and its
+    text grows with the conversation, not with its square), and finds exactly the spans whose
+    history holds a word, as indexing each history whole does."""
+    path = tmp_path / "conversation.tracy"
+    markers = _conversation_file(path, 12, conversations=conversations)
+    split, whole = Opened(path), Opened(path, text=TextIndex(split_arrays=False))
+    assert split.index.n == whole.index.n == 12 * conversations
+    assert split.text.text_bytes * 4 < whole.text.text_bytes
+    for k, marker in enumerate(markers):
+        c, turn = k % conversations, k // conversations
+        want = [f"chat c{c} t{t}" for t in range(turn, 12)]
+        assert split.names(marker) == sorted(want) == whole.names(marker), marker
+        assert split.names(f"gen_ai.input.messages:{marker}") == sorted(want)
+    for query in ('"role: assistant"', "answer 11", '"trains, hotels"', "gen_ai.input.messages:", "-agent"):
+        assert split.names(query) == whole.names(query), query
+    assert split.names('"hotels and a budget. turn 3"') == []  # messages are searched one by one
+    # Its words agree with a plain scan of every span, one message at a time.
+    by_id = _span_texts(path)
+    texts = [by_id[int.from_bytes(int(sid).to_bytes(8, "little"), "big")] for sid in split.index.timeline.span_id]
+    for word in ["turn 5", "mark", "x011q", "system", "agent 2", "budget", "you are"]:
+        got = evaluate(Term(word), split.index, split.text)
+        assert got.exact and got.mask.tolist() == [word in t for t in texts], word
+
+
+def test_a_cut_history_keeps_its_complete_messages_searchable(tmp_path):
+    """A recorder's length limit cuts long histories mid-message: the messages before the cut are
+    still read as messages, and the cut one is searched as the text it was cut to."""
+    path = tmp_path / "cut.tracy"
+    markers = _conversation_file(path, 10, max_length=4000)
+    f = Opened(path)
+    spans = tracefile.load(path).spans
+    assert all(len(s.attributes["gen_ai.input.messages"]) <= 4000 for s in spans)
+    cut = [s.name for s in spans if "…[truncated" in s.attributes["gen_ai.input.messages"]]
+    assert len(cut) >= 5
+    # The first turn's marker is kept in every history; later turns fall past the cut.
+    assert f.names(markers[0]) == sorted(s.name for s in spans)
+    assert f.names(markers[9]) == []
+    assert f.names('"role: user"') == sorted(s.name for s in spans)  # read as messages, cut ones too
+    assert f.text.text_bytes < sum(len(s.attributes["gen_ai.input.messages"]) for s in spans) / 3
+
+
 # -- building: partial results, growth, damage, limits ---------------------------------------------
 
 
