@@ -48,6 +48,7 @@ _PUBLIC = {
     "EXT_CONTENT": "content",
     "content_lost": "content",
     "index_content": "content",
+    "common_prefix": "content",
     # Appending records.
     "TraceWriter": "writer",
     # Payload types and constants.

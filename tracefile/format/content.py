@@ -372,6 +372,7 @@ class _Frame:
     offset: int  # of the frame
     first: int
     count: int
+    blob: bytes | None = None  # the whole frame, when the index holds its own copy
 
 
 class ContentIndex:
@@ -383,7 +384,10 @@ class ContentIndex:
     recently resolved, are cached. Thread-safe.
     """
 
-    def __init__(self, cache_frames: int = 32, cache_chars: int = 64 << 20) -> None:
+    def __init__(self, cache_frames: int = 32, cache_chars: int = 64 << 20, *, detached: bool = False) -> None:
+        #: With ``detached``, `add` copies each content frame (compressed, as stored), so texts
+        #: resolve after the file is closed, without its bytes (``data`` None).
+        self.detached = detached
         self._frames: dict[int, list[_Frame]] = {}
         self._decoded: collections.OrderedDict[int, list[ContentEntry] | str] = collections.OrderedDict()
         self._texts: collections.OrderedDict[tuple[int, int], str] = collections.OrderedDict()
@@ -401,8 +405,9 @@ class ContentIndex:
             return  # a damaged frame: its entries read as lost
         start = offset + FRAME_HEADER_SIZE
         store, first, count, _, _ = PREFIX.unpack(bytes(data[start : start + PREFIX.size]))
+        blob = bytes(data[offset : start + stored_len]) if self.detached else None
         with self._lock:
-            self._frames.setdefault(store, []).append(_Frame(offset, first, count))
+            self._frames.setdefault(store, []).append(_Frame(offset, first, count, blob))
 
     def _entries(self, data, frame: _Frame) -> list[ContentEntry] | str:
         """The entries of a content frame, or why they cannot be read."""
@@ -411,9 +416,11 @@ class ContentIndex:
             self._decoded.move_to_end(frame.offset)
             return got
         try:
-            got = decode_content(data, frame.offset)
+            got = decode_content(data, frame.offset) if frame.blob is None else decode_content(frame.blob, 0)
         except TraceFileError as exc:
             got = str(exc)
+            if frame.blob is not None:  # checked in its copy: say where it is in the file
+                got = got.replace(" at byte 0", f" at byte {frame.offset}")
         self._decoded[frame.offset] = got
         if len(self._decoded) > self._cache_frames:
             self._decoded.popitem(last=False)
@@ -506,11 +513,16 @@ class ContentIndex:
     def resolve(self, data, details: SpanDetails) -> None:
         """Replace the references in ``details`` (decoded with `ext_hook`) by their texts, and rows kept
         as event lists by their events, in place."""
+        self.resolve_events(data, details)
+        self.resolve_maps(data, details.content_store, details.attributes)
+
+    def resolve_events(self, data, details: Any) -> None:
+        """`resolve` for the events of ``details`` only (their attributes, and event lists)."""
         store = details.content_store
         for i, listed in details.event_lists.items():
             if 0 <= i < len(details.events) and not details.events[i]:
                 details.events[i] = self._events(data, store, listed)
-        self.resolve_maps(data, store, [*details.attributes, *(e.attributes for span in details.events for e in span)])
+        self.resolve_maps(data, store, [e.attributes for span in details.events for e in span])
 
     def _events(self, data, store: int, listed: Any) -> list[Event]:
         """A row's events from its event list (FORMAT.md §2.3, field 9); one event named with a

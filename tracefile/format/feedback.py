@@ -68,17 +68,26 @@ def join_feedback(spans: list[Span], feedback: Iterable[Feedback]) -> None:
         return
     # Later spans overwrite earlier ones: the last span written wins.
     by_span: dict[str, Span] = {}
-    by_response: dict[str, Span] = {}
     roots: dict[str, Span] = {}
     for s in spans:
         by_span[s.span_id] = s
-        rid = s.attributes.get(RESPONSE_ID)
-        if isinstance(rid, str) and rid:
-            by_response[rid] = s
         if not s.parent_span_id:
             roots[s.trace_id] = s
+    by_response: dict[str, Span] | None = None
+
+    def response(rid: str) -> Span | None:
+        # Made when a record first needs it: it reads every span's attributes (decoding them, in a lazy load).
+        nonlocal by_response
+        if by_response is None:
+            by_response = {}
+            for s in spans:
+                found = s.attributes.get(RESPONSE_ID)
+                if isinstance(found, str) and found:
+                    by_response[found] = s
+        return by_response.get(rid)
+
     for fb in feedback:
-        _, target = find_span(fb, by_span_id=by_span.get, by_response_id=by_response.get, root_of_trace=roots.get)
+        _, target = find_span(fb, by_span_id=by_span.get, by_response_id=response, root_of_trace=roots.get)
         if target is not None:
             if not target.feedback:
                 target.feedback = []

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import msgspec
 
 from .content import ContentIndex, ext_hook, refs_made
+from .lazy import AttributeSource, LazyAttributes, LazySpanDetails
 from .errors import TraceFileError
 from .feedback import join_feedback
 from .framing import FrameRef, ScanReport, check_file_header, frame_payload, scan_frames
@@ -47,6 +48,7 @@ _DECODERS = {
     KIND_FILE_INFO: msgspec.msgpack.Decoder(FileInfo),
     KIND_INDEX: msgspec.msgpack.Decoder(Index),
 }
+_LAZY_DETAILS = msgspec.msgpack.Decoder(LazySpanDetails, ext_hook=ext_hook)
 
 
 @contextmanager
@@ -91,7 +93,9 @@ def open_buffer(path: str | os.PathLike[str]):
                     pass
 
 
-def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None, content: ContentIndex | None = None) -> Any:
+def decode_frame(
+    data, ref: FrameRef, findings: list[Finding] | None = None, content: ContentIndex | None = None, *, lazy: bool = False
+) -> Any:
     """Decompress and decode one intact frame; TraceFileError if its payload is not what its kind promises.
 
     Decoding stays within the budget of docs/FORMAT.md §5.1 (`frame_payload`). Rows of a
@@ -99,10 +103,11 @@ def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None, con
     what was wrong is added to ``findings`` when one is given. References to the content store
     in a ``span-details`` frame are replaced by their texts, found through ``content`` (the
     file's content frames before this one); without it, or when an entry is missing or damaged,
-    by a "content lost" marker.
+    by a "content lost" marker. With ``lazy``, a ``span-details`` frame decodes to a
+    `LazySpanDetails`: its attribute maps stay undecoded (their references too).
     """
     payload = frame_payload(data, ref)
-    decoder = _DECODERS.get(ref.kind)
+    decoder = _LAZY_DETAILS if lazy and ref.kind == KIND_SPAN_DETAILS else _DECODERS.get(ref.kind)
     if decoder is None:
         return None
     refs = refs_made()
@@ -111,10 +116,13 @@ def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None, con
     # ValueError covers invalid UTF-8 in strings; RecursionError absurdly nested values.
     except (msgspec.DecodeError, ValueError, RecursionError) as exc:
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
-    if isinstance(obj, (SpanColumns, SpanDetails)):
+    if isinstance(obj, (SpanColumns, SpanDetails, LazySpanDetails)):
         _check_batch(obj, ref)
-    if isinstance(obj, SpanDetails) and refs_made() != refs:
-        (content or _NO_CONTENT).resolve(data, obj)
+    if refs_made() != refs:
+        if isinstance(obj, SpanDetails):
+            (content or _NO_CONTENT).resolve(data, obj)
+        elif isinstance(obj, LazySpanDetails):
+            (content or _NO_CONTENT).resolve_events(data, obj)
     if isinstance(obj, SpanColumns):
         found = repair_columns(obj, ref.offset)
         if found and findings is not None:
@@ -125,7 +133,7 @@ def decode_frame(data, ref: FrameRef, findings: list[Finding] | None = None, con
 _NO_CONTENT = ContentIndex()
 
 
-def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
+def _check_batch(obj: SpanColumns | SpanDetails | LazySpanDetails, ref: FrameRef) -> None:
     """Reject frames whose columns disagree with their count (malformed writer output)."""
     n = obj.count
     if isinstance(obj, SpanColumns):
@@ -149,22 +157,27 @@ class Batch:
     """One spans frame with its span-details frame (None when that was lost)."""
 
     columns: SpanColumns
-    details: SpanDetails | None
+    details: SpanDetails | LazySpanDetails | None
     offset: int
     details_offset: int | None
+    #: The file's content frames, for the attribute maps of lazy details.
+    content: ContentIndex | None = None
 
 
 def iter_records(
-    data, report: ScanReport, *, details: bool = True, strict: bool = False, path: str = "<buffer>", start: int = FILE_HEADER_SIZE
+    data, report: ScanReport, *, details: bool = True, strict: bool = False, path: str = "<buffer>",
+    start: int = FILE_HEADER_SIZE, lazy: bool = False,
 ) -> Iterator[Batch | FeedbackBatch | FileInfo | Index]:
     """Decode the frames of a file in order, pairing each spans frame with its details.
 
     With ``details=False`` span-details frames are skipped without being
-    decompressed: the fast path for drawing a timeline.
-    """
+    decompressed: the fast path for drawing a timeline. With ``lazy``, details come as
+    `LazySpanDetails` (attribute maps undecoded), and each batch carries the file's content
+    frames, copied, to decode them from after the file is closed.
+    """  # fmt: skip
     pending: Batch | None = None
     findings: list[Finding] = []
-    content = ContentIndex()
+    content = ContentIndex(detached=lazy)
     for ref in scan_frames(data, report, start=start, strict=strict, path=path, verify=True):
         if ref.kind == KIND_CONTENT:
             if details:
@@ -177,7 +190,7 @@ def iter_records(
         if ref.kind not in _DECODERS:
             continue  # a newer writer's frame kind: skip it, as the spec requires
         try:
-            obj = decode_frame(data, ref, findings, content)
+            obj = decode_frame(data, ref, findings, content, lazy=lazy)
         except TraceFileError as exc:
             if strict:
                 raise TraceFileError(f"{path}: {exc}", exc.offset) from None
@@ -187,7 +200,7 @@ def iter_records(
         if findings:
             report.warnings.extend(map(str, findings))
             findings.clear()
-        if isinstance(obj, SpanDetails):
+        if isinstance(obj, (SpanDetails, LazySpanDetails)):
             if pending is not None and pending.columns.batch_id == obj.batch_id and pending.details is None:
                 if obj.count != pending.columns.count:
                     report.warnings.append(
@@ -204,7 +217,7 @@ def iter_records(
             yield _finish(pending, report, details)
             pending = None
         if isinstance(obj, SpanColumns):
-            pending = Batch(obj, None, ref.offset, None)
+            pending = Batch(obj, None, ref.offset, None, content if lazy else None)
         else:
             yield obj
     if pending is not None:
@@ -251,6 +264,9 @@ def batch_spans(batch: Batch, resources: dict[bytes, Resource] | None = None) ->
     else:
         attributes, events, links = d.attributes, d.events, d.links
         status_msg, trace_state, dropped = d.status_message, d.trace_state, d.dropped
+        if type(d) is LazySpanDetails:
+            source = AttributeSource(batch.content or _NO_CONTENT, d.content_store)
+            attributes = [LazyAttributes(raw, source) for raw in attributes]
     tids = [tid[k : k + 32] for k in range(0, 32 * n, 32)]
     sids = [sid[k : k + 16] for k in range(0, 16 * n, 16)]
     pids = [pid[k : k + 16] for k in range(0, 16 * n, 16)]
@@ -303,12 +319,16 @@ def _safe_batch_spans(batch: Batch, resources: dict, report: ScanReport, strict:
         return []
 
 
-def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
+def load(path: str | os.PathLike[str], *, strict: bool = False, lazy: bool = False) -> TraceFile:
     """Read a whole .tracy file: resources, spans with every field, feedback and warnings.
 
     Feedback is joined to the spans it judges (`tracefile.format.feedback`: by span id, else
     ``gen_ai.response.id``, else the trace's root). Raises TraceFileError for a file that is not
     ours; damaged frames are skipped with a warning, or raise with ``strict``.
+
+    With ``lazy``, each span's ``attributes`` is a `LazyAttributes` mapping, decoded the first
+    time it is used (a map whose bytes turn out not to decode then holds only `LOST_KEY`, saying
+    why). ``strict`` decodes everything now.
     """
     p = os.fspath(path)
     report = ScanReport()
@@ -322,7 +342,7 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
         if version is None:
             return TraceFile(path=p, size=size, version=(0, 0), truncated=True,
                              warnings=[f"file ends inside its header ({size} bytes); the writer is still starting"])  # fmt: skip
-        for rec in iter_records(data, report, strict=strict, path=p):
+        for rec in iter_records(data, report, strict=strict, path=p, lazy=lazy and not strict):
             if isinstance(rec, Batch):
                 spans.extend(_safe_batch_spans(rec, resources, report, strict, p))
             elif isinstance(rec, FeedbackBatch):
@@ -336,10 +356,10 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
         )  # fmt: skip
 
 
-def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Span]:
+def iter_spans(path: str | os.PathLike[str], *, strict: bool = False, lazy: bool = False) -> Iterator[Span]:
     """Stream the spans of a file batch by batch, without holding them all in memory.
 
-    Warnings are not returned; use `load()` or `scan()` when they matter.
+    Warnings are not returned; use `load()` or `scan()` when they matter. ``lazy`` as for `load()`.
     """
     p = os.fspath(path)
     report = ScanReport()
@@ -347,6 +367,6 @@ def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterato
     with open_buffer(p) as data:
         if check_file_header(data, p) is None:
             return
-        for rec in iter_records(data, report, strict=strict, path=p):
+        for rec in iter_records(data, report, strict=strict, path=p, lazy=lazy and not strict):
             if isinstance(rec, Batch):
                 yield from _safe_batch_spans(rec, resources, report, strict, p)

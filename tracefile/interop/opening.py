@@ -52,17 +52,19 @@ def skipped(warnings: list[str]) -> list[str]:
     return [w for w in warnings if _SKIP.search(w)]
 
 
-def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
+def load(path: str | os.PathLike[str], *, strict: bool = False, lazy: bool = False) -> TraceFile:
     """Read a whole trace file of any format tracy knows into a `TraceFile`.
 
     A .tracy file is read as `tracefile.format.load` reads it. Any other file is detected by
     content and imported (`TraceFile.format` says which format it was; its warnings list the
     records skipped). A file in no known format raises TraceFileError naming the formats tried;
     with ``strict`` the first damage, or the first record an importer skipped, raises too.
+    With ``lazy``, a .tracy file's span attributes are decoded the first time each is used
+    (`tracefile.format.lazy.LazyAttributes`); imported files are read whole either way.
     """
     p = os.fspath(path)
     if is_tracy_file(p):
-        return load_tracy(p, strict=strict)
+        return load_tracy(p, strict=strict, lazy=lazy)
     from . import read_any
 
     imported = read_any(p)
@@ -78,12 +80,13 @@ def load(path: str | os.PathLike[str], *, strict: bool = False) -> TraceFile:
     )  # fmt: skip
 
 
-def iter_spans(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Span]:
+def iter_spans(path: str | os.PathLike[str], *, strict: bool = False, lazy: bool = False) -> Iterator[Span]:
     """The spans of a trace file of any format, one by one. A .tracy file streams batch by batch;
-    other formats are imported first. Warnings are not returned: use `load()` when they matter."""
+    other formats are imported first. Warnings are not returned: use `load()` when they matter.
+    ``lazy`` as for `load()`."""
     p = os.fspath(path)
     if is_tracy_file(p):
-        yield from iter_tracy_spans(p, strict=strict)
+        yield from iter_tracy_spans(p, strict=strict, lazy=lazy)
     elif strict:
         yield from load(p, strict=True).spans
     else:

@@ -58,12 +58,12 @@ from tracefile.format import (
     ScanReport,
     SpanDetails,
     TraceFileError,
+    common_prefix,
     decode_frame,
     index_content,
     frame_payload,
     scan_frames,
 )
-from tracefile.format.content import common_prefix
 
 from . import words
 from .columns import Evaluation, evaluate_columns

@@ -7,7 +7,6 @@ import errno
 import json
 import os
 import struct
-import zlib
 
 import msgspec
 import pytest
@@ -21,33 +20,11 @@ from tracefile.format.framing import ScanReport, encode_frame, scan_frames
 from tracefile.format.model import Span, SpanEvent
 from tracefile.format.schema import FRAME_HEADER_SIZE, KIND_CONTENT, KIND_SPAN_DETAILS, SpanDetails
 from tracefile.format.writer import ShortWriteError, TraceWriter
+from tests.helpers.content_files import SYSTEM, TRACE, content_frame, conversation, crafted, details_with_refs, write
 from tracefile.format.validate import validate
 
-TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-SYSTEM = "You are the test's assistant. " * 50
 
 
-def _conversation(turns: int, tag: str = "") -> list[Span]:
-    """One chat span per turn, each repeating the conversation so far in gen_ai.input.messages."""
-    history = [{"role": "system", "content": SYSTEM + tag}]
-    spans = []
-    for t in range(turns):
-        history.append({"role": "user", "content": f"{tag} question {t}: " + "why? " * 40})
-        attrs = {"gen_ai.operation.name": "chat", "gen_ai.input.messages": json.dumps(history),
-                 "gen_ai.tool.definitions": json.dumps([{"name": "search", "description": "Searches. " * 150}]),
-                 "turn": t}  # fmt: skip
-        events = [SpanEvent(1_000 + t, "gen_ai.choice", {"content": f"{tag} answer {t} " * 120})]
-        spans.append(Span(TRACE, f"{len(tag)}{t + 1:015x}", "", "chat gpt-4o", 2, 1_000 + t, 2_000 + t, 0, "", attrs, events))
-        history.append({"role": "assistant", "content": f"{tag} answer {t} " * 120})
-    return spans
-
-
-def _write(path, spans, batch=2, **kw):
-    with TraceWriter(path, **kw) as w:
-        for i in range(0, len(spans), batch):
-            part = spans[i : i + batch]
-            columns, details = model_to_frames(part, i + 1)
-            w.write_spans(columns, details, 0, 0)
 
 
 def _entries(path) -> list[ContentEntry]:
@@ -61,9 +38,9 @@ def _same_details(tf, spans) -> None:
 
 
 def test_a_growing_conversation_is_stored_as_continuations(tmp_path):
-    spans = _conversation(30)
+    spans = conversation(30)
     path = tmp_path / "chat.tracy"
-    _write(path, spans)
+    write(path, spans)
     tf = tracefile.load(path)
     assert tf.warnings == [] and tf.version == (2, 0)
     _same_details(tf, spans)
@@ -75,15 +52,15 @@ def test_a_growing_conversation_is_stored_as_continuations(tmp_path):
     inline = sum(len(v) for s in spans for v in s.attributes.values() if isinstance(v, str) and len(v) >= MIN_CHARS)
     assert stored * 8 < inline
     v11 = tmp_path / "chat-v11.tracy"
-    _write(v11, spans, format_version=(1, 1))
+    write(v11, spans, format_version=(1, 1))
     assert path.stat().st_size * 1.8 < v11.stat().st_size  # batches of 2: zstd sees two turns at a time
     assert tracefile.load(v11).version == (1, 1) and _entries(v11) == []
 
 
 def test_every_reader_resolves_references_in_any_order(tmp_path):
-    spans = _conversation(12, "x")
+    spans = conversation(12, "x")
     path = tmp_path / "chat.tracy"
-    _write(path, spans, batch=3)
+    write(path, spans, batch=3)
     _same_details(tracefile.load(path, strict=True), spans)
     assert [s.attributes for s in tracefile.iter_spans(path)] == [s.attributes for s in spans]
     reader = TimelineReader(path)
@@ -96,7 +73,7 @@ def test_every_reader_resolves_references_in_any_order(tmp_path):
 def test_the_compiled_writer_stores_what_the_python_one_does():
     if content._text is None:
         pytest.skip("the compiled writer is not built here")
-    spans = _conversation(20, "a") + _conversation(20, "b")
+    spans = conversation(20, "a") + conversation(20, "b")
     spans = [s for pair in zip(spans[:20], spans[20:]) for s in pair]  # two conversations interleaved
     results = []
     for writer in (PythonContentWriter(store=7), content.ContentWriter(store=7)):
@@ -112,10 +89,10 @@ def test_the_compiled_writer_stores_what_the_python_one_does():
 
 
 def test_interleaved_conversations_still_continue_their_own_history(tmp_path):
-    a, b = _conversation(15, "a"), _conversation(15, "b")
+    a, b = conversation(15, "a"), conversation(15, "b")
     spans = [s for pair in zip(a, b) for s in pair]
     path = tmp_path / "two.tracy"
-    _write(path, spans, batch=1)
+    write(path, spans, batch=1)
     _same_details(tracefile.load(path), spans)
     entries = _entries(path)
     continued = [e for e in entries if e.base >= 0 and e.keep > len(SYSTEM) + 200]
@@ -123,9 +100,9 @@ def test_interleaved_conversations_still_continue_their_own_history(tmp_path):
 
 
 def test_a_damaged_content_frame_shows_content_lost_never_wrong_text(tmp_path):
-    spans = _conversation(8)
+    spans = conversation(8)
     path = tmp_path / "chat.tracy"
-    _write(path, spans)
+    write(path, spans)
     data = bytearray(path.read_bytes())
     refs = [r for r in scan_frames(bytes(data), ScanReport()) if r.kind == KIND_CONTENT]
     second = refs[1]
@@ -145,47 +122,28 @@ def test_a_damaged_content_frame_shows_content_lost_never_wrong_text(tmp_path):
     assert any(str(second.offset) in p for p in validate(path).problems)
 
 
-def _content_frame(store: int, first: int, entries: list, codec: int = 0, count: int | None = None, raw_len: int | None = None) -> bytes:
-    raw = msgspec.msgpack.encode(entries)
-    payload = PREFIX.pack(store, first, len(entries) if count is None else count, codec, len(raw) if raw_len is None else raw_len) + raw
-    return encode_frame(KIND_CONTENT, payload, msgpack=False)
 
-
-def _crafted(path, before: bytes, details: bytes) -> None:
-    """A file of one span: a real header, the crafted frames ``before``, the span's spans frame, then
-    the crafted ``details`` frame."""
-    with TraceWriter(path, format_version=(1, 1)):
-        pass
-    columns, _ = model_to_frames([Span(TRACE, "00f067aa0ba902b7", "", "s", 0, 1, 2)], 1)
-    spans_frame = encode_frame(0x10, msgspec.msgpack.encode(columns))
-    path.write_bytes(path.read_bytes() + before + spans_frame + details)
-
-
-def _details_with_refs(store: int, refs: dict[str, int]) -> bytes:
-    attrs = {k: content.ref_ext(seq) for k, seq in refs.items()}
-    details = SpanDetails(1, 1, [attrs], [[]], [[]], content_store=store)
-    return encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details))
 
 
 @pytest.mark.parametrize(
     "case, frame, refs",
     [
-        ("base after itself", _content_frame(5, 0, [ContentEntry(0, 3, "abc")]), {"x": 0}),
-        ("keeps more than its base has", _content_frame(5, 0, [ContentEntry(-1, 0, "ab"), ContentEntry(0, 10, "c")]), {"x": 1}),
-        ("base in another store", _content_frame(5, 0, [ContentEntry(7, 1, "c")]), {"x": 0}),
-        ("unknown codec", _content_frame(5, 0, [ContentEntry(-1, 0, "a")], codec=9), {"x": 0}),
-        ("count disagrees", _content_frame(5, 0, [ContentEntry(-1, 0, "a")], count=3), {"x": 0}),
-        ("raw length disagrees", _content_frame(5, 0, [ContentEntry(-1, 0, "a")], raw_len=999), {"x": 0}),
-        ("huge raw length", _content_frame(5, 0, [ContentEntry(-1, 0, "a")], codec=1, raw_len=(1 << 32) - 1), {"x": 0}),
-        ("entry not there", _content_frame(5, 0, [ContentEntry(-1, 0, "a")]), {"x": 4}),
-        ("store not there", _content_frame(6, 0, [ContentEntry(-1, 0, "a")]), {"x": 0}),
+        ("base after itself", content_frame(5, 0, [ContentEntry(0, 3, "abc")]), {"x": 0}),
+        ("keeps more than its base has", content_frame(5, 0, [ContentEntry(-1, 0, "ab"), ContentEntry(0, 10, "c")]), {"x": 1}),
+        ("base in another store", content_frame(5, 0, [ContentEntry(7, 1, "c")]), {"x": 0}),
+        ("unknown codec", content_frame(5, 0, [ContentEntry(-1, 0, "a")], codec=9), {"x": 0}),
+        ("count disagrees", content_frame(5, 0, [ContentEntry(-1, 0, "a")], count=3), {"x": 0}),
+        ("raw length disagrees", content_frame(5, 0, [ContentEntry(-1, 0, "a")], raw_len=999), {"x": 0}),
+        ("huge raw length", content_frame(5, 0, [ContentEntry(-1, 0, "a")], codec=1, raw_len=(1 << 32) - 1), {"x": 0}),
+        ("entry not there", content_frame(5, 0, [ContentEntry(-1, 0, "a")]), {"x": 4}),
+        ("store not there", content_frame(6, 0, [ContentEntry(-1, 0, "a")]), {"x": 0}),
         ("not entries", encode_frame(KIND_CONTENT, PREFIX.pack(5, 0, 1, 0, 3) + b"\xa3abc", msgpack=False), {"x": 0}),
         ("shorter than its prefix", encode_frame(KIND_CONTENT, b"\x05\x00", msgpack=False), {"x": 0}),
     ],
 )
 def test_hostile_content_frames_read_as_content_lost(tmp_path, case, frame, refs):
     path = tmp_path / "hostile.tracy"
-    _crafted(path, frame, _details_with_refs(5, refs))
+    crafted(path, frame, details_with_refs(5, refs))
     tf = tracefile.load(path)
     (span,) = tf.spans
     assert span.attributes["x"].startswith("…[content lost: "), span.attributes
@@ -195,7 +153,7 @@ def test_hostile_content_frames_read_as_content_lost(tmp_path, case, frame, refs
 
 
 def test_a_failed_write_never_leaves_a_reference_to_content_not_written(tmp_path, monkeypatch):
-    spans = _conversation(10)
+    spans = conversation(10)
     path = tmp_path / "full.tracy"
     real_write = os.write
     calls = {"n": 0}
@@ -224,7 +182,7 @@ def test_a_failed_write_never_leaves_a_reference_to_content_not_written(tmp_path
 
 
 def test_a_short_write_keeps_whole_frames_and_later_batches_resolve(tmp_path, monkeypatch):
-    spans = _conversation(10)
+    spans = conversation(10)
     path = tmp_path / "short.tracy"
     real_write = os.write
     calls = {"n": 0}
@@ -257,7 +215,7 @@ def test_a_short_write_keeps_whole_frames_and_later_batches_resolve(tmp_path, mo
 
 
 def test_a_renamed_file_is_followed_by_a_file_that_holds_its_own_content(tmp_path):
-    spans = _conversation(10)
+    spans = conversation(10)
     path = tmp_path / "live.tracy"
     with TraceWriter(path) as w:
         for i in range(0, 10, 2):
@@ -272,21 +230,21 @@ def test_a_renamed_file_is_followed_by_a_file_that_holds_its_own_content(tmp_pat
 
 
 def test_a_small_memory_stores_more_but_reads_the_same(tmp_path, monkeypatch):
-    spans = _conversation(20)
+    spans = conversation(20)
     big, small = tmp_path / "big.tracy", tmp_path / "small.tracy"
-    _write(big, spans)
+    write(big, spans)
     real = content.ContentWriter
     monkeypatch.setattr("tracefile.format.writer.ContentWriter", lambda: real(max_chars=4096))
-    _write(small, spans)
+    write(small, spans)
     _same_details(tracefile.load(small), spans)
     assert small.stat().st_size > big.stat().st_size
 
 
 def test_appending_to_a_format_1_file_keeps_it_format_1(tmp_path):
-    spans = _conversation(6)
+    spans = conversation(6)
     path = tmp_path / "old.tracy"
-    _write(path, spans[:2], format_version=(1, 1))
-    _write(path, spans[2:])  # a writer of format 2 appends to it
+    write(path, spans[:2], format_version=(1, 1))
+    write(path, spans[2:])  # a writer of format 2 appends to it
     tf = tracefile.load(path)
     assert tf.version == (1, 1) and _entries(path) == []
     _same_details(tf, spans)
@@ -303,7 +261,7 @@ def zlib_free(data, ref):
 
 
 def test_two_writers_in_one_process_keep_separate_stores(tmp_path):
-    a, b = _conversation(8, "a"), _conversation(8, "bb")
+    a, b = conversation(8, "a"), conversation(8, "bb")
     path = tmp_path / "two.tracy"
     with TraceWriter(path) as wa, TraceWriter(path) as wb:
         assert wa.content.store != wb.content.store
@@ -317,7 +275,7 @@ def test_two_writers_in_one_process_keep_separate_stores(tmp_path):
 
 
 def test_write_spans_takes_a_format_version(tmp_path):
-    spans = _conversation(4)
+    spans = conversation(4)
     for version in ((1, 1), (2, 0)):
         path = tmp_path / f"v{version[0]}.tracy"
         write_spans(path, spans, format_version=version)
@@ -351,7 +309,7 @@ def _event_layout(turns: int) -> list[Span]:
 def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_path):
     spans = _event_layout(12)
     path = tmp_path / "events.tracy"
-    _write(path, spans, batch=1)
+    write(path, spans, batch=1)
     tf = tracefile.load(path)
     assert tf.warnings == []
     assert [[(e.time_unix_nano, e.name, e.attributes, e.dropped_attributes) for e in s.events] for s in tf.spans] == [
@@ -362,7 +320,7 @@ def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_pat
     reader.read()
     assert [e.attributes for e in reader.span(7).events] == [e.attributes for e in spans[7].events]
     v11 = tmp_path / "events-v11.tracy"
-    _write(v11, spans, batch=1, format_version=(1, 1))
+    write(v11, spans, batch=1, format_version=(1, 1))
     assert path.stat().st_size < v11.stat().st_size
 
 
@@ -380,7 +338,7 @@ def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_pat
 def test_hostile_event_lists_read_as_one_content_lost_event(tmp_path, case, listed, entries):
     path = tmp_path / "hostile-events.tracy"
     details = SpanDetails(1, 1, [{}], [[]], [[]], content_store=5, event_lists={0: listed})
-    _crafted(path, _content_frame(5, 0, entries), encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details)))
+    crafted(path, content_frame(5, 0, entries), encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details)))
     (span,) = tracefile.load(path).spans
     assert len(span.events) == 1 and span.events[0].name.startswith("…[content lost: "), span.events
 
@@ -388,7 +346,7 @@ def test_hostile_event_lists_read_as_one_content_lost_event(tmp_path, case, list
 def test_an_event_list_entry_of_the_wrong_shape_costs_its_frame_with_a_warning(tmp_path):
     path = tmp_path / "bad-shape.tracy"
     details = msgspec.msgpack.encode([1, 1, [{}], [[]], [[]], {}, {}, {}, 5, {0: [content.ref_ext(0)]}])
-    _crafted(path, b"", encode_frame(KIND_SPAN_DETAILS, details))
+    crafted(path, b"", encode_frame(KIND_SPAN_DETAILS, details))
     tf = tracefile.load(path)
     (span,) = tf.spans
     assert span.events == [] and any("does not decode" in w for w in tf.warnings)
@@ -424,8 +382,8 @@ def test_common_prefix_agrees_with_its_reference(a, b):
 def test_validate_reports_content_that_does_not_decode_and_references_it_cannot_follow(tmp_path):
     path = tmp_path / "bad-content.tracy"
     undecodable = encode_frame(KIND_CONTENT, PREFIX.pack(5, 0, 1, 0, 1) + b"\xc1", msgpack=False)  # checksum fine
-    good = _content_frame(5, 1, [ContentEntry(-1, 0, "kept")])
-    _crafted(path, undecodable + good, _details_with_refs(5, {"x": 0, "y": 1}))
+    good = content_frame(5, 1, [ContentEntry(-1, 0, "kept")])
+    crafted(path, undecodable + good, details_with_refs(5, {"x": 0, "y": 1}))
     found = validate(path)
     assert any("content frame at byte" in p or "does not decode" in p for p in found.problems), found.problems
     assert any("row 0" in p and "content lost" in p for p in found.problems), found.problems
