@@ -16,37 +16,44 @@ from ..formatting import format_duration, format_tokens
 from ..summary import logic
 from ..summary.critical_path import Cancelled, CriticalPath, critical_path
 from ..summary.distribution import duration_histogram
-from ..summary.rollup import Subtotals, self_time, subtotals
+from ..summary.rollup import self_time, subtree_totals
 from ..summary.widget import TRACE, SummaryPanel, marked_bucket
 from ..tracedata import TraceIndex
 
 
 class SpanNotes:
-    """What the waterfall adds to a span's tooltip and to a collapsed row. Subtotals are computed
-    for every span at the first question (tens of ms at 1M spans), self time per span asked about."""
+    """What the waterfall adds to a span's tooltip and to a collapsed row: subtree sums and self
+    time, each computed for the spans asked about (a few at a time: the selected one, the one under
+    the pointer, the collapsed rows on screen), never for the whole file at once."""
+
+    #: Subtree sums kept, for the rows a repaint asks about again.
+    CACHE = 4096
 
     def __init__(self, index: TraceIndex) -> None:
         self.index = index
-        self._sub: Subtotals | None = None
-        self._currency = "USD"
+        self._sums: dict[int, tuple[int, int, float]] = {}
+        self._costs = None
 
-    @property
-    def subtotals(self) -> Subtotals:
-        if self._sub is None:
-            costs = span_prices(self.index.timeline)
-            self._sub, self._currency = subtotals(self.index, costs.cost), costs.currency
-        return self._sub
+    def subtree(self, row: int) -> tuple[int, int, float]:
+        """(input tokens, output tokens, cost) of the span's subtree, itself included (`subtree_totals`)."""
+        got = self._sums.get(row)
+        if got is None:
+            if self._costs is None:
+                self._costs = span_prices(self.index.timeline)  # priced once per file and prices
+            if len(self._sums) >= self.CACHE:
+                self._sums.clear()
+            got = self._sums[row] = subtree_totals(self.index, self._costs.cost, row)
+        return got
 
     def self_time(self, row: int) -> int:
         return self_time(self.index, row)
 
     def subtree_text(self, row: int) -> str:
         """``12.4k tokens · $0.031`` over the span's subtree; empty without tokens."""
-        sub = self.subtotals
-        tokens = int(sub.tokens[row])
-        if not tokens:
+        inp, out, money = self.subtree(row)
+        if not inp + out:
             return ""
-        return f"{format_tokens(tokens)} tokens · {cost.format_cost(float(sub.cost[row]), self._currency)}"
+        return f"{format_tokens(inp + out)} tokens · {cost.format_cost(money, self._costs.currency)}"
 
     def tooltip_lines(self, row: int) -> list[str]:
         ix = self.index
@@ -76,9 +83,8 @@ class SpanNotes:
         return " · ".join(parts)
 
     def collapsed_label(self, row: int) -> str:
-        sub = self.subtotals
-        tokens = int(sub.tokens[row])
-        return f"Σ {format_tokens(tokens)} tok" if tokens else ""
+        inp, out, _ = self.subtree(row)
+        return f"Σ {format_tokens(inp + out)} tok" if inp + out else ""
 
 
 #: A trace with more spans than this gets its critical path on a worker thread (a million-span trace

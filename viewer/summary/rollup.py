@@ -43,6 +43,16 @@ def subtotals(index: TraceIndex, span_cost: np.ndarray) -> Subtotals:
                      inclusive(span_cost, np.float64))  # fmt: skip
 
 
+def subtree_totals(index: TraceIndex, span_cost: np.ndarray, row: int) -> tuple[int, int, float]:
+    """One span's subtree sums (input tokens, output tokens, cost), as `subtotals` gives them: from
+    its subtree's run of the depth-first order, so a question costs the subtree's size, not the file's."""
+    pos, size = int(index.position[row]), int(index.subtree[row])
+    rows = index.order[pos : pos + size]
+    rows = rows[index.counted[rows]]
+    tl = index.timeline
+    return int(tl.input_tokens[rows].sum(dtype=np.int64)), int(tl.output_tokens[rows].sum(dtype=np.int64)), float(span_cost[rows].sum())
+
+
 def self_times(start: np.ndarray, end: np.ndarray, parent: np.ndarray) -> np.ndarray:
     """Each span's duration minus the union of its children's intervals, clipped to the span (int64 ns).
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracefile.format.columns import Timeline
-from viewer.summary.rollup import self_time, self_times, subtotals
+from viewer.summary.rollup import self_time, self_times, subtotals, subtree_totals
 from viewer.tracedata import build_index
 
 
@@ -43,6 +43,22 @@ def test_subtotals_sum_each_subtree_once():
     assert sub.output.tolist() == [8, 7, 2, 5, 1]
     assert sub.cost.tolist() == [3.5, 3.0, 1.0, 2.0, 0.5]
     assert sub.tokens[0] == ix.traces.input_tokens[0] + ix.traces.output_tokens[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=40), st.integers(0, 10_000))
+def test_one_spans_subtree_totals_agree_with_every_spans(parent_picks, seed):
+    """Asked for one span, the sums are those computed for every span at once."""
+    n = len(parent_picks)
+    parents = [-1] + [parent_picks[i] % i for i in range(1, n)]
+    rng = np.random.default_rng(seed)
+    tokens = [(int(a), int(b)) for a, b in rng.integers(0, 500, (n, 2))]
+    ix = build_index(_timeline(parents, [(i, 1000 - i) for i in range(n)], tokens))
+    cost = rng.random(n)
+    sub = subtotals(ix, cost)
+    for row in range(n):
+        inp, out, money = subtree_totals(ix, cost, row)
+        assert (inp, out) == (sub.input[row], sub.output[row]) and np.isclose(money, sub.cost[row])
 
 
 def test_an_agent_without_reporting_children_counts_itself():
