@@ -189,6 +189,14 @@ class FileSession:
         span.feedback = self.feedback.for_row(row)
         return span
 
+    def details_problem(self, row: int) -> str | None:
+        """Why the span at ``row`` shows no attributes, events or links (its details frame is damaged
+        or missing), or None. Asked after `span`."""
+        try:
+            return self.reader.details_problem(int(self.reader.timeline.batch[row]))
+        except (IndexError, ValueError):
+            return None
+
     def spans(self, rows) -> list[Span]:
         """The spans at ``rows`` (in that order), decoding each batch they fall in once."""
         rows = np.asarray(rows, np.int64)

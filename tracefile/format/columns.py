@@ -119,6 +119,7 @@ class TimelineReader:
         self.late_details: list[int] = []
         #: Batches whose span-details frame turned out damaged when decoded (reported in `warnings`).
         self.damaged_details: set[int] = set()
+        self._lost: dict[int, str] = {}  # batch -> why its details could not be read
         #: The file's content frames (docs/FORMAT.md §2.6), noted as the scan passes them and
         #: decoded only when a span's details refer to them.
         self.content = ContentIndex()
@@ -292,6 +293,18 @@ class TimelineReader:
         )
         return added
 
+    def details_problem(self, batch: int) -> str | None:
+        """Why the spans of ``batch`` have no attributes, events or links, or None when they have
+        them (or may still get them: the file ends at its spans frame, a writer is running). Known
+        once `batch_spans` has read the batch."""
+        lost = self._lost.get(batch)
+        if lost is not None:
+            return lost
+        ref = self.timeline.batches[batch]
+        if ref.details_offset is None and (self._open is None or self._open[0] != batch):
+            return f"the file holds no span-details frame after the spans frame at byte {ref.spans_offset}"
+        return None
+
     def span(self, row: int) -> Span:
         """Decode every field of the span at ``row`` (reads its two frames only)."""
         ref = self.timeline.batches[int(self.timeline.batch[row])]
@@ -318,6 +331,7 @@ class TimelineReader:
                     details = None
                     if batch not in self.damaged_details:
                         self.damaged_details.add(batch)
+                        self._lost[batch] = str(exc)
                         self.warnings.append(
                             f"{exc}; the details of {cols.count} spans (spans frame at byte {ref.spans_offset}) "
                             "are lost, their timing and names are kept"

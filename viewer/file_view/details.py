@@ -34,6 +34,7 @@ class SpanDetails(QTabWidget):
         """Show span ``row`` of the session (-1: none)."""
         self._session, self._row = session, row
         self.inspector.set_span(session.span(row) if row >= 0 else None)
+        self.inspector.set_details_problem(session.details_problem(row) if row >= 0 else None)
         self._chat_row = None  # shown again when the Chat tab is (or becomes) visible
         self._show_chat()
 

@@ -27,7 +27,7 @@ from tracefile import Span
 from .. import theme
 from ..cost import logic as cost
 from ..cost.store import prices
-from ..failure.logic import span_failure
+from ..failure.logic import Failure, span_failure
 from ..failure.widget import FailureBanner
 from ..panes import DetailBrowser, ElidedLabel, RowDelegate, pane_action, placeholder, title_label, toggle_style
 from ..search.marks import mark_text, paint_cell_marks
@@ -148,6 +148,9 @@ class SpanInspector(QWidget):
         outer.addWidget(header)
         self.failure_banner = FailureBanner(content)
         outer.addWidget(self.failure_banner)
+        # A damaged or missing span-details frame: the span has only what the timeline holds.
+        self.lost_banner = FailureBanner(content, "Attributes, events and links lost")
+        outer.addWidget(self.lost_banner)
 
         self.tree = InspectorTree(self, content)
         self.tree.setObjectName("inspectorTree")
@@ -264,6 +267,7 @@ class SpanInspector(QWidget):
         self.model.set_span(span)
         self.pages.setCurrentIndex(0 if span is None else 1)
         self.failure_banner.set_failure(span_failure(span) if span is not None else None)
+        self.lost_banner.set_failure(None)
         if span is not None:
             self._fill_header(span)
             if path:
@@ -272,6 +276,10 @@ class SpanInspector(QWidget):
                     self.tree.setCurrentIndex(index)
         self._show_detail()
         self._update_actions()
+
+    def set_details_problem(self, problem: str | None) -> None:
+        """Say why the span shown has no attributes, events or links (None: hide the notice)."""
+        self.lost_banner.set_failure(None if problem is None else Failure("", problem, ""))
 
     def span(self) -> Span | None:
         return self._span

@@ -133,3 +133,45 @@ def test_search_words_are_marked_in_chat_and_inspector(qtbot, long_view):
     long_view.search_field.setText("")
     long_view.search.apply()
     assert chat.browser.extraSelections() == [] and inspector.highlight_terms() == []
+
+
+def _three_spans(path) -> None:
+    """Three spans, each its own batch (a spans frame and its span-details frame)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    import tracefile
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(tracefile.TracyFileExporter(path)))
+    for i in range(3):
+        with provider.get_tracer("lost-test").start_as_current_span(f"step {i}") as span:
+            span.set_attribute("app.step", i)
+    provider.shutdown()
+
+
+@pytest.mark.parametrize("damage", ["bit flip", "frame gone"])
+def test_a_span_whose_details_are_lost_says_so_in_the_inspector(qtbot, light_window, tmp_path, damage):
+    from tracefile.format import TimelineReader
+
+    path = tmp_path / "lost.tracy"
+    _three_spans(path)
+    reader = TimelineReader(path)
+    reader.read()
+    ref = reader.timeline.batches[1]
+    data = bytearray(path.read_bytes())
+    if damage == "bit flip":
+        data[ref.details_offset + 40] ^= 0xFF  # inside its payload: the checksum fails
+    else:
+        del data[ref.details_offset : reader.timeline.batches[2].spans_offset]
+    path.write_bytes(bytes(data))
+    view = open_view(qtbot, light_window, path)
+    inspector = view.inspector
+    view.select_span_named("step 1")
+    assert inspector.span().name == "step 1" and dict(inspector.span().attributes) == {}
+    assert shown(inspector.lost_banner)
+    text = inspector.lost_banner.text()
+    assert text.startswith("Attributes, events and links lost: ")
+    assert ("fails its checksum" if damage == "bit flip" else "no span-details frame") in text, text
+    view.select_span_named("step 2")
+    assert inspector.span().attributes == {"app.step": 2} and not shown(inspector.lost_banner)
