@@ -20,7 +20,17 @@ from .errors import TraceFileError
 from .framing import FrameRef, ScanReport, check_file_header, frame_at, scan_frames
 from .model import Span
 from .reader import Batch, batch_spans, decode_frame, open_buffer
-from .schema import FILE_HEADER_SIZE, KIND_CONTENT, KIND_FEEDBACK, KIND_SPAN_DETAILS, KIND_SPANS, Feedback, SpanColumns
+from .schema import (
+    FILE_HEADER_SIZE,
+    KIND_CONTENT,
+    KIND_FEEDBACK,
+    KIND_FILE_INFO,
+    KIND_INDEX,
+    KIND_SPAN_DETAILS,
+    KIND_SPANS,
+    Feedback,
+    SpanColumns,
+)
 
 # Column name -> numpy dtype of its packed little-endian encoding.
 _DTYPES = {
@@ -102,6 +112,9 @@ def _empty_timeline() -> Timeline:
     )  # fmt: skip
 
 
+_KNOWN = frozenset({KIND_SPANS, KIND_FEEDBACK, KIND_FILE_INFO, KIND_INDEX})
+
+
 class TimelineReader:
     """Reads a .tracy file's timeline columns, and later whatever was appended since."""
 
@@ -167,6 +180,8 @@ class TimelineReader:
                         if pending.first_row < len(self.timeline):
                             self.late_details.append(int(self.timeline.batch[pending.first_row]))
                     continue
+                if ref.kind not in _KNOWN:
+                    continue  # a newer writer's kind: skipped, and no end to the batch before it (FORMAT.md §2.3)
                 pending = None
                 if ref.kind == KIND_SPANS:
                     cols = self._decode(data, ref, report)

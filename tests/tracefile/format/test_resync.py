@@ -164,3 +164,20 @@ def test_a_torn_details_header_spliced_in_swallows_no_batch_in_the_timeline(clea
     assert [sp.attributes for sp in _timeline_spans(reader)] == [sp.attributes for sp in spans]
     assert any("fails its checksum" in w for w in reader.warnings)
 
+
+
+def test_a_frame_of_an_unknown_kind_between_spans_and_details_keeps_them_paired(clean, tmp_path):
+    """A newer writer's frame kind is skipped by every reader, and ends no batch (FORMAT.md §2.3)."""
+    from tracefile.format.framing import encode_frame
+
+    data, rec, spans = clean
+    s, d, _ = rec.batches[1]
+    unknown = encode_frame(0x55, b"\x91\x01")
+    path = tmp_path / "unknown-kind.tracy"
+    path.write_bytes(data[: d.offset] + unknown + data[d.offset :])
+    tf = tracefile.load(path)
+    assert tf.warnings == [] and tf.spans == spans
+    reader = TimelineReader(path)
+    reader.read()
+    assert reader.warnings == [] and _timeline_spans(reader) == spans
+    assert all(reader.details_problem(b) is None for b in range(len(reader.timeline.batches)))
