@@ -60,7 +60,9 @@ inside brackets or braces, as in ``\\d{3,6}``, does not separate)."""
 
 TRACY_MAX_VALUE_LENGTH = "TRACY_MAX_VALUE_LENGTH"
 """An integer (``_`` allowed as a digit separator): the characters a recorded value keeps,
-its truncation marker included. Default 32768; 0 or less: no limit."""
+its truncation marker included. Default 1048576 for span and event attributes (a long
+conversation's history stays whole) and 32768 for what ``@trace`` captures; setting it sets
+both. 0 or less: no limit."""
 
 OTEL_BSP_SCHEDULE_DELAY = "OTEL_BSP_SCHEDULE_DELAY"
 """Read by the OpenTelemetry SDK's batching processor. When it is unset, `configure()`

@@ -271,8 +271,14 @@ def _apply_value_policy(policy) -> None:
         from .redact import Redactor
     except ImportError:
         return
+    from .redact import DEFAULT_MAX_LENGTH
+    from .values import DEFAULT_MAX_LENGTH as VALUE_MAX_LENGTH
+
     redactor = Redactor(policy)
-    set_value_policy(max_length=policy.max_length, scrub=redactor.json_scrub, text_hook=redactor.json_text)
+    # @trace encodes its inputs and outputs on the app's own thread: they keep their own, shorter
+    # default unless a limit was chosen (TRACY_MAX_VALUE_LENGTH, or a Policy's max_length).
+    limit = VALUE_MAX_LENGTH if policy.max_length == DEFAULT_MAX_LENGTH else policy.max_length
+    set_value_policy(max_length=limit, scrub=redactor.json_scrub, text_hook=redactor.json_text)
 
 
 def _script_name() -> str:

@@ -326,6 +326,11 @@ _JSON_PAIR = re.compile(r'"((?:[^"\\\r\n]|\\.){1,128})"\s*:\s*("(?:[^"\\]|\\.)*"
 # Policy
 
 
+#: Characters a recorded attribute value keeps, its truncation marker included (1 MiB): enough for
+#: the whole history of a long agent session (about 250k tokens).
+DEFAULT_MAX_LENGTH = 1 << 20
+
+
 @dataclass(frozen=True)
 class Policy:
     """What to record. ``key_patterns`` and ``value_patterns`` replace the defaults;
@@ -345,7 +350,9 @@ class Policy:
     value_patterns: tuple[str, ...] = DEFAULT_VALUE_PATTERNS
     extra_key_patterns: tuple[str, ...] = ()
     extra_value_patterns: tuple[str, ...] = ()
-    max_length: int | None = 32_768
+    #: A conversation's history is one value that grows with every call; format 2.0 stores what
+    #: repeats once, so the limit keeps it whole far past what cutting it used to save.
+    max_length: int | None = DEFAULT_MAX_LENGTH
     replacement: str = "[REDACTED]"
     #: Span names, event names and attribute keys are cut to this many characters (None: kept whole).
     max_name_length: int | None = 1_024

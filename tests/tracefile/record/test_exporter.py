@@ -476,3 +476,30 @@ def test_no_attribute_value_name_or_event_costs_a_batch(tmp_path_factory, spans)
     assert all(type(s.name) is str and all(type(e.name) is str for e in s.events) for s in tf.spans)
     assert [len(s.events) for s in tf.spans] == [len(e) for _, _, e in spans]
     assert all("sk-proj" not in str(s.attributes) for s in tf.spans)
+
+
+def test_a_long_conversation_is_kept_whole_and_stored_once(tmp_path):
+    """By default a history far past the old 32,768-character cut keeps its newest messages, and
+    the file holds each message about once (each call's history continues the last one's)."""
+    import json
+
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from tracefile.record.redact import Policy
+
+    path = tmp_path / "long.tracy"
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(TracyFileExporter(path, redaction=Policy(record_content=True))))
+    history = [{"role": "system", "content": "You plan trips. " * 100}]
+    for turn in range(60):
+        history.append({"role": "user", "content": f"turn {turn}: " + "Where next, and how? " * 60})
+        with tp.get_tracer("long").start_as_current_span(f"chat {turn}") as span:
+            span.set_attribute("gen_ai.input.messages", json.dumps(history))
+        history.append({"role": "assistant", "content": f"answer {turn}: " + "Take the train. " * 80})
+    tp.shutdown()
+    spans = tracefile.load(path).spans
+    last = spans[-1].attributes["gen_ai.input.messages"]
+    assert len(last) > 140_000 and json.loads(last) == history[:-1]  # whole: not cut, valid JSON
+    assert json.loads(last)[-1]["content"].startswith("turn 59: ")
+    unique = sum(len(json.dumps(m)) for m in history)
+    assert path.stat().st_size < unique  # every history whole, in less than the text of its messages

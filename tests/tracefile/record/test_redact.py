@@ -548,7 +548,7 @@ def test_invalid_pattern_in_code_raises():
 def test_from_env_defaults():
     p = Policy.from_env({})
     assert p == Policy()
-    assert not p.record_content and p.redact and p.max_length == 32_768
+    assert not p.record_content and p.redact and p.max_length == 1 << 20
 
 
 @pytest.mark.parametrize(
@@ -604,7 +604,7 @@ def test_from_env_invalid_regex_is_skipped_with_one_warning(caplog):
 def test_from_env_bad_values_warn_and_keep_defaults(caplog):
     with caplog.at_level(logging.WARNING, logger="tracefile"):
         p = Policy.from_env({"TRACY_MAX_VALUE_LENGTH": "lots", "TRACY_REDACT": "maybe"})
-    assert p.max_length == 32_768 and p.redact is True
+    assert p.max_length == 1 << 20 and p.redact is True
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
 
 
