@@ -165,6 +165,16 @@ class FeedbackIndex:
                     break
         return mask
 
+    def text_rows(self, text: str) -> np.ndarray:
+        """Rows with a feedback record whose label, comment or evaluator holds ``text`` (any case):
+        free text in a search matches these as it matches span details."""
+        mask = np.zeros(len(self.marks), bool)
+        w = text.lower()
+        for row, ids in self._by_row.items():
+            if any(w in t.lower() for i in ids for t in (self.records[i].label, self.records[i].comment, self.records[i].evaluator)):
+                mask[row] = True
+        return mask
+
     def summary(self, rows: Iterable[int] | None = None) -> str:
         """Counts for a set of rows (all when None): "2 good · 1 bad · 3 evaluations"."""
         ids = range(len(self.records)) if rows is None else [i for r in rows for i in self._by_row.get(int(r), ())]

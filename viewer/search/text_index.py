@@ -981,7 +981,8 @@ def _decode_details(data, offset: int, content: ContentIndex | None) -> _Details
 
 def evaluate(query: Query | Node | None, index, text: TextIndex | None, feedback=None) -> Evaluation:
     """Evaluate ``query`` over every row of ``index`` with the columns, the text index and the
-    file's feedback (a `viewer.feedback.logic.FeedbackIndex`, for ``feedback:``).
+    file's feedback (a `viewer.feedback.logic.FeedbackIndex`: ``feedback:``, and free text in its
+    labels, comments and evaluators).
 
     Rows the text index has not reached yet are undecided for the sub-terms that need span
     details: ``mask`` may include them, ``certain`` does not. Once every row is indexed, the
@@ -1002,6 +1003,8 @@ def evaluate(query: Query | Node | None, index, text: TextIndex | None, feedback
         if text is not None:
             hit = text.term_rows(node.text) if isinstance(node, Term) else text.field_rows(node.key, node.value)
             m[: min(len(hit), n)] = hit[:n]
+        if isinstance(node, Term) and feedback is not None and len(feedback.marks) == n:
+            m |= feedback.text_rows(node.text)  # free text matches feedback labels and comments too
         if complete:
             return m, m
         return m, m | pending

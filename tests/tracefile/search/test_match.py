@@ -18,9 +18,8 @@ QUERIES = [
     "output_tokens<100", "trace_duration>10s", "gen_ai.tool.name:", "gen_ai.operation.name:chat", "has:http.request.method",
     "exception", "-status:ok kind:client", "name:POST OR category:tool", "(chat OR tool) -status:error",
     "feedback:", "feedback:evaluated", "feedback:wrong", '"POST /chat"', "NOT model:",
-    # The grammar says free text matches feedback comments too; the viewer's text index does not
-    # look at feedback yet, so there the thumbs-down commented "wrong invoice total" is missed.
-    pytest.param("invoice", marks=pytest.mark.xfail(strict=True, reason="the viewer's free text skips feedback comments")),
+    # Free text matches feedback comments too: the thumbs-down commented "wrong invoice total".
+    "invoice", '"wrong invoice total"', "-invoice",
 ]  # fmt: skip
 
 
