@@ -150,7 +150,7 @@ def test_each_content_value_means_the_same_for_configure_and_a_bare_exporter(raw
         (settings.OTEL_EXPORTER_TRACY_FSYNC, "sometimes", "true or false",
          lambda: TracyFileExporter("unused.tracy")._fsync is False),
         (settings.TRACY_REDACT, "perhaps", "true or false", lambda: Policy.from_env().redact is True),
-        (settings.TRACY_MAX_VALUE_LENGTH, "plenty", "an integer", lambda: Policy.from_env().max_length == 32_768),
+        (settings.TRACY_MAX_VALUE_LENGTH, "plenty", "an integer", lambda: Policy.from_env().max_length == 1 << 20),
         (CONTENT, "verbose", "SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, NO_CONTENT",
          lambda: default_policy().record_content is False),
     ],
