@@ -118,7 +118,63 @@ _OPERATIONS = (("chat.completions.create", Op.CHAT), ("responses.create", Op.CHA
                ("completions.create", Op.TEXT_COMPLETION), ("embeddings.create", Op.EMBEDDINGS),
                ("images.generate", None))  # fmt: skip
 _PROVIDERS = (("AzureOpenAI", "azure.ai.openai"), ("AsyncAzureOpenAI", "azure.ai.openai"),
-              ("OpenAI", "openai"), ("AsyncOpenAI", "openai"))  # fmt: skip
+              ("OpenAI", "openai"), ("AsyncOpenAI", "openai"),
+              ("AzureOpenAIExecutor", "azure.ai.openai"), ("OpenAIExecutor", "openai"))  # fmt: skip
+#: The frame a streamed call's chunks are recorded in (prompty 2.x): a trace of its own, written
+#: when the stream has been read to its end.
+_STREAM_FRAME = ".PromptyStream"
+
+
+def _is_stream(f: dict[str, Any]) -> bool:
+    """A ``PromptyStream`` frame: a streamed model call's chunks, as its result."""
+    return isinstance(f.get("signature"), str) and f["signature"].endswith(_STREAM_FRAME) and isinstance(f.get("result"), list)
+
+
+def _streamed(chunks: list[Any]) -> dict[str, Any] | None:
+    """A streamed chat completion's chunks joined into the response a call without streaming
+    records: id, model, each choice's whole message (text and tool calls put back together from
+    their pieces) and finish reason, and the usage of the last chunk that has one. None when
+    they are not ``chat.completion.chunk`` objects."""
+    chunks = [c for c in chunks if isinstance(c, dict) and c.get("object") == "chat.completion.chunk"]
+    if not chunks:
+        return None
+    choices: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        for ch in chunk.get("choices") or []:
+            if not isinstance(ch, dict):
+                continue
+            acc = choices.setdefault(ch["index"] if isinstance(ch.get("index"), int) else 0,
+                                     {"role": None, "text": [], "calls": {}, "finish_reason": None})  # fmt: skip
+            delta = ch.get("delta") if isinstance(ch.get("delta"), dict) else {}
+            if acc["role"] is None and isinstance(delta.get("role"), str):
+                acc["role"] = delta["role"]
+            if isinstance(delta.get("content"), str):
+                acc["text"].append(delta["content"])
+            for piece in delta.get("tool_calls") or []:
+                if not isinstance(piece, dict):
+                    continue
+                call = acc["calls"].setdefault(piece.get("index", 0), {"id": None, "name": [], "arguments": []})
+                if isinstance(piece.get("id"), str):
+                    call["id"] = piece["id"]
+                fn = piece.get("function") if isinstance(piece.get("function"), dict) else {}
+                if isinstance(fn.get("name"), str):
+                    call["name"].append(fn["name"])
+                if isinstance(fn.get("arguments"), str):
+                    call["arguments"].append(fn["arguments"])
+            if isinstance(ch.get("finish_reason"), str):
+                acc["finish_reason"] = ch["finish_reason"]
+    response: dict[str, Any] = {"id": chunks[0].get("id"), "model": chunks[0].get("model"), "choices": []}
+    for index, acc in sorted(choices.items()):
+        calls = [{"id": c["id"], "type": "function", "function": {"name": "".join(c["name"]), "arguments": "".join(c["arguments"])}}
+                 for _, c in sorted(acc["calls"].items(), key=lambda kv: str(kv[0]))]  # fmt: skip
+        message = {"role": acc["role"] or "assistant", "content": "".join(acc["text"]) if acc["text"] else None}
+        if calls:
+            message["tool_calls"] = calls
+        response["choices"].append({"index": index, "message": message, "finish_reason": acc["finish_reason"]})
+    usage = next((c["usage"] for c in reversed(chunks) if isinstance(c.get("usage"), dict)), None)
+    if usage is not None:
+        response["usage"] = usage
+    return response
 
 
 def _response_repr(text: str) -> dict[str, Any] | None:
@@ -207,8 +263,14 @@ def _model_call(f: dict[str, Any], attrs: dict[str, Any]) -> None:
         messages = [_message(m, "user") for m in inputs["messages"]]
         attrs[GEN_AI_INPUT_MESSAGES] = json.dumps(messages, ensure_ascii=False)
     result = f.get("result")
-    response = _response_repr(result) if isinstance(result, str) else result
+    if _is_stream(f):
+        response = _streamed(result)
+    else:
+        response = _response_repr(result) if isinstance(result, str) else result
     if not isinstance(response, dict):
+        if inputs.get("stream") is True and "result" not in f:
+            attrs["tracy.import.note"] = ("streamed: Prompty records the response in a trace of its own, "
+                                          "PromptyStream, written when the stream has been read")  # fmt: skip
         return
     if isinstance(response.get("model"), str):
         attrs[GEN_AI_RESPONSE_MODEL] = response["model"]
@@ -315,7 +377,7 @@ class _Reader:
                     if k in own:
                         own[k] -= v
             attrs.update({k: v for k, v in own.items() if v > 0})
-        if dialects.is_prompty_call(f):
+        if dialects.is_prompty_call(f) or _is_stream(f):
             _model_call(f, attrs)
         if isinstance(f.get("attributes"), dict):
             attrs.update({str(k): v for k, v in f["attributes"].items()})

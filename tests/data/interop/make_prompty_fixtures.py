@@ -151,6 +151,30 @@ def executor_chat() -> None:
         assert len(server.chat_requests) == 1
 
 
+STREAM_OPTIONS = """  options:
+    additionalProperties:
+      stream: true
+      stream_options:
+        include_usage: true
+"""
+
+
+def executor_chat_streamed() -> None:
+    """The same call with ``stream: true`` (prompty 2.x): the call's frame records the request only,
+    and the chunks go to a trace of their own (``PromptyStream``), written when the caller has read
+    the stream to its end, after the call's trace."""
+    import prompty
+    from tracefile.testing.loopback import ChatServer
+
+    with ChatServer() as server, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "travel.prompty"
+        head = PROMPTY_V2.format(openai_base_url=server.openai_base_url, question=QUESTION)
+        path.write_text(head.replace("inputs:\n", STREAM_OPTIONS + "inputs:\n", 1) + TEMPLATE)
+        answer = "".join(str(piece) for piece in prompty.invoke(str(path), inputs={"question": QUESTION}))
+        assert "Porto" in answer, answer
+        assert len(server.chat_requests) == 1 and server.chat_requests[0].stream
+
+
 def run(case: str, fn, *args, raises: bool = False) -> None:
     out = Path(tempfile.mkdtemp())
     try:
@@ -162,10 +186,12 @@ def run(case: str, fn, *args, raises: bool = False) -> None:
                 raise
         finally:
             Tracer.remove("prompty") if hasattr(Tracer, "remove") else Tracer._tracers.pop("prompty")
-        (written,) = [p for p in out.iterdir() if p.suffix in (".tracy", ".ptrace")]
-        target = HERE / f"{case}-{LAYOUT}.tracy"
-        shutil.move(written, target)
-        print(f"wrote {target.relative_to(HERE.parent)} (prompty {version('prompty')})")
+        written = sorted(p for p in out.iterdir() if p.suffix in (".tracy", ".ptrace"))
+        for p in written:  # a streamed call writes its chunks to a second file, PromptyStream.*.tracy
+            extra = "-chunks" if p.name.startswith("PromptyStream.") and len(written) > 1 else ""
+            target = HERE / f"{case}{extra}-{LAYOUT}.tracy"
+            shutil.move(p, target)
+            print(f"wrote {target.relative_to(HERE.parent)} (prompty {version('prompty')})")
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -175,12 +201,13 @@ CASES = {
     "exception-propagates-to-root": lambda: run("exception-propagates-to-root", plan_trip, "Lisbon", raises=True),
     # 0.1.9 has no OpenAI executor, and does not trace its Azure one.
     "executor-chat": lambda: run("executor-chat" if VERSION >= (2,) else "executor-azure-openai-chat", executor_chat),
+    "executor-chat-streamed": lambda: run("executor-chat-streamed", executor_chat_streamed),
 }
 
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
     for name in sys.argv[1:] or CASES:  # e.g. `... make_prompty_fixtures.py executor-chat`: only that case
-        if name == "executor-chat" and VERSION < (0, 1, 20):
+        if name == "executor-chat" and VERSION < (0, 1, 20) or name == "executor-chat-streamed" and VERSION < (2,):
             continue
         CASES[name]()
     sys.exit(0)

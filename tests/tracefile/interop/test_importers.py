@@ -260,3 +260,46 @@ def test_cli_convert_warns_about_skipped_records_and_refuses_unknown_input_witho
 @pytest.mark.parametrize("command", ["info", "validate"])
 def test_cli_info_and_validate_read_foreign_files(command, capsys):
     assert tracy([command, str(DATA / ONE_OF_EACH[1])]) == 0
+
+
+def test_prompty_streamed_call_gets_its_answer_from_the_chunks():
+    """A streamed call (prompty 2.x): the call's frame holds the request and says where the answer
+    went; the PromptyStream trace, written when the stream was read, holds the chunks, joined into
+    the answer as a call without streaming records it."""
+    call = {s.name: s for s in read_any(DATA / "prompty" / "executor-chat-streamed-v2.tracy").spans}["chat.completions.create"]
+    assert "gen_ai.output.messages" not in call.attributes and "PromptyStream" in call.attributes["tracy.import.note"]
+    (stream,) = read_any(DATA / "prompty" / "executor-chat-streamed-chunks-v2.tracy").spans
+    (answer,) = json.loads(stream.attributes["gen_ai.output.messages"])
+    assert answer["role"] == "assistant" and answer["finish_reason"] == "stop"
+    assert answer["parts"][0]["content"].startswith('You asked: "Which museum should I visit in Porto?"')
+    assert stream.attributes["gen_ai.usage.output_tokens"] == 30 and stream.attributes["gen_ai.operation.name"] == "chat"
+    assert stream.attributes["gen_ai.response.id"] == "chatcmpl-loopback-000001"
+
+
+def test_prompty_stream_chunks_join_into_the_message_a_call_without_streaming_gets():
+    """Chunks as the `openai` client streams them (a tool call's id, name and arguments in pieces),
+    dumped as Prompty dumps them, join into the message the same call answers without streaming."""
+    import openai
+
+    from tracefile.testing.loopback import ChatServer
+
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
+              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]  # fmt: skip
+    messages = [{"role": "user", "content": "Weather in Porto tomorrow, please?"}]
+    with ChatServer() as server:
+        client = openai.OpenAI(base_url=server.openai_base_url, api_key="test-key")
+        whole = client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=tools).model_dump()
+        chunks = [c.model_dump() for c in client.chat.completions.create(
+            model="gpt-4o-mini", messages=messages, tools=tools, stream=True, stream_options={"include_usage": True})]  # fmt: skip
+    assert len(chunks) > 3
+    joined = prompty._streamed(chunks)
+    (choice,) = joined["choices"]
+    want = whole["choices"][0]
+    assert choice["finish_reason"] == want["finish_reason"] == "tool_calls"
+    (call,) = choice["message"]["tool_calls"]
+    (expected,) = want["message"]["tool_calls"]
+    # The server numbers its calls' ids per request; the rest is the same.
+    assert call["id"].startswith("call_") and call["function"] == {k: expected["function"][k] for k in ("name", "arguments")}
+    assert json.loads(call["function"]["arguments"]) and call["function"]["name"] == "get_weather"
+    assert joined["usage"]["completion_tokens"] == whole["usage"]["completion_tokens"]
+    assert prompty._streamed([{"object": "something else"}]) is None
