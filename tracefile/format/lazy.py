@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import msgspec
 
 from .content import ContentIndex, content_lost, ext_hook, refs_made
-from .schema import Event, Link, _Frame
+from .schema import SpanDetails
 
 #: The key a lazily decoded attribute map holds when its bytes cannot be decoded after all (the
 #: frame's checksum held: a writer wrote it wrong). Its value says why.
@@ -24,20 +24,11 @@ LOST_KEY = "tracy.attributes.lost"
 _ATTRIBUTES = msgspec.msgpack.Decoder(dict[str, Any], ext_hook=ext_hook)
 
 
-class LazySpanDetails(_Frame):
-    """A ``span-details`` payload (`tracefile.format.schema.SpanDetails`) with each span's
-    attribute map left as its MessagePack bytes."""
+class LazySpanDetails(SpanDetails):
+    """A ``span-details`` payload (`tracefile.format.schema.SpanDetails`, the same fields in the same
+    places) with each span's attribute map left as its MessagePack bytes."""
 
-    batch_id: int
-    count: int
     attributes: list[msgspec.Raw]
-    events: list[list[Event]]
-    links: list[list[Link]]
-    status_message: dict[int, str] = {}
-    trace_state: dict[int, str] = {}
-    dropped: dict[int, tuple[int, int, int]] = {}
-    content_store: int = 0
-    event_lists: dict[int, tuple[Any, bytes]] = {}
 
 
 class AttributeSource:

@@ -116,13 +116,13 @@ def decode_frame(
     # ValueError covers invalid UTF-8 in strings; RecursionError absurdly nested values.
     except (msgspec.DecodeError, ValueError, RecursionError) as exc:
         raise TraceFileError(f"{ref.kind_name} frame at byte {ref.offset} does not decode: {exc}", ref.offset) from None
-    if isinstance(obj, (SpanColumns, SpanDetails, LazySpanDetails)):
+    if isinstance(obj, (SpanColumns, SpanDetails)):
         _check_batch(obj, ref)
     if refs_made() != refs:
-        if isinstance(obj, SpanDetails):
-            (content or _NO_CONTENT).resolve(data, obj)
-        elif isinstance(obj, LazySpanDetails):
+        if isinstance(obj, LazySpanDetails):  # (a SpanDetails too) its attribute maps are decoded later
             (content or _NO_CONTENT).resolve_events(data, obj)
+        elif isinstance(obj, SpanDetails):
+            (content or _NO_CONTENT).resolve(data, obj)
     if isinstance(obj, SpanColumns):
         found = repair_columns(obj, ref.offset)
         if found and findings is not None:
@@ -133,7 +133,7 @@ def decode_frame(
 _NO_CONTENT = ContentIndex()
 
 
-def _check_batch(obj: SpanColumns | SpanDetails | LazySpanDetails, ref: FrameRef) -> None:
+def _check_batch(obj: SpanColumns | SpanDetails, ref: FrameRef) -> None:
     """Reject frames whose columns disagree with their count (malformed writer output)."""
     n = obj.count
     if isinstance(obj, SpanColumns):
@@ -157,7 +157,7 @@ class Batch:
     """One spans frame with its span-details frame (None when that was lost)."""
 
     columns: SpanColumns
-    details: SpanDetails | LazySpanDetails | None
+    details: SpanDetails | None  # a LazySpanDetails from a lazy read
     offset: int
     details_offset: int | None
     #: The file's content frames, for the attribute maps of lazy details.
@@ -200,7 +200,7 @@ def iter_records(
         if findings:
             report.warnings.extend(map(str, findings))
             findings.clear()
-        if isinstance(obj, (SpanDetails, LazySpanDetails)):
+        if isinstance(obj, SpanDetails):
             if pending is not None and pending.columns.batch_id == obj.batch_id and pending.details is None:
                 if obj.count != pending.columns.count:
                     report.warnings.append(
