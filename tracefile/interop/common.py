@@ -18,15 +18,27 @@ def looks_like_json(head: bytes) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
 
 
+def too_deep(path: str) -> TraceFileError:
+    """The error for JSON nested deeper than a parser can follow: no JSON format can be read from
+    it, so it names none (a format's importer would otherwise claim the file as its own)."""
+    return TraceFileError(
+        f"{path}: JSON nested deeper than tracy can read (thousands of levels of arrays or objects); "
+        "no trace format nests more than a few dozen"
+    )
+
+
 def load_json(path: str, head: bytes) -> Any | None:
-    """The whole file parsed as one JSON document, or None when it is not one (not JSON, or JSON Lines)."""
+    """The whole file parsed as one JSON document, or None when it is not one (not JSON, or JSON
+    Lines). Raises `too_deep` for JSON nested past what the parser follows."""
     if not looks_like_json(head):
         return None
     try:
         with open(path, "rb") as f:
             return json.loads(f.read().removeprefix(b"\xef\xbb\xbf"))
-    except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are both ValueErrors
+    except ValueError:  # JSONDecodeError and bad UTF-8 are both ValueErrors
         return None
+    except RecursionError:
+        raise too_deep(path) from None
     except OSError as exc:
         raise TraceFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
 

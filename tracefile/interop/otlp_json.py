@@ -22,7 +22,7 @@ from ..format.model import Span, SpanEvent, SpanLink
 from ..format.schema import Feedback, Resource, Scope
 from ..genai.feedback import event_for
 from . import Batches, Imported
-from .common import Skips, load_json, looks_like_json, never_raises
+from .common import Skips, load_json, looks_like_json, never_raises, too_deep
 
 
 def _value(v: Any) -> dict[str, Any]:
@@ -459,6 +459,13 @@ class _Lines:
 
     def decode(self, line: bytes, where: str) -> tuple[Any, bool] | None:
         try:
+            return self._decode(line, where)
+        except RecursionError:
+            self.lines.add(where, "JSON nested deeper than tracy can read (thousands of levels of arrays or objects)")
+            return None
+
+    def _decode(self, line: bytes, where: str) -> tuple[Any, bool] | None:
+        try:
             request = _decode_request(line)
             lenient = False
         except _DecodeErrors:
@@ -536,6 +543,8 @@ def _shape(path: str) -> str | None:
                 if lineno == 1 and "truncated" in str(exc):  # "{" of a pretty-printed document
                     break
                 continue  # a broken line of JSON Lines: the first good one decides
+            except RecursionError:
+                raise too_deep(path) from None
             return "lines" if _is_request(doc) else None
         else:
             return None

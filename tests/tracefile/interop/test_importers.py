@@ -303,3 +303,37 @@ def test_prompty_stream_chunks_join_into_the_message_a_call_without_streaming_ge
     assert json.loads(call["function"]["arguments"]) and call["function"]["name"] == "get_weather"
     assert joined["usage"]["completion_tokens"] == whole["usage"]["completion_tokens"]
     assert prompty._streamed([{"object": "something else"}]) is None
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+_DEEP_DOCS = {
+    "otlp-json": {"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": {"name": "x"}, "spans": [
+        {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "deep",
+         "startTimeUnixNano": "1", "endTimeUnixNano": "2", "attributes": [{"key": "k", "value": "DEEP"}]}]}]}]},
+    "jaeger": {"data": [{"traceID": "0af7651916cd43dd", "processes": {}, "spans": [
+        {"traceID": "0af7651916cd43dd", "spanID": "b7ad6b7169203331", "operationName": "x", "startTime": 1,
+         "duration": 1, "tags": [{"key": "k", "type": "string", "value": "DEEP"}]}]}]},
+    "zipkin": [{"traceId": "0af7651916cd43dd", "id": "b7ad6b7169203331", "name": "x", "timestamp": 1, "tags": {"k": "DEEP"}}],
+    "prompty": {"runtime": "python", "version": "1.0", "trace": {"name": "run", "inputs": "DEEP", "__frames": []}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", list(_DEEP_DOCS))
+def test_json_nested_past_what_can_be_read_names_no_format(shape, tmp_path):
+    """100,000 levels of arrays in a value: the file is refused with what is wrong, not as a
+    format it does not claim to be (every JSON importer would fail the same way)."""
+    path = tmp_path / f"deep-{shape}.json"
+    path.write_text(json.dumps(_DEEP_DOCS[shape]).replace('"DEEP"', _DEEP))
+    with pytest.raises(TraceFileError, match="JSON nested deeper than tracy can read") as err:
+        read_any(path)
+    assert "OTLP" not in str(err.value) and "Jaeger" not in str(err.value)
+
+
+def test_a_json_lines_line_nested_past_what_can_be_read_is_skipped(tmp_path):
+    good = (DATA / "otlp-json" / "sdk-json-file-exporter-two-batches.jsonl").read_text().splitlines()
+    deep = json.dumps(_DEEP_DOCS["otlp-json"]).replace('"DEEP"', _DEEP)
+    path = tmp_path / "lines.jsonl"
+    path.write_text("\n".join([good[0], deep, good[1]]) + "\n")
+    imported = read_any(path)
+    assert [s.name for s in imported.spans] == [s.name for s in read_any(DATA / "otlp-json" / "sdk-json-file-exporter-two-batches.jsonl").spans]
+    assert imported.warnings == ["1 line skipped: line 2: JSON nested deeper than tracy can read (thousands of levels of arrays or objects)"]
