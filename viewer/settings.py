@@ -111,3 +111,15 @@ def timeline_legend_shown(settings: QSettings) -> bool:
 
 def set_timeline_legend_shown(settings: QSettings, shown: bool) -> None:
     settings.setValue(LEGEND_KEY, "true" if shown else "false")
+
+
+TRACE_LIST_KEY = "layout/traceListHidden"
+
+
+def trace_list_hidden(settings: QSettings) -> bool:
+    """Whether the user last hid the trace list (Ctrl+B): new tabs then start without it."""
+    return str(settings.value(TRACE_LIST_KEY, "false")).lower() == "true"
+
+
+def set_trace_list_hidden(settings: QSettings, hidden: bool) -> None:
+    settings.setValue(TRACE_LIST_KEY, "true" if hidden else "false")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from tracefile.format import STATUS_ERROR, Timeline
 
+from .. import settings as viewer_settings
 from ..cost import prices
 from ..loading import LoadResult, OpenFile
 from ..search import next_match
@@ -140,6 +141,12 @@ class FileView(QWidget):
         self.search.filterChanged.connect(self._filter_traces)
         self.search.nextRequested.connect(lambda: self.next_match())
         self.status.list_toggle.toggled.connect(self._on_list_toggled)
+        if self.settings is not None and viewer_settings.trace_list_hidden(self.settings):
+            self._list_chosen = True  # the user hid the list last time: new tabs start without it
+            self.panes.set_list_shown(False)
+            self.status.list_toggle.blockSignals(True)
+            self.status.list_toggle.setChecked(False)
+            self.status.list_toggle.blockSignals(False)
         outer.addWidget(self.status)
         # The parts' widgets under the names tests and tools have always used.
         self.status_label, self.live_label = self.status.counts_label, self.status.live_label
@@ -228,6 +235,8 @@ class FileView(QWidget):
 
     def _on_list_toggled(self, shown: bool) -> None:
         self._list_chosen = True
+        if self.settings is not None:
+            viewer_settings.set_trace_list_hidden(self.settings, not shown)
         if shown != self.panes.list_shown:
             self.panes.set_list_shown(shown)
 

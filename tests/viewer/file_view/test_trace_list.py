@@ -95,3 +95,19 @@ def _one(rec) -> None:
     with rec.span("invoke_agent solo", 0, 120):
         with rec.span("chat gpt-4o", 5, 100):
             pass
+
+
+def test_a_hidden_trace_list_stays_hidden_in_new_tabs_until_shown_again(qtbot, light_window, sample_tracy):
+    light_window.show()
+    first = open_view(qtbot, light_window, sample_tracy)
+    assert first.trace_list_shown
+    light_window.trace_list_action.trigger()  # the user hides it (Ctrl+B)
+    assert not first.trace_list_shown
+    second = open_view(qtbot, light_window, sample_tracy)
+    assert len(second.session.index.traces) > 1  # a file that would open with its list shown
+    assert not second.trace_list_shown and not second.status.list_toggle.isChecked()
+    assert second.splitter.sizes()[0] == 0 and second.splitter.sizes()[1] > 0
+    light_window.trace_list_action.trigger()  # shown again: so are later tabs
+    assert second.trace_list_shown
+    third = open_view(qtbot, light_window, sample_tracy)
+    assert third.trace_list_shown and third.status.list_toggle.isChecked()
