@@ -48,7 +48,7 @@ _HEAD = struct.Struct("<4sBBHIII")
 _U32 = struct.Struct("<I")
 
 #: What every mutant goes through (fuzz_probe.py runs them in this order).
-TOOLS = ("info", "validate", "load", "iter_spans", "viewer")
+TOOLS = ("info", "validate", "load", "lazy", "iter_spans", "viewer")
 #: Seconds one tool may take on one file before it counts as a hang.
 HANG_S = 10.0
 #: The probe's address-space limit: a hostile file must not need more to be read.

@@ -1,7 +1,7 @@
 """The fuzz harness's probe: reads {"path", "tool"} lines on stdin and answers each with one JSON line.
 
 Tools: ``info`` and ``validate`` (the `tracy` command's `main`, as the console script calls it),
-``load`` and ``iter_spans`` (the library), ``viewer`` (a `viewer.session.FileSession`: load, the
+``load``, ``lazy`` (``load(lazy=True)``, every attribute map then asked for) and ``iter_spans`` (the library), ``viewer`` (a `viewer.session.FileSession`: load, the
 search index, and every row's span with its inspector sections and its conversation, as the
 window asks for them; no Qt). Spans come back as digests, so the parent compares them with the
 undamaged file's. `tests/helpers/fuzz.py` starts this under an address-space limit.
@@ -56,6 +56,17 @@ def _load(path: str) -> dict:
     return {"status": "ok", "warnings": len(tf.warnings), **digests(tf.spans)}
 
 
+def _lazy(path: str) -> dict:
+    """``load(lazy=True)``, then every span's attributes asked for (decoded now, outside the reader)."""
+    try:
+        tf = tracefile.load(path, lazy=True)
+    except TraceFileError as exc:
+        return {"status": "error", "error": str(exc)[:500]}
+    for s in tf.spans:
+        s.attributes = dict(s.attributes)
+    return {"status": "ok", "warnings": len(tf.warnings), **digests(tf.spans)}
+
+
 def _iter_spans(path: str) -> dict:
     try:
         spans = list(tracefile.iter_spans(path))
@@ -89,6 +100,7 @@ TOOLS = {
     "info": lambda p: _cli("info", p),
     "validate": lambda p: _cli("validate", p),
     "load": _load,
+    "lazy": _lazy,
     "iter_spans": _iter_spans,
     "viewer": _viewer,
 }
