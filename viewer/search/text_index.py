@@ -7,7 +7,11 @@ What is indexed, per span, as *entries* ``(key, value)``:
 * the status message, under the key ``otel.status_description``.
 
 The text of each distinct (key, value) pair is indexed once (a conversation repeats its system
-prompt and earlier messages in every model call), lower-cased. A value holding JSON (message
+prompt and earlier messages in every model call), lower-cased. A string value of `SPLIT_CHARS`
+or more holding a JSON array (``gen_ai.input.messages``: the conversation so far) is indexed as
+its top-level elements, one pair each, so each message is indexed once however many calls repeat
+it; a history that continues a recent one of the same key is parsed only past what they share.
+A phrase is therefore found within one message, not across two. A value holding JSON (message
 content, ``input.value``, tool arguments) is indexed as its unescaped keys and strings, one
 ``key: value`` per line, so ``"Paris"`` inside content matches ``paris`` and phrases match
 across JSON escapes. Values longer than `MAX_VALUE_CHARS` are indexed up to that length only.
