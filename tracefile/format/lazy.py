@@ -56,8 +56,8 @@ class LazyAttributes(MutableMapping):
     """A span's attributes, decoded from the file the first time they are used.
 
     It is a mapping like the dict an eager load gives (``==`` a dict, ``dict(...)``, ``in``,
-    ``get``, iteration in the file's order, changes), but not a ``dict``: code that needs one
-    (``json.dumps``, msgspec) takes ``dict(span.attributes)``.
+    ``get``, iteration in the file's order, changes; pickled and copied as that dict), but not a
+    ``dict``: code that needs one (``json.dumps``, msgspec) takes ``dict(span.attributes)``.
     """
 
     __slots__ = ("_raw", "_source", "_dict")
@@ -118,6 +118,10 @@ class LazyAttributes(MutableMapping):
         return self._get() == other
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dict
+
+    def __reduce__(self):
+        # Pickled (multiprocessing) and deep-copied as the plain dict: the file's bytes stay behind.
+        return (dict, (self._get(),))
 
     def __repr__(self) -> str:
         return repr(self._get())

@@ -91,3 +91,17 @@ def test_strict_and_imported_files_are_read_whole(tmp_path):
     assert all(type(s.attributes) is dict for s in tracefile.load(DATA / "golden-v2.tracy", strict=True, lazy=True).spans)
     otlp = next(p for p in (DATA / "interop" / "otlp-json").glob("*.json*") if not p.name.endswith(".expected.json"))
     assert all(type(s.attributes) is dict for s in tracefile.load(otlp, lazy=True).spans)
+
+
+def test_lazy_spans_pickle_and_copy_as_plain_dicts(tmp_path):
+    """Spans handed to another process (multiprocessing pickles them) or deep-copied carry their
+    attributes as the dict, not the file's bytes and the reader's locks."""
+    import copy
+    import pickle
+
+    path = tmp_path / "chat.tracy"
+    write(path, conversation(4), batch=2)
+    span = tracefile.load(path, lazy=True).spans[-1]
+    for other in (pickle.loads(pickle.dumps(span)), copy.deepcopy(span)):
+        assert type(other.attributes) is dict and other.attributes == span.attributes
+        assert json.loads(other.attributes["gen_ai.input.messages"])[-1]["content"].startswith(" question 3: ")
