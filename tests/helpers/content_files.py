@@ -62,3 +62,17 @@ def details_with_refs(store: int, refs: dict[str, int]) -> bytes:
     attrs = {k: content.ref_ext(seq) for k, seq in refs.items()}
     details = SpanDetails(1, 1, [attrs], [[]], [[]], content_store=store)
     return encode_frame(KIND_SPAN_DETAILS, msgspec.msgpack.encode(details))
+
+
+def event_layout(turns: int) -> list[Span]:
+    """The older GenAI layout: each model call records the conversation so far as message events."""
+    messages = [("gen_ai.system.message", SYSTEM[:180])]
+    spans = []
+    for t in range(turns):
+        messages.append(("gen_ai.user.message", f"question {t}: " + "why? " * 20))
+        events = [SpanEvent(-50 + 13 * k, name, {"gen_ai.event.content": json.dumps({"content": text}), "k": k})
+                  for k, (name, text) in enumerate(messages * 16)]  # fmt: skip
+        events.append(SpanEvent(900, "gen_ai.choice", {"gen_ai.event.content": f"answer {t}"}))
+        spans.append(Span(TRACE, f"e{t + 1:015x}", "", "chat", 2, 1_000 + t, 2_000 + t, 0, "", {"turn": t}, events))
+        messages.append(("gen_ai.assistant.message", f"answer {t}"))
+    return spans

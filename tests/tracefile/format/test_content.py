@@ -20,7 +20,7 @@ from tracefile.format.framing import ScanReport, encode_frame, scan_frames
 from tracefile.format.model import Span, SpanEvent
 from tracefile.format.schema import FRAME_HEADER_SIZE, KIND_CONTENT, KIND_SPAN_DETAILS, SpanDetails
 from tracefile.format.writer import ShortWriteError, TraceWriter
-from tests.helpers.content_files import SYSTEM, TRACE, content_frame, conversation, crafted, details_with_refs, write
+from tests.helpers.content_files import SYSTEM, TRACE, content_frame, conversation, crafted, details_with_refs, event_layout, write
 from tracefile.format.validate import validate
 
 
@@ -292,22 +292,9 @@ def test_content_frame_prefix_layout():
     assert FRAME_HEADER_SIZE == 24
 
 
-def _event_layout(turns: int) -> list[Span]:
-    """The older GenAI layout: each model call records the conversation so far as message events."""
-    messages = [("gen_ai.system.message", SYSTEM[:180])]
-    spans = []
-    for t in range(turns):
-        messages.append(("gen_ai.user.message", f"question {t}: " + "why? " * 20))
-        events = [SpanEvent(-50 + 13 * k, name, {"gen_ai.event.content": json.dumps({"content": text}), "k": k})
-                  for k, (name, text) in enumerate(messages * 16)]  # fmt: skip
-        events.append(SpanEvent(900, "gen_ai.choice", {"gen_ai.event.content": f"answer {t}"}))
-        spans.append(Span(TRACE, f"e{t + 1:015x}", "", "chat", 2, 1_000 + t, 2_000 + t, 0, "", {"turn": t}, events))
-        messages.append(("gen_ai.assistant.message", f"answer {t}"))
-    return spans
-
 
 def test_message_events_are_kept_as_event_lists_that_continue_each_other(tmp_path):
-    spans = _event_layout(12)
+    spans = event_layout(12)
     path = tmp_path / "events.tracy"
     write(path, spans, batch=1)
     tf = tracefile.load(path)
@@ -355,7 +342,7 @@ def test_an_event_list_entry_of_the_wrong_shape_costs_its_frame_with_a_warning(t
 def test_the_compiled_writer_keeps_event_lists_as_the_python_one_does():
     if content._text is None:
         pytest.skip("the compiled writer is not built here")
-    spans = _event_layout(10)
+    spans = event_layout(10)
     results = []
     for writer in (PythonContentWriter(store=9), content.ContentWriter(store=9)):
         out = []
