@@ -148,17 +148,16 @@ def _describe_foreign(head: bytes) -> str:
     return f"it does not start with the .tracy signature (first bytes: {head[:10].hex(' ')})"
 
 
+_WHOLE_HEAD = struct.Struct("<4sBBHIIII")  # the 24 bytes: the 20 above, then header_crc32
+
+
 def _header_ok(data, pos: int, size: int) -> tuple[int, int, int, int, int] | None:
     """Decode and check the frame header at ``pos``; None if it is not a valid header."""
     if pos + FRAME_HEADER_SIZE > size:
         return None
-    head = data[pos : pos + 20]
-    if bytes(head[:4]) != FRAME_SYNC:
+    sync, kind, flags, _, stored_len, raw_len, payload_crc, header_crc = _WHOLE_HEAD.unpack_from(data, pos)
+    if sync != FRAME_SYNC or zlib.crc32(data[pos : pos + 20]) != header_crc:
         return None
-    (stored_crc,) = _U32.unpack_from(data, pos + 20)
-    if zlib.crc32(head) != stored_crc:
-        return None
-    _, kind, flags, _, stored_len, raw_len, payload_crc = _FRAME_HEAD.unpack(head)
     if stored_len > MAX_FRAME_PAYLOAD or raw_len > MAX_FRAME_PAYLOAD:
         return None
     return kind, flags, stored_len, raw_len, payload_crc
