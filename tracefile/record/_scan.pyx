@@ -185,6 +185,109 @@ cdef int _summarize(Py_ssize_t i, str name, dict plain, dict names, object diale
     return 0
 
 
+cdef class _Columns:
+    """What both scanners fill for a batch of ``n`` spans: the fifteen packed columns, written
+    in place through typed pointers, and the per-span tables beside them. `result` is the tuple
+    `convert._Scanned` takes."""
+
+    cdef bytes trace_id
+    cdef bytes span_id
+    cdef bytes parent_id
+    cdef bytes start_col
+    cdef bytes duration_col
+    cdef bytes name_col
+    cdef bytes kind_col
+    cdef bytes status_col
+    cdef bytes flag_col
+    cdef bytes res_col
+    cdef bytes scope_col
+    cdef bytes cat_col
+    cdef bytes model_col
+    cdef bytes in_col
+    cdef bytes out_col
+    cdef unsigned char *tid_p
+    cdef unsigned char *sid_p
+    cdef unsigned char *pid_p
+    cdef uint64_t *start_p
+    cdef uint64_t *dur_p
+    cdef uint32_t *name_p
+    cdef uint8_t *kind_p
+    cdef uint8_t *status_p
+    cdef uint32_t *flag_p
+    cdef uint16_t *res_p
+    cdef uint16_t *scope_p
+    cdef uint8_t *cat_p
+    cdef uint32_t *model_p
+    cdef uint32_t *in_p
+    cdef uint32_t *out_p
+    cdef list attributes
+    cdef list events
+    cdef list event_counts
+    cdef list links
+    cdef dict raw_links
+    cdef dict status_message
+    cdef dict trace_state
+    cdef dict dropped
+    cdef dict cache_read
+    cdef dict reasoning
+
+    def __cinit__(self, Py_ssize_t n):
+        self.trace_id = PyBytes_FromStringAndSize(NULL, 16 * n)
+        self.span_id = PyBytes_FromStringAndSize(NULL, 8 * n)
+        self.parent_id = PyBytes_FromStringAndSize(NULL, 8 * n)
+        self.start_col = PyBytes_FromStringAndSize(NULL, 8 * n)
+        self.duration_col = PyBytes_FromStringAndSize(NULL, 8 * n)
+        self.name_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+        self.kind_col = PyBytes_FromStringAndSize(NULL, n)
+        self.status_col = PyBytes_FromStringAndSize(NULL, n)
+        self.flag_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+        self.res_col = PyBytes_FromStringAndSize(NULL, 2 * n)
+        self.scope_col = PyBytes_FromStringAndSize(NULL, 2 * n)
+        self.cat_col = PyBytes_FromStringAndSize(NULL, n)
+        self.model_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+        self.in_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+        self.out_col = PyBytes_FromStringAndSize(NULL, 4 * n)
+        self.tid_p = <unsigned char *>PyBytes_AS_STRING(self.trace_id)
+        self.sid_p = <unsigned char *>PyBytes_AS_STRING(self.span_id)
+        self.pid_p = <unsigned char *>PyBytes_AS_STRING(self.parent_id)
+        self.start_p = <uint64_t *>PyBytes_AS_STRING(self.start_col)
+        self.dur_p = <uint64_t *>PyBytes_AS_STRING(self.duration_col)
+        self.name_p = <uint32_t *>PyBytes_AS_STRING(self.name_col)
+        self.kind_p = <uint8_t *>PyBytes_AS_STRING(self.kind_col)
+        self.status_p = <uint8_t *>PyBytes_AS_STRING(self.status_col)
+        self.flag_p = <uint32_t *>PyBytes_AS_STRING(self.flag_col)
+        self.res_p = <uint16_t *>PyBytes_AS_STRING(self.res_col)
+        self.scope_p = <uint16_t *>PyBytes_AS_STRING(self.scope_col)
+        self.cat_p = <uint8_t *>PyBytes_AS_STRING(self.cat_col)
+        self.model_p = <uint32_t *>PyBytes_AS_STRING(self.model_col)
+        self.in_p = <uint32_t *>PyBytes_AS_STRING(self.in_col)
+        self.out_p = <uint32_t *>PyBytes_AS_STRING(self.out_col)
+        self.attributes = []
+        self.events = []
+        self.event_counts = []
+        self.links = []
+        self.raw_links = {}
+        self.status_message = {}
+        self.trace_state = {}
+        self.dropped = {}
+        self.cache_read = {}
+        self.reasoning = {}
+
+    cdef tuple result(self, Py_ssize_t n, uint64_t base, uint64_t max_end):
+        """The columns and tables, start times made relative to the batch's earliest (``base``)."""
+        cdef Py_ssize_t i
+        if n == 0:
+            base = 0
+        for i in range(n):
+            self.start_p[i] -= base
+        return (
+            self.trace_id, self.span_id, self.parent_id, self.start_col, self.duration_col, self.name_col, self.kind_col,
+            self.status_col, self.flag_col, self.res_col, self.scope_col, self.cat_col, self.model_col, self.in_col,
+            self.out_col, self.cache_read, self.reasoning, self.attributes, self.events, self.event_counts, self.links,
+            self.raw_links, self.status_message, self.trace_state, self.dropped, base, max_end,
+        )
+
+
 def scan(
     list spans,
     dict names,
@@ -208,47 +311,7 @@ def scan(
     """
     cdef Py_ssize_t n = PyList_GET_SIZE(spans)
     cdef Py_ssize_t i
-    cdef bytes trace_id = PyBytes_FromStringAndSize(NULL, 16 * n)
-    cdef bytes span_id = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes parent_id = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes start_col = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes duration_col = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes name_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes kind_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes status_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes flag_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes res_col = PyBytes_FromStringAndSize(NULL, 2 * n)
-    cdef bytes scope_col = PyBytes_FromStringAndSize(NULL, 2 * n)
-    cdef bytes cat_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes model_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes in_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes out_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef unsigned char *tid_p = <unsigned char *>PyBytes_AS_STRING(trace_id)
-    cdef unsigned char *sid_p = <unsigned char *>PyBytes_AS_STRING(span_id)
-    cdef unsigned char *pid_p = <unsigned char *>PyBytes_AS_STRING(parent_id)
-    cdef uint64_t *start_p = <uint64_t *>PyBytes_AS_STRING(start_col)
-    cdef uint64_t *dur_p = <uint64_t *>PyBytes_AS_STRING(duration_col)
-    cdef uint32_t *name_p = <uint32_t *>PyBytes_AS_STRING(name_col)
-    cdef uint8_t *kind_p = <uint8_t *>PyBytes_AS_STRING(kind_col)
-    cdef uint8_t *status_p = <uint8_t *>PyBytes_AS_STRING(status_col)
-    cdef uint32_t *flag_p = <uint32_t *>PyBytes_AS_STRING(flag_col)
-    cdef uint16_t *res_p = <uint16_t *>PyBytes_AS_STRING(res_col)
-    cdef uint16_t *scope_p = <uint16_t *>PyBytes_AS_STRING(scope_col)
-    cdef uint8_t *cat_p = <uint8_t *>PyBytes_AS_STRING(cat_col)
-    cdef uint32_t *model_p = <uint32_t *>PyBytes_AS_STRING(model_col)
-    cdef uint32_t *in_p = <uint32_t *>PyBytes_AS_STRING(in_col)
-    cdef uint32_t *out_p = <uint32_t *>PyBytes_AS_STRING(out_col)
-
-    cdef list attributes = []
-    cdef list events = []
-    cdef list event_counts = []
-    cdef list links = []
-    cdef dict raw_links = {}
-    cdef dict status_message = {}
-    cdef dict trace_state = {}
-    cdef dict dropped = {}
-    cdef dict cache_read = {}
-    cdef dict reasoning = {}
+    cdef _Columns c = _Columns(n)
 
     cdef object span, ctx, tid, parent, ts, status, attrs, span_events, span_links, q, e, ea
     cdef object last_tid = None
@@ -270,28 +333,28 @@ def scan(
             return None
         tid = <object>PyTuple_GET_ITEM(ctx, 0)
         if tid is last_tid and i:
-            memcpy(tid_p + 16 * i, tid_p + 16 * (i - 1), 16)
+            memcpy(c.tid_p + 16 * i, c.tid_p + 16 * (i - 1), 16)
         else:
-            tracy_u128_be(tid, tid_p + 16 * i)
+            tracy_u128_be(tid, c.tid_p + 16 * i)
             last_tid = tid
-        tracy_u64_be(PyLong_AsUnsignedLongLong(<object>PyTuple_GET_ITEM(ctx, 1)), sid_p + 8 * i)
+        tracy_u64_be(PyLong_AsUnsignedLongLong(<object>PyTuple_GET_ITEM(ctx, 1)), c.sid_p + 8 * i)
         ts = <object>PyTuple_GET_ITEM(ctx, 4)
         if ts is not None:
             if type(ts) is trace_state_type:
                 if ts._dict:
-                    trace_state[i] = ts
+                    c.trace_state[i] = ts
             elif ts:
-                trace_state[i] = ts
+                c.trace_state[i] = ts
 
         parent = span._parent
         if parent is None:
-            tracy_u64_be(0, pid_p + 8 * i)
-            flag_p[i] = no_parent_flags
+            tracy_u64_be(0, c.pid_p + 8 * i)
+            c.flag_p[i] = no_parent_flags
         else:
             if not isinstance(parent, tuple) or PyTuple_GET_SIZE(parent) < 3:
                 return None
-            tracy_u64_be(PyLong_AsUnsignedLongLong(<object>PyTuple_GET_ITEM(parent, 1)), pid_p + 8 * i)
-            flag_p[i] = remote_parent_flags if <object>PyTuple_GET_ITEM(parent, 2) else no_parent_flags
+            tracy_u64_be(PyLong_AsUnsignedLongLong(<object>PyTuple_GET_ITEM(parent, 1)), c.pid_p + 8 * i)
+            c.flag_p[i] = remote_parent_flags if <object>PyTuple_GET_ITEM(parent, 2) else no_parent_flags
 
         start_obj = span._start_time
         if not start_obj:
@@ -301,8 +364,8 @@ def scan(
         end = PyLong_AsUnsignedLongLong(end_obj) if end_obj else start
         if end < start:
             end = start
-        start_p[i] = start
-        dur_p[i] = end - start
+        c.start_p[i] = start
+        c.dur_p[i] = end - start
         if start < base:
             base = start
         if end > max_end:
@@ -311,26 +374,26 @@ def scan(
         name = span._name
         if type(name) is not str:
             return None  # the Python loop makes it text
-        name_p[i] = _index(names, name)
+        c.name_p[i] = _index(names, name)
         kind = _member(span._kind, kinds)
         status = span._status
         code = _member(status._status_code, codes)
         if kind < 0 or code < 0:
             return None
-        kind_p[i] = <uint8_t>kind
-        status_p[i] = <uint8_t>code
+        c.kind_p[i] = <uint8_t>kind
+        c.status_p[i] = <uint8_t>code
         description = status._description
         if description:
-            status_message[i] = description
+            c.status_message[i] = description
 
         r = seen_res.index(span._resource)
         if r > 0xFFFF:
             return None
-        res_p[i] = <uint16_t>r
+        c.res_p[i] = <uint16_t>r
         s = seen_sc.index(span._instrumentation_scope)
         if s > 0xFFFF:
             return None
-        scope_p[i] = <uint16_t>s
+        c.scope_p[i] = <uint16_t>s
 
         attrs = span._attributes
         span_events = span._events
@@ -342,14 +405,14 @@ def scan(
         de = span_events.dropped
         dl = span_links.dropped
         if da or de or dl:
-            dropped[i] = (da, de, dl)
+            c.dropped[i] = (da, de, dl)
 
-        _summarize(i, name, plain, names, dialect_fill, cache_read, reasoning, cat_p, model_p, in_p, out_p)
-        attributes.append(plain)
+        _summarize(i, name, plain, names, dialect_fill, c.cache_read, c.reasoning, c.cat_p, c.model_p, c.in_p, c.out_p)
+        c.attributes.append(plain)
 
         q = span_events._dq
         ne = len(q)
-        event_counts.append(ne)
+        c.event_counts.append(ne)
         if ne:
             for e in q:
                 ea = e._attributes
@@ -358,22 +421,13 @@ def scan(
                 name = e._name
                 if type(name) is not str:
                     return None
-                events.append((e._timestamp - start_obj, name, ea._dict, ea.dropped))
+                c.events.append((e._timestamp - start_obj, name, ea._dict, ea.dropped))
         q = span_links._dq
-        links.append([])
+        c.links.append([])
         if q:
-            raw_links[i] = q
+            c.raw_links[i] = q
 
-    if n == 0:
-        base = 0
-    for i in range(n):
-        start_p[i] -= base
-    return (
-        trace_id, span_id, parent_id, start_col, duration_col, name_col, kind_col, status_col, flag_col,
-        res_col, scope_col, cat_col, model_col, in_col, out_col, cache_read, reasoning,
-        attributes, events, event_counts, links, raw_links, status_message, trace_state, dropped,
-        base, max_end,
-    )
+    return c.result(n, base, max_end)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -753,47 +807,7 @@ cdef tuple _scope_into(dict attrs, const uint8_t *p, Py_ssize_t pos, Py_ssize_t 
 cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fill):
     cdef Py_ssize_t n = len(spans_at)
     cdef Py_ssize_t i, pos, end, s
-    cdef bytes trace_id = PyBytes_FromStringAndSize(NULL, 16 * n)
-    cdef bytes span_id = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes parent_id = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes start_col = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes duration_col = PyBytes_FromStringAndSize(NULL, 8 * n)
-    cdef bytes name_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes kind_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes status_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes flag_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes res_col = PyBytes_FromStringAndSize(NULL, 2 * n)
-    cdef bytes scope_col = PyBytes_FromStringAndSize(NULL, 2 * n)
-    cdef bytes cat_col = PyBytes_FromStringAndSize(NULL, n)
-    cdef bytes model_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes in_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef bytes out_col = PyBytes_FromStringAndSize(NULL, 4 * n)
-    cdef unsigned char *tid_p = <unsigned char *>PyBytes_AS_STRING(trace_id)
-    cdef unsigned char *sid_p = <unsigned char *>PyBytes_AS_STRING(span_id)
-    cdef unsigned char *pid_p = <unsigned char *>PyBytes_AS_STRING(parent_id)
-    cdef uint64_t *start_p = <uint64_t *>PyBytes_AS_STRING(start_col)
-    cdef uint64_t *dur_p = <uint64_t *>PyBytes_AS_STRING(duration_col)
-    cdef uint32_t *name_p = <uint32_t *>PyBytes_AS_STRING(name_col)
-    cdef uint8_t *kind_p = <uint8_t *>PyBytes_AS_STRING(kind_col)
-    cdef uint8_t *status_p = <uint8_t *>PyBytes_AS_STRING(status_col)
-    cdef uint32_t *flag_p = <uint32_t *>PyBytes_AS_STRING(flag_col)
-    cdef uint16_t *res_p = <uint16_t *>PyBytes_AS_STRING(res_col)
-    cdef uint16_t *scope_p = <uint16_t *>PyBytes_AS_STRING(scope_col)
-    cdef uint8_t *cat_p = <uint8_t *>PyBytes_AS_STRING(cat_col)
-    cdef uint32_t *model_p = <uint32_t *>PyBytes_AS_STRING(model_col)
-    cdef uint32_t *in_p = <uint32_t *>PyBytes_AS_STRING(in_col)
-    cdef uint32_t *out_p = <uint32_t *>PyBytes_AS_STRING(out_col)
-
-    cdef list attributes = []
-    cdef list events = []
-    cdef list event_counts = []
-    cdef list links = []
-    cdef dict raw_links = {}
-    cdef dict status_message = {}
-    cdef dict trace_state = {}
-    cdef dict dropped = {}
-    cdef dict cache_read = {}
-    cdef dict reasoning = {}
+    cdef _Columns c = _Columns(n)
 
     cdef uint32_t num, da, de, dl, flags, fl
     cdef int wt
@@ -811,8 +825,8 @@ cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fi
         at = spans_at[i]
         pos = at[0]
         end = at[1]
-        res_p[i] = <uint16_t><int>at[2]
-        scope_p[i] = <uint16_t><int>at[3]
+        c.res_p[i] = <uint16_t><int>at[2]
+        c.scope_p[i] = <uint16_t><int>at[3]
         has_tid = has_sid = has_pid = seen_status = False
         name = ts = description = ""
         kind = code = 0
@@ -821,20 +835,20 @@ cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fi
         plain = {}
         span_events = []
         span_links = []
-        memset(pid_p + 8 * i, 0, 8)
+        memset(c.pid_p + 8 * i, 0, 8)
         while pos < end:
             _field(p, end, &pos, &num, &wt, &val, &s)
             if num == 1:
                 _want(wt, 2)
                 if val != 16:
                     raise _Declined("trace id size")
-                memcpy(tid_p + 16 * i, p + s, 16)
+                memcpy(c.tid_p + 16 * i, p + s, 16)
                 has_tid = True
             elif num == 2:
                 _want(wt, 2)
                 if val != 8:
                     raise _Declined("span id size")
-                memcpy(sid_p + 8 * i, p + s, 8)
+                memcpy(c.sid_p + 8 * i, p + s, 8)
                 has_sid = True
             elif num == 3:
                 _want(wt, 2)
@@ -842,9 +856,9 @@ cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fi
             elif num == 4:
                 _want(wt, 2)
                 if val == 0:
-                    memset(pid_p + 8 * i, 0, 8)
+                    memset(c.pid_p + 8 * i, 0, 8)
                 elif val == 8:
-                    memcpy(pid_p + 8 * i, p + s, 8)
+                    memcpy(c.pid_p + 8 * i, p + s, 8)
                 else:
                     raise _Declined("parent id size")
             elif num == 5:
@@ -900,42 +914,33 @@ cdef tuple _spans(const uint8_t *p, list spans_at, dict names, object dialect_fi
         kind = kind - 1 if kind > 0 else 0  # OTLP numbers kinds from 1 (SPAN_KIND_INTERNAL)
         if kind > 255 or code < 0 or code > 255:
             raise _Declined("a kind or status code the format has no place for")
-        kind_p[i] = <uint8_t>kind
-        status_p[i] = <uint8_t>code
-        flag_p[i] = flags
+        c.kind_p[i] = <uint8_t>kind
+        c.status_p[i] = <uint8_t>code
+        c.flag_p[i] = flags
         if end_t < start:
             end_t = start
-        start_p[i] = start
-        dur_p[i] = end_t - start
+        c.start_p[i] = start
+        c.dur_p[i] = end_t - start
         if start < base:
             base = start
         if end_t > max_end:
             max_end = end_t
-        name_p[i] = _index(names, name)
+        c.name_p[i] = _index(names, name)
         if description:
-            status_message[i] = description
+            c.status_message[i] = description
         if ts:
-            trace_state[i] = ts
+            c.trace_state[i] = ts
         if da or de or dl:
-            dropped[i] = (da, de, dl)
-        _summarize(i, name, plain, names, dialect_fill, cache_read, reasoning, cat_p, model_p, in_p, out_p)
-        attributes.append(plain)
-        event_counts.append(len(span_events))
+            c.dropped[i] = (da, de, dl)
+        _summarize(i, name, plain, names, dialect_fill, c.cache_read, c.reasoning, c.cat_p, c.model_p, c.in_p, c.out_p)
+        c.attributes.append(plain)
+        c.event_counts.append(len(span_events))
         if span_events:
             start_obj = start
             for e in span_events:
-                events.append((e[0] - start_obj, e[1], e[2], e[3]))
-        links.append([])
+                c.events.append((e[0] - start_obj, e[1], e[2], e[3]))
+        c.links.append([])
         if span_links:
-            raw_links[i] = span_links
+            c.raw_links[i] = span_links
 
-    if n == 0:
-        base = 0
-    for i in range(n):
-        start_p[i] -= base
-    return (
-        trace_id, span_id, parent_id, start_col, duration_col, name_col, kind_col, status_col, flag_col,
-        res_col, scope_col, cat_col, model_col, in_col, out_col, cache_read, reasoning,
-        attributes, events, event_counts, links, raw_links, status_message, trace_state, dropped,
-        base, max_end,
-    )
+    return c.result(n, base, max_end)
