@@ -173,15 +173,17 @@ def build_spans() -> tuple[list, list]:
     return batch1, batch2
 
 
-def build_reasoning_batch() -> list:
-    """One model call that read cached input and spent reasoning tokens (format 1.1's columns)."""
-    app = TracerProvider(
-        resource=Resource({"service.name": "golden-reasoning"}),
-        id_generator=Ids(0x6C6C6C6C6C6C6C6C6C6C6C6C6C6C6C00, 0x3D3D3D3D3D3D3D00),
-        shutdown_on_exit=False,
-    )
+def _service(name: str, trace_ids: int, span_ids: int) -> tuple[TracerProvider, Keep]:
+    """A provider for one service with deterministic ids, and what keeps its finished spans."""
+    app = TracerProvider(resource=Resource({"service.name": name}), id_generator=Ids(trace_ids, span_ids), shutdown_on_exit=False)
     keep = Keep()
     app.add_span_processor(keep)
+    return app, keep
+
+
+def build_reasoning_batch() -> list:
+    """One model call that read cached input and spent reasoning tokens (format 1.1's columns)."""
+    app, keep = _service("golden-reasoning", 0x6C6C6C6C6C6C6C6C6C6C6C6C6C6C6C00, 0x3D3D3D3D3D3D3D00)
     span = app.get_tracer("golden.reasoning").start_span(
         "chat o4-mini",
         kind=SpanKind.CLIENT,
@@ -213,13 +215,7 @@ def build_conversation_batches() -> list[list]:
     """Two batches of a conversation whose history grows (format 2.0's content store)."""
     import json
 
-    app = TracerProvider(
-        resource=Resource({"service.name": "golden-chat"}),
-        id_generator=Ids(0x7E7E7E7E7E7E7E7E7E7E7E7E7E7E7E00, 0x4F4F4F4F4F4F4F00),
-        shutdown_on_exit=False,
-    )
-    keep = Keep()
-    app.add_span_processor(keep)
+    app, keep = _service("golden-chat", 0x7E7E7E7E7E7E7E7E7E7E7E7E7E7E7E00, 0x4F4F4F4F4F4F4F00)
     tracer = app.get_tracer("golden.chat")
     history = [SYSTEM, _user("What is the golden file for? Tell me in detail, please.")]
     answers = ["It pins what every later reader must read, byte for byte, across versions of the format. " * 12,

@@ -550,16 +550,17 @@ class TextIndex:
         if reused:
             ids[:reused] = prior[2][:reused]
         new_items = [(key, value[a:b]) for a, b in bounds[reused:]]
-        texts = [_parsed_text(v) for v in parsed]
         if tail is not None:
             new_items.append((key, value[tail:]))
-            texts.append(new_items[-1][1])
         if new_items:
             h = np.array([hash(item) for item in new_items], np.int64).view(np.uint64)
             found = self._pair_by_hash.get(h)
-            todo = np.flatnonzero(found < 0)
-            if len(todo):
-                found[todo] = self._pairs_of([new_items[k] for k in todo.tolist()], h[todo], [texts[k] for k in todo.tolist()])
+            todo = np.flatnonzero(found < 0).tolist()
+            if todo:
+                # The text of new pairs only (a message seen in another conversation has its pair):
+                # an element's decoded value, flattened; the cut tail as it is.
+                texts = [_parsed_text(parsed[k]) if k < len(parsed) else new_items[k][1] for k in todo]
+                found[todo] = self._pairs_of([new_items[k] for k in todo], h[todo], texts)
             ids[reused:] = found
         recent.append((value, bounds, ids))
         if len(recent) > _RECENT:

@@ -70,19 +70,26 @@ def test_every_reader_resolves_references_in_any_order(tmp_path):
         assert reader.span(row).attributes == spans[row].attributes
 
 
+def _both_writers(spans, batch: int, store: int) -> list[list[tuple]]:
+    """What the Python and the compiled content writers extract from the same batches: per batch,
+    the details they leave and the entries they store, encoded."""
+    results = []
+    for writer in (PythonContentWriter(store=store), content.ContentWriter(store=store)):
+        out = []
+        for i in range(0, len(spans), batch):
+            _, details = model_to_frames(spans[i : i + batch], i)
+            got, first, entries = writer.extract(details)
+            out.append((msgspec.msgpack.encode(got), first, msgspec.msgpack.encode(entries)))
+        results.append(out)
+    return results
+
+
 def test_the_compiled_writer_stores_what_the_python_one_does():
     if content._text is None:
         pytest.skip("the compiled writer is not built here")
     spans = conversation(20, "a") + conversation(20, "b")
     spans = [s for pair in zip(spans[:20], spans[20:]) for s in pair]  # two conversations interleaved
-    results = []
-    for writer in (PythonContentWriter(store=7), content.ContentWriter(store=7)):
-        out = []
-        for i in range(0, len(spans), 4):
-            _, details = model_to_frames(spans[i : i + 4], i)
-            got, first, entries = writer.extract(details)
-            out.append((msgspec.msgpack.encode(got), first, msgspec.msgpack.encode(entries)))
-        results.append(out)
+    results = _both_writers(spans, 4, store=7)
     assert results[0] == results[1]
     entries = [x for _, _, e in results[0] for x in msgspec.msgpack.decode(e)]
     assert len(entries) > 20 and sum(x[0] >= 0 for x in entries) > 10
@@ -343,14 +350,7 @@ def test_the_compiled_writer_keeps_event_lists_as_the_python_one_does():
     if content._text is None:
         pytest.skip("the compiled writer is not built here")
     spans = event_layout(10)
-    results = []
-    for writer in (PythonContentWriter(store=9), content.ContentWriter(store=9)):
-        out = []
-        for i in range(0, len(spans), 2):
-            _, details = model_to_frames(spans[i : i + 2], i)
-            got, first, entries = writer.extract(details)
-            out.append((msgspec.msgpack.encode(got), first, msgspec.msgpack.encode(entries)))
-        results.append(out)
+    results = _both_writers(spans, 2, store=9)
     assert results[0] == results[1]
 
 
