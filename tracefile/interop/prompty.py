@@ -153,7 +153,8 @@ def _streamed(chunks: list[Any]) -> dict[str, Any] | None:
             for piece in delta.get("tool_calls") or []:
                 if not isinstance(piece, dict):
                     continue
-                call = acc["calls"].setdefault(piece.get("index", 0), {"id": None, "name": [], "arguments": []})
+                index = piece["index"] if isinstance(piece.get("index"), int) else 0
+                call = acc["calls"].setdefault(index, {"id": None, "name": [], "arguments": []})
                 if isinstance(piece.get("id"), str):
                     call["id"] = piece["id"]
                 fn = piece.get("function") if isinstance(piece.get("function"), dict) else {}
@@ -166,7 +167,7 @@ def _streamed(chunks: list[Any]) -> dict[str, Any] | None:
     response: dict[str, Any] = {"id": chunks[0].get("id"), "model": chunks[0].get("model"), "choices": []}
     for index, acc in sorted(choices.items()):
         calls = [{"id": c["id"], "type": "function", "function": {"name": "".join(c["name"]), "arguments": "".join(c["arguments"])}}
-                 for _, c in sorted(acc["calls"].items(), key=lambda kv: str(kv[0]))]  # fmt: skip
+                 for _, c in sorted(acc["calls"].items())]  # fmt: skip
         message = {"role": acc["role"] or "assistant", "content": "".join(acc["text"]) if acc["text"] else None}
         if calls:
             message["tool_calls"] = calls

@@ -337,3 +337,17 @@ def test_a_json_lines_line_nested_past_what_can_be_read_is_skipped(tmp_path):
     imported = read_any(path)
     assert [s.name for s in imported.spans] == [s.name for s in read_any(DATA / "otlp-json" / "sdk-json-file-exporter-two-batches.jsonl").spans]
     assert imported.warnings == ["1 line skipped: line 2: JSON nested deeper than tracy can read (thousands of levels of arrays or objects)"]
+
+
+def test_prompty_stream_chunks_keep_twelve_tool_calls_in_their_order():
+    """Pieces of calls 0..11, interleaved: joined by their index, in numeric order (not 0, 1, 10, 11, 2...)."""
+    def chunk(index: int, **function) -> dict:
+        delta = {"tool_calls": [{"index": index, "id": f"call_{index}" if "name" in function else None, "function": function}]}
+        return {"object": "chat.completion.chunk", "id": "c", "model": "m", "choices": [{"index": 0, "delta": delta}]}
+
+    chunks = [chunk(i, name=f"tool_{i}", arguments="") for i in range(12)]
+    chunks += [chunk(i, arguments='{"n": ' + str(i) + "}") for i in reversed(range(12))]
+    (choice,) = prompty._streamed(chunks)["choices"]
+    calls = choice["message"]["tool_calls"]
+    assert [c["id"] for c in calls] == [f"call_{i}" for i in range(12)]
+    assert [json.loads(c["function"]["arguments"])["n"] for c in calls] == list(range(12))
